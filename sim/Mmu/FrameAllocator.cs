@@ -1,0 +1,57 @@
+using HvSim.Core;
+
+namespace HvSim.Mmu;
+
+/// <summary>
+/// Hands out free frames of guest physical memory, lowest first, and takes them back.
+/// Deterministic: the same sequence of calls yields the same frames.
+/// </summary>
+public sealed class FrameAllocator
+{
+    private readonly PhysicalMemory _memory;
+    private readonly SortedSet<ulong> _freed = new();
+    private ulong _next;
+
+    /// <param name="firstFrame">Frames below this one are never handed out (reserved).</param>
+    public FrameAllocator(PhysicalMemory memory, ulong firstFrame = 1)
+    {
+        _memory = memory;
+        _next = firstFrame;
+    }
+
+    /// <summary>Frames currently handed out.</summary>
+    public long InUse { get; private set; }
+
+    /// <summary>A zero-filled frame, or null when guest physical memory is exhausted.</summary>
+    public Frame? TryAllocate()
+    {
+        Frame frame;
+        if (_freed.Count > 0)
+        {
+            ulong number = _freed.Min;
+            _freed.Remove(number);
+            frame = new Frame(number);
+            _memory.Zero(frame);
+        }
+        else if (_next < _memory.FrameCount)
+        {
+            frame = new Frame(_next++);
+        }
+        else
+        {
+            return null;
+        }
+        InUse++;
+        return frame;
+    }
+
+    /// <summary>Returns a frame to the pool.</summary>
+    public void Free(Frame frame)
+    {
+        if (frame.Number >= _next || !_freed.Add(frame.Number))
+        {
+            throw new InvalidOperationException($"{frame} freed twice or never allocated");
+        }
+        InUse--;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Runtime.CompilerServices;
+using HvSim.Core;
+
+namespace HvSim.Mmu;
+
+/// <summary>
+/// The memory-management unit of one CPU: CR3, the TLB and the page walker over guest physical
+/// memory. The fast path (<see cref="FastRead"/> and friends) is one tag compare in the most
+/// recent way of a TLB set and yields a host pointer; everything else goes through
+/// <see cref="Translate"/>, which checks the cached permissions, walks on a miss, sets A/D bits
+/// and reports faults as values.
+/// </summary>
+public sealed unsafe class Mmu
+{
+    private readonly EventLedger? _ledger;
+
+    public Mmu(PhysicalMemory memory, TlbGeometry? geometry = null, EventLedger? ledger = null)
+    {
+        Memory = memory;
+        Tlb = new Tlb(geometry ?? TlbGeometry.Default);
+        Walker = new PageWalker(memory);
+        _ledger = ledger;
+    }
+
+    public PhysicalMemory Memory { get; }
+
+    public Tlb Tlb { get; }
+
+    public PageWalker Walker { get; }
+
+    /// <summary>The current page-table root (guest-physical address of the PML4).</summary>
+    public ulong Cr3 { get; private set; }
+
+    /// <summary>Page walks performed (TLB misses plus first writes to clean pages).</summary>
+    public long Walks { get; private set; }
+
+    /// <summary>Loads CR3: a new address space, and a full TLB flush as on hardware.</summary>
+    public void LoadCr3(ulong cr3)
+    {
+        Cr3 = cr3;
+        Tlb.FlushAll();
+    }
+
+    /// <summary>invlpg.</summary>
+    public void InvalidatePage(ulong virtualAddress) => Tlb.InvalidatePage(virtualAddress);
+
+    /// <summary>Flushes the TLB without changing CR3 (what a CR3 reload with the same value does).</summary>
+    public void FlushTlb() => Tlb.FlushAll();
+
+    /// <summary>Host pointer for a user-mode read of one byte at <paramref name="va"/>, or null if the fast path cannot serve it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* FastRead(ulong va)
+    {
+        ulong vpn = va >> PageGeometry.PageShift;
+        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
+        return entry.ReadTag == vpn ? entry.Host + (va & PageGeometry.PageMask) : null;
+    }
+
+    /// <summary>Host pointer for a user-mode write, or null if the fast path cannot serve it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* FastWrite(ulong va)
+    {
+        ulong vpn = va >> PageGeometry.PageShift;
+        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
+        return entry.WriteTag == vpn ? entry.Host + (va & PageGeometry.PageMask) : null;
+    }
+
+    /// <summary>
+    /// Translates one access with every architectural check. Returns the host pointer of the byte
+    /// at <paramref name="va"/>, or null with the fault to raise.
+    /// </summary>
+    public byte* Translate(ulong va, AccessKind access, bool user, out MemoryFault fault)
+    {
+        PhysicalFrame? frame = TranslateToFrame(va, access, user, out fault);
+        return frame is null ? null : frame.Pointer + (va & PageGeometry.PageMask);
+    }
+
+    /// <summary>As <see cref="Translate"/>, but yields the frame (for the decode cache and for traces).</summary>
+    public PhysicalFrame? TranslateToFrame(ulong va, AccessKind access, bool user, out MemoryFault fault)
+    {
+        ulong vpn = va >> PageGeometry.PageShift;
+        ref TlbEntry cached = ref Tlb.Find(vpn);
+        if (!Unsafe.IsNullRef(ref cached))
+        {
+            bool allowed = (!user || cached.User)
+                && (access != AccessKind.Write || cached.Writable)
+                && (access != AccessKind.Execute || cached.Executable);
+            if (!allowed)
+            {
+                // The check uses the cached permissions, stale or not; a #PF then drops the entry
+                // (Intel SDM 4.10.4.1), so a retry after a spurious fault walks afresh.
+                Tlb.InvalidatePage(va);
+                fault = new MemoryFault(FaultKind.PageFault, va, ErrorCode(access, user, PageFaultErrorCode.Present));
+                return null;
+            }
+            if (access != AccessKind.Write || cached.Dirty)
+            {
+                if (access == AccessKind.Write)
+                {
+                    Memory.NoteWrite(cached.Frame!);
+                    if (cached.User)
+                    {
+                        cached.WriteTag = vpn;
+                    }
+                }
+                fault = default;
+                return cached.Frame;
+            }
+            // First write through a clean entry: the processor walks again to set D.
+        }
+
+        Walks++;
+        _ledger?.Add(EventKind.PageWalk, user ? Layer.User : Layer.Kernel);
+        if (!Walker.TryWalk(Cr3, va, access, user, out Translation t, out fault))
+        {
+            Tlb.InvalidatePage(va);
+            return null;
+        }
+
+        PhysicalFrame frame = Memory.GetOrCreate(new Frame(t.PhysicalPage >> PageGeometry.PageShift));
+        if (access == AccessKind.Write)
+        {
+            Memory.NoteWrite(frame);
+        }
+        Tlb.InvalidatePage(va);
+        ulong largePages = 1UL << (9 * (t.Level - 1));
+        Tlb.Insert(new TlbEntry
+        {
+            Vpn = vpn,
+            ReadTag = t.User ? vpn : Tlb.NoTag,
+            WriteTag = t.User && t.Writable && t.Dirty && frame.DecodedCode is null ? vpn : Tlb.NoTag,
+            ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
+            Host = frame.Pointer,
+            Frame = frame,
+            Writable = t.Writable,
+            User = t.User,
+            Executable = t.Executable,
+            Dirty = t.Dirty,
+            Large = t.Level > 1,
+            LargeBaseVpn = vpn & ~(largePages - 1),
+            LargeVpnCount = largePages,
+        });
+        return frame;
+    }
+
+    /// <summary>
+    /// Reads bytes that may cross pages. All pages are translated before anything is copied, so
+    /// on a fault nothing has been read and <paramref name="fault"/> names the first bad page.
+    /// </summary>
+    public bool TryRead(ulong va, Span<byte> destination, bool user, out MemoryFault fault)
+    {
+        return TryAccess(va, destination, AccessKind.Read, user, out fault);
+    }
+
+    /// <summary>
+    /// Writes bytes that may cross pages. All pages are checked for write permission before any
+    /// byte is written: a write straddling a protected page changes nothing and faults.
+    /// </summary>
+    public bool TryWrite(ulong va, ReadOnlySpan<byte> source, bool user, out MemoryFault fault)
+    {
+        fixed (byte* p = source)
+        {
+            return TryAccess(va, new Span<byte>(p, source.Length), AccessKind.Write, user, out fault);
+        }
+    }
+
+    private bool TryAccess(ulong va, Span<byte> buffer, AccessKind access, bool user, out MemoryFault fault)
+    {
+        // At most a few pages in practice; check them all first, then copy.
+        int offset = 0;
+        while (offset < buffer.Length)
+        {
+            ulong at = va + (ulong)offset;
+            int chunk = Math.Min(buffer.Length - offset, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
+            if (TranslateToFrame(at, access, user, out fault) is null)
+            {
+                return false;
+            }
+            offset += chunk;
+        }
+        offset = 0;
+        while (offset < buffer.Length)
+        {
+            ulong at = va + (ulong)offset;
+            int chunk = Math.Min(buffer.Length - offset, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
+            // Translated a moment ago, so this cannot fault (the TLB holds every page unless a
+            // tiny TLB evicted one, in which case the walk simply repeats).
+            byte* host = Translate(at, access, user, out fault);
+            if (host is null)
+            {
+                return false;
+            }
+            var span = new Span<byte>(host, chunk);
+            if (access == AccessKind.Write)
+            {
+                buffer.Slice(offset, chunk).CopyTo(span);
+            }
+            else
+            {
+                span.CopyTo(buffer.Slice(offset, chunk));
+            }
+            offset += chunk;
+        }
+        fault = default;
+        return true;
+    }
+
+    private static PageFaultErrorCode ErrorCode(AccessKind access, bool user, PageFaultErrorCode code)
+    {
+        if (access == AccessKind.Write)
+        {
+            code |= PageFaultErrorCode.Write;
+        }
+        else if (access == AccessKind.Execute)
+        {
+            code |= PageFaultErrorCode.InstructionFetch;
+        }
+        return user ? code | PageFaultErrorCode.User : code;
+    }
+}
