@@ -65,6 +65,15 @@ public sealed unsafe class Mmu
         return entry.WriteTag == vpn ? entry.Host + (va & PageGeometry.PageMask) : null;
     }
 
+    /// <summary>The frame behind a user-mode instruction fetch at <paramref name="va"/>, or null if the fast path cannot serve it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PhysicalFrame? FastExecFrame(ulong va)
+    {
+        ulong vpn = va >> PageGeometry.PageShift;
+        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
+        return entry.ExecTag == vpn ? entry.Frame : null;
+    }
+
     /// <summary>
     /// Translates one access with every architectural check. Returns the host pointer of the byte
     /// at <paramref name="va"/>, or null with the fault to raise.

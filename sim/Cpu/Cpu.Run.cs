@@ -1,0 +1,110 @@
+using HvSim.Cpu.Decode;
+using HvSim.Mmu;
+
+namespace HvSim.Cpu;
+
+public sealed unsafe partial class Cpu
+{
+    private readonly BlockDecoder _decoder = new();
+
+    /// <summary>The block being run (handlers that need Iced's full instruction read it from here).</summary>
+    internal Block? _block;
+
+    /// <summary>Blocks decoded so far (a measure of decode-cache effectiveness).</summary>
+    public long BlocksDecoded => _decoder.BlocksDecoded;
+
+    /// <summary>
+    /// Runs until something needs the owner, or until <paramref name="maxInstructions"/> more
+    /// instructions have retired. The interpreter's main loop: find the block at RIP, run its ops.
+    /// </summary>
+    public ExitReason Run(long maxInstructions)
+    {
+        long limit = InstructionsRetired + maxInstructions;
+        while (InstructionsRetired < limit)
+        {
+            Block? block = FindBlock(Rip);
+            if (block is null)
+            {
+                return ExitReason.Exception;
+            }
+            _block = block;
+            DecodedOp[] ops = block.Ops;
+            int count = (int)Math.Min(ops.Length, limit - InstructionsRetired);
+            int i = 0;
+            int status = Exec.Next;
+            for (; i < count; i++)
+            {
+                status = ops[i].Handler(this, ref ops[i]);
+                if ((status | _attention) != 0)
+                {
+                    break;
+                }
+            }
+            if (i == count)
+            {
+                InstructionsRetired += count;
+                Rip = count == ops.Length ? block.EndIp : ops[count].Ip;
+                continue;
+            }
+
+            ref DecodedOp op = ref ops[i];
+            switch (status)
+            {
+                case Exec.Next:
+                    // Code was overwritten: leave the (possibly stale) block after this instruction.
+                    InstructionsRetired += i + 1;
+                    Rip = op.NextIp;
+                    break;
+                case Exec.Jump:
+                    InstructionsRetired += i + 1;
+                    break;
+                case Exec.ExitAfter:
+                    InstructionsRetired += i + 1;
+                    _attention = 0;
+                    return _pendingExit;
+                default:
+                    InstructionsRetired += i;
+                    Rip = op.Ip;
+                    _attention = 0;
+                    return ExitReason.Exception;
+            }
+            _attention = 0;
+        }
+        return ExitReason.Budget;
+    }
+
+    private Block? FindBlock(ulong rip)
+    {
+        PhysicalFrame? frame = Mmu.FastExecFrame(rip);
+        if (frame is null)
+        {
+            frame = Mmu.TranslateToFrame(rip, AccessKind.Execute, user: true, out MemoryFault fault);
+            if (frame is null)
+            {
+                RecordFault(fault);
+                return null;
+            }
+        }
+        if (frame.DecodedCode is FrameCode code)
+        {
+            Block? cached = code.ByOffset[rip & PageMask];
+            if (cached is not null && cached.StartIp == rip)
+            {
+                return cached;
+            }
+        }
+        else
+        {
+            code = new FrameCode();
+            frame.DecodedCode = code;
+            // Writes to this frame must now take the slow path, which drops the decoded code.
+            Mmu.Tlb.WithdrawFastWrites(frame);
+        }
+        Block? block = _decoder.Decode(this, rip, frame, out bool cacheable);
+        if (block is not null && cacheable)
+        {
+            code.ByOffset[rip & PageMask] = block;
+        }
+        return block;
+    }
+}

@@ -1,0 +1,28 @@
+using HvSim.Mmu;
+
+namespace HvSim.Cpu;
+
+/// <summary>Exception vectors the interpreter raises (Intel SDM Vol. 3A, 6.3.1).</summary>
+public enum Vector : byte
+{
+    DivideError = 0,        // #DE
+    Breakpoint = 3,         // #BP (int3)
+    InvalidOpcode = 6,      // #UD
+    GeneralProtection = 13, // #GP
+    PageFault = 14,         // #PF
+}
+
+/// <summary>Why <see cref="Cpu.Run"/> returned to the CPU's owner.</summary>
+public enum ExitReason : byte
+{
+    /// <summary>The instruction budget ran out; RIP is the next instruction.</summary>
+    Budget,
+    /// <summary>syscall: RIP is after it (RCX and R11 are already set as the instruction does).</summary>
+    Syscall,
+    /// <summary>int n: RIP is after it; <see cref="Cpu.ExitVector"/> holds n.</summary>
+    SoftwareInterrupt,
+    /// <summary>An exception: RIP is the faulting instruction; see <see cref="Cpu.ExitVector"/> and <see cref="Cpu.ExitFault"/>.</summary>
+    Exception,
+    /// <summary>hlt (privileged: the owner raises #GP as a kernel would).</summary>
+    Halt,
+}
