@@ -1,1 +1,65 @@
-class P { static int Main() => 0; }
+using HvSim.GuestOs.Elf;
+using HvSim.GuestOs.Kernel;
+
+namespace HvSim.Cli;
+
+/// <summary>The hvsim command: one subcommand per job, errors as one line, never a stack trace.</summary>
+public static class Program
+{
+    public const int UsageError = 2;
+    public const int InternalError = 70;
+
+    private const string Usage =
+        "usage: hvsim exec [--max-instructions N] [--seed N] [--platform native] [--technique none] PROG [ARGS...]\n" +
+        "       hvsim bench [--json] [--quick]";
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                Console.Out.WriteLine(Usage);
+                return args.Length == 0 ? UsageError : 0;
+            }
+            return args[0] switch
+            {
+                "exec" => ExecCommand.Run(args[1..]),
+                "bench" => BenchCommand.Run(args[1..]),
+                _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Fail(e.Message, UsageError);
+        }
+        catch (ElfFormatException e)
+        {
+            return Fail(e.Message, UsageError);
+        }
+        catch (ProcessLoader.LoadException e)
+        {
+            return Fail(e.Message, UsageError);
+        }
+        catch (IOException e)
+        {
+            return Fail(e.Message, UsageError);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Fail(e.Message, UsageError);
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("HVSIM_DEBUG") is null)
+        {
+            // A simulator bug: say so in one line; HVSIM_DEBUG=1 shows the stack trace.
+            return Fail($"internal error: {e.GetType().Name}: {e.Message} (set HVSIM_DEBUG=1 for details)", InternalError);
+        }
+    }
+
+    internal static int Fail(string message, int status)
+    {
+        Console.Out.Flush();
+        Console.Error.WriteLine($"hvsim: {message}");
+        return status;
+    }
+}

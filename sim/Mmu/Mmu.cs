@@ -131,7 +131,7 @@ public sealed unsafe class Mmu
         {
             Memory.NoteWrite(frame);
         }
-        Tlb.InvalidatePage(va);
+        // Insert replaces this page's own (clean or stale) entry; other pieces of a large page stay cached.
         ulong largePages = 1UL << (9 * (t.Level - 1));
         Tlb.Insert(new TlbEntry
         {

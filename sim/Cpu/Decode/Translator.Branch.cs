@@ -30,7 +30,7 @@ internal static unsafe partial class Translator
             case OpKind.Memory:
                 op.Size = 8;
                 op.Handler = &BranchOps.JmpM;
-                return instruction.MemorySize == MemorySize.UInt64 && SetMemory(instruction, ref op);
+                return instruction.MemorySize.GetSize() == 8 && SetMemory(instruction, ref op);
             default:
                 return false; // far jumps
         }
@@ -57,7 +57,7 @@ internal static unsafe partial class Translator
                 return instruction.Op0Register.IsGPR64() && Gpr(instruction.Op0Register, out op.Src);
             case OpKind.Memory:
                 op.Handler = &BranchOps.CallM;
-                return instruction.MemorySize == MemorySize.UInt64 && SetMemory(instruction, ref op);
+                return instruction.MemorySize.GetSize() == 8 && SetMemory(instruction, ref op);
             default:
                 return false;
         }

@@ -1,0 +1,71 @@
+using HvSim.GuestOs.Kernel;
+
+namespace HvSim.Cli;
+
+/// <summary>hvsim exec: run a static x86-64 Linux ELF, forwarding its output and exit status.</summary>
+public static class ExecCommand
+{
+    /// <summary>Exit status when the guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
+    public const int InstructionLimitStatus = 124;
+
+    public static int Run(string[] args)
+    {
+        var options = new OptionReader(args);
+        var kernelOptions = new KernelOptions();
+        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        {
+            switch (option)
+            {
+                case "--max-instructions":
+                    kernelOptions = kernelOptions with { MaxInstructions = options.Long(option, min: 1) };
+                    break;
+                case "--seed":
+                    kernelOptions = kernelOptions with { Seed = (ulong)options.Long(option, min: 0) };
+                    break;
+                case "--platform":
+                    string platform = options.Value(option);
+                    if (platform != "native")
+                    {
+                        throw new UsageException($"--platform {platform}: only 'native' exists so far (xen-pv and xen-shadow come with the fault-path work)");
+                    }
+                    break;
+                case "--technique":
+                    string technique = options.Value(option);
+                    if (technique != "none")
+                    {
+                        throw new UsageException($"--technique {technique}: only 'none' exists so far");
+                    }
+                    break;
+                default:
+                    throw new UsageException($"exec: unknown option {option}");
+            }
+        }
+        string[] rest = options.Rest();
+        if (rest.Length == 0)
+        {
+            throw new UsageException("exec: which program? usage: hvsim exec [options] PROG [ARGS...]");
+        }
+        string path = rest[0];
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{path}: no such file");
+        }
+        byte[] elf = File.ReadAllBytes(path);
+
+        using Stream stdout = Console.OpenStandardOutput();
+        using Stream stderr = Console.OpenStandardError();
+        using Stream stdin = Console.OpenStandardInput();
+        var kernel = new GuestKernel(kernelOptions, stdin, stdout, stderr);
+        Process process = kernel.CreateProcess(elf, path, rest, HostEnvironment.Variables());
+        RunOutcome outcome = kernel.Run(process);
+        if (outcome == RunOutcome.InstructionLimit)
+        {
+            return Program.Fail($"guest exceeded --max-instructions ({kernelOptions.MaxInstructions}) at rip 0x{kernel.Cpu.Rip:x}", InstructionLimitStatus);
+        }
+        if (process.FatalReport is not null)
+        {
+            Console.Error.WriteLine(process.FatalReport);
+        }
+        return process.ExitStatus ?? 0;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace HvSim.Cli;
+
+/// <summary>
+/// Reads "--name value" options up to the first non-option argument; what follows belongs to the
+/// guest program untouched (its own options included), as with qemu-user.
+/// </summary>
+public sealed class OptionReader
+{
+    private readonly string[] _args;
+    private int _next;
+
+    public OptionReader(string[] args)
+    {
+        _args = args;
+    }
+
+    /// <summary>The next option name (e.g. "--seed"), or null when the options are over.</summary>
+    public string? NextOption()
+    {
+        if (_next >= _args.Length)
+        {
+            return null;
+        }
+        string arg = _args[_next];
+        if (arg == "--")
+        {
+            _next++;
+            return null;
+        }
+        if (!arg.StartsWith("--", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        _next++;
+        return arg;
+    }
+
+    public string Value(string option)
+    {
+        if (_next >= _args.Length)
+        {
+            throw new UsageException($"{option} needs a value");
+        }
+        return _args[_next++];
+    }
+
+    public long Long(string option, long min = long.MinValue)
+    {
+        string text = Value(option);
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) || value < min)
+        {
+            throw new UsageException($"{option}: '{text}' is not a whole number{(min > long.MinValue ? $" >= {min}" : "")}");
+        }
+        return value;
+    }
+
+    /// <summary>Everything after the options.</summary>
+    public string[] Rest() => _args[_next..];
+}

@@ -1,0 +1,347 @@
+using HvSim.Core;
+using HvSim.GuestOs.Linux;
+using HvSim.Mmu;
+
+namespace HvSim.GuestOs.Kernel;
+
+/// <summary>What the page-fault handler concluded.</summary>
+public enum FaultOutcome
+{
+    /// <summary>The page was populated (or the fault was spurious): retry the access.</summary>
+    Fixed,
+    /// <summary>No VMA covers the address: SIGSEGV with SEGV_MAPERR.</summary>
+    MapError,
+    /// <summary>A VMA covers it but forbids the access: SIGSEGV with SEGV_ACCERR.</summary>
+    AccessError,
+    /// <summary>No free frame: the kernel would OOM-kill; reported as SIGBUS-like failure.</summary>
+    OutOfMemory,
+}
+
+/// <summary>
+/// A process's user address space: its VMAs and its page tables. Pages are populated on first
+/// touch (demand paging, as Linux does); mprotect splits and merges VMAs and rewrites present
+/// PTEs, invalidating each changed translation so no stale TLB entry survives it.
+/// </summary>
+public sealed class AddressSpace
+{
+    /// <summary>A software-available PTE bit: the page is populated but PROT_NONE (P is clear).</summary>
+    public const ulong ProtNoneBit = 1UL << 9;
+
+    /// <summary>Top of the area where mmap places mappings without a hint (below the stack).</summary>
+    public const ulong MmapBase = 0x7FFF_F000_0000;
+
+    private readonly List<Vma> _vmas = new();
+    private readonly PhysicalMemory _memory;
+    private readonly FrameAllocator _frames;
+    private readonly PageTableEditor _tables;
+    private readonly IPagingOps _paging;
+    private readonly EventLedger _ledger;
+
+    public AddressSpace(PhysicalMemory memory, FrameAllocator frames, IPagingOps paging, EventLedger ledger)
+    {
+        _memory = memory;
+        _frames = frames;
+        _paging = paging;
+        _ledger = ledger;
+        _tables = new PageTableEditor(memory, frames);
+        Cr3 = _tables.CreateRoot();
+    }
+
+    /// <summary>Guest-physical address of this space's PML4.</summary>
+    public ulong Cr3 { get; }
+
+    public IReadOnlyList<Vma> Vmas => _vmas;
+
+    /// <summary>The VMA containing <paramref name="address"/>, or null.</summary>
+    public Vma? Find(ulong address)
+    {
+        foreach (Vma vma in _vmas)
+        {
+            if (vma.Contains(address))
+            {
+                return vma;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>True when [start, end) has no VMA in it.</summary>
+    public bool IsFree(ulong start, ulong end) => !_vmas.Any(v => v.Start < end && start < v.End);
+
+    /// <summary>The highest free page-aligned range of <paramref name="length"/> bytes below <see cref="MmapBase"/>.</summary>
+    public ulong? FindFree(ulong length)
+    {
+        ulong candidateEnd = MmapBase;
+        foreach (Vma vma in _vmas.OrderByDescending(v => v.Start))
+        {
+            if (vma.Start >= candidateEnd)
+            {
+                candidateEnd = Math.Min(candidateEnd, vma.Start);
+                continue;
+            }
+            if (vma.End <= candidateEnd - length)
+            {
+                break;
+            }
+            candidateEnd = vma.Start;
+        }
+        return candidateEnd >= length + 0x1_0000 ? candidateEnd - length : null;
+    }
+
+    /// <summary>Creates a mapping, replacing whatever was mapped in the range (MAP_FIXED semantics).</summary>
+    public void Map(ulong start, ulong length, MemoryProtection protection, bool shared, string name)
+    {
+        Unmap(start, length);
+        _vmas.Add(new Vma(start, start + length, protection, shared, name));
+        _vmas.Sort((a, b) => a.Start.CompareTo(b.Start));
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        MergeAdjacent();
+    }
+
+    /// <summary>Removes mappings in the range, freeing their frames and invalidating their translations.</summary>
+    public void Unmap(ulong start, ulong length)
+    {
+        ulong end = start + length;
+        if (IsFree(start, end))
+        {
+            return;
+        }
+        Carve(start, end);
+        _vmas.RemoveAll(v => v.Start >= start && v.End <= end);
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        for (ulong page = start; page < end; page += PageGeometry.PageSize)
+        {
+            GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
+            if (at is null)
+            {
+                page = (page | 0x1F_FFFF); // no page table here: skip to the next 2 MiB
+                continue;
+            }
+            ulong entry = _memory.ReadU64(at.Value);
+            if (PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0)
+            {
+                _paging.WritePte(at.Value, 0);
+                _paging.InvalidatePage(page);
+                _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
+            }
+        }
+    }
+
+    /// <summary>mprotect: false when part of the range is not mapped (ENOMEM), and then nothing changes.</summary>
+    public bool Protect(ulong start, ulong length, MemoryProtection protection)
+    {
+        ulong end = start + length;
+        if (!IsCovered(start, end))
+        {
+            return false;
+        }
+        Carve(start, end);
+        for (int i = 0; i < _vmas.Count; i++)
+        {
+            if (_vmas[i].Start >= start && _vmas[i].End <= end && _vmas[i].Protection != protection)
+            {
+                _vmas[i] = _vmas[i] with { Protection = protection };
+                _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+            }
+        }
+        MergeAdjacent();
+        ulong bits = PteBits(protection);
+        for (ulong page = start; page < end; page += PageGeometry.PageSize)
+        {
+            GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
+            if (at is null)
+            {
+                page = (page | 0x1F_FFFF);
+                continue;
+            }
+            ulong entry = _memory.ReadU64(at.Value);
+            if (!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0)
+            {
+                continue; // never touched: the fault handler will use the new protection
+            }
+            // Keep the frame and the A/D bits, as Linux's change_pte_range does.
+            ulong updated = PteFormat.Address(entry) | (entry & (ulong)(Pte.A | Pte.D)) | bits;
+            if (updated != entry)
+            {
+                _paging.WritePte(at.Value, updated);
+                _paging.InvalidatePage(page);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The page-fault handler: populate the page if its VMA allows the access.</summary>
+    public FaultOutcome HandleFault(ulong address, AccessKind access)
+    {
+        Vma? vma = Find(address);
+        if (vma is null)
+        {
+            return FaultOutcome.MapError;
+        }
+        bool allowed = access switch
+        {
+            AccessKind.Write => vma.CanWrite,
+            AccessKind.Execute => vma.CanExecute,
+            _ => vma.Protection != MemoryProtection.PROT_NONE,
+        };
+        if (!allowed)
+        {
+            return FaultOutcome.AccessError;
+        }
+        ulong page = PageGeometry.PageBase(address);
+        GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: true);
+        if (at is null)
+        {
+            return FaultOutcome.OutOfMemory;
+        }
+        ulong entry = _memory.ReadU64(at.Value);
+        if (PteFormat.Has(entry, Pte.P))
+        {
+            // The PTE already allows it: the TLB held a stale entry (a spurious fault).
+            _paging.InvalidatePage(page);
+            return FaultOutcome.Fixed;
+        }
+        Frame? frame = _frames.TryAllocate();
+        if (frame is null)
+        {
+            return FaultOutcome.OutOfMemory;
+        }
+        _memory.GetOrCreate(frame.Value);
+        _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection));
+        return FaultOutcome.Fixed;
+    }
+
+    /// <summary>
+    /// Writes bytes at a user address regardless of protection, populating pages as needed
+    /// (the loader's privilege: ELF segments and the initial stack). False when a byte lies
+    /// outside every VMA or memory ran out.
+    /// </summary>
+    public bool Poke(ulong address, ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int chunk = Math.Min(bytes.Length, PageGeometry.PageSize - (int)(address & PageGeometry.PageMask));
+            GuestPhysical? frameBase = PopulatedFrame(address);
+            if (frameBase is null)
+            {
+                return false;
+            }
+            _memory.Write(new GuestPhysical(frameBase.Value.Value + (address & PageGeometry.PageMask)), bytes[..chunk]);
+            bytes = bytes[chunk..];
+            address += (ulong)chunk;
+        }
+        return true;
+    }
+
+    /// <summary>Tears the space down: every mapping and every page-table frame.</summary>
+    public void Destroy()
+    {
+        foreach (Vma vma in _vmas.ToList())
+        {
+            Unmap(vma.Start, vma.Length);
+        }
+        _tables.FreeTables(Cr3);
+    }
+
+    /// <summary>PTE bits for a VMA protection (x86 cannot express write-only or exec-only: both read).</summary>
+    public static ulong PteBits(MemoryProtection protection)
+    {
+        if (protection == MemoryProtection.PROT_NONE)
+        {
+            return ProtNoneBit;
+        }
+        ulong bits = (ulong)(Pte.P | Pte.US);
+        if ((protection & MemoryProtection.PROT_WRITE) != 0)
+        {
+            bits |= (ulong)Pte.RW;
+        }
+        if ((protection & MemoryProtection.PROT_EXEC) == 0)
+        {
+            bits |= (ulong)Pte.NX;
+        }
+        return bits;
+    }
+
+    private GuestPhysical? PopulatedFrame(ulong address)
+    {
+        Vma? vma = Find(address);
+        if (vma is null)
+        {
+            return null;
+        }
+        GuestPhysical? at = _tables.LeafEntryAddress(Cr3, address, create: true);
+        if (at is null)
+        {
+            return null;
+        }
+        ulong entry = _memory.ReadU64(at.Value);
+        if (!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0)
+        {
+            Frame? frame = _frames.TryAllocate();
+            if (frame is null)
+            {
+                return null;
+            }
+            _memory.GetOrCreate(frame.Value);
+            entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection);
+            _paging.WritePte(at.Value, entry);
+        }
+        return new GuestPhysical(PteFormat.Address(entry));
+    }
+
+    private bool IsCovered(ulong start, ulong end)
+    {
+        ulong at = start;
+        foreach (Vma vma in _vmas)
+        {
+            if (vma.End <= at)
+            {
+                continue;
+            }
+            if (vma.Start > at)
+            {
+                return false;
+            }
+            at = vma.End;
+            if (at >= end)
+            {
+                return true;
+            }
+        }
+        return at >= end;
+    }
+
+    /// <summary>Splits VMAs so that start and end fall on VMA boundaries.</summary>
+    private void Carve(ulong start, ulong end)
+    {
+        for (int i = 0; i < _vmas.Count; i++)
+        {
+            Vma vma = _vmas[i];
+            foreach (ulong cut in new[] { start, end })
+            {
+                if (cut > vma.Start && cut < vma.End)
+                {
+                    _vmas[i] = vma with { End = cut };
+                    _vmas.Insert(i + 1, vma with { Start = cut });
+                    _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+                    vma = _vmas[i];
+                }
+            }
+        }
+    }
+
+    /// <summary>Merges neighbours that are contiguous and alike, as vma_merge does.</summary>
+    private void MergeAdjacent()
+    {
+        for (int i = 0; i + 1 < _vmas.Count; i++)
+        {
+            Vma a = _vmas[i], b = _vmas[i + 1];
+            if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name)
+            {
+                _vmas[i] = a with { End = b.End };
+                _vmas.RemoveAt(i + 1);
+                i--;
+            }
+        }
+    }
+}

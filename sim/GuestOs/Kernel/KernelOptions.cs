@@ -1,0 +1,30 @@
+using HvSim.Mmu;
+
+namespace HvSim.GuestOs.Kernel;
+
+/// <summary>Parameters of a simulated machine and its kernel.</summary>
+public sealed record KernelOptions
+{
+    /// <summary>Guest physical memory; sparse, so a large value costs nothing until used.</summary>
+    public ulong PhysicalMemoryBytes { get; init; } = 4UL << 30;
+
+    public TlbGeometry Tlb { get; init; } = TlbGeometry.Default;
+
+    /// <summary>Seed of everything random the guest sees (AT_RANDOM, getrandom).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>The run stops with <see cref="RunOutcome.InstructionLimit"/> past this many instructions.</summary>
+    public long MaxInstructions { get; init; } = long.MaxValue;
+
+    /// <summary>Simulated nanoseconds per retired instruction, for clock_gettime (a clock, not a cost model).</summary>
+    public ulong ClockNanosecondsPerInstruction { get; init; } = 1;
+}
+
+/// <summary>How a run ended.</summary>
+public enum RunOutcome
+{
+    /// <summary>The process exited or was killed; see <see cref="Process.ExitStatus"/>.</summary>
+    Exited,
+    /// <summary>The instruction limit was reached first.</summary>
+    InstructionLimit,
+}

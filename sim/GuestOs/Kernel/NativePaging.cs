@@ -1,0 +1,41 @@
+using HvSim.Core;
+using HvSim.Mmu;
+
+namespace HvSim.GuestOs.Kernel;
+
+/// <summary>Native paging: the kernel writes its own PTEs and runs invlpg and mov cr3 itself.</summary>
+public sealed class NativePaging : IPagingOps
+{
+    private readonly HvSim.Mmu.Mmu _mmu;
+    private readonly EventLedger _ledger;
+
+    public NativePaging(HvSim.Mmu.Mmu mmu, EventLedger ledger)
+    {
+        _mmu = mmu;
+        _ledger = ledger;
+    }
+
+    public void WritePte(GuestPhysical entryAddress, ulong value)
+    {
+        _mmu.Memory.WriteU64(entryAddress, value);
+        _ledger.Add(EventKind.PteUpdate, Layer.Kernel);
+    }
+
+    public void InvalidatePage(ulong virtualAddress)
+    {
+        _mmu.InvalidatePage(virtualAddress);
+        _ledger.Add(EventKind.TlbFlushPage, Layer.Kernel);
+    }
+
+    public void FlushTlb()
+    {
+        _mmu.FlushTlb();
+        _ledger.Add(EventKind.TlbFlush, Layer.Kernel);
+    }
+
+    public void LoadCr3(ulong cr3)
+    {
+        _mmu.LoadCr3(cr3);
+        _ledger.Add(EventKind.TlbFlush, Layer.Kernel);
+    }
+}

@@ -1,0 +1,96 @@
+using HvSim.Mmu;
+
+namespace HvSim.GuestOs.Kernel;
+
+/// <summary>
+/// copy_from_user / copy_to_user: the kernel's accesses to user memory go through the MMU with
+/// supervisor privilege, so they fault like any access; a fault on a valid VMA is fixed by the
+/// page-fault handler and retried, anything else is EFAULT.
+/// </summary>
+public sealed class UserMemory
+{
+    private readonly HvSim.Mmu.Mmu _mmu;
+
+    public UserMemory(HvSim.Mmu.Mmu mmu)
+    {
+        _mmu = mmu;
+    }
+
+    /// <summary>Copies from user memory; false means EFAULT.</summary>
+    public bool CopyFrom(AddressSpace space, ulong address, Span<byte> destination)
+    {
+        return Access(space, address, destination, AccessKind.Read);
+    }
+
+    /// <summary>Copies to user memory; false means EFAULT.</summary>
+    public unsafe bool CopyTo(AddressSpace space, ulong address, ReadOnlySpan<byte> source)
+    {
+        fixed (byte* p = source)
+        {
+            return Access(space, address, new Span<byte>(p, source.Length), AccessKind.Write);
+        }
+    }
+
+    public bool ReadU64(AddressSpace space, ulong address, out ulong value)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        bool ok = CopyFrom(space, address, buffer);
+        value = BitConverter.ToUInt64(buffer);
+        return ok;
+    }
+
+    public bool WriteU64(AddressSpace space, ulong address, ulong value)
+    {
+        return CopyTo(space, address, BitConverter.GetBytes(value));
+    }
+
+    /// <summary>Reads a NUL-terminated string of at most <paramref name="maxLength"/> bytes; null on EFAULT or no terminator.</summary>
+    public string? ReadCString(AddressSpace space, ulong address, int maxLength = 4096)
+    {
+        var bytes = new List<byte>();
+        Span<byte> one = stackalloc byte[1];
+        for (int i = 0; i < maxLength; i++)
+        {
+            if (!CopyFrom(space, address + (ulong)i, one))
+            {
+                return null;
+            }
+            if (one[0] == 0)
+            {
+                return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+            }
+            bytes.Add(one[0]);
+        }
+        return null;
+    }
+
+    private bool Access(AddressSpace space, ulong address, Span<byte> buffer, AccessKind access)
+    {
+        if (buffer.IsEmpty)
+        {
+            return true;
+        }
+        if (address + (ulong)buffer.Length < address)
+        {
+            return false; // wraps around
+        }
+        // Each fixed fault populates one page (or drops one stale TLB entry), so the number of
+        // pages touched bounds the retries; a guest cannot make the kernel loop forever.
+        int attempts = (2 * ((buffer.Length / 4096) + 2)) + 1;
+        for (int i = 0; i < attempts; i++)
+        {
+            bool ok = access == AccessKind.Write
+                ? _mmu.TryWrite(address, buffer, user: false, out MemoryFault fault)
+                : _mmu.TryRead(address, buffer, user: false, out fault);
+            if (ok)
+            {
+                return true;
+            }
+            if (fault.Kind != FaultKind.PageFault || space.HandleFault(fault.Address, access) != FaultOutcome.Fixed)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,25 @@
+using HvSim.GuestOs.Linux;
+
+namespace HvSim.GuestOs.Kernel;
+
+/// <summary>
+/// A virtual memory area: a page-aligned range with one protection, like Linux's vm_area_struct.
+/// Pages inside it are populated on first touch by the page-fault handler.
+/// </summary>
+public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bool Shared, string Name)
+{
+    public ulong Length => End - Start;
+
+    public bool Contains(ulong address) => address >= Start && address < End;
+
+    public bool CanRead => (Protection & MemoryProtection.PROT_READ) != 0;
+
+    public bool CanWrite => (Protection & MemoryProtection.PROT_WRITE) != 0;
+
+    public bool CanExecute => (Protection & MemoryProtection.PROT_EXEC) != 0;
+
+    /// <summary>"r-x" style, as /proc/PID/maps writes it.</summary>
+    public string ProtectionText => $"{(CanRead ? 'r' : '-')}{(CanWrite ? 'w' : '-')}{(CanExecute ? 'x' : '-')}";
+
+    public override string ToString() => $"{Start:x}-{End:x} {ProtectionText} {Name}";
+}

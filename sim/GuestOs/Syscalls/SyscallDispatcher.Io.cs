@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using HvSim.GuestOs.Kernel;
+using HvSim.GuestOs.Linux;
+using HvSim.GuestOs.Linux.Structs;
+
+namespace HvSim.GuestOs.Syscalls;
+
+internal sealed partial class SyscallDispatcher
+{
+    private const int CopyChunk = 64 * 1024;
+    private const int AtEmptyPath = 0x1000;
+    private const ulong Tcgets = 0x5401;
+
+    private Stream? Output(int fd) => fd switch
+    {
+        1 => _stdout,
+        2 => _stderr,
+        _ => null,
+    };
+
+    private long Write(Process process, int fd, ulong buffer, ulong count)
+    {
+        Stream? stream = Output(fd);
+        if (stream is null)
+        {
+            return Error(fd == 0 ? Errno.EBADF : Errno.EBADF);
+        }
+        long written = 0;
+        byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
+        while ((ulong)written < count)
+        {
+            int n = (int)Math.Min(count - (ulong)written, CopyChunk);
+            if (!User.CopyFrom(process.Space, buffer + (ulong)written, chunk.AsSpan(0, n)))
+            {
+                return written > 0 ? written : Error(Errno.EFAULT);
+            }
+            stream.Write(chunk, 0, n);
+            written += n;
+        }
+        stream.Flush();
+        return written;
+    }
+
+    private long Writev(Process process, int fd, ulong iov, ulong count)
+    {
+        if (count > IoVec.MaxCount)
+        {
+            return Error(Errno.EINVAL);
+        }
+        long total = 0;
+        Span<byte> entry = stackalloc byte[IoVec.Size];
+        for (ulong i = 0; i < count; i++)
+        {
+            if (!User.CopyFrom(process.Space, iov + (i * IoVec.Size), entry))
+            {
+                return total > 0 ? total : Error(Errno.EFAULT);
+            }
+            IoVec vec = IoVec.ReadFrom(entry);
+            long n = Write(process, fd, vec.Base, vec.Length);
+            if (n < 0)
+            {
+                return total > 0 ? total : n;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private long Read(Process process, int fd, ulong buffer, ulong count)
+    {
+        if (fd != 0)
+        {
+            return Error(Errno.EBADF);
+        }
+        byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
+        int n = _stdin.Read(chunk, 0, chunk.Length);
+        if (n > 0 && !User.CopyTo(process.Space, buffer, chunk.AsSpan(0, n)))
+        {
+            return Error(Errno.EFAULT);
+        }
+        return n;
+    }
+
+    /// <summary>Standard streams are pipes here: not terminals (so stdio buffers fully, as under a test harness).</summary>
+    private static long Ioctl(int fd, ulong request)
+    {
+        if (fd is < 0 or > 2)
+        {
+            return Error(Errno.EBADF);
+        }
+        return request == Tcgets ? Error(Errno.ENOTTY) : Error(Errno.EINVAL);
+    }
+
+    private long Fstat(Process process, int fd, ulong statAddress)
+    {
+        if (fd is < 0 or > 2)
+        {
+            return Error(Errno.EBADF);
+        }
+        var stat = new KernelStat
+        {
+            Device = 0x0C,
+            Inode = (ulong)(100 + fd),
+            LinkCount = 1,
+            Mode = FileConstants.S_IFIFO | 0x180, // pipe, rw-------
+            Uid = 1000,
+            Gid = 1000,
+            BlockSize = 4096,
+        };
+        byte[] bytes = new byte[KernelStat.Size];
+        stat.WriteTo(bytes);
+        return User.CopyTo(process.Space, statAddress, bytes) ? 0 : Error(Errno.EFAULT);
+    }
+
+    private long Newfstatat(Process process, int dirfd, ulong path, ulong statAddress, int flags)
+    {
+        string? name = User.ReadCString(process.Space, path);
+        if (name is null)
+        {
+            return Error(Errno.EFAULT);
+        }
+        if (name.Length == 0 && (flags & AtEmptyPath) != 0)
+        {
+            return Fstat(process, dirfd, statAddress);
+        }
+        return Error(Errno.ENOENT);
+    }
+
+    private long Readlink(Process process, ulong path, ulong buffer, ulong size)
+    {
+        string? name = User.ReadCString(process.Space, path);
+        if (name is null)
+        {
+            return Error(Errno.EFAULT);
+        }
+        if (name != "/proc/self/exe")
+        {
+            return Error(Errno.ENOENT);
+        }
+        byte[] target = System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(process.ExecutablePath));
+        int n = (int)Math.Min((ulong)target.Length, size); // readlink does not NUL-terminate
+        return User.CopyTo(process.Space, buffer, target.AsSpan(0, n)) ? n : Error(Errno.EFAULT);
+    }
+
+    private static void WriteU64(Span<byte> destination, int offset, ulong value)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], value);
+    }
+}

@@ -1,0 +1,94 @@
+using HvSim.Cpu;
+using HvSim.GuestOs.Kernel;
+using HvSim.GuestOs.Linux;
+
+namespace HvSim.GuestOs.Syscalls;
+
+/// <summary>
+/// The x86-64 Linux system-call table: number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9,
+/// result (or -errno) in RAX. Calls not listed return -ENOSYS, as a kernel without them would.
+/// </summary>
+internal sealed partial class SyscallDispatcher
+{
+    private readonly GuestKernel _kernel;
+    private readonly Stream _stdin;
+    private readonly Stream _stdout;
+    private readonly Stream _stderr;
+
+    public SyscallDispatcher(GuestKernel kernel, Stream stdin, Stream stdout, Stream stderr)
+    {
+        _kernel = kernel;
+        _stdin = stdin;
+        _stdout = stdout;
+        _stderr = stderr;
+    }
+
+    private HvSim.Cpu.Cpu Cpu => _kernel.Cpu;
+
+    private UserMemory User => _kernel.UserMemory;
+
+    private ulong Arg(int n) => Cpu.R(n switch
+    {
+        0 => Reg.Rdi,
+        1 => Reg.Rsi,
+        2 => Reg.Rdx,
+        3 => Reg.R10,
+        4 => Reg.R8,
+        _ => Reg.R9,
+    });
+
+    private static long Error(Errno errno) => -(long)errno;
+
+    /// <summary>Runs the system call the CPU stopped on and stores its result in RAX.</summary>
+    public void Dispatch(Process process)
+    {
+        var number = (SyscallNumber)Cpu.R(Reg.Rax);
+        long result = number switch
+        {
+            SyscallNumber.Read => Read(process, (int)Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Write => Write(process, (int)Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Writev => Writev(process, (int)Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Close => (int)Arg(0) is >= 0 and <= 2 ? 0 : Error(Errno.EBADF),
+            SyscallNumber.Ioctl => Ioctl((int)Arg(0), Arg(1)),
+            SyscallNumber.Fstat => Fstat(process, (int)Arg(0), Arg(1)),
+            SyscallNumber.Newfstatat => Newfstatat(process, (int)Arg(0), Arg(1), Arg(2), (int)Arg(3)),
+            SyscallNumber.Lseek => (int)Arg(0) is >= 0 and <= 2 ? Error(Errno.ESPIPE) : Error(Errno.EBADF),
+            SyscallNumber.Readlink => Readlink(process, Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Open or SyscallNumber.Openat or SyscallNumber.Stat or SyscallNumber.Lstat
+                or SyscallNumber.Access or SyscallNumber.Faccessat or SyscallNumber.Faccessat2 => Error(Errno.ENOENT),
+            SyscallNumber.Mmap => Mmap(process, Arg(0), Arg(1), (int)Arg(2), (int)Arg(3), (int)Arg(4), Arg(5)),
+            SyscallNumber.Munmap => Munmap(process, Arg(0), Arg(1)),
+            SyscallNumber.Mprotect => Mprotect(process, Arg(0), Arg(1), (int)Arg(2)),
+            SyscallNumber.Brk => Brk(process, Arg(0)),
+            SyscallNumber.Madvise => 0,
+            SyscallNumber.RtSigaction => RtSigaction(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
+            SyscallNumber.RtSigprocmask => RtSigprocmask(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
+            SyscallNumber.Sigaltstack => 0,
+            SyscallNumber.Exit or SyscallNumber.ExitGroup => Exit(process, (int)Arg(0)),
+            SyscallNumber.Getpid or SyscallNumber.Gettid => process.Pid,
+            SyscallNumber.Getppid => 1,
+            SyscallNumber.Getuid or SyscallNumber.Geteuid or SyscallNumber.Getgid or SyscallNumber.Getegid => 1000,
+            SyscallNumber.Uname => Uname(process, Arg(0)),
+            SyscallNumber.ArchPrctl => ArchPrctl(process, (int)Arg(0), Arg(1)),
+            SyscallNumber.SetTidAddress => SetTidAddress(process, Arg(0)),
+            SyscallNumber.SetRobustList => 0,
+            SyscallNumber.Rseq => Error(Errno.ENOSYS),
+            SyscallNumber.Prlimit64 => Prlimit64(process, (int)Arg(0), (int)Arg(1), Arg(2), Arg(3)),
+            SyscallNumber.Getrlimit => Prlimit64(process, 0, (int)Arg(0), 0, Arg(1)),
+            SyscallNumber.Getrandom => Getrandom(process, Arg(0), Arg(1)),
+            SyscallNumber.ClockGettime => ClockGettime(process, Arg(1)),
+            SyscallNumber.Gettimeofday => Gettimeofday(process, Arg(0)),
+            SyscallNumber.Time => Time(process, Arg(0)),
+            SyscallNumber.SchedYield => 0,
+            SyscallNumber.Futex => Futex((int)Arg(1)),
+            _ => Error(Errno.ENOSYS),
+        };
+        Cpu.R(Reg.Rax) = (ulong)result;
+    }
+
+    private long Exit(Process process, int status)
+    {
+        _kernel.Exit(process, status);
+        return 0;
+    }
+}
