@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using HvSim.GuestOs.Kernel;
+
+namespace HvSim.Tests.Guests;
+
+/// <summary>The observable result of running a program: what it wrote and how it ended.</summary>
+public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, string? FatalReport)
+{
+    public string StdoutText => System.Text.Encoding.UTF8.GetString(Stdout);
+
+    public string StderrText => System.Text.Encoding.UTF8.GetString(Stderr);
+
+    /// <summary>True when the host can run the committed x86-64 Linux ELFs itself (the reference).</summary>
+    public static bool HostCanRunGuests => OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64;
+
+    /// <summary>Runs the program under the simulator, in process.</summary>
+    public static GuestRun Simulated(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, long maxInstructions = 2_000_000_000)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var kernel = new GuestKernel(new KernelOptions { MaxInstructions = maxInstructions }, new MemoryStream(stdin ?? []), stdout, stderr);
+        var argv = new List<string> { path };
+        argv.AddRange(args);
+        Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, env);
+        RunOutcome outcome = kernel.Run(process);
+        Assert.True(outcome == RunOutcome.Exited, $"{Path.GetFileName(path)} exceeded {maxInstructions} instructions (rip 0x{kernel.Cpu.Rip:x})");
+        return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitStatus ?? -1, process.FatalReport);
+    }
+
+    /// <summary>Runs the program on the host CPU: the reference behaviour.</summary>
+    public static GuestRun Native(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null)
+    {
+        var start = new ProcessStartInfo(path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment.Clear();
+        foreach (string variable in env)
+        {
+            int eq = variable.IndexOf('=');
+            start.Environment[variable[..eq]] = variable[(eq + 1)..];
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        Task outTask = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        Task errTask = process.StandardError.BaseStream.CopyToAsync(stderr);
+        process.StandardInput.BaseStream.Write(stdin ?? []);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill();
+            throw new TimeoutException($"{path} did not finish natively");
+        }
+        Task.WaitAll(outTask, errTask);
+        // .NET reports death by signal n as 128+n, as a shell does.
+        return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitCode, null);
+    }
+}
