@@ -30,16 +30,7 @@ public sealed unsafe partial class Cpu
             _block = block;
             DecodedOp[] ops = block.Ops;
             int count = (int)Math.Min(ops.Length, limit - InstructionsRetired);
-            int i = 0;
-            int status = Exec.Next;
-            for (; i < count; i++)
-            {
-                status = ops[i].Handler(this, ref ops[i]);
-                if ((status | _attention) != 0)
-                {
-                    break;
-                }
-            }
+            int i = RunOps(ops, count, out int status);
             if (i == count)
             {
                 InstructionsRetired += count;
@@ -71,6 +62,26 @@ public sealed unsafe partial class Cpu
             _attention = 0;
         }
         return ExitReason.Budget;
+    }
+
+    /// <summary>
+    /// Runs up to <paramref name="count"/> ops; returns how many completed before one returned a
+    /// non-Next status (or raised attention). A method of its own so that the JIT's tiering
+    /// optimises it early: a loop inside the long-running <see cref="Run"/> would wait for OSR.
+    /// </summary>
+    private int RunOps(DecodedOp[] ops, int count, out int status)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref DecodedOp op = ref ops[i];
+            status = op.Handler(this, ref op);
+            if ((status | _attention) != 0)
+            {
+                return i;
+            }
+        }
+        status = Exec.Next;
+        return count;
     }
 
     private Block? FindBlock(ulong rip)

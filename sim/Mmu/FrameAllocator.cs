@@ -10,12 +10,14 @@ public sealed class FrameAllocator
 {
     private readonly PhysicalMemory _memory;
     private readonly SortedSet<ulong> _freed = new();
+    private readonly ulong _firstFrame;
     private ulong _next;
 
     /// <param name="firstFrame">Frames below this one are never handed out (reserved).</param>
     public FrameAllocator(PhysicalMemory memory, ulong firstFrame = 1)
     {
         _memory = memory;
+        _firstFrame = firstFrame;
         _next = firstFrame;
     }
 
@@ -48,7 +50,7 @@ public sealed class FrameAllocator
     /// <summary>Returns a frame to the pool.</summary>
     public void Free(Frame frame)
     {
-        if (frame.Number >= _next || !_freed.Add(frame.Number))
+        if (frame.Number < _firstFrame || frame.Number >= _next || !_freed.Add(frame.Number))
         {
             throw new InvalidOperationException($"{frame} freed twice or never allocated");
         }

@@ -51,27 +51,23 @@ public sealed unsafe class Mmu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* FastRead(ulong va)
     {
-        ulong vpn = va >> PageGeometry.PageShift;
-        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
-        return entry.ReadTag == vpn ? entry.Host + (va & PageGeometry.PageMask) : null;
+        byte* host = Tlb.FastHost(FastKind.Read, va >> PageGeometry.PageShift);
+        return host == null ? null : host + (va & PageGeometry.PageMask);
     }
 
     /// <summary>Host pointer for a user-mode write, or null if the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* FastWrite(ulong va)
     {
-        ulong vpn = va >> PageGeometry.PageShift;
-        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
-        return entry.WriteTag == vpn ? entry.Host + (va & PageGeometry.PageMask) : null;
+        byte* host = Tlb.FastHost(FastKind.Write, va >> PageGeometry.PageShift);
+        return host == null ? null : host + (va & PageGeometry.PageMask);
     }
 
     /// <summary>The frame behind a user-mode instruction fetch at <paramref name="va"/>, or null if the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PhysicalFrame? FastExecFrame(ulong va)
     {
-        ulong vpn = va >> PageGeometry.PageShift;
-        ref TlbEntry entry = ref Tlb.MruEntry(vpn);
-        return entry.ExecTag == vpn ? entry.Frame : null;
+        return Tlb.FastExecFrame(va >> PageGeometry.PageShift);
     }
 
     /// <summary>
@@ -110,6 +106,7 @@ public sealed unsafe class Mmu
                     if (cached.User)
                     {
                         cached.WriteTag = vpn;
+                        Tlb.Publish(ref cached);
                     }
                 }
                 fault = default;

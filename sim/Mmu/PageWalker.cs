@@ -58,7 +58,10 @@ public sealed class PageWalker
                 return false;
             }
             bool largePage = PteFormat.Has(entry, Pte.PS) && level > 1;
-            if ((entry & ReservedMask) != 0 || (largePage && level == 4))
+            // A large page's base is aligned to its size: the address bits below it, except PAT
+            // (bit 12), are reserved (SDM Vol. 3A Tables 4-17 and 4-18).
+            ulong largeReserved = largePage ? PteFormat.AddressMask & ((1UL << (12 + (9 * (level - 1)))) - 1) & ~0x1000UL : 0;
+            if ((entry & (ReservedMask | largeReserved)) != 0 || (largePage && level == 4))
             {
                 fault = PageFaultFor(address, access, user, PageFaultErrorCode.Present | PageFaultErrorCode.ReservedBit);
                 return false;

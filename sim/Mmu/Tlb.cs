@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace HvSim.Mmu;
 
@@ -12,7 +13,17 @@ public sealed unsafe class Tlb
     /// <summary>Tag value that never matches a virtual page number (those are below 2^52).</summary>
     public const ulong NoTag = ulong.MaxValue;
 
+    // The fast path: per access kind, a direct-mapped table of entries that currently allow that
+    // user access with no further check. It only ever holds copies of entries in _entries, and
+    // every change to an entry (eviction, invlpg, flush, a new tag) updates it, so it never
+    // answers differently from the set-associative TLB itself; it only answers faster.
+    private const int FastSize = 256;
+    private const ulong FastMask = FastSize - 1;
+
     private readonly TlbEntry[] _entries;
+    private readonly FastSlot[] _fastRead = new FastSlot[FastSize];
+    private readonly FastSlot[] _fastWrite = new FastSlot[FastSize];
+    private readonly FastSlot[] _fastExec = new FastSlot[FastSize];
     private readonly int _ways;
     private readonly ulong _setMask;
     private int _largeEntries;
@@ -38,9 +49,58 @@ public sealed unsafe class Tlb
     /// <summary>Whole-TLB flushes (CR3 loads and explicit flushes).</summary>
     public long Flushes { get; private set; }
 
-    /// <summary>The most recent entry of the set a virtual page falls in (the fast path looks only here).</summary>
+    /// <summary>Host pointer of the page for a user read, or null when the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref TlbEntry MruEntry(ulong vpn) => ref _entries[(int)(vpn & _setMask) * _ways];
+    internal byte* FastHost(FastKind kind, ulong vpn)
+    {
+        FastSlot[] table = kind == FastKind.Read ? _fastRead : kind == FastKind.Write ? _fastWrite : _fastExec;
+        ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), (nint)(vpn & FastMask));
+        return slot.Tag == vpn ? slot.Host : null;
+    }
+
+    /// <summary>The frame behind a user fetch from the page, or null when the fast path cannot serve it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal PhysicalFrame? FastExecFrame(ulong vpn)
+    {
+        ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastExec), (nint)(vpn & FastMask));
+        return slot.Tag == vpn ? slot.Frame : null;
+    }
+
+    /// <summary>Makes an entry's current tags visible to the fast path.</summary>
+    internal void Publish(ref TlbEntry entry)
+    {
+        int i = (int)(entry.Vpn & FastMask);
+        var slot = new FastSlot { Tag = entry.Vpn, Host = entry.Host, Frame = entry.Frame };
+        if (entry.ReadTag == entry.Vpn)
+        {
+            _fastRead[i] = slot;
+        }
+        if (entry.WriteTag == entry.Vpn)
+        {
+            _fastWrite[i] = slot;
+        }
+        if (entry.ExecTag == entry.Vpn)
+        {
+            _fastExec[i] = slot;
+        }
+    }
+
+    private void Unpublish(ulong vpn)
+    {
+        int i = (int)(vpn & FastMask);
+        if (_fastRead[i].Tag == vpn)
+        {
+            _fastRead[i] = FastSlot.Empty;
+        }
+        if (_fastWrite[i].Tag == vpn)
+        {
+            _fastWrite[i] = FastSlot.Empty;
+        }
+        if (_fastExec[i].Tag == vpn)
+        {
+            _fastExec[i] = FastSlot.Empty;
+        }
+    }
 
     /// <summary>Finds the entry for a page and makes it the most recent of its set; null ref when absent.</summary>
     internal ref TlbEntry Find(ulong vpn)
@@ -57,6 +117,7 @@ public sealed unsafe class Tlb
                     Array.Copy(_entries, first, _entries, first + 1, way);
                     _entries[first] = hit;
                 }
+                Publish(ref _entries[first]);
                 return ref _entries[first];
             }
         }
@@ -64,20 +125,37 @@ public sealed unsafe class Tlb
         return ref Unsafe.NullRef<TlbEntry>();
     }
 
-    /// <summary>Inserts an entry as the most recent of its set, evicting the least recent.</summary>
+    /// <summary>
+    /// Inserts an entry as the most recent of its set. It replaces the page's own entry if one is
+    /// cached, else fills a free way, else evicts the least recent.
+    /// </summary>
     internal ref TlbEntry Insert(in TlbEntry entry)
     {
         int first = (int)(entry.Vpn & _setMask) * _ways;
-        if (_entries[first + _ways - 1].Large)
+        int victim = WayOf(first, entry.Vpn);
+        if (victim < 0)
+        {
+            victim = WayOf(first, NoTag);
+        }
+        if (victim < 0)
+        {
+            victim = _ways - 1;
+        }
+        if (_entries[first + victim].Large)
         {
             _largeEntries--;
         }
-        Array.Copy(_entries, first, _entries, first + 1, _ways - 1);
+        if (_entries[first + victim].Vpn != NoTag)
+        {
+            Unpublish(_entries[first + victim].Vpn);
+        }
+        Array.Copy(_entries, first, _entries, first + 1, victim);
         _entries[first] = entry;
         if (entry.Large)
         {
             _largeEntries++;
         }
+        Publish(ref _entries[first]);
         return ref _entries[first];
     }
 
@@ -129,6 +207,9 @@ public sealed unsafe class Tlb
             _entries[i] = Empty;
         }
         _largeEntries = 0;
+        Array.Fill(_fastRead, FastSlot.Empty);
+        Array.Fill(_fastWrite, FastSlot.Empty);
+        Array.Fill(_fastExec, FastSlot.Empty);
         Flushes++;
     }
 
@@ -143,12 +224,30 @@ public sealed unsafe class Tlb
             if (ReferenceEquals(_entries[i].Frame, frame))
             {
                 _entries[i].WriteTag = NoTag;
+                int slot = (int)(_entries[i].Vpn & FastMask);
+                if (_fastWrite[slot].Tag == _entries[i].Vpn)
+                {
+                    _fastWrite[slot] = FastSlot.Empty;
+                }
             }
         }
     }
 
+    private int WayOf(int first, ulong vpn)
+    {
+        for (int way = 0; way < _ways; way++)
+        {
+            if (_entries[first + way].Vpn == vpn)
+            {
+                return way;
+            }
+        }
+        return -1;
+    }
+
     private void Drop(int index)
     {
+        Unpublish(_entries[index].Vpn);
         if (_entries[index].Large)
         {
             _largeEntries--;
@@ -163,4 +262,22 @@ public sealed unsafe class Tlb
         ExecTag = NoTag,
         Vpn = NoTag,
     };
+}
+
+/// <summary>Which fast-path table to consult.</summary>
+internal enum FastKind : byte
+{
+    Read,
+    Write,
+    Execute,
+}
+
+/// <summary>A fast-path slot: the page, its host address and frame.</summary>
+internal unsafe struct FastSlot
+{
+    public ulong Tag;
+    public byte* Host;
+    public PhysicalFrame? Frame;
+
+    public static FastSlot Empty => new() { Tag = Tlb.NoTag };
 }
