@@ -1,4 +1,9 @@
+using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
+using HvSim.Core;
+using HvSim.Cpu;
 using HvSim.GuestOs.Linux;
+using HvSim.GuestOs.Linux.Structs;
 using HvSim.Mmu;
 using Iced.Intel;
 
@@ -6,18 +11,148 @@ namespace HvSim.GuestOs.Kernel;
 
 public sealed partial class GuestKernel
 {
+    private const ulong SigDfl = 0, SigIgn = 1;
+    private const int FxsaveSize = 512, FxsaveMxcsr = 24, FxsaveMxcsrMask = 28, FxsaveXmm = 160;
+    private const ushort UserCs = 0x33, UserSs = 0x2B;
+
     /// <summary>
-    /// Delivers a synchronous signal raised by the current instruction. Handlers installed with
-    /// rt_sigaction are not yet invoked (signal frames come with the fault-path work); a signal
-    /// raised by a fault cannot be ignored, so it ends the process with its default action:
-    /// status 128+n and a one-line report naming the signal, RIP, the address and the instruction.
+    /// Delivers a synchronous signal raised by the current instruction, as Linux's force_sig
+    /// does: to the handler installed with rt_sigaction, through a real rt_sigframe (siginfo,
+    /// ucontext with the general registers, RIP, flags, error code and CR2, and an FXSAVE image
+    /// of the SSE state) pushed below the red zone of the user stack; or, when the signal is
+    /// blocked, ignored or has no handler, by ending the process with status 128+n and a one-line
+    /// report naming the signal, RIP, the address and the instruction.
     /// </summary>
-    public void RaiseSignal(Process process, Signal signal, int code, ulong address)
+    public void RaiseSignal(Process process, Signal signal, int code, ulong address, ulong errorCode = 0, ulong trapNumber = 0)
     {
-        string instruction = DisassembleAt(Cpu.Rip);
-        process.FatalReport =
-            $"hvsim: guest killed by {signal} ({SigCodes.Name(signal, code)}) at rip 0x{Cpu.Rip:x}, address 0x{address:x}: {instruction}";
-        Exit(process, 128 + (int)signal);
+        KernelSigaction action = process.Actions[(int)signal - 1];
+        bool blocked = (process.SignalMask & SignalFacts.MaskBit(signal)) != 0;
+        if (action.Handler is SigDfl or SigIgn || blocked || !TryPushSignalFrame(process, signal, code, address, errorCode, trapNumber, action))
+        {
+            string instruction = DisassembleAt(Cpu.Rip);
+            process.FatalReport =
+                $"hvsim: guest killed by {signal} ({SigCodes.Name(signal, code)}) at rip 0x{Cpu.Rip:x}, address 0x{address:x}: {instruction}";
+            Exit(process, 128 + (int)signal);
+        }
+    }
+
+    private bool TryPushSignalFrame(Process process, Signal signal, int code, ulong address, ulong errorCode, ulong trapNumber, KernelSigaction action)
+    {
+        if ((action.Flags & SigActionFlags.SA_RESTORER) == 0)
+        {
+            return false; // x86-64 has no default return trampoline: the kernel refuses too
+        }
+        SignalFramePlacement place = RtSigFrame.Place(Cpu.R(Reg.Rsp), alternateStackTop: null, FxsaveSize);
+        var context = new UContext
+        {
+            Flags = UContext.DefaultFlags,
+            Mcontext = new SigContext
+            {
+                R8 = Cpu.R(Reg.R8), R9 = Cpu.R(Reg.R9), R10 = Cpu.R(Reg.R10), R11 = Cpu.R(Reg.R11),
+                R12 = Cpu.R(Reg.R12), R13 = Cpu.R(Reg.R13), R14 = Cpu.R(Reg.R14), R15 = Cpu.R(Reg.R15),
+                Rdi = Cpu.R(Reg.Rdi), Rsi = Cpu.R(Reg.Rsi), Rbp = Cpu.R(Reg.Rbp), Rbx = Cpu.R(Reg.Rbx),
+                Rdx = Cpu.R(Reg.Rdx), Rax = Cpu.R(Reg.Rax), Rcx = Cpu.R(Reg.Rcx), Rsp = Cpu.R(Reg.Rsp),
+                Rip = Cpu.Rip,
+                Eflags = Cpu.Rflags,
+                Cs = UserCs,
+                Ss = UserSs,
+                Err = errorCode,
+                Trapno = trapNumber,
+                Oldmask = process.SignalMask,
+                Cr2 = address,
+                Fpstate = place.FpStateAddress,
+            },
+            Sigmask = process.SignalMask,
+        };
+        byte[] frame = new byte[RtSigFrame.Size];
+        RtSigFrame.Write(frame, action.Restorer, context, SigInfo.Fault(signal, code, address));
+        if (!UserMemory.CopyTo(process.Space, place.FpStateAddress, SaveFxState())
+            || !UserMemory.CopyTo(process.Space, place.FrameAddress, frame))
+        {
+            return false; // the stack is unusable: the kernel's force_sigsegv ends the process
+        }
+        Ledger.Add(EventKind.SignalDelivery, Layer.Kernel);
+
+        // The handler starts with the signal, &siginfo and &ucontext as arguments; DF is cleared
+        // (the ABI requires it at function entry).
+        Cpu.R(Reg.Rsp) = place.FrameAddress;
+        Cpu.R(Reg.Rdi) = (ulong)signal;
+        Cpu.R(Reg.Rsi) = place.InfoAddress;
+        Cpu.R(Reg.Rdx) = place.UContextAddress;
+        Cpu.R(Reg.Rax) = 0;
+        Cpu.DF = false;
+        Cpu.Rip = action.Handler;
+        if ((action.Flags & SigActionFlags.SA_NODEFER) == 0)
+        {
+            process.SignalMask |= SignalFacts.MaskBit(signal);
+        }
+        process.SignalMask |= action.Mask;
+        if ((action.Flags & SigActionFlags.SA_RESETHAND) != 0)
+        {
+            process.Actions[(int)signal - 1] = default;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// rt_sigreturn: restores the registers, flags, signal mask and SSE state saved in the frame
+    /// the handler returned through (RSP - 8, since the handler's ret popped the return code
+    /// pointer). Returns the restored RAX, which becomes the system call's result. False when
+    /// the frame cannot be read: the process then gets SIGSEGV, as on Linux.
+    /// </summary>
+    public bool SigReturn(Process process, out ulong rax)
+    {
+        rax = 0;
+        ulong frameAddress = RtSigFrame.FrameAddressAtSigreturn(Cpu.R(Reg.Rsp));
+        byte[] frame = new byte[RtSigFrame.Size];
+        if (!UserMemory.CopyFrom(process.Space, frameAddress, frame))
+        {
+            return false;
+        }
+        UContext context = RtSigFrame.ReadContext(frame);
+        SigContext m = context.Mcontext;
+        if (m.Fpstate != 0)
+        {
+            byte[] fx = new byte[FxsaveSize];
+            if (!UserMemory.CopyFrom(process.Space, m.Fpstate, fx))
+            {
+                return false;
+            }
+            RestoreFxState(fx);
+        }
+        Cpu.R(Reg.R8) = m.R8; Cpu.R(Reg.R9) = m.R9; Cpu.R(Reg.R10) = m.R10; Cpu.R(Reg.R11) = m.R11;
+        Cpu.R(Reg.R12) = m.R12; Cpu.R(Reg.R13) = m.R13; Cpu.R(Reg.R14) = m.R14; Cpu.R(Reg.R15) = m.R15;
+        Cpu.R(Reg.Rdi) = m.Rdi; Cpu.R(Reg.Rsi) = m.Rsi; Cpu.R(Reg.Rbp) = m.Rbp; Cpu.R(Reg.Rbx) = m.Rbx;
+        Cpu.R(Reg.Rdx) = m.Rdx; Cpu.R(Reg.Rcx) = m.Rcx; Cpu.R(Reg.Rsp) = m.Rsp;
+        Cpu.Rip = m.Rip;
+        // Only the flags user code may change are taken from the frame (the kernel's FIX_EFLAGS).
+        Cpu.Rflags = (Cpu.Rflags & ~FlagBits.UserWritable) | (m.Eflags & FlagBits.UserWritable);
+        process.SignalMask = context.Sigmask & ~(SignalFacts.MaskBit(Signal.SIGKILL) | SignalFacts.MaskBit(Signal.SIGSTOP));
+        Ledger.Add(EventKind.SigReturn, Layer.Kernel);
+        rax = m.Rax;
+        return true;
+    }
+
+    private byte[] SaveFxState()
+    {
+        byte[] fx = new byte[FxsaveSize];
+        BinaryPrimitives.WriteUInt16LittleEndian(fx, 0x037F); // FCW: the x87 default
+        BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr), Cpu.Mxcsr);
+        BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsrMask), 0xFFFF);
+        for (int i = 0; i < 16; i++)
+        {
+            Cpu.Xmm(i).CopyTo(fx.AsSpan(FxsaveXmm + (16 * i), 16));
+        }
+        return fx;
+    }
+
+    private void RestoreFxState(byte[] fx)
+    {
+        Cpu.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr)) & 0xFFFF;
+        for (int i = 0; i < 16; i++)
+        {
+            Cpu.Xmm(i) = Vector128.Create(fx, FxsaveXmm + (16 * i));
+        }
     }
 
     /// <summary>The instruction at a user address in Intel syntax, or a note why it cannot be read.</summary>
@@ -31,7 +166,7 @@ public sealed partial class GuestKernel
             {
                 break;
             }
-            bytes[available] = Memory.TryGet(new HvSim.Core.Frame(t.PhysicalPage >> 12))?.Bytes[(int)((rip + (ulong)available) & 0xFFF)] ?? 0;
+            bytes[available] = Memory.TryGet(new Frame(t.PhysicalPage >> 12))?.Bytes[(int)((rip + (ulong)available) & 0xFFF)] ?? 0;
         }
         if (available == 0)
         {

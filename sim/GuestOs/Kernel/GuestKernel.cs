@@ -122,27 +122,27 @@ public sealed partial class GuestKernel
                     case FaultOutcome.Fixed:
                         return; // retry the instruction
                     case FaultOutcome.MapError:
-                        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SEGV_MAPERR, fault.Address);
+                        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SEGV_MAPERR, fault.Address, (ulong)fault.ErrorCode, (ulong)Vector.PageFault);
                         return;
                     case FaultOutcome.AccessError:
-                        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SEGV_ACCERR, fault.Address);
+                        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SEGV_ACCERR, fault.Address, (ulong)fault.ErrorCode, (ulong)Vector.PageFault);
                         return;
                     default:
-                        RaiseSignal(process, Signal.SIGBUS, SigCodes.BUS_ADRERR, fault.Address);
+                        RaiseSignal(process, Signal.SIGBUS, SigCodes.BUS_ADRERR, fault.Address, (ulong)fault.ErrorCode, (ulong)Vector.PageFault);
                         return;
                 }
             }
             case Vector.GeneralProtection:
-                RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, Cpu.ExitFault.Address);
+                RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0, 0, (ulong)Vector.GeneralProtection);
                 return;
             case Vector.InvalidOpcode:
-                RaiseSignal(process, Signal.SIGILL, SigCodes.ILL_ILLOPN, Cpu.Rip);
+                RaiseSignal(process, Signal.SIGILL, SigCodes.ILL_ILLOPN, Cpu.Rip, 0, (ulong)Vector.InvalidOpcode);
                 return;
             case Vector.DivideError:
-                RaiseSignal(process, Signal.SIGFPE, SigCodes.FPE_INTDIV, Cpu.Rip);
+                RaiseSignal(process, Signal.SIGFPE, SigCodes.FPE_INTDIV, Cpu.Rip, 0, (ulong)Vector.DivideError);
                 return;
             case Vector.Breakpoint:
-                RaiseSignal(process, Signal.SIGTRAP, SigCodes.SI_KERNEL, 0);
+                RaiseSignal(process, Signal.SIGTRAP, SigCodes.SI_KERNEL, 0, 0, (ulong)Vector.Breakpoint);
                 return;
             default:
                 RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);

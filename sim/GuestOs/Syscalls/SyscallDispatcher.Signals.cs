@@ -39,6 +39,16 @@ internal sealed partial class SyscallDispatcher
         return 0;
     }
 
+    private long RtSigreturn(Process process)
+    {
+        if (_kernel.SigReturn(process, out ulong rax))
+        {
+            return (long)rax;
+        }
+        _kernel.RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);
+        return (long)Cpu.R(HvSim.Cpu.Reg.Rax);
+    }
+
     private long RtSigprocmask(Process process, int how, ulong set, ulong oldSet, ulong setSize)
     {
         if (setSize != KernelSigaction.SigsetSize)

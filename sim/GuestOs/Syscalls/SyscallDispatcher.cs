@@ -63,6 +63,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Madvise => 0,
             SyscallNumber.RtSigaction => RtSigaction(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigprocmask => RtSigprocmask(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
+            SyscallNumber.RtSigreturn => RtSigreturn(process),
             SyscallNumber.Sigaltstack => 0,
             SyscallNumber.Exit or SyscallNumber.ExitGroup => Exit(process, (int)Arg(0)),
             SyscallNumber.Getpid or SyscallNumber.Gettid => process.Pid,
