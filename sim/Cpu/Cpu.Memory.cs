@@ -24,7 +24,7 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Read(ulong va, int size, out ulong value)
     {
-        byte* p = Mmu.FastRead(va);
+        byte* p = _tlb.FastRead(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
             value = size switch
@@ -43,7 +43,7 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Write(ulong va, int size, ulong value)
     {
-        byte* p = Mmu.FastWrite(va);
+        byte* p = _tlb.FastWrite(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
             switch (size)
@@ -66,7 +66,7 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool RmwRead(ulong va, int size, out ulong value)
     {
-        byte* p = Mmu.FastWrite(va);
+        byte* p = _tlb.FastWrite(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
             value = size switch
@@ -83,7 +83,7 @@ public sealed unsafe partial class Cpu
 
     internal bool Read128(ulong va, out Vector128<byte> value)
     {
-        byte* p = Mmu.FastRead(va);
+        byte* p = _tlb.FastRead(va);
         if (p != null && (va & PageMask) <= 4096 - 16)
         {
             value = Unsafe.ReadUnaligned<Vector128<byte>>(p);
@@ -101,7 +101,7 @@ public sealed unsafe partial class Cpu
 
     internal bool Write128(ulong va, Vector128<byte> value)
     {
-        byte* p = Mmu.FastWrite(va);
+        byte* p = _tlb.FastWrite(va);
         if (p != null && (va & PageMask) <= 4096 - 16)
         {
             Unsafe.WriteUnaligned(p, value);

@@ -86,7 +86,7 @@ public sealed unsafe partial class Cpu
 
     private Block? FindBlock(ulong rip)
     {
-        PhysicalFrame? frame = Mmu.FastExecFrame(rip);
+        PhysicalFrame? frame = _tlb.FastExecFrame(rip >> 12);
         if (frame is null)
         {
             frame = Mmu.TranslateToFrame(rip, AccessKind.Execute, user: true, out MemoryFault fault);

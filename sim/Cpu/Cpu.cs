@@ -13,11 +13,15 @@ public sealed unsafe partial class Cpu
     public Cpu(Mmu.Mmu mmu, CpuIdentity? identity = null)
     {
         Mmu = mmu;
+        _tlb = mmu.Tlb;
         Identity = identity ?? CpuIdentity.Baseline;
         mmu.Memory.CodeWritten += _ => _attention = 1;
     }
 
     public Mmu.Mmu Mmu { get; }
+
+    // The TLB's fast path, held directly: the hot handlers reach it in one load.
+    internal readonly Mmu.Tlb _tlb;
 
     /// <summary>What cpuid and rdtsc report.</summary>
     public CpuIdentity Identity { get; }

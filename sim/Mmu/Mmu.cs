@@ -51,16 +51,14 @@ public sealed unsafe class Mmu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* FastRead(ulong va)
     {
-        byte* host = Tlb.FastHost(FastKind.Read, va >> PageGeometry.PageShift);
-        return host == null ? null : host + (va & PageGeometry.PageMask);
+        return Tlb.FastRead(va);
     }
 
     /// <summary>Host pointer for a user-mode write, or null if the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* FastWrite(ulong va)
     {
-        byte* host = Tlb.FastHost(FastKind.Write, va >> PageGeometry.PageShift);
-        return host == null ? null : host + (va & PageGeometry.PageMask);
+        return Tlb.FastWrite(va);
     }
 
     /// <summary>The frame behind a user-mode instruction fetch at <paramref name="va"/>, or null if the fast path cannot serve it.</summary>

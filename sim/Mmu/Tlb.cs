@@ -49,18 +49,27 @@ public sealed unsafe class Tlb
     /// <summary>Whole-TLB flushes (CR3 loads and explicit flushes).</summary>
     public long Flushes { get; private set; }
 
-    /// <summary>Host pointer of the page for a user read, or null when the fast path cannot serve it.</summary>
+    /// <summary>Host pointer of the byte at <paramref name="va"/> for a user read, or null when the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte* FastHost(FastKind kind, ulong vpn)
+    public byte* FastRead(ulong va)
     {
-        FastSlot[] table = kind == FastKind.Read ? _fastRead : kind == FastKind.Write ? _fastWrite : _fastExec;
-        ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), (nint)(vpn & FastMask));
-        return slot.Tag == vpn ? slot.Host : null;
+        ulong vpn = va >> 12;
+        ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastRead), (nint)(vpn & FastMask));
+        return slot.Tag == vpn ? slot.Host + (va & 0xFFF) : null;
+    }
+
+    /// <summary>Host pointer of the byte at <paramref name="va"/> for a user write, or null when the fast path cannot serve it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* FastWrite(ulong va)
+    {
+        ulong vpn = va >> 12;
+        ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastWrite), (nint)(vpn & FastMask));
+        return slot.Tag == vpn ? slot.Host + (va & 0xFFF) : null;
     }
 
     /// <summary>The frame behind a user fetch from the page, or null when the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal PhysicalFrame? FastExecFrame(ulong vpn)
+    public PhysicalFrame? FastExecFrame(ulong vpn)
     {
         ref FastSlot slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastExec), (nint)(vpn & FastMask));
         return slot.Tag == vpn ? slot.Frame : null;
@@ -262,14 +271,6 @@ public sealed unsafe class Tlb
         ExecTag = NoTag,
         Vpn = NoTag,
     };
-}
-
-/// <summary>Which fast-path table to consult.</summary>
-internal enum FastKind : byte
-{
-    Read,
-    Write,
-    Execute,
 }
 
 /// <summary>A fast-path slot: the page, its host address and frame.</summary>

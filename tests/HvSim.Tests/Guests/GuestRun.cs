@@ -22,7 +22,7 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
         var kernel = new GuestKernel(new KernelOptions { MaxInstructions = maxInstructions }, new MemoryStream(stdin ?? []), stdout, stderr);
         var argv = new List<string> { path };
         argv.AddRange(args);
-        Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, env);
+        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, env);
         RunOutcome outcome = kernel.Run(process);
         Assert.True(outcome == RunOutcome.Exited, $"{Path.GetFileName(path)} exceeded {maxInstructions} instructions (rip 0x{kernel.Cpu.Rip:x})");
         return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitStatus ?? -1, process.FatalReport);
