@@ -1,0 +1,95 @@
+using HvSim.Cli;
+using HvSim.Tests.Guests;
+
+namespace HvSim.Tests.Cli;
+
+[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
+public sealed class ConsoleCollection
+{
+}
+
+/// <summary>Bad input gets one line on stderr and a non-zero status, never a stack trace.</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class CliErrorTests
+{
+    private static (int Status, string Stderr) RunHvsim(params string[] args)
+    {
+        TextWriter original = Console.Error;
+        var capture = new StringWriter();
+        Console.SetError(capture);
+        try
+        {
+            return (Program.Main(args), capture.ToString());
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+    }
+
+    private static void AssertOneLineError(string stderr, string mustContain)
+    {
+        string[] lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{stderr}");
+        Assert.StartsWith("hvsim: ", lines[0]);
+        Assert.Contains(mustContain, lines[0]);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
+    }
+
+    [Fact]
+    public void MissingProgramIsAUsageError()
+    {
+        (int status, string stderr) = RunHvsim("exec", "/nonexistent/program");
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "no such file");
+    }
+
+    [Fact]
+    public void MalformedElfIsAUsageError()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllBytes(path, new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0 });
+        try
+        {
+            (int status, string stderr) = RunHvsim("exec", path);
+            Assert.Equal(Program.UsageError, status);
+            AssertOneLineError(stderr, "");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TextFileIsNotAnElf()
+    {
+        (int status, string stderr) = RunHvsim("exec", Path.Combine(RepositoryPaths.Root, "README.md"));
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "");
+    }
+
+    [Fact]
+    public void UnknownCommandAndOptionAreUsageErrors()
+    {
+        (int status, string stderr) = RunHvsim("frobnicate");
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "unknown command");
+
+        (status, stderr) = RunHvsim("exec", "--no-such-option", "x");
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "unknown option");
+
+        (status, stderr) = RunHvsim("exec", "--max-instructions", "lots", "x");
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "not a whole number");
+    }
+
+    [Fact]
+    public void InstructionLimitStopsTheGuestWithOneLine()
+    {
+        (int status, string stderr) = RunHvsim("exec", "--max-instructions", "1000", RepositoryPaths.Guest("bench-O2"));
+        Assert.Equal(ExecCommand.InstructionLimitStatus, status);
+        AssertOneLineError(stderr, "exceeded --max-instructions (1000)");
+    }
+}
