@@ -12,9 +12,14 @@ internal sealed partial class SyscallDispatcher
     {
         var map = (MapFlags)flags;
         var prot = (MemoryProtection)protection;
-        if (length == 0 || (address & PageGeometry.PageMask) != 0 || (prot & ~KnownProtection) != 0)
+        bool fixedAddress = (map & (MapFlags.MAP_FIXED | MapFlags.MAP_FIXED_NOREPLACE)) != 0;
+        if (length == 0 || (fixedAddress && (address & PageGeometry.PageMask) != 0) || (prot & ~KnownProtection) != 0)
         {
             return Error(Errno.EINVAL);
+        }
+        if (!fixedAddress)
+        {
+            address = PageGeometry.PageBase(address); // a hint is rounded down (x86's addr &= PAGE_MASK), never an error
         }
         MapFlags type = map & MapFlags.MAP_TYPE;
         if (type != MapFlags.MAP_PRIVATE && type != MapFlags.MAP_SHARED && type != MapFlags.MAP_SHARED_VALIDATE)
@@ -31,7 +36,7 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.ENOMEM);
         }
         ulong start;
-        if ((map & (MapFlags.MAP_FIXED | MapFlags.MAP_FIXED_NOREPLACE)) != 0)
+        if (fixedAddress)
         {
             if (address + size > AddressSpace.MmapBase || address + size < address)
             {
@@ -84,6 +89,12 @@ internal sealed partial class SyscallDispatcher
         return process.Space.Protect(address, PageGeometry.RoundUp(length), prot) ? 0 : Error(Errno.ENOMEM);
     }
 
+    /// <summary>
+    /// Linux's heuristic overcommit (vm.overcommit_memory = 0): a single private writable request
+    /// larger than all of memory is refused, anything smaller is granted and populated on demand.
+    /// </summary>
+    private bool MayCommit(ulong bytes) => bytes <= _kernel.Memory.FrameCount * PageGeometry.PageSize;
+
     /// <summary>brk: grows or shrinks the heap VMA after the image; returns the (possibly unchanged) break.</summary>
     private long Brk(Process process, ulong requested)
     {
@@ -95,7 +106,7 @@ internal sealed partial class SyscallDispatcher
         ulong newEnd = PageGeometry.RoundUp(requested);
         if (newEnd > oldEnd)
         {
-            if (newEnd > AddressSpace.MmapBase || !process.Space.IsFree(oldEnd, newEnd))
+            if (newEnd > AddressSpace.MmapBase || !MayCommit(newEnd - oldEnd) || !process.Space.IsFree(oldEnd, newEnd))
             {
                 return (long)process.Brk;
             }
