@@ -42,7 +42,11 @@ internal static unsafe partial class Translator
             }
             if (source == OpKind.Register)
             {
-                op.Handler = op.Size == 8 && op.Sub <= AluOps.Cmp ? AluOps.Fast64RR[op.Sub] : &AluOps.BinaryRR;
+                op.Handler = AluFast.RegisterForm(op.Sub, op.Size);
+                if (op.Handler == null)
+                {
+                    op.Handler = &AluOps.BinaryRR;
+                }
                 return Gpr(instruction.Op1Register, out op.Src);
             }
             if (source == OpKind.Memory)
@@ -51,7 +55,11 @@ internal static unsafe partial class Translator
                 return SetMemory(instruction, ref op);
             }
             op.Imm = Immediate(instruction, 1, op.Size);
-            op.Handler = op.Size == 8 && op.Sub <= AluOps.Cmp ? AluOps.Fast64RI[op.Sub] : &AluOps.BinaryRI;
+            op.Handler = AluFast.ImmediateForm(op.Sub, op.Size);
+            if (op.Handler == null)
+            {
+                op.Handler = &AluOps.BinaryRI;
+            }
             return true;
         }
         if (destination != OpKind.Memory || !SetMemory(instruction, ref op))

@@ -40,7 +40,7 @@ internal static unsafe partial class Translator
     {
         op.Imm = instruction.NearBranch64;
         op.Sub = (byte)(instruction.ConditionCode - ConditionCode.o);
-        op.Handler = &BranchOps.Jcc;
+        op.Handler = BranchFast.Jcc(op.Sub);
         return instruction.Op0Kind == OpKind.NearBranch64;
     }
 

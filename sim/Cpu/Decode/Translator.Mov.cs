@@ -36,10 +36,10 @@ internal static unsafe partial class Translator
             switch (instruction.Op1Kind)
             {
                 case OpKind.Register:
-                    op.Handler = op.Size == 8 ? &MovOps.Mov64RR : &MovOps.MovRR;
+                    op.Handler = MovFast.RegisterRegister(op.Size);
                     return Gpr(instruction.Op1Register, out op.Src);
                 case OpKind.Memory:
-                    op.Handler = op.Size == 8 ? &MovOps.Mov64RM : &MovOps.MovRM;
+                    op.Handler = MovFast.RegisterMemory(op.Size);
                     return SetMemory(instruction, ref op);
                 default:
                     op.Imm = Immediate(instruction, 1, op.Size);
@@ -53,11 +53,11 @@ internal static unsafe partial class Translator
         }
         if (instruction.Op1Kind == OpKind.Register)
         {
-            op.Handler = op.Size == 8 ? &MovOps.Mov64MR : &MovOps.MovMR;
+            op.Handler = MovFast.MemoryRegister(op.Size);
             return Gpr(instruction.Op1Register, out op.Src);
         }
         op.Imm = Immediate(instruction, 1, op.Size);
-        op.Handler = &MovOps.MovMI;
+        op.Handler = MovFast.MemoryImmediate(op.Size);
         return true;
     }
 

@@ -12,17 +12,6 @@ internal static unsafe class AluOps
     public const byte Add = 0, Or = 1, Adc = 2, Sbb = 3, And = 4, Sub = 5, Xor = 6, Cmp = 7, Test = 8;
     public const byte Inc = 0, Dec = 1, Neg = 2, Not = 3;
 
-    /// <summary>64-bit register forms specialised per kind: the commonest ALU ops skip the kind switch.</summary>
-    public static readonly delegate*<Cpu, ref DecodedOp, int>[] Fast64RR =
-    {
-        &Add64RR, &BinaryRR, &BinaryRR, &BinaryRR, &BinaryRR, &Sub64RR, &BinaryRR, &Cmp64RR,
-    };
-
-    public static readonly delegate*<Cpu, ref DecodedOp, int>[] Fast64RI =
-    {
-        &Add64RI, &BinaryRI, &BinaryRI, &BinaryRI, &BinaryRI, &Sub64RI, &BinaryRI, &Cmp64RI,
-    };
-
     /// <summary>Computes a binary ALU op and sets the lazy flags; returns the (masked) result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Compute(Cpu c, int kind, int size, ulong a, ulong b)
@@ -176,58 +165,5 @@ internal static unsafe class AluOps
             default:
                 return Cpu.Mask(~a, size); // not: no flags
         }
-    }
-
-    private static int Add64RR(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        ulong b = c.R(op.Src);
-        ulong r = a + b;
-        c.SetFlags(FlagOp.Add, 8, a, b, r);
-        c.R(op.Dst) = r;
-        return Exec.Next;
-    }
-
-    private static int Sub64RR(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        ulong b = c.R(op.Src);
-        ulong r = a - b;
-        c.SetFlags(FlagOp.Sub, 8, a, b, r);
-        c.R(op.Dst) = r;
-        return Exec.Next;
-    }
-
-    private static int Cmp64RR(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        ulong b = c.R(op.Src);
-        c.SetFlags(FlagOp.Sub, 8, a, b, a - b);
-        return Exec.Next;
-    }
-
-    private static int Add64RI(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        ulong r = a + op.Imm;
-        c.SetFlags(FlagOp.Add, 8, a, op.Imm, r);
-        c.R(op.Dst) = r;
-        return Exec.Next;
-    }
-
-    private static int Sub64RI(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        ulong r = a - op.Imm;
-        c.SetFlags(FlagOp.Sub, 8, a, op.Imm, r);
-        c.R(op.Dst) = r;
-        return Exec.Next;
-    }
-
-    private static int Cmp64RI(Cpu c, ref DecodedOp op)
-    {
-        ulong a = c.R(op.Dst);
-        c.SetFlags(FlagOp.Sub, 8, a, op.Imm, a - op.Imm);
-        return Exec.Next;
     }
 }

@@ -27,12 +27,6 @@ internal static unsafe class BranchOps
         return Exec.Jump;
     }
 
-    public static int Jcc(Cpu c, ref DecodedOp op)
-    {
-        c.Rip = c.Condition(op.Sub) ? op.Imm : op.NextIp;
-        return Exec.Jump;
-    }
-
     public static int Call(Cpu c, ref DecodedOp op)
     {
         return CallTo(c, ref op, op.Imm);

@@ -8,57 +8,10 @@ internal static unsafe class MovOps
     /// <summary>In <see cref="DecodedOp.Sub"/> of movsx/movsxd: the source is sign-extended.</summary>
     public const byte SignExtendFlag = 0x80;
 
-    public static int Mov64RR(Cpu c, ref DecodedOp op)
-    {
-        c.R(op.Dst) = c.R(op.Src);
-        return Exec.Next;
-    }
-
-    public static int MovRR(Cpu c, ref DecodedOp op)
-    {
-        c.WriteReg(op.Dst, op.Size, c.ReadReg(op.Src, op.Size));
-        return Exec.Next;
-    }
-
     public static int MovRI(Cpu c, ref DecodedOp op)
     {
         c.WriteReg(op.Dst, op.Size, op.Imm);
         return Exec.Next;
-    }
-
-    public static int Mov64RM(Cpu c, ref DecodedOp op)
-    {
-        if (!c.Read(c.Ea(ref op), 8, out ulong value))
-        {
-            return Exec.ExitFault;
-        }
-        c.R(op.Dst) = value;
-        return Exec.Next;
-    }
-
-    public static int MovRM(Cpu c, ref DecodedOp op)
-    {
-        if (!c.Read(c.Ea(ref op), op.Size, out ulong value))
-        {
-            return Exec.ExitFault;
-        }
-        c.WriteReg(op.Dst, op.Size, value);
-        return Exec.Next;
-    }
-
-    public static int Mov64MR(Cpu c, ref DecodedOp op)
-    {
-        return c.Write(c.Ea(ref op), 8, c.R(op.Src)) ? Exec.Next : Exec.ExitFault;
-    }
-
-    public static int MovMR(Cpu c, ref DecodedOp op)
-    {
-        return c.Write(c.Ea(ref op), op.Size, c.ReadReg(op.Src, op.Size)) ? Exec.Next : Exec.ExitFault;
-    }
-
-    public static int MovMI(Cpu c, ref DecodedOp op)
-    {
-        return c.Write(c.Ea(ref op), op.Size, op.Imm) ? Exec.Next : Exec.ExitFault;
     }
 
     public static int ExtendRR(Cpu c, ref DecodedOp op)
