@@ -88,6 +88,9 @@ for p in hash sort divide strings recursion switch memory atomics vector bits; d
         cmp -s "$tmp/$p-O0.out.1" "$tmp/$p-$o.out.1" || fail "$p-$o stdout differs from $p-O0"
     done
 done
+for p in signals vmas; do
+    cmp -s "$tmp/$p-O0.out.1" "$tmp/$p-O2.out.1" || fail "$p-O2 stdout differs from $p-O0"
+done
 if [ -e "$tmp/bits-bmi-O2.out.1" ]; then
     cmp -s "$tmp/bits-O2.out.1" "$tmp/bits-bmi-O2.out.1" || fail "bits-bmi-O2 stdout differs from bits-O2"
 fi
@@ -99,6 +102,8 @@ grep -qx 'HVSIM_TEST_ENV=some value' "$tmp/args.env" || fail "args: HVSIM_TEST_E
 grep -q 'stderr' "$tmp/exitcode.err.1" || fail "exitcode: nothing on stderr"
 grep -q 'about to' "$tmp/fault.out.1" || fail "fault: line before the fault missing"
 grep -q 'about to' "$tmp/ud2prog.out.1" || fail "ud2prog: line before ud2 missing"
+grep -q 'about to' "$tmp/sigblocked.out.1" || fail "sigblocked: line before the fault missing"
+grep -q 'handler ran' "$tmp/sigblocked.out.1" && fail "sigblocked: the handler of a blocked SIGSEGV ran"
 ./bin/bench-O2 nonsense >/dev/null 2>&1
 [ $? = 2 ] || fail "bench-O2: bad argument should exit 2"
 

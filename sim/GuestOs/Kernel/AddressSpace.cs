@@ -127,11 +127,20 @@ public sealed class AddressSpace
         }
     }
 
-    /// <summary>mprotect: false when part of the range is not mapped (ENOMEM), and then nothing changes.</summary>
+    /// <summary>
+    /// mprotect: false when part of the range is not mapped (ENOMEM). As in Linux, which changes
+    /// VMA after VMA and stops at the first hole, the mapped stretch from <paramref name="start"/>
+    /// up to that hole is changed anyway; nothing changes when <paramref name="start"/> itself is unmapped.
+    /// </summary>
     public bool Protect(ulong start, ulong length, MemoryProtection protection)
     {
-        ulong end = start + length;
-        if (!IsCovered(start, end))
+        if (length == 0)
+        {
+            return true;
+        }
+        ulong requestedEnd = start + length;
+        ulong end = CoveredEnd(start, requestedEnd);
+        if (end == start)
         {
             return false;
         }
@@ -167,7 +176,7 @@ public sealed class AddressSpace
                 _paging.InvalidatePage(page);
             }
         }
-        return true;
+        return end == requestedEnd;
     }
 
     /// <summary>The page-fault handler: populate the page if its VMA allows the access.</summary>
@@ -289,7 +298,8 @@ public sealed class AddressSpace
         return new GuestPhysical(PteFormat.Address(entry));
     }
 
-    private bool IsCovered(ulong start, ulong end)
+    /// <summary>The end of the stretch of [start, end) that VMAs cover without a hole from <paramref name="start"/> on (start when start is unmapped).</summary>
+    private ulong CoveredEnd(ulong start, ulong end)
     {
         ulong at = start;
         foreach (Vma vma in _vmas)
@@ -300,15 +310,15 @@ public sealed class AddressSpace
             }
             if (vma.Start > at)
             {
-                return false;
+                break;
             }
             at = vma.End;
             if (at >= end)
             {
-                return true;
+                return end;
             }
         }
-        return at >= end;
+        return at;
     }
 
     /// <summary>Splits VMAs so that start and end fall on VMA boundaries.</summary>

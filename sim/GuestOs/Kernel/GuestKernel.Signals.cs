@@ -21,18 +21,29 @@ public sealed partial class GuestKernel
     /// ucontext with the general registers, RIP, flags, error code and CR2, and an FXSAVE image
     /// of the SSE state) pushed below the red zone of the user stack; or, when the signal is
     /// blocked, ignored or has no handler, by ending the process with status 128+n and a one-line
-    /// report naming the signal, RIP, the address and the instruction.
+    /// report naming the signal, RIP, the address and the instruction. When the frame cannot be
+    /// written (the stack is unmapped or read-only), the process dies of SIGSEGV whatever the
+    /// signal was, as Linux's force_sigsegv makes it.
     /// </summary>
     public void RaiseSignal(Process process, Signal signal, int code, ulong address, ulong errorCode = 0, ulong trapNumber = 0)
     {
         KernelSigaction action = process.Actions[(int)signal - 1];
         bool blocked = (process.SignalMask & SignalFacts.MaskBit(signal)) != 0;
-        if (action.Handler is SigDfl or SigIgn || blocked || !TryPushSignalFrame(process, signal, code, address, errorCode, trapNumber, action))
+        if (action.Handler is SigDfl or SigIgn || blocked)
         {
             string instruction = DisassembleAt(Cpu.Rip);
             process.FatalReport =
                 $"hvsim: guest killed by {signal} ({SigCodes.Name(signal, code)}) at rip 0x{Cpu.Rip:x}, address 0x{address:x}: {instruction}";
             Exit(process, 128 + (int)signal);
+        }
+        else if (!TryPushSignalFrame(process, signal, code, address, errorCode, trapNumber, action))
+        {
+            string instruction = DisassembleAt(Cpu.Rip);
+            string why = (action.Flags & SigActionFlags.SA_RESTORER) == 0
+                ? $"the {signal} handler has no SA_RESTORER"
+                : $"the {signal} frame could not be written below rsp 0x{Cpu.R(Reg.Rsp):x}";
+            process.FatalReport = $"hvsim: guest killed by {Signal.SIGSEGV} ({why}) at rip 0x{Cpu.Rip:x}: {instruction}";
+            Exit(process, 128 + (int)Signal.SIGSEGV);
         }
     }
 
