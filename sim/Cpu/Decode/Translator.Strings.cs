@@ -43,9 +43,7 @@ internal static unsafe partial class Translator
             case Code.Scasd_EAX_m32: return StringOp(instruction, ref op, 4, rep ? &StringOps.RepScas : &StringOps.Scas);
             case Code.Scasq_RAX_m64: return StringOp(instruction, ref op, 8, rep ? &StringOps.RepScas : &StringOps.Scas);
             default:
-                // SSE2 movsd/cmpsd share the mnemonic. The call binds to the SSE group's
-                // TranslateSseScalarDouble(in Instruction, ref DecodedOp) in Translator.Sse.cs
-                // when it exists, and to the #UD fallback below until then.
+                // The SSE forms of movsd/cmpsd share the mnemonic: the SSE group translates them.
                 return TranslateSseScalarDouble(instruction, ref op);
         }
     }
@@ -74,22 +72,4 @@ internal static unsafe partial class Translator
     }
 
     private static bool IsAddress32(OpKind kind) => kind is OpKind.MemoryESEDI or OpKind.MemorySegESI;
-
-    /// <summary>
-    /// Stand-in until the SSE group defines <c>TranslateSseScalarDouble(in Instruction, ref DecodedOp)</c>:
-    /// overload resolution prefers a candidate that needs no default argument, so theirs wins as
-    /// soon as it exists, and this one (SSE movsd/cmpsd raise #UD) is then dead code to delete.
-    /// </summary>
-    private static bool TranslateSseScalarDouble(in Instruction instruction, ref DecodedOp op, SseFallback unused = default)
-    {
-        _ = instruction;
-        _ = op;
-        _ = unused;
-        return false;
-    }
-
-    /// <summary>Marks the fallback overload of <see cref="TranslateSseScalarDouble(in Instruction, ref DecodedOp, SseFallback)"/>.</summary>
-    private struct SseFallback
-    {
-    }
 }
