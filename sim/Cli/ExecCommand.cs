@@ -1,4 +1,5 @@
 using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
@@ -23,11 +24,9 @@ public static class ExecCommand
                     kernelOptions = kernelOptions with { Seed = (ulong)options.Long(option, min: 0) };
                     break;
                 case "--platform":
-                    string platform = options.Value(option);
-                    if (platform != "native")
-                    {
-                        throw new UsageException($"--platform {platform}: only 'native' exists so far (xen-pv and xen-shadow come with the fault-path work)");
-                    }
+                case "--syscall-path":
+                case "--pte-updates":
+                    kernelOptions = kernelOptions with { Platform = PlatformOption.Apply(kernelOptions.Platform, option, options.Value(option)) };
                     break;
                 case "--technique":
                     string technique = options.Value(option);

@@ -10,7 +10,7 @@ public static class Program
     public const int InternalError = 70;
 
     private const string Usage =
-        "usage: hvsim exec [--max-instructions N] [--seed N] [--platform native] [--technique none] PROG [ARGS...]\n" +
+        "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--technique none] PROG [ARGS...]\n" +
         "       hvsim bench [--json] [--quick]";
 
     public static int Main(string[] args)

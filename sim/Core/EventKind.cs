@@ -48,4 +48,8 @@ public enum EventKind : byte
     PteScan,
     /// <summary>Checkpoint data copied to the helper or backup (count = bytes).</summary>
     CopyBytes,
+    /// <summary>A handler decided what a fault means (populate the page, signal, fix a shadow entry).</summary>
+    FaultHandled,
+    /// <summary>Control went back to user mode (iret/sysret natively; the iret hypercall's exit under Xen).</summary>
+    ReturnToUser,
 }

@@ -10,6 +10,59 @@ public sealed class EventLedger
     private static readonly int s_layers = Enum.GetValues<Layer>().Length;
 
     private readonly long[] _counts = new long[s_kinds * s_layers];
+    private readonly Dictionary<string, long> _subkinds = new(StringComparer.Ordinal);
+    private List<TraceStep>? _trace;
+    private int _tracePaused;
+
+    /// <summary>
+    /// True while steps are being recorded. Callers check it before building a step's detail
+    /// text, so a run that is not traced pays one branch per event.
+    /// </summary>
+    public bool IsTracing => _trace is not null && _tracePaused == 0;
+
+    /// <summary>The recorded steps (empty unless <see cref="StartTrace"/> was called).</summary>
+    public IReadOnlyList<TraceStep> Trace => (IReadOnlyList<TraceStep>?)_trace ?? Array.Empty<TraceStep>();
+
+    /// <summary>Starts (or resumes) recording steps.</summary>
+    public void StartTrace()
+    {
+        _trace ??= new List<TraceStep>();
+        _tracePaused = 0;
+    }
+
+    /// <summary>Stops recording steps; the ones recorded are kept.</summary>
+    public void StopTrace()
+    {
+        _tracePaused = 1;
+    }
+
+    /// <summary>Counts an event and, while tracing, records it as a step with what the code did.</summary>
+    public void Add(EventKind kind, Layer layer, string detail)
+    {
+        Add(kind, layer);
+        if (IsTracing)
+        {
+            _trace!.Add(new TraceStep(layer, kind, detail));
+        }
+    }
+
+    /// <summary>Counts an event of a kind that has subkinds (a hypercall's name, for instance).</summary>
+    public void AddSubkind(EventKind kind, Layer layer, string subkind, string? detail = null)
+    {
+        string key = $"{kind}.{subkind}";
+        _subkinds[key] = _subkinds.GetValueOrDefault(key) + 1;
+        if (detail is null)
+        {
+            Add(kind, layer);
+        }
+        else
+        {
+            Add(kind, layer, detail);
+        }
+    }
+
+    /// <summary>Counts per subkind, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update").</summary>
+    public IReadOnlyDictionary<string, long> Subkinds => _subkinds;
 
     /// <summary>Adds <paramref name="count"/> occurrences of an event.</summary>
     public void Add(EventKind kind, Layer layer, long count = 1)

@@ -35,8 +35,11 @@ public sealed unsafe partial class Cpu
     /// <summary>The interrupt number of the last int n.</summary>
     public byte ExitInterrupt { get; internal set; }
 
-    /// <summary>The memory fault behind a #PF or a non-canonical #GP.</summary>
-    public MemoryFault ExitFault { get; internal set; }
+    /// <summary>
+    /// The memory fault behind a #PF or a non-canonical #GP. A hypervisor that reflects a fault to
+    /// its guest may replace it with the fault as the guest's own tables describe it.
+    /// </summary>
+    public MemoryFault ExitFault { get; set; }
 
     // Set by handlers that return Exec.ExitAfter.
     internal ExitReason _pendingExit;

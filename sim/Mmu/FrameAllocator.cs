@@ -13,13 +13,20 @@ public sealed class FrameAllocator
     private readonly ulong _firstFrame;
     private ulong _next;
 
+    private readonly ulong _endFrame;
+
     /// <param name="firstFrame">Frames below this one are never handed out (reserved).</param>
-    public FrameAllocator(PhysicalMemory memory, ulong firstFrame = 1)
+    /// <param name="endFrame">Frames from this one on are not this allocator's (another owner's range); default: all memory.</param>
+    public FrameAllocator(PhysicalMemory memory, ulong firstFrame = 1, ulong? endFrame = null)
     {
         _memory = memory;
         _firstFrame = firstFrame;
         _next = firstFrame;
+        _endFrame = Math.Min(endFrame ?? memory.FrameCount, memory.FrameCount);
     }
+
+    /// <summary>True when this allocator hands out <paramref name="frame"/> (it lies in its range).</summary>
+    public bool Owns(Frame frame) => frame.Number >= _firstFrame && frame.Number < _endFrame;
 
     /// <summary>Frames currently handed out.</summary>
     public long InUse { get; private set; }
@@ -35,7 +42,7 @@ public sealed class FrameAllocator
             frame = new Frame(number);
             _memory.Zero(frame);
         }
-        else if (_next < _memory.FrameCount)
+        else if (_next < _endFrame)
         {
             frame = new Frame(_next++);
         }

@@ -21,6 +21,12 @@ public sealed class PageTableEditor
         _allocator = allocator;
     }
 
+    /// <summary>
+    /// How an entry is written: (entry address, value, the virtual address being mapped). By
+    /// default straight into memory; a paravirtualised kernel routes it through its hypervisor.
+    /// </summary>
+    public Action<GuestPhysical, ulong, ulong>? EntryWriter { get; set; }
+
     /// <summary>Allocates an empty PML4 and returns the CR3 value for it.</summary>
     public ulong CreateRoot()
     {
@@ -51,7 +57,7 @@ public sealed class PageTableEditor
                     return null;
                 }
                 entry = PteFormat.Make(next.Value.Base.Value, TableBits);
-                _memory.WriteU64(entryAddress, entry);
+                WriteEntry(entryAddress, entry, va);
             }
             else if (PteFormat.Has(entry, Pte.PS))
             {
@@ -77,8 +83,20 @@ public sealed class PageTableEditor
         {
             return false;
         }
-        _memory.WriteU64(at.Value, PteFormat.Make(frame.Base.Value, bits | Pte.P));
+        WriteEntry(at.Value, PteFormat.Make(frame.Base.Value, bits | Pte.P), va);
         return true;
+    }
+
+    private void WriteEntry(GuestPhysical at, ulong value, ulong va)
+    {
+        if (EntryWriter is null)
+        {
+            _memory.WriteU64(at, value);
+        }
+        else
+        {
+            EntryWriter(at, value, va);
+        }
     }
 
     /// <summary>Every present leaf mapping under <paramref name="cr3"/>, as (va, entry) in address order.</summary>

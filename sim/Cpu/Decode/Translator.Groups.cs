@@ -18,5 +18,6 @@ internal static partial class Translator
         RegisterBits,
         RegisterString,
         RegisterSse,
+        RegisterX87Control,
     };
 }

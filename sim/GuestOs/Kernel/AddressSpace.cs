@@ -1,5 +1,6 @@
 using HvSim.Core;
 using HvSim.GuestOs.Linux;
+using HvSim.Hypervisor;
 using HvSim.Mmu;
 
 namespace HvSim.GuestOs.Kernel;
@@ -45,6 +46,9 @@ public sealed class AddressSpace
         _ledger = ledger;
         _tables = new PageTableEditor(memory, frames);
         Cr3 = _tables.CreateRoot();
+        // Every entry the kernel writes, intermediate tables included, goes through the
+        // platform: on Xen the guest's page tables are not its to write directly.
+        _tables.EntryWriter = (at, value, va) => _paging.WritePte(at, value, va);
     }
 
     /// <summary>Guest-physical address of this space's PML4.</summary>
@@ -109,6 +113,8 @@ public sealed class AddressSpace
         Carve(start, end);
         _vmas.RemoveAll(v => v.Start >= start && v.End <= end);
         _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        var removed = new List<(ulong Page, ulong Entry)>();
+        _paging.BeginBatch();
         for (ulong page = start; page < end; page += PageGeometry.PageSize)
         {
             GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
@@ -120,10 +126,16 @@ public sealed class AddressSpace
             ulong entry = _memory.ReadU64(at.Value);
             if (PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0)
             {
-                _paging.WritePte(at.Value, 0);
-                _paging.InvalidatePage(page);
-                _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
+                _paging.WritePte(at.Value, 0, page);
+                removed.Add((page, entry));
             }
+        }
+        FlushRange(removed.Select(r => r.Page).ToList());
+        _paging.EndBatch();
+        // Frames go back only after no TLB can reach them any more.
+        foreach ((ulong _, ulong entry) in removed)
+        {
+            _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
         }
     }
 
@@ -150,11 +162,13 @@ public sealed class AddressSpace
             if (_vmas[i].Start >= start && _vmas[i].End <= end && _vmas[i].Protection != protection)
             {
                 _vmas[i] = _vmas[i] with { Protection = protection };
-                _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+                _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mprotect: VMA {_vmas[i]}" : "");
             }
         }
         MergeAdjacent();
         ulong bits = PteBits(protection);
+        var changed = new List<ulong>();
+        _paging.BeginBatch();
         for (ulong page = start; page < end; page += PageGeometry.PageSize)
         {
             GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
@@ -172,11 +186,29 @@ public sealed class AddressSpace
             ulong updated = PteFormat.Address(entry) | (entry & (ulong)(Pte.A | Pte.D)) | bits;
             if (updated != entry)
             {
-                _paging.WritePte(at.Value, updated);
-                _paging.InvalidatePage(page);
+                _paging.WritePte(at.Value, updated, page);
+                changed.Add(page);
             }
         }
+        FlushRange(changed);
+        _paging.EndBatch();
         return end == requestedEnd;
+    }
+
+    /// <summary>Largest range flushed page by page; beyond it one full flush is cheaper (Linux's tlb_single_page_flush_ceiling).</summary>
+    public const int SinglePageFlushCeiling = 33;
+
+    private void FlushRange(List<ulong> pages)
+    {
+        if (pages.Count > SinglePageFlushCeiling)
+        {
+            _paging.FlushTlb();
+            return;
+        }
+        foreach (ulong page in pages)
+        {
+            _paging.InvalidatePage(page);
+        }
     }
 
     /// <summary>The page-fault handler: populate the page if its VMA allows the access.</summary>
@@ -216,7 +248,7 @@ public sealed class AddressSpace
             return FaultOutcome.OutOfMemory;
         }
         _memory.GetOrCreate(frame.Value);
-        _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection));
+        _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
         return FaultOutcome.Fixed;
     }
 
@@ -249,6 +281,7 @@ public sealed class AddressSpace
         {
             Unmap(vma.Start, vma.Length);
         }
+        _paging.ReleaseAddressSpace(Cr3);
         _tables.FreeTables(Cr3);
     }
 
@@ -293,7 +326,7 @@ public sealed class AddressSpace
             }
             _memory.GetOrCreate(frame.Value);
             entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection);
-            _paging.WritePte(at.Value, entry);
+            _paging.WritePte(at.Value, entry, address);
         }
         return new GuestPhysical(PteFormat.Address(entry));
     }

@@ -12,7 +12,7 @@ namespace HvSim.GuestOs.Kernel;
 public sealed partial class GuestKernel
 {
     private const ulong SigDfl = 0, SigIgn = 1;
-    private const int FxsaveSize = 512, FxsaveMxcsr = 24, FxsaveMxcsrMask = 28, FxsaveXmm = 160;
+    private const int FxsaveSize = 512, FxsaveFsw = 2, FxsaveMxcsr = 24, FxsaveMxcsrMask = 28, FxsaveXmm = 160;
     private const ushort UserCs = 0x33, UserSs = 0x2B;
 
     /// <summary>
@@ -147,7 +147,8 @@ public sealed partial class GuestKernel
     private byte[] SaveFxState()
     {
         byte[] fx = new byte[FxsaveSize];
-        BinaryPrimitives.WriteUInt16LittleEndian(fx, 0x037F); // FCW: the x87 default
+        BinaryPrimitives.WriteUInt16LittleEndian(fx, Cpu.Fcw);
+        BinaryPrimitives.WriteUInt16LittleEndian(fx.AsSpan(FxsaveFsw), Cpu.Fsw);
         BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr), Cpu.Mxcsr);
         BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsrMask), 0xFFFF);
         for (int i = 0; i < 16; i++)
@@ -159,6 +160,8 @@ public sealed partial class GuestKernel
 
     private void RestoreFxState(byte[] fx)
     {
+        Cpu.Fcw = HvSim.Cpu.Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(fx));
+        Cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(fx.AsSpan(FxsaveFsw));
         Cpu.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr)) & 0xFFFF;
         for (int i = 0; i < 16; i++)
         {

@@ -3,6 +3,7 @@ using HvSim.Cpu;
 using HvSim.GuestOs.Elf;
 using HvSim.GuestOs.Linux;
 using HvSim.GuestOs.Syscalls;
+using HvSim.Hypervisor;
 using HvSim.Mmu;
 
 namespace HvSim.GuestOs.Kernel;
@@ -13,7 +14,7 @@ namespace HvSim.GuestOs.Kernel;
 /// would: system calls are dispatched, page faults are fixed or turned into SIGSEGV, and other
 /// exceptions become their signals.
 /// </summary>
-public sealed partial class GuestKernel
+public sealed partial class GuestKernel : IGuestKernelEntry
 {
     private readonly KernelOptions _options;
     private readonly SyscallDispatcher _syscalls;
@@ -21,16 +22,24 @@ public sealed partial class GuestKernel
     public GuestKernel(KernelOptions options, Stream stdin, Stream stdout, Stream stderr)
     {
         _options = options;
-        Ledger = new EventLedger();
-        Memory = new PhysicalMemory(options.PhysicalMemoryBytes);
-        Frames = new FrameAllocator(Memory);
-        Mmu = new HvSim.Mmu.Mmu(Memory, options.Tlb, Ledger);
-        Cpu = new HvSim.Cpu.Cpu(Mmu);
-        Paging = new NativePaging(Mmu, Ledger);
-        UserMemory = new UserMemory(Mmu);
+        Machine = new Machine(options.PhysicalMemoryBytes, options.Tlb);
+        Ledger = Machine.Ledger;
+        Memory = Machine.Memory;
+        Frames = Machine.GuestFrames;
+        Mmu = Machine.Mmu;
+        Cpu = Machine.Cpu;
+        Platform = PlatformFactory.Create(Machine, options.Platform, options.Seed);
+        Paging = Platform.Paging;
+        UserMemory = new UserMemory(Mmu, Platform.TryFixKernelFault);
         Random = new DeterministicRandom(options.Seed);
         _syscalls = new SyscallDispatcher(this, stdin, stdout, stderr);
     }
+
+    /// <summary>The hardware the kernel runs on.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>Native hardware or the hypervisor: who sees each exit first.</summary>
+    public IPlatform Platform { get; }
 
     public EventLedger Ledger { get; }
     public PhysicalMemory Memory { get; }
@@ -63,6 +72,7 @@ public sealed partial class GuestKernel
     /// <summary>Runs the process until it ends or the instruction limit is reached.</summary>
     public RunOutcome Run(Process process)
     {
+        _current = process;
         while (process.ExitStatus is null)
         {
             long remaining = _options.MaxInstructions - Cpu.InstructionsRetired;
@@ -73,29 +83,52 @@ public sealed partial class GuestKernel
             long before = Cpu.InstructionsRetired;
             ExitReason exit = Cpu.Run(remaining);
             Ledger.Add(EventKind.Instruction, Layer.User, Cpu.InstructionsRetired - before);
-            switch (exit)
+            if (exit == ExitReason.Budget)
             {
-                case ExitReason.Budget:
-                    return RunOutcome.InstructionLimit;
-                case ExitReason.Syscall:
-                    Ledger.Add(EventKind.SyscallEntry, Layer.Kernel);
-                    _syscalls.Dispatch(process);
-                    Ledger.Add(EventKind.SyscallExit, Layer.Kernel);
-                    break;
-                case ExitReason.SoftwareInterrupt:
-                    // int n through a DPL-0 gate: #GP(n*8+2), which Linux turns into SIGSEGV.
-                    Cpu.Rip -= 2;
-                    RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);
-                    break;
-                case ExitReason.Exception:
-                    HandleException(process);
-                    break;
-                case ExitReason.Halt:
-                    RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);
-                    break;
+                return RunOutcome.InstructionLimit;
             }
+            if (exit == ExitReason.Exception && Cpu.ExitVector == Vector.PageFault)
+            {
+                // The hardware raised it while user code ran; who handles it is the platform's business.
+                Ledger.Add(EventKind.PageFault, Layer.User, Ledger.IsTracing ? $"{Cpu.ExitFault} by {DisassembleAt(Cpu.Rip)}" : "");
+            }
+            Platform.Deliver(exit, this);
         }
         return RunOutcome.Exited;
+    }
+
+    void IGuestKernelEntry.OnSyscall()
+    {
+        Process process = _current!;
+        Ledger.Add(EventKind.SyscallEntry, Layer.Kernel, Ledger.IsTracing ? $"system call {_syscalls.Describe()}" : "");
+        _syscalls.Dispatch(process);
+        if (process.ExitStatus is null)
+        {
+            Ledger.Add(EventKind.SyscallExit, Layer.Kernel, Ledger.IsTracing ? $"returns {(long)Cpu.R(Reg.Rax)}" : "");
+            Platform.ReturnToUser("back to user mode after the system call");
+        }
+    }
+
+    void IGuestKernelEntry.OnException()
+    {
+        Process process = _current!;
+        HandleException(process);
+        if (process.ExitStatus is null)
+        {
+            Platform.ReturnToUser("back to user mode after the exception");
+        }
+    }
+
+    void IGuestKernelEntry.OnSoftwareInterrupt()
+    {
+        Process process = _current!;
+        // int n through a DPL-0 gate: #GP(n*8+2), which Linux turns into SIGSEGV.
+        Cpu.Rip -= 2;
+        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);
+        if (process.ExitStatus is null)
+        {
+            Platform.ReturnToUser("back to user mode into the signal handler");
+        }
     }
 
     /// <summary>Ends the process with a status as a shell reports it.</summary>
@@ -105,6 +138,8 @@ public sealed partial class GuestKernel
         process.Space.Destroy();
     }
 
+    private Process? _current;
+
     private void HandleException(Process process)
     {
         switch (Cpu.ExitVector)
@@ -112,11 +147,27 @@ public sealed partial class GuestKernel
             case Vector.PageFault:
             {
                 MemoryFault fault = Cpu.ExitFault;
-                Ledger.Add(EventKind.PageFault, Layer.Kernel);
                 AccessKind access = fault.ErrorCode.HasFlag(PageFaultErrorCode.InstructionFetch) ? AccessKind.Execute
                     : fault.ErrorCode.HasFlag(PageFaultErrorCode.Write) ? AccessKind.Write
                     : AccessKind.Read;
                 FaultOutcome outcome = process.Space.HandleFault(fault.Address, access);
+                if (Ledger.IsTracing)
+                {
+                    Vma? vma = process.Space.Find(fault.Address);
+                    string where = vma is null ? "no VMA" : $"VMA {vma.Start:x}-{vma.End:x} {vma.ProtectionText}";
+                    string result = outcome switch
+                    {
+                        FaultOutcome.Fixed => "page populated",
+                        FaultOutcome.MapError => "SIGSEGV (SEGV_MAPERR)",
+                        FaultOutcome.AccessError => "SIGSEGV (SEGV_ACCERR)",
+                        _ => "SIGBUS (out of memory)",
+                    };
+                    Ledger.Add(EventKind.FaultHandled, Layer.Kernel, $"page-fault handler: {where} : {access.ToString().ToLowerInvariant()} -> {result}");
+                }
+                else
+                {
+                    Ledger.Add(EventKind.FaultHandled, Layer.Kernel);
+                }
                 switch (outcome)
                 {
                     case FaultOutcome.Fixed:

@@ -1,3 +1,4 @@
+using HvSim.Hypervisor;
 using HvSim.Mmu;
 
 namespace HvSim.GuestOs.Kernel;
@@ -9,6 +10,9 @@ public sealed record KernelOptions
     public ulong PhysicalMemoryBytes { get; init; } = 4UL << 30;
 
     public TlbGeometry Tlb { get; init; } = TlbGeometry.Default;
+
+    /// <summary>What the kernel runs on: native hardware or the Xen-like hypervisor, and how.</summary>
+    public PlatformOptions Platform { get; init; } = new();
 
     /// <summary>Seed of everything random the guest sees (AT_RANDOM, getrandom).</summary>
     public ulong Seed { get; init; }

@@ -10,10 +10,13 @@ namespace HvSim.GuestOs.Kernel;
 public sealed class UserMemory
 {
     private readonly HvSim.Mmu.Mmu _mmu;
+    private readonly Func<MemoryFault, AccessKind, bool> _platformFix;
 
-    public UserMemory(HvSim.Mmu.Mmu mmu)
+    /// <param name="platformFix">Gives the platform the first look at a fault (shadow paging fills its own entries).</param>
+    public UserMemory(HvSim.Mmu.Mmu mmu, Func<MemoryFault, AccessKind, bool>? platformFix = null)
     {
         _mmu = mmu;
+        _platformFix = platformFix ?? ((_, _) => false);
     }
 
     /// <summary>Copies from user memory; false means EFAULT.</summary>
@@ -85,6 +88,10 @@ public sealed class UserMemory
             if (ok)
             {
                 return true;
+            }
+            if (fault.Kind == FaultKind.PageFault && _platformFix(fault, access))
+            {
+                continue;
             }
             if (fault.Kind != FaultKind.PageFault || space.HandleFault(fault.Address, access) != FaultOutcome.Fixed)
             {

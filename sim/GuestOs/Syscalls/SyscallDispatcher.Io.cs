@@ -91,6 +91,27 @@ internal sealed partial class SyscallDispatcher
         return request == Tcgets ? Error(Errno.ENOTTY) : Error(Errno.EINVAL);
     }
 
+    /// <summary>
+    /// fcntl on the three standard descriptors (the only ones there are): F_GETFL reports stdin
+    /// read-only and stdout/stderr write-only, as for pipes; FD_CLOEXEC and status flags are
+    /// accepted and forgotten (nothing is ever exec'd); duplication is refused (no fd table).
+    /// </summary>
+    private static long Fcntl(int fd, int command)
+    {
+        if (fd is < 0 or > 2)
+        {
+            return Error(Errno.EBADF);
+        }
+        return command switch
+        {
+            FileConstants.F_GETFL => fd == 0 ? FileConstants.O_RDONLY : FileConstants.O_WRONLY,
+            FileConstants.F_GETFD => 0,
+            FileConstants.F_SETFD or FileConstants.F_SETFL => 0,
+            FileConstants.F_DUPFD or FileConstants.F_DUPFD_CLOEXEC => Error(Errno.EMFILE),
+            _ => Error(Errno.EINVAL),
+        };
+    }
+
     private long Fstat(Process process, int fd, ulong statAddress)
     {
         if (fd is < 0 or > 2)

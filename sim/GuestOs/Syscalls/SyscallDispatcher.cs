@@ -39,6 +39,14 @@ internal sealed partial class SyscallDispatcher
 
     private static long Error(Errno errno) => -(long)errno;
 
+    /// <summary>The pending call in words, e.g. "mprotect(0x7f0000000000, 0x1000, 0x3)", for traces.</summary>
+    public string Describe()
+    {
+        var number = (SyscallNumber)Cpu.R(Reg.Rax);
+        string name = Enum.IsDefined(number) ? number.LinuxName() : $"#{(ulong)number}";
+        return $"{name}(0x{Arg(0):x}, 0x{Arg(1):x}, 0x{Arg(2):x})";
+    }
+
     /// <summary>Runs the system call the CPU stopped on and stores its result in RAX.</summary>
     public void Dispatch(Process process)
     {
@@ -50,6 +58,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Writev => Writev(process, (int)Arg(0), Arg(1), Arg(2)),
             SyscallNumber.Close => (int)Arg(0) is >= 0 and <= 2 ? 0 : Error(Errno.EBADF),
             SyscallNumber.Ioctl => Ioctl((int)Arg(0), Arg(1)),
+            SyscallNumber.Fcntl => Fcntl((int)Arg(0), (int)Arg(1)),
             SyscallNumber.Fstat => Fstat(process, (int)Arg(0), Arg(1)),
             SyscallNumber.Newfstatat => Newfstatat(process, (int)Arg(0), Arg(1), Arg(2), (int)Arg(3)),
             SyscallNumber.Lseek => (int)Arg(0) is >= 0 and <= 2 ? Error(Errno.ESPIPE) : Error(Errno.EBADF),

@@ -50,8 +50,10 @@ public sealed class SignalGuestTests
         // Each PT fault is a #PF the kernel turned into SIGSEGV; the others populated pages.
         Assert.True(run.Ledger.Count(EventKind.PageFault) >= faults);
         // Each handler's mprotect(RW) of one populated page rewrites one PTE and invalidates it.
-        Assert.True(run.Ledger.Count(EventKind.TlbFlushPage) >= faults + 64 + 64,
-            "one invalidation per page per protect-all, plus one per handler mprotect");
+        Assert.True(run.Ledger.Count(EventKind.TlbFlushPage) >= faults,
+            "one invalidation per handler mprotect of one page");
+        // Re-protecting all 64 pages exceeds Linux's single-page flush ceiling (33): one full flush each time.
+        Assert.True(run.Ledger.Count(EventKind.TlbFlush) >= 2, "a full TLB flush per protect-all of 64 pages");
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 namespace HvSim.Tests.GuestOsTests;
 
+using HvSim.Hypervisor;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.GuestOs.Linux;

@@ -1,0 +1,37 @@
+using HvSim.Core;
+using HvSim.Mmu;
+using Iced.Intel;
+
+namespace HvSim.Hypervisor;
+
+/// <summary>
+/// Emulates a guest kernel's trapped store to a page-table page, as Xen's ptwr and shadow code
+/// do with x86_emulate: decode the faulting instruction, check it is a plain store of a whole
+/// entry, perform it. The simulated kernel's PTE store is the instruction Linux uses for
+/// set_pte, mov [rdi], rsi; it is decoded with Iced each time, as the hypervisor would.
+/// </summary>
+public sealed class PageTableWriteEmulator
+{
+    private static readonly byte[] s_setPte = { 0x48, 0x89, 0x37 }; // mov qword ptr [rdi], rsi
+
+    private readonly Machine _machine;
+
+    public PageTableWriteEmulator(Machine machine)
+    {
+        _machine = machine;
+    }
+
+    public void EmulateStore(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(s_setPte));
+        decoder.Decode(out Instruction instruction);
+        if (instruction.Mnemonic != Mnemonic.Mov || instruction.Op0Kind != OpKind.Memory || instruction.MemorySize.GetSize() != 8)
+        {
+            throw new InvalidOperationException("page-table write emulation only handles whole-entry stores");
+        }
+        _machine.Ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor, "decoded the trapped store with Iced: mov [rdi], rsi (8 bytes)");
+        _machine.Memory.WriteU64(entryAddress, value);
+        _machine.Ledger.Add(EventKind.PtWriteEmulated, Layer.Hypervisor,
+            _machine.Ledger.IsTracing ? $"emulated: PTE for {virtualAddress:x} := {PteFormat.Describe(value)}" : "");
+    }
+}

@@ -1,0 +1,70 @@
+namespace HvSim.Hypervisor;
+
+/// <summary>The machine a guest runs on (DESIGN.md: one path, many platforms).</summary>
+public enum Platform
+{
+    /// <summary>Bare hardware: the kernel owns the MMU.</summary>
+    Native,
+    /// <summary>Xen paravirtualised guest with direct paging: guest tables are the hardware's, updated by hypercall.</summary>
+    XenPv,
+    /// <summary>Xen with shadow page tables: the MMU walks the hypervisor's copies of the guest's tables.</summary>
+    XenShadow,
+}
+
+/// <summary>How a system call reaches a paravirtualised guest kernel.</summary>
+public enum SyscallPath
+{
+    /// <summary>32-bit PV style: int 0x80 through a trap gate straight into the guest kernel (the paper's setting).</summary>
+    TrapGate,
+    /// <summary>64-bit PV style: syscall enters the hypervisor, which bounces it to the guest kernel.</summary>
+    ThroughHypervisor,
+}
+
+/// <summary>How a paravirtualised guest kernel updates its page tables under direct paging.</summary>
+public enum PteUpdateMode
+{
+    /// <summary>mmu_update hypercalls, batched the way Linux batches an mprotect range.</summary>
+    Hypercall,
+    /// <summary>A plain store to the read-only page-table page, trapped and emulated by the hypervisor (ptwr).</summary>
+    TrappedWrite,
+}
+
+/// <summary>Names used on the command line and in JSON.</summary>
+public static class PlatformNames
+{
+    public static string Name(Platform platform) => platform switch
+    {
+        Platform.Native => "native",
+        Platform.XenPv => "xen-pv",
+        _ => "xen-shadow",
+    };
+
+    public static bool TryParse(string text, out Platform platform)
+    {
+        switch (text)
+        {
+            case "native":
+                platform = Platform.Native;
+                return true;
+            case "xen-pv":
+                platform = Platform.XenPv;
+                return true;
+            case "xen-shadow":
+                platform = Platform.XenShadow;
+                return true;
+            default:
+                platform = Platform.Native;
+                return false;
+        }
+    }
+}
+
+/// <summary>A platform and its knobs.</summary>
+public sealed record PlatformOptions
+{
+    public Platform Platform { get; init; } = Platform.Native;
+
+    public SyscallPath SyscallPath { get; init; } = SyscallPath.TrapGate;
+
+    public PteUpdateMode PteUpdates { get; init; } = PteUpdateMode.Hypercall;
+}

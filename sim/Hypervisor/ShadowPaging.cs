@@ -1,0 +1,70 @@
+using HvSim.Core;
+
+namespace HvSim.Hypervisor;
+
+/// <summary>
+/// The guest kernel's paging operations under shadow paging: it writes its own tables with
+/// plain stores, which trap (the hypervisor write-protects them) and are emulated and propagated
+/// to the shadows; invlpg and CR3 loads trap too.
+/// </summary>
+public sealed class ShadowPaging : IPagingOps
+{
+    private readonly Machine _machine;
+    private readonly XenHypervisor _hypervisor;
+    private readonly ShadowPager _shadow;
+    private readonly PageTableWriteEmulator _emulator;
+
+    public ShadowPaging(Machine machine, XenHypervisor hypervisor, ShadowPager shadow)
+    {
+        _machine = machine;
+        _hypervisor = hypervisor;
+        _shadow = shadow;
+        _emulator = new PageTableWriteEmulator(machine);
+    }
+
+    private EventLedger Ledger => _machine.Ledger;
+
+    public void WritePte(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
+    {
+        _hypervisor.TrapEntry(Ledger.IsTracing ? $"#PF: guest kernel store to its write-protected page table (PTE for {virtualAddress:x})" : "");
+        _emulator.EmulateStore(entryAddress, value, virtualAddress);
+        _shadow.OnGuestEntryWritten(entryAddress);
+    }
+
+    public void InvalidatePage(ulong virtualAddress)
+    {
+        _hypervisor.TrapEntry(Ledger.IsTracing ? $"invlpg {virtualAddress:x} traps" : "");
+        _shadow.Invalidate(virtualAddress);
+        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"shadow entry and TLB entry for {virtualAddress:x} dropped" : "");
+    }
+
+    public void FlushTlb()
+    {
+        _hypervisor.TrapEntry("mov cr3 (reload) traps");
+        _machine.Mmu.FlushTlb();
+        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, "whole TLB flushed");
+    }
+
+    public void LoadCr3(ulong cr3)
+    {
+        _hypervisor.TrapEntry(Ledger.IsTracing ? $"mov cr3, {cr3:x} traps" : "");
+        HvProcess process = _hypervisor.Processes.OnCr3Load(cr3);
+        _shadow.SwitchTo(cr3);
+        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"shadow root for process {process.Id} loaded, TLB flushed" : "");
+    }
+
+    public void BeginBatch()
+    {
+    }
+
+    public void EndBatch()
+    {
+    }
+
+    public void ReleaseAddressSpace(ulong cr3)
+    {
+        _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
+        _shadow.Release(cr3);
+        _hypervisor.Processes.OnRelease(cr3);
+    }
+}

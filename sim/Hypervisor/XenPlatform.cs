@@ -1,0 +1,129 @@
+using HvSim.Core;
+using HvSim.Cpu;
+using HvSim.Mmu;
+
+namespace HvSim.Hypervisor;
+
+/// <summary>
+/// A guest under the Xen-like hypervisor, with direct paging (xen-pv) or shadow paging
+/// (xen-shadow). Every exception enters the hypervisor first; what is not its own is bounced to
+/// the guest kernel; the guest kernel goes back to user mode through the iret hypercall.
+/// </summary>
+public sealed class XenPlatform : IPlatform
+{
+    private readonly Machine _machine;
+    private readonly ShadowPager? _shadow;
+
+    public XenPlatform(Machine machine, PlatformOptions options, ulong seed)
+    {
+        _machine = machine;
+        Options = options;
+        Hypervisor = new XenHypervisor(machine, seed);
+        if (options.Platform == Platform.XenShadow)
+        {
+            _shadow = new ShadowPager(machine);
+            Paging = new ShadowPaging(machine, Hypervisor, _shadow);
+        }
+        else
+        {
+            Paging = new PvPaging(machine, Hypervisor, options.PteUpdates);
+        }
+    }
+
+    public PlatformOptions Options { get; }
+
+    public IPagingOps Paging { get; }
+
+    public XenHypervisor Hypervisor { get; }
+
+    XenHypervisor? IPlatform.Hypervisor => Hypervisor;
+
+    /// <summary>The shadow pager (xen-shadow only).</summary>
+    public ShadowPager? Shadow => _shadow;
+
+    private EventLedger Ledger => _machine.Ledger;
+
+    private HvSim.Cpu.Cpu Cpu => _machine.Cpu;
+
+    public void Deliver(ExitReason exit, IGuestKernelEntry kernel)
+    {
+        switch (exit)
+        {
+            case ExitReason.Syscall:
+                if (Options.SyscallPath == SyscallPath.ThroughHypervisor)
+                {
+                    Hypervisor.TrapEntry("syscall");
+                    Hypervisor.Bounce("to the guest kernel's syscall callback");
+                }
+                kernel.OnSyscall();
+                return;
+            case ExitReason.SoftwareInterrupt when Cpu.ExitInterrupt == XenHypervisor.UserVector:
+                Hypervisor.TrapEntry("int 0x84 from user mode");
+                Hypervisor.ServeUserHypercall();
+                Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, "back to user mode after int 0x84");
+                return;
+            case ExitReason.SoftwareInterrupt:
+                Hypervisor.TrapEntry(Ledger.IsTracing ? $"int 0x{Cpu.ExitInterrupt:x}" : "");
+                Hypervisor.Bounce("to the guest kernel's handler");
+                kernel.OnSoftwareInterrupt();
+                return;
+            default:
+                DeliverException(kernel);
+                return;
+        }
+    }
+
+    private void DeliverException(IGuestKernelEntry kernel)
+    {
+        bool pageFault = Cpu.ExitVector == Vector.PageFault;
+        MemoryFault fault = Cpu.ExitFault;
+        Hypervisor.TrapEntry(Ledger.IsTracing ? (pageFault ? fault.ToString() : $"exception vector {(int)Cpu.ExitVector} ({Cpu.ExitVector})") : "");
+        if (pageFault && _shadow is not null && TryFillShadow(fault))
+        {
+            Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, "back to the faulting instruction (the guest kernel never ran)");
+            return;
+        }
+        Hypervisor.Bounce(Ledger.IsTracing ? $"{(pageFault ? "#PF" : Cpu.ExitVector.ToString())} to the guest kernel's handler through a bounce frame" : "");
+        kernel.OnException();
+    }
+
+    private bool TryFillShadow(MemoryFault fault)
+    {
+        AccessKind access = fault.ErrorCode.HasFlag(PageFaultErrorCode.InstructionFetch) ? AccessKind.Execute
+            : fault.ErrorCode.HasFlag(PageFaultErrorCode.Write) ? AccessKind.Write
+            : AccessKind.Read;
+        if (!_shadow!.TryFill(fault.Address, access, fault.ErrorCode.HasFlag(PageFaultErrorCode.User), out MemoryFault guestFault))
+        {
+            Cpu.ExitFault = guestFault;
+            return false;
+        }
+        Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor, "shadow fault: fixed in the hypervisor");
+        return true;
+    }
+
+    public void ReturnToUser(string why)
+    {
+        Hypervisor.Hypercall("iret", "HYPERVISOR_iret");
+        Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, why);
+    }
+
+    public bool TryFixKernelFault(MemoryFault fault, AccessKind access)
+    {
+        if (_shadow is null || fault.Kind != FaultKind.PageFault)
+        {
+            return false;
+        }
+        Hypervisor.TrapEntry(Ledger.IsTracing ? $"{fault} in the guest kernel" : "");
+        return TryFillShadow(fault);
+    }
+}
+
+/// <summary>Makes the platform a set of options asks for.</summary>
+public static class PlatformFactory
+{
+    public static IPlatform Create(Machine machine, PlatformOptions options, ulong seed) => options.Platform switch
+    {
+        Platform.Native => new NativePlatform(machine, options),
+        _ => new XenPlatform(machine, options, seed),
+    };
+}
