@@ -11,7 +11,8 @@ public static class Program
 
     private const string Usage =
         "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--technique none] PROG [ARGS...]\n" +
-        "       hvsim bench [--json] [--quick]";
+        "       hvsim trace --platform P --technique pt|none [--format text|json|mermaid]\n" +
+        "       hvsim bench [--json]";
 
     public static int Main(string[] args)
     {
@@ -26,6 +27,7 @@ public static class Program
             {
                 "exec" => ExecCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
+                "trace" => TraceCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
             };
         }

@@ -25,4 +25,10 @@ public enum ExitReason : byte
     Exception,
     /// <summary>hlt (privileged: the owner raises #GP as a kernel would).</summary>
     Halt,
+    /// <summary>
+    /// The simulator's marker instruction, xchg bx, bx (Bochs' magic breakpoint): a no-op on
+    /// hardware, so a guest marks a region of interest (e.g. for a trace) and still runs natively
+    /// unchanged. RIP is after it.
+    /// </summary>
+    Marker,
 }

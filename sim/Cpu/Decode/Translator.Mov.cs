@@ -91,6 +91,11 @@ internal static unsafe partial class Translator
     private static bool TranslateXchg(in Instruction instruction, ref DecodedOp op)
     {
         op.Size = (byte)OperandSize(instruction, 0);
+        if (instruction.Op0Register == Register.BX && instruction.Op1Register == Register.BX)
+        {
+            op.Handler = &SystemOps.Marker; // the simulator's marker (Bochs' magic breakpoint)
+            return true;
+        }
         if (instruction.Op0Kind == OpKind.Register && instruction.Op1Kind == OpKind.Register)
         {
             op.Handler = &MovOps.XchgRR;

@@ -40,6 +40,14 @@ internal static unsafe class SystemOps
         return Exec.ExitAfter;
     }
 
+    /// <summary>xchg bx, bx: architecturally a no-op; here it also tells the CPU's owner that a marker passed.</summary>
+    public static int Marker(Cpu c, ref DecodedOp op)
+    {
+        c.Rip = op.NextIp;
+        c._pendingExit = ExitReason.Marker;
+        return Exec.ExitAfter;
+    }
+
     /// <summary>hlt is privileged: in user mode it raises #GP(0).</summary>
     public static int Hlt(Cpu c, ref DecodedOp op)
     {

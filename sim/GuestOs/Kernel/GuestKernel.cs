@@ -54,6 +54,12 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     /// <summary>Simulated wall-clock time: a fixed epoch plus the retired instructions.</summary>
     public ulong NowNanoseconds => 1_300_000_000UL * 1_000_000_000UL + ((ulong)Cpu.InstructionsRetired * _options.ClockNanosecondsPerInstruction);
 
+    /// <summary>
+    /// Called when the guest runs the marker instruction (xchg bx, bx; a no-op on hardware).
+    /// <c>hvsim trace</c> uses a pair of markers to bracket the write it traces.
+    /// </summary>
+    public Action? MarkerPassed { get; set; }
+
     /// <summary>Creates a process from an ELF file and makes it current (loads its CR3, sets registers).</summary>
     public Process CreateProcess(byte[] elf, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
@@ -86,6 +92,11 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             if (exit == ExitReason.Budget)
             {
                 return RunOutcome.InstructionLimit;
+            }
+            if (exit == ExitReason.Marker)
+            {
+                MarkerPassed?.Invoke();
+                continue;
             }
             if (exit == ExitReason.Exception && Cpu.ExitVector == Vector.PageFault)
             {
