@@ -27,17 +27,20 @@ public sealed unsafe partial class Cpu
         byte* p = _tlb.FastRead(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
-            value = size switch
-            {
-                8 => Unsafe.ReadUnaligned<ulong>(p),
-                4 => Unsafe.ReadUnaligned<uint>(p),
-                2 => Unsafe.ReadUnaligned<ushort>(p),
-                _ => *p,
-            };
+            value = Load(p, size);
             return true;
         }
         return ReadSlow(va, size, out value);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Load(byte* p, int size) => size switch
+    {
+        8 => Unsafe.ReadUnaligned<ulong>(p),
+        4 => Unsafe.ReadUnaligned<uint>(p),
+        2 => Unsafe.ReadUnaligned<ushort>(p),
+        _ => *p,
+    };
 
     /// <summary>Writes 1, 2, 4 or 8 bytes; false (nothing written, fault recorded) when the access faults.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -69,13 +72,7 @@ public sealed unsafe partial class Cpu
         byte* p = _tlb.FastWrite(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
-            value = size switch
-            {
-                8 => Unsafe.ReadUnaligned<ulong>(p),
-                4 => Unsafe.ReadUnaligned<uint>(p),
-                2 => Unsafe.ReadUnaligned<ushort>(p),
-                _ => *p,
-            };
+            value = Load(p, size);
             return true;
         }
         return RmwReadSlow(va, size, out value);
