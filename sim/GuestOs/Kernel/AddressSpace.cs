@@ -95,8 +95,42 @@ public sealed class AddressSpace
     /// <summary>Creates a mapping, replacing whatever was mapped in the range (MAP_FIXED semantics).</summary>
     public void Map(ulong start, ulong length, MemoryProtection protection, bool shared, string name)
     {
-        Unmap(start, length);
-        _vmas.Add(new Vma(start, start + length, protection, shared, name));
+        Insert(new Vma(start, start + length, protection, shared, name) { Backing = shared ? new SharedMemoryObject() : null });
+    }
+
+    /// <summary>
+    /// Maps the pages of the shared VMA containing <paramref name="source"/> a second time at
+    /// [start, start + length): mremap with old_size 0. False when the source is not a shared mapping.
+    /// </summary>
+    public bool MapAlias(ulong source, ulong start, ulong length)
+    {
+        Vma? original = Find(source);
+        if (original?.Backing is null)
+        {
+            return false;
+        }
+        ulong sourcePage = PageGeometry.PageBase(source);
+        Insert(new Vma(start, start + length, original.Protection, Shared: true, original.Name)
+        {
+            Backing = original.Backing,
+            BackingOffset = original.BackingOffset + (sourcePage - original.Start),
+        });
+        return true;
+    }
+
+    /// <summary>Extends a VMA in place to <paramref name="end"/> (the range after it must be free).</summary>
+    public void Grow(Vma vma, ulong end)
+    {
+        int index = _vmas.IndexOf(vma);
+        _vmas[index] = vma with { End = end };
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        MergeAdjacent();
+    }
+
+    private void Insert(Vma vma)
+    {
+        Unmap(vma.Start, vma.Length);
+        _vmas.Add(vma);
         _vmas.Sort((a, b) => a.Start.CompareTo(b.Start));
         _ledger.Add(EventKind.VmaChange, Layer.Kernel);
         MergeAdjacent();
@@ -111,6 +145,7 @@ public sealed class AddressSpace
             return;
         }
         Carve(start, end);
+        var gone = _vmas.Where(v => v.Start >= start && v.End <= end).ToList();
         _vmas.RemoveAll(v => v.Start >= start && v.End <= end);
         _ledger.Add(EventKind.VmaChange, Layer.Kernel);
         var removed = new List<(ulong Page, ulong Entry)>();
@@ -132,10 +167,25 @@ public sealed class AddressSpace
         }
         FlushRange(removed.Select(r => r.Page).ToList());
         _paging.EndBatch();
-        // Frames go back only after no TLB can reach them any more.
-        foreach ((ulong _, ulong entry) in removed)
+        // Frames go back only after no TLB can reach them any more: private ones now, shared
+        // ones when the last VMA mapping their object has gone.
+        foreach ((ulong page, ulong entry) in removed)
         {
-            _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
+            if (gone.First(v => v.Contains(page)).Backing is null)
+            {
+                _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
+            }
+        }
+        foreach (SharedMemoryObject shared in gone.Select(v => v.Backing).OfType<SharedMemoryObject>().Distinct())
+        {
+            if (!_vmas.Any(v => ReferenceEquals(v.Backing, shared)))
+            {
+                foreach (Frame frame in shared.Frames)
+                {
+                    _frames.Free(frame);
+                }
+                shared.Clear();
+            }
         }
     }
 
@@ -242,12 +292,11 @@ public sealed class AddressSpace
             _paging.InvalidatePage(page);
             return FaultOutcome.Fixed;
         }
-        Frame? frame = _frames.TryAllocate();
+        Frame? frame = FrameFor(vma, page);
         if (frame is null)
         {
             return FaultOutcome.OutOfMemory;
         }
-        _memory.GetOrCreate(frame.Value);
         _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
         return FaultOutcome.Fixed;
     }
@@ -319,12 +368,11 @@ public sealed class AddressSpace
         ulong entry = _memory.ReadU64(at.Value);
         if (!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0)
         {
-            Frame? frame = _frames.TryAllocate();
+            Frame? frame = FrameFor(vma, PageGeometry.PageBase(address));
             if (frame is null)
             {
                 return null;
             }
-            _memory.GetOrCreate(frame.Value);
             entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection);
             _paging.WritePte(at.Value, entry, address);
         }
@@ -332,6 +380,24 @@ public sealed class AddressSpace
     }
 
     /// <summary>The end of the stretch of [start, end) that VMAs cover without a hole from <paramref name="start"/> on (start when start is unmapped).</summary>
+    /// <summary>The frame a page of a VMA should map: a fresh one for private memory, the object's for shared.</summary>
+    private Frame? FrameFor(Vma vma, ulong page)
+    {
+        ulong index = vma.BackingPage(page);
+        if (vma.Backing?.Page(index) is Frame existing)
+        {
+            return existing;
+        }
+        Frame? frame = _frames.TryAllocate();
+        if (frame is null)
+        {
+            return null;
+        }
+        _memory.GetOrCreate(frame.Value);
+        vma.Backing?.SetPage(index, frame.Value);
+        return frame;
+    }
+
     private ulong CoveredEnd(ulong start, ulong end)
     {
         ulong at = start;
@@ -365,7 +431,7 @@ public sealed class AddressSpace
                 if (cut > vma.Start && cut < vma.End)
                 {
                     _vmas[i] = vma with { End = cut };
-                    _vmas.Insert(i + 1, vma with { Start = cut });
+                    _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
                     _ledger.Add(EventKind.VmaChange, Layer.Kernel);
                     vma = _vmas[i];
                 }
@@ -379,7 +445,8 @@ public sealed class AddressSpace
         for (int i = 0; i + 1 < _vmas.Count; i++)
         {
             Vma a = _vmas[i], b = _vmas[i + 1];
-            if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name)
+            if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name
+                && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset))
             {
                 _vmas[i] = a with { End = b.End };
                 _vmas.RemoveAt(i + 1);

@@ -8,6 +8,15 @@ namespace HvSim.GuestOs.Kernel;
 /// </summary>
 public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bool Shared, string Name)
 {
+    /// <summary>The shared object a MAP_SHARED VMA maps (null for private memory).</summary>
+    public SharedMemoryObject? Backing { get; init; }
+
+    /// <summary>Byte offset of <see cref="Start"/> within <see cref="Backing"/>.</summary>
+    public ulong BackingOffset { get; init; }
+
+    /// <summary>The page index within <see cref="Backing"/> of an address in this VMA.</summary>
+    public ulong BackingPage(ulong address) => (BackingOffset + (address - Start)) >> 12;
+
     public ulong Length => End - Start;
 
     public bool Contains(ulong address) => address >= Start && address < End;

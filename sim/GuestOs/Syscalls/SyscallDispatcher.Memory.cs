@@ -90,6 +90,61 @@ internal sealed partial class SyscallDispatcher
     }
 
     /// <summary>
+    /// mremap. Supported: old_size 0 on a shared mapping (a second mapping of the same pages,
+    /// which Emul uses as its writable alias), shrinking in place, and growing in place when the
+    /// pages after the mapping are free. Moving a mapping is refused with ENOMEM, which callers
+    /// such as glibc's realloc handle by copying.
+    /// </summary>
+    private long Mremap(Process process, ulong oldAddress, ulong oldSize, ulong newSize, int flags, ulong newAddress)
+    {
+        var remap = (RemapFlags)flags;
+        bool mayMove = (remap & RemapFlags.MREMAP_MAYMOVE) != 0;
+        bool fixedTarget = (remap & RemapFlags.MREMAP_FIXED) != 0;
+        if ((oldAddress & PageGeometry.PageMask) != 0 || newSize == 0 || (fixedTarget && !mayMove))
+        {
+            return Error(Errno.EINVAL);
+        }
+        ulong oldLength = PageGeometry.RoundUp(oldSize);
+        ulong newLength = PageGeometry.RoundUp(newSize);
+        Vma? vma = process.Space.Find(oldAddress);
+        if (vma is null)
+        {
+            return Error(Errno.EFAULT);
+        }
+        if (oldLength == 0)
+        {
+            if (!vma.Shared || !mayMove)
+            {
+                return Error(Errno.EINVAL);
+            }
+            ulong? target = fixedTarget ? newAddress : process.Space.FindFree(newLength);
+            if (target is null || (target.Value & PageGeometry.PageMask) != 0)
+            {
+                return Error(target is null ? Errno.ENOMEM : Errno.EINVAL);
+            }
+            process.Space.MapAlias(oldAddress, target.Value, newLength);
+            return (long)target.Value;
+        }
+        if (oldAddress + oldLength > vma.End)
+        {
+            return Error(Errno.EFAULT);
+        }
+        if (newLength <= oldLength)
+        {
+            process.Space.Unmap(oldAddress + newLength, oldLength - newLength);
+            return (long)oldAddress;
+        }
+        ulong growEnd = oldAddress + newLength;
+        if (oldAddress + oldLength == vma.End && growEnd <= AddressSpace.MmapBase && process.Space.IsFree(vma.End, growEnd)
+            && (vma.Shared || MayCommit(newLength - oldLength)))
+        {
+            process.Space.Grow(vma, growEnd);
+            return (long)oldAddress;
+        }
+        return Error(Errno.ENOMEM);
+    }
+
+    /// <summary>
     /// Linux's heuristic overcommit (vm.overcommit_memory = 0): a single private writable request
     /// larger than all of memory is refused, anything smaller is granted and populated on demand.
     /// </summary>

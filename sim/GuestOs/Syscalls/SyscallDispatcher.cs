@@ -69,6 +69,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Munmap => Munmap(process, Arg(0), Arg(1)),
             SyscallNumber.Mprotect => Mprotect(process, Arg(0), Arg(1), (int)Arg(2)),
             SyscallNumber.Brk => Brk(process, Arg(0)),
+            SyscallNumber.Mremap => Mremap(process, Arg(0), Arg(1), Arg(2), (int)Arg(3), Arg(4)),
             SyscallNumber.Madvise => 0,
             SyscallNumber.RtSigaction => RtSigaction(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigprocmask => RtSigprocmask(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
