@@ -43,7 +43,7 @@ public sealed class PvPaging : IPagingOps
         }
         if (_batchDepth == 0 || !_batchUpdateIssued)
         {
-            _hypervisor.Hypercall("mmu_update", _batchDepth == 0 ? "HYPERVISOR_mmu_update (1 entry)" : "HYPERVISOR_mmu_update (batched entries)");
+            _hypervisor.Hypercall(HypercallNumber.mmu_update, _batchDepth == 0 ? "HYPERVISOR_mmu_update (1 entry)" : "HYPERVISOR_mmu_update (batched entries)");
             _batchUpdateIssued = _batchDepth > 0;
         }
         Validate(value);
@@ -56,7 +56,7 @@ public sealed class PvPaging : IPagingOps
     {
         if (_batchDepth == 0 || !_batchFlushIssued)
         {
-            _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_INVLPG_LOCAL)");
+            _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_INVLPG_LOCAL)");
             _batchFlushIssued = _batchDepth > 0;
         }
         _machine.Mmu.InvalidatePage(virtualAddress);
@@ -65,14 +65,14 @@ public sealed class PvPaging : IPagingOps
 
     public void FlushTlb()
     {
-        _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_TLB_FLUSH_LOCAL)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_TLB_FLUSH_LOCAL)");
         _machine.Mmu.FlushTlb();
         Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, "whole TLB flushed");
     }
 
     public void LoadCr3(ulong cr3)
     {
-        _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_NEW_BASEPTR)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_NEW_BASEPTR)");
         HvProcess process = _hypervisor.Processes.OnCr3Load(cr3);
         _machine.Mmu.LoadCr3(cr3);
         Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"cr3 := {cr3:x} (process {process.Id}), TLB flushed" : "");
@@ -94,7 +94,7 @@ public sealed class PvPaging : IPagingOps
 
     public void ReleaseAddressSpace(ulong cr3)
     {
-        _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
         _hypervisor.Processes.OnRelease(cr3);
     }
 

@@ -59,7 +59,11 @@ public sealed class ShadowPager
     {
         if (!_machine.Mmu.Walker.TryWalk(_guestCr3, va, access, user, out Translation guest, out guestFault))
         {
-            return false; // the guest's own fault, with the error code its tables give
+            // The guest's own fault, with the error code its tables give. The hypervisor walked
+            // the guest's tables to learn that, as it does when the walk succeeds.
+            _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor,
+                _machine.Ledger.IsTracing ? $"guest tables forbid it: {guestFault}, the guest's own fault" : "");
+            return false;
         }
         _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor,
             _machine.Ledger.IsTracing ? $"guest tables allow it: {va:x} -> frame {guest.PhysicalPage:x}, guest A{(guest.Dirty ? " and D" : "")} set" : "");

@@ -26,6 +26,10 @@ public sealed class ShadowPaging : IPagingOps
 
     public void WritePte(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
     {
+        // The store raises #PF like any write to a read-only page (as under xen-pv's trapped
+        // writes): the MMU's fault is counted before the hypervisor takes it.
+        Ledger.Add(EventKind.PageFault, Layer.Kernel,
+            Ledger.IsTracing ? $"kernel store to write-protected page-table page {entryAddress} (PTE for {virtualAddress:x})" : "");
         _hypervisor.TrapEntry(Ledger.IsTracing ? $"#PF: guest kernel store to its write-protected page table (PTE for {virtualAddress:x})" : "");
         _emulator.EmulateStore(entryAddress, value, virtualAddress);
         _shadow.OnGuestEntryWritten(entryAddress);
@@ -63,7 +67,7 @@ public sealed class ShadowPaging : IPagingOps
 
     public void ReleaseAddressSpace(ulong cr3)
     {
-        _hypervisor.Hypercall("mmuext_op", "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
         _shadow.Release(cr3);
         _hypervisor.Processes.OnRelease(cr3);
     }

@@ -44,10 +44,10 @@ public sealed class XenHypervisor
         Ledger.Add(EventKind.BounceToGuest, Layer.Hypervisor, what);
     }
 
-    /// <summary>A hypercall from the guest kernel (int 0x82 semantics): counted by name.</summary>
-    public void Hypercall(string name, string detail)
+    /// <summary>A hypercall from the guest kernel (int 0x82 semantics): counted by its Xen name.</summary>
+    public void Hypercall(HypercallNumber number, string detail)
     {
-        Ledger.AddSubkind(EventKind.Hypercall, Layer.Kernel, name, detail);
+        Ledger.AddSubkind(EventKind.Hypercall, Layer.Kernel, number.ToString(), detail);
     }
 
     /// <summary>

@@ -103,7 +103,7 @@ public sealed class XenPlatform : IPlatform
 
     public void ReturnToUser(string why)
     {
-        Hypervisor.Hypercall("iret", "HYPERVISOR_iret");
+        Hypervisor.Hypercall(HypercallNumber.iret, "HYPERVISOR_iret");
         Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, why);
     }
 
