@@ -3,7 +3,11 @@ using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
-/// <summary>hvsim exec: run a static x86-64 Linux ELF, forwarding its output and exit status.</summary>
+/// <summary>
+/// hvsim exec: run a static x86-64 Linux ELF, forwarding its output and exit status. With --json,
+/// once the guest has ended, one JSON object (<see cref="RunReport"/>) goes to stderr, since the
+/// guest owns stdout.
+/// </summary>
 public static class ExecCommand
 {
     /// <summary>Exit status when the guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
@@ -13,6 +17,7 @@ public static class ExecCommand
     {
         var options = new OptionReader(args);
         var kernelOptions = new KernelOptions();
+        bool json = false;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -27,6 +32,9 @@ public static class ExecCommand
                 case "--syscall-path":
                 case "--pte-updates":
                     kernelOptions = kernelOptions with { Platform = PlatformOption.Apply(kernelOptions.Platform, option, options.Value(option)) };
+                    break;
+                case "--json":
+                    json = true;
                     break;
                 case "--technique":
                     string technique = options.Value(option);
@@ -57,14 +65,26 @@ public static class ExecCommand
         var kernel = new GuestKernel(kernelOptions, stdin, stdout, stderr);
         Process process = kernel.CreateProcess(elf, path, rest, HostEnvironment.Variables());
         RunOutcome outcome = kernel.Run(process);
+        int status;
         if (outcome == RunOutcome.InstructionLimit)
         {
-            return Program.Fail($"guest exceeded --max-instructions ({kernelOptions.MaxInstructions}) at rip 0x{kernel.Cpu.Rip:x}", InstructionLimitStatus);
+            status = Program.Fail($"guest exceeded --max-instructions ({kernelOptions.MaxInstructions}) at rip 0x{kernel.Cpu.Rip:x}", InstructionLimitStatus);
         }
-        if (process.FatalReport is not null)
+        else
         {
-            Console.Error.WriteLine(process.FatalReport);
+            if (process.FatalReport is not null)
+            {
+                Console.Error.WriteLine(process.FatalReport);
+            }
+            status = process.ExitStatus ?? 0;
         }
-        return process.ExitStatus ?? 0;
+        if (json)
+        {
+            // The guest owns stdout: the report goes to stderr, as one line after everything else.
+            stdout.Flush();
+            stderr.Flush();
+            Console.Error.WriteLine(RunReport.From(kernel, process).ToJson());
+        }
+        return status;
     }
 }

@@ -46,6 +46,16 @@ public sealed class EventLedger
         }
     }
 
+    /// <summary>Adds <paramref name="count"/> occurrences and, while tracing, records them as one step (instructions retired in one run, for instance).</summary>
+    public void Add(EventKind kind, Layer layer, long count, string detail)
+    {
+        Add(kind, layer, count);
+        if (IsTracing)
+        {
+            _trace!.Add(new TraceStep(layer, kind, detail));
+        }
+    }
+
     /// <summary>Counts an event of a kind that has subkinds (a hypercall's name, for instance).</summary>
     public void AddSubkind(EventKind kind, Layer layer, string subkind, string? detail = null)
     {

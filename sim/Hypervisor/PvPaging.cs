@@ -16,9 +16,8 @@ public sealed class PvPaging : IPagingOps
     private readonly XenHypervisor _hypervisor;
     private readonly PageTableWriteEmulator _emulator;
     private readonly PteUpdateMode _mode;
+    private readonly List<(HypercallNumber Call, EventKind Kind, string Detail)> _queued = new();
     private int _batchDepth;
-    private bool _batchUpdateIssued;
-    private bool _batchFlushIssued;
 
     public PvPaging(Machine machine, XenHypervisor hypervisor, PteUpdateMode mode)
     {
@@ -41,61 +40,80 @@ public sealed class PvPaging : IPagingOps
             _emulator.EmulateStore(entryAddress, value, virtualAddress);
             return;
         }
-        if (_batchDepth == 0 || !_batchUpdateIssued)
-        {
-            _hypervisor.Hypercall(HypercallNumber.mmu_update, _batchDepth == 0 ? "HYPERVISOR_mmu_update (1 entry)" : "HYPERVISOR_mmu_update (batched entries)");
-            _batchUpdateIssued = _batchDepth > 0;
-        }
         Validate(value);
         _machine.Memory.WriteU64(entryAddress, value);
-        Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
+        Issue(HypercallNumber.mmu_update, EventKind.PteUpdate,
             Ledger.IsTracing ? $"validated and written: PTE for {virtualAddress:x} := {PteFormat.Describe(value)}" : "");
     }
 
     public void InvalidatePage(ulong virtualAddress)
     {
-        if (_batchDepth == 0 || !_batchFlushIssued)
-        {
-            _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_INVLPG_LOCAL)");
-            _batchFlushIssued = _batchDepth > 0;
-        }
         _machine.Mmu.InvalidatePage(virtualAddress);
-        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"invlpg {virtualAddress:x}" : "");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlushPage, Ledger.IsTracing ? $"MMUEXT_INVLPG_LOCAL {virtualAddress:x}" : "");
     }
 
     public void FlushTlb()
     {
-        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_TLB_FLUSH_LOCAL)");
         _machine.Mmu.FlushTlb();
-        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, "whole TLB flushed");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush, "MMUEXT_TLB_FLUSH_LOCAL: whole TLB flushed");
     }
 
     public void LoadCr3(ulong cr3)
     {
-        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_NEW_BASEPTR)");
         HvProcess process = _hypervisor.Processes.OnCr3Load(cr3);
         _machine.Mmu.LoadCr3(cr3);
-        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"cr3 := {cr3:x} (process {process.Id}), TLB flushed" : "");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush,
+            Ledger.IsTracing ? $"MMUEXT_NEW_BASEPTR: cr3 := {cr3:x} (process {process.Id}), TLB flushed" : "");
     }
 
+    /// <summary>Linux's lazy MMU mode: updates and flushes queue up and go to Xen in one hypercall each.</summary>
     public void BeginBatch()
     {
-        if (_batchDepth++ == 0)
-        {
-            _batchUpdateIssued = false;
-            _batchFlushIssued = false;
-        }
+        _batchDepth++;
     }
 
     public void EndBatch()
     {
-        _batchDepth = Math.Max(0, _batchDepth - 1);
+        if (_batchDepth == 0 || --_batchDepth > 0)
+        {
+            return;
+        }
+        foreach (HypercallNumber call in new[] { HypercallNumber.mmu_update, HypercallNumber.mmuext_op })
+        {
+            List<(EventKind Kind, string Detail)> operations = _queued.Where(q => q.Call == call).Select(q => (q.Kind, q.Detail)).ToList();
+            if (operations.Count == 0)
+            {
+                continue;
+            }
+            _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} ({operations.Count} operation{(operations.Count == 1 ? "" : "s")} batched)" : "");
+            foreach ((EventKind kind, string detail) in operations)
+            {
+                Ledger.Add(kind, Layer.Hypervisor, detail);
+            }
+        }
+        _queued.Clear();
     }
 
     public void ReleaseAddressSpace(ulong cr3)
     {
         _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
         _hypervisor.Processes.OnRelease(cr3);
+    }
+
+    /// <summary>
+    /// One operation of a hypercall: issued at once outside a batch; inside one it takes effect
+    /// at once too (no user code runs before the batch ends, so nothing can tell), but is
+    /// recorded with its batch's single hypercall at <see cref="EndBatch"/>, in the order Xen sees it.
+    /// </summary>
+    private void Issue(HypercallNumber call, EventKind kind, string detail)
+    {
+        if (_batchDepth > 0)
+        {
+            _queued.Add((call, kind, detail));
+            return;
+        }
+        _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} (1 operation)" : "");
+        Ledger.Add(kind, Layer.Hypervisor, detail);
     }
 
     /// <summary>Xen refuses an entry that maps a frame the guest does not own.</summary>

@@ -16,7 +16,7 @@ public sealed class ShadowPager
     private readonly Machine _machine;
     private readonly PageTableEditor _tables;
     private readonly Dictionary<ulong, ulong> _roots = new();
-    private readonly Dictionary<ulong, List<(ulong Root, ulong Va)>> _derived = new();
+    private readonly Dictionary<ulong, List<Derived>> _derived = new();
     private ulong _guestCr3;
 
     public ShadowPager(Machine machine)
@@ -86,41 +86,83 @@ public sealed class ShadowPager
         {
             throw new InvalidOperationException("the hypervisor ran out of frames for shadow page tables");
         }
-        if (!_derived.TryGetValue(guest.LeafEntryAddress, out List<(ulong, ulong)>? list))
+        // The rights the levels above the leaf grant, kept so a later write to the guest's leaf
+        // can be propagated without walking (and touching A bits in) the guest's tables again.
+        ulong leaf = _machine.Memory.ReadU64(new GuestPhysical(guest.LeafEntryAddress));
+        var derived = new Derived(root, page,
+            UpperUser: guest.User || !PteFormat.Has(leaf, Pte.US),
+            UpperWritable: guest.Writable || !PteFormat.Has(leaf, Pte.RW),
+            UpperExecutable: guest.Executable || PteFormat.Has(leaf, Pte.NX));
+        if (!_derived.TryGetValue(guest.LeafEntryAddress, out List<Derived>? list))
         {
-            list = new List<(ulong, ulong)>();
+            list = new List<Derived>();
             _derived.Add(guest.LeafEntryAddress, list);
         }
-        if (!list.Contains((root, page)))
-        {
-            list.Add((root, page));
-        }
+        list.RemoveAll(d => d.Root == root && d.Va == page);
+        list.Add(derived);
         _machine.Mmu.InvalidatePage(page);
         _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
             _machine.Ledger.IsTracing ? $"shadow PTE for {page:x} := {PteFormat.Describe(PteFormat.Make(guest.PhysicalPage, bits))}" : "");
         return true;
     }
 
-    /// <summary>A guest entry was written (trapped and emulated): drop every shadow entry made from it.</summary>
-    public void OnGuestEntryWritten(GuestPhysical entryAddress)
+    /// <summary>
+    /// A guest entry was written (trapped and emulated): every shadow entry made from it is brought
+    /// in sync — rewritten from the new guest entry, or dropped when the guest entry is no longer
+    /// present (or not yet accessed: the next access then faults in and sets A).
+    /// </summary>
+    public void OnGuestEntryWritten(GuestPhysical entryAddress, ulong value)
     {
-        if (!_derived.Remove(entryAddress.Value, out List<(ulong Root, ulong Va)>? list))
+        if (!_derived.TryGetValue(entryAddress.Value, out List<Derived>? list))
         {
             return;
         }
-        foreach ((ulong root, ulong va) in list)
+        if (!PteFormat.Has(value, Pte.P) || !PteFormat.Has(value, Pte.A))
         {
-            Drop(root, va);
+            _derived.Remove(entryAddress.Value);
+            foreach (Derived d in list)
+            {
+                Drop(d.Root, d.Va);
+            }
+            return;
+        }
+        foreach (Derived d in list)
+        {
+            Pte bits = Pte.P | Pte.A;
+            if (d.UpperUser && PteFormat.Has(value, Pte.US))
+            {
+                bits |= Pte.US;
+            }
+            if (d.UpperWritable && PteFormat.Has(value, Pte.RW) && PteFormat.Has(value, Pte.D))
+            {
+                bits |= Pte.RW | Pte.D;
+            }
+            if (!d.UpperExecutable || PteFormat.Has(value, Pte.NX))
+            {
+                bits |= Pte.NX;
+            }
+            GuestPhysical? at = _tables.LeafEntryAddress(d.Root, d.Va, create: false);
+            if (at is null)
+            {
+                continue;
+            }
+            ulong shadow = PteFormat.Make(PteFormat.Address(value), bits);
+            _machine.Memory.WriteU64(at.Value, shadow);
+            if (_roots.TryGetValue(_guestCr3, out ulong current) && current == d.Root)
+            {
+                _machine.Mmu.InvalidatePage(d.Va);
+            }
+            _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
+                _machine.Ledger.IsTracing ? $"shadow PTE for {d.Va:x} := {PteFormat.Describe(shadow)} (propagated from the guest's)" : "");
         }
     }
 
-    /// <summary>invlpg from the guest: drop the shadow entry of that page in the current space.</summary>
+    /// <summary>
+    /// invlpg from the guest. Every guest PTE write traps and is propagated at once, so the shadow
+    /// entry is already in sync: only the hardware TLB entry has to go.
+    /// </summary>
     public void Invalidate(ulong va)
     {
-        if (_roots.TryGetValue(_guestCr3, out ulong root))
-        {
-            Drop(root, PageGeometry.PageBase(va));
-        }
         _machine.Mmu.InvalidatePage(va);
     }
 
@@ -131,7 +173,7 @@ public sealed class ShadowPager
         {
             return;
         }
-        foreach (List<(ulong Root, ulong Va)> list in _derived.Values)
+        foreach (List<Derived> list in _derived.Values)
         {
             list.RemoveAll(entry => entry.Root == root);
         }
@@ -154,3 +196,6 @@ public sealed class ShadowPager
             _machine.Ledger.IsTracing ? $"shadow PTE for {va:x} dropped (out of sync with the guest's)" : "");
     }
 }
+
+/// <summary>A shadow entry and the rights the guest's upper-level entries granted when it was made.</summary>
+internal readonly record struct Derived(ulong Root, ulong Va, bool UpperUser, bool UpperWritable, bool UpperExecutable);

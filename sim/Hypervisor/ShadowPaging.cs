@@ -32,14 +32,14 @@ public sealed class ShadowPaging : IPagingOps
             Ledger.IsTracing ? $"kernel store to write-protected page-table page {entryAddress} (PTE for {virtualAddress:x})" : "");
         _hypervisor.TrapEntry(Ledger.IsTracing ? $"#PF: guest kernel store to its write-protected page table (PTE for {virtualAddress:x})" : "");
         _emulator.EmulateStore(entryAddress, value, virtualAddress);
-        _shadow.OnGuestEntryWritten(entryAddress);
+        _shadow.OnGuestEntryWritten(entryAddress, value);
     }
 
     public void InvalidatePage(ulong virtualAddress)
     {
         _hypervisor.TrapEntry(Ledger.IsTracing ? $"invlpg {virtualAddress:x} traps" : "");
         _shadow.Invalidate(virtualAddress);
-        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"shadow entry and TLB entry for {virtualAddress:x} dropped" : "");
+        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"TLB entry for {virtualAddress:x} dropped (the shadow entry is already in sync)" : "");
     }
 
     public void FlushTlb()

@@ -123,7 +123,7 @@ public sealed class AddressSpace
     {
         int index = _vmas.IndexOf(vma);
         _vmas[index] = vma with { End = end };
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"grown in place: VMA {_vmas[index]}" : "");
         MergeAdjacent();
     }
 
@@ -132,7 +132,7 @@ public sealed class AddressSpace
         Unmap(vma.Start, vma.Length);
         _vmas.Add(vma);
         _vmas.Sort((a, b) => a.Start.CompareTo(b.Start));
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mapped: VMA {vma}" : "");
         MergeAdjacent();
     }
 
@@ -147,7 +147,7 @@ public sealed class AddressSpace
         Carve(start, end);
         var gone = _vmas.Where(v => v.Start >= start && v.End <= end).ToList();
         _vmas.RemoveAll(v => v.Start >= start && v.End <= end);
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"unmapped {start:x}-{end:x}" : "");
         var removed = new List<(ulong Page, ulong Entry)>();
         _paging.BeginBatch();
         for (ulong page = start; page < end; page += PageGeometry.PageSize)
@@ -155,7 +155,7 @@ public sealed class AddressSpace
             GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
             if (at is null)
             {
-                page = (page | 0x1F_FFFF); // no page table here: skip to the next 2 MiB
+                page = (page | 0x1F_FFFF) + 1 - PageGeometry.PageSize; // no page table here: the loop steps to the next 2 MiB
                 continue;
             }
             ulong entry = _memory.ReadU64(at.Value);
@@ -224,7 +224,7 @@ public sealed class AddressSpace
             GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
             if (at is null)
             {
-                page = (page | 0x1F_FFFF);
+                page = (page | 0x1F_FFFF) + 1 - PageGeometry.PageSize; // the loop steps to the next 2 MiB
                 continue;
             }
             ulong entry = _memory.ReadU64(at.Value);
@@ -432,7 +432,7 @@ public sealed class AddressSpace
                 {
                     _vmas[i] = vma with { End = cut };
                     _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
-                    _ledger.Add(EventKind.VmaChange, Layer.Kernel);
+                    _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
                     vma = _vmas[i];
                 }
             }

@@ -82,7 +82,9 @@ public sealed partial class GuestKernel
         {
             return false; // the stack is unusable: the kernel's force_sigsegv ends the process
         }
-        Ledger.Add(EventKind.SignalDelivery, Layer.Kernel);
+        Ledger.Add(EventKind.SignalDelivery, Layer.Kernel, Ledger.IsTracing
+            ? $"{signal} ({SigCodes.Name(signal, code)}, address 0x{address:x}): rt_sigframe pushed at 0x{place.FrameAddress:x}, handler 0x{action.Handler:x} gets it, returns through 0x{action.Restorer:x}"
+            : "");
 
         // The handler starts with the signal, &siginfo and &ucontext as arguments; DF is cleared
         // (the ABI requires it at function entry).
@@ -139,7 +141,9 @@ public sealed partial class GuestKernel
         // Only the flags user code may change are taken from the frame (the kernel's FIX_EFLAGS).
         Cpu.Rflags = (Cpu.Rflags & ~FlagBits.UserWritable) | (m.Eflags & FlagBits.UserWritable);
         process.SignalMask = context.Sigmask & ~(SignalFacts.MaskBit(Signal.SIGKILL) | SignalFacts.MaskBit(Signal.SIGSTOP));
-        Ledger.Add(EventKind.SigReturn, Layer.Kernel);
+        Ledger.Add(EventKind.SigReturn, Layer.Kernel, Ledger.IsTracing
+            ? $"rt_sigframe at 0x{frameAddress:x} unwound: registers, flags, mask and SSE state restored, back to rip 0x{m.Rip:x}"
+            : "");
         rax = m.Rax;
         return true;
     }

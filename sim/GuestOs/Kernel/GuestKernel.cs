@@ -87,8 +87,18 @@ public sealed partial class GuestKernel : IGuestKernelEntry
                 return RunOutcome.InstructionLimit;
             }
             long before = Cpu.InstructionsRetired;
+            ulong startRip = Cpu.Rip;
             ExitReason exit = Cpu.Run(remaining);
-            Ledger.Add(EventKind.Instruction, Layer.User, Cpu.InstructionsRetired - before);
+            long retired = Cpu.InstructionsRetired - before;
+            if (Ledger.IsTracing && retired > 0)
+            {
+                Ledger.Add(EventKind.Instruction, Layer.User, retired,
+                    $"{retired} instruction{(retired == 1 ? "" : "s")} from 0x{startRip:x} ({DisassembleAt(startRip)}) to 0x{Cpu.Rip:x}");
+            }
+            else
+            {
+                Ledger.Add(EventKind.Instruction, Layer.User, retired);
+            }
             if (exit == ExitReason.Budget)
             {
                 return RunOutcome.InstructionLimit;
@@ -111,40 +121,54 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     void IGuestKernelEntry.OnSyscall()
     {
         Process process = _current!;
+        bool sigreturn = (SyscallNumber)Cpu.R(Reg.Rax) == SyscallNumber.RtSigreturn;
         Ledger.Add(EventKind.SyscallEntry, Layer.Kernel, Ledger.IsTracing ? $"system call {_syscalls.Describe()}" : "");
         _syscalls.Dispatch(process);
         if (process.ExitStatus is null)
         {
-            Ledger.Add(EventKind.SyscallExit, Layer.Kernel, Ledger.IsTracing ? $"returns {(long)Cpu.R(Reg.Rax)}" : "");
-            Platform.ReturnToUser("back to user mode after the system call");
+            // rt_sigreturn has no result of its own: RAX is the interrupted code's, restored.
+            Ledger.Add(EventKind.SyscallExit, Layer.Kernel,
+                !Ledger.IsTracing ? "" : sigreturn ? "back to the interrupted code (no return value)" : $"returns {(long)Cpu.R(Reg.Rax)}");
+            Platform.ReturnToUser(sigreturn ? "return to the interrupted instruction" : "back to user mode after the system call");
         }
     }
 
     void IGuestKernelEntry.OnException()
     {
         Process process = _current!;
+        long deliveries = Ledger.Count(EventKind.SignalDelivery);
         HandleException(process);
         if (process.ExitStatus is null)
         {
-            Platform.ReturnToUser("back to user mode after the exception");
+            Platform.ReturnToUser(Ledger.Count(EventKind.SignalDelivery) > deliveries
+                ? "into the signal handler"
+                : "back to the faulting instruction");
         }
     }
 
     void IGuestKernelEntry.OnSoftwareInterrupt()
     {
         Process process = _current!;
-        // int n through a DPL-0 gate: #GP(n*8+2), which Linux turns into SIGSEGV.
+        // int n through a DPL-0 gate: #GP with error code n*8+2 (an IDT vector), which Linux turns
+        // into SIGSEGV with that error code and trap number 13 in the frame, RIP at the int.
         Cpu.Rip -= 2;
-        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0);
+        RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0, ((ulong)Cpu.ExitInterrupt * 8) + 2, (ulong)Vector.GeneralProtection);
         if (process.ExitStatus is null)
         {
             Platform.ReturnToUser("back to user mode into the signal handler");
         }
     }
 
+    /// <summary>
+    /// Called when a process ends (exit_group or a fatal signal), before its address space is torn
+    /// down. <c>hvsim trace</c> ends its trace here when the traced write kills the process.
+    /// </summary>
+    public Action<Process>? ProcessExiting { get; set; }
+
     /// <summary>Ends the process with a status as a shell reports it.</summary>
     public void Exit(Process process, int status)
     {
+        ProcessExiting?.Invoke(process);
         process.ExitStatus = status & 0xFF;
         process.Space.Destroy();
     }

@@ -163,6 +163,20 @@ internal sealed partial class SyscallDispatcher
         return User.CopyTo(process.Space, buffer, target.AsSpan(0, n)) ? n : Error(Errno.EFAULT);
     }
 
+    /// <summary>
+    /// getcwd: there is no file system, so every process stays in the root directory. Returns the
+    /// length including the NUL, as the system call (not the libc wrapper) does.
+    /// </summary>
+    private long Getcwd(Process process, ulong buffer, ulong size)
+    {
+        ReadOnlySpan<byte> root = "/\0"u8;
+        if (size < (ulong)root.Length)
+        {
+            return Error(Errno.ERANGE);
+        }
+        return User.CopyTo(process.Space, buffer, root) ? root.Length : Error(Errno.EFAULT);
+    }
+
     private static void WriteU64(Span<byte> destination, int offset, ulong value)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], value);

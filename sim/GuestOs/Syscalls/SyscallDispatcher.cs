@@ -44,8 +44,30 @@ internal sealed partial class SyscallDispatcher
     {
         var number = (SyscallNumber)Cpu.R(Reg.Rax);
         string name = Enum.IsDefined(number) ? number.LinuxName() : $"#{(ulong)number}";
-        return $"{name}(0x{Arg(0):x}, 0x{Arg(1):x}, 0x{Arg(2):x})";
+        int count = ArgumentCount(number);
+        var args = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            args[i] = $"0x{Arg(i):x}";
+        }
+        return $"{name}({string.Join(", ", args)})";
     }
+
+    /// <summary>How many arguments a call takes (for traces; the rest of the registers are noise).</summary>
+    private static int ArgumentCount(SyscallNumber number) => number switch
+    {
+        SyscallNumber.RtSigreturn or SyscallNumber.Getpid or SyscallNumber.Gettid or SyscallNumber.Getuid
+            or SyscallNumber.Geteuid or SyscallNumber.Getgid or SyscallNumber.Getegid or SyscallNumber.Getppid
+            or SyscallNumber.SchedYield => 0,
+        SyscallNumber.Exit or SyscallNumber.ExitGroup or SyscallNumber.Brk or SyscallNumber.Close
+            or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time => 1,
+        SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
+            or SyscallNumber.Fstat or SyscallNumber.SetRobustList => 2,
+        SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat => 4,
+        SyscallNumber.Mremap => 5,
+        SyscallNumber.Mmap => 6,
+        _ => 3,
+    };
 
     /// <summary>Runs the system call the CPU stopped on and stores its result in RAX.</summary>
     public void Dispatch(Process process)
@@ -59,6 +81,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Close => (int)Arg(0) is >= 0 and <= 2 ? 0 : Error(Errno.EBADF),
             SyscallNumber.Ioctl => Ioctl((int)Arg(0), Arg(1)),
             SyscallNumber.Fcntl => Fcntl((int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Getcwd => Getcwd(process, Arg(0), Arg(1)),
             SyscallNumber.Fstat => Fstat(process, (int)Arg(0), Arg(1)),
             SyscallNumber.Newfstatat => Newfstatat(process, (int)Arg(0), Arg(1), Arg(2), (int)Arg(3)),
             SyscallNumber.Lseek => (int)Arg(0) is >= 0 and <= 2 ? Error(Errno.ESPIPE) : Error(Errno.EBADF),

@@ -28,8 +28,8 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
         return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitStatus ?? -1, process.FatalReport);
     }
 
-    /// <summary>Runs the program on the host CPU: the reference behaviour.</summary>
-    public static GuestRun Native(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null)
+    /// <summary>Runs the program on the host CPU: the reference behaviour (in <paramref name="workingDirectory"/>, or the test's own).</summary>
+    public static GuestRun Native(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(path)
         {
@@ -37,6 +37,7 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (string arg in args)
         {
@@ -53,8 +54,15 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
         var stderr = new MemoryStream();
         Task outTask = process.StandardOutput.BaseStream.CopyToAsync(stdout);
         Task errTask = process.StandardError.BaseStream.CopyToAsync(stderr);
-        process.StandardInput.BaseStream.Write(stdin ?? []);
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.BaseStream.Write(stdin ?? []);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program exited without reading all its input (a shell would see EPIPE too).
+        }
         if (!process.WaitForExit(60_000))
         {
             process.Kill();

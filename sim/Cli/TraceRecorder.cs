@@ -1,0 +1,87 @@
+using HvSim.Core;
+using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
+
+namespace HvSim.Cli;
+
+/// <summary>What one traced write did: the steps between the guest's two markers, and how the guest ended.</summary>
+public sealed record TraceRecording(
+    PlatformOptions Platform,
+    string Technique,
+    IReadOnlyList<TraceStep> Steps,
+    int ExitStatus,
+    string? FatalReport,
+    int MarkersPassed,
+    string GuestStdout,
+    string GuestStderr)
+{
+    /// <summary>The guest did what the technique says it must: pt exits 0 past both markers; none dies of SIGSEGV at the write.</summary>
+    public bool GuestBehavedAsExpected => Technique == "pt"
+        ? ExitStatus == 0 && MarkersPassed == 2
+        : ExitStatus == 128 + 11 && MarkersPassed == 1;
+}
+
+/// <summary>
+/// Runs the bundled guest <c>trace</c> in process and records every step of its one write to a
+/// write-protected page: the guest passes a marker (xchg bx, bx) just before the store and
+/// another just after it; the first starts the ledger's trace, the second stops it. When the
+/// store kills the process (technique none), the trace ends with the process's death.
+/// </summary>
+public static class TraceRecorder
+{
+    /// <summary>The bundled guest (guests/src/trace.c).</summary>
+    public const string GuestName = "trace";
+
+    /// <summary>The techniques the guest implements.</summary>
+    public static readonly IReadOnlyList<string> Techniques = new[] { "pt", "none" };
+
+    /// <summary>More than enough for the guest (about 2,000 instructions); a runaway guest stops here.</summary>
+    private const long InstructionLimit = 10_000_000;
+
+    public static TraceRecording Record(PlatformOptions platform, string technique)
+    {
+        if (!Techniques.Contains(technique))
+        {
+            throw new ArgumentException($"unknown technique '{technique}'", nameof(technique));
+        }
+        string path = BenchCommand.GuestPath(GuestName);
+        byte[] elf = File.ReadAllBytes(path);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var options = new KernelOptions { Platform = platform, MaxInstructions = InstructionLimit };
+        var kernel = new GuestKernel(options, Stream.Null, stdout, stderr);
+        int markers = 0;
+        kernel.MarkerPassed = () =>
+        {
+            markers++;
+            if (markers == 1)
+            {
+                kernel.Ledger.StartTrace();
+            }
+            else
+            {
+                kernel.Ledger.StopTrace();
+            }
+        };
+        // The process's death ends the trace (technique none): what follows is its address
+        // space being torn down, not the path of the write.
+        kernel.ProcessExiting = _ => kernel.Ledger.StopTrace();
+        // A fixed argv[0] and an empty environment: the stack, and so every address in the
+        // trace, is the same wherever the repository is.
+        Process process = kernel.CreateProcess(elf, path, new[] { GuestName, technique }, Array.Empty<string>());
+        RunOutcome outcome = kernel.Run(process);
+        if (outcome == RunOutcome.InstructionLimit)
+        {
+            throw new InvalidOperationException($"the trace guest ran past {InstructionLimit} instructions (rip 0x{kernel.Cpu.Rip:x})");
+        }
+        return new TraceRecording(
+            platform,
+            technique,
+            kernel.Ledger.Trace.ToArray(),
+            process.ExitStatus ?? -1,
+            process.FatalReport,
+            markers,
+            System.Text.Encoding.UTF8.GetString(stdout.ToArray()),
+            System.Text.Encoding.UTF8.GetString(stderr.ToArray()));
+    }
+}

@@ -1,0 +1,243 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HvSim.Cli;
+using HvSim.Core;
+using HvSim.Tests.Cli;
+using HvSim.Tests.Guests;
+
+namespace HvSim.Tests.Trace;
+
+/// <summary>
+/// hvsim trace in its three output forms (text, json, mermaid) on native and xen-pv, the guest
+/// it traces, and its usage errors. The exact step sequences are the fault-path tests' business;
+/// these check the forms: that they parse, carry the fields, and draw the lanes.
+/// </summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed partial class TraceCommandTests
+{
+    private static readonly string[] s_layers = { "user", "kernel", "hypervisor" };
+
+    private static (int Status, string Stdout, string Stderr) Hvsim(params string[] args)
+    {
+        TextWriter originalOut = Console.Out;
+        TextWriter originalError = Console.Error;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return (Program.Main(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+    }
+
+    private static string Trace(string platform, string technique, string format)
+    {
+        (int status, string stdout, string stderr) = Hvsim("trace", "--platform", platform, "--technique", technique, "--format", format);
+        Assert.True(status == 0, $"hvsim trace --platform {platform} --technique {technique} --format {format}: status {status}\n{stderr}");
+        Assert.Equal("", stderr);
+        return stdout;
+    }
+
+    private static string[] Lines(string text) => text.TrimEnd('\n').Split('\n');
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("xen-pv")]
+    public void TextIsANumberedAlignedTableWithASummary(string platform)
+    {
+        string[] lines = Lines(Trace(platform, "pt", "text"));
+        Assert.Matches(@"^step  layer +event +detail$", lines[0]);
+        int layerAt = lines[0].IndexOf("layer", StringComparison.Ordinal);
+        int eventAt = lines[0].IndexOf("event", StringComparison.Ordinal);
+        int detailAt = lines[0].IndexOf("detail", StringComparison.Ordinal);
+        string[] rows = lines[1..^1];
+        Assert.True(rows.Length >= 10, $"too few steps:\n{string.Join('\n', lines)}");
+        for (int i = 0; i < rows.Length; i++)
+        {
+            string row = rows[i];
+            Assert.Equal((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), row[..layerAt].Trim());
+            string layer = row[layerAt..eventAt].Trim();
+            Assert.Contains(layer, s_layers);
+            Assert.True(Enum.TryParse(row[eventAt..detailAt].Trim(), out EventKind _), $"row {i + 1}: no event in '{row}'");
+            Assert.Equal(' ', row[detailAt - 1]);
+            Assert.NotEqual(' ', row[detailAt]);
+        }
+        Assert.Equal("user", rows[0][layerAt..eventAt].Trim());
+        Assert.Contains("PageFault", rows[0]);
+        Assert.Contains(rows, row => row.Contains("SyscallEntry", StringComparison.Ordinal) && row.Contains("mprotect(", StringComparison.Ordinal));
+        Assert.Equal(platform == "xen-pv", rows.Any(row => row[layerAt..eventAt].Trim() == "hypervisor"));
+
+        string summary = lines[^1];
+        Assert.StartsWith($"{rows.Length} steps (user ", summary);
+        Assert.Contains($"on {platform}", summary);
+        Assert.Contains("technique pt", summary);
+        Assert.Contains("succeeded", summary);
+    }
+
+    [Theory]
+    [InlineData("native", "pt")]
+    [InlineData("xen-pv", "pt")]
+    [InlineData("xen-pv", "none")]
+    public void JsonHasPlatformTechniqueAndSteps(string platform, string technique)
+    {
+        using JsonDocument json = JsonDocument.Parse(Trace(platform, technique, "json"));
+        JsonElement root = json.RootElement;
+        Assert.Equal(new[] { "platform", "technique", "steps" }, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(platform, root.GetProperty("platform").GetString());
+        Assert.Equal(technique, root.GetProperty("technique").GetString());
+        JsonElement[] steps = root.GetProperty("steps").EnumerateArray().ToArray();
+        Assert.NotEmpty(steps);
+        foreach (JsonElement step in steps)
+        {
+            Assert.Equal(new[] { "layer", "event", "detail" }, step.EnumerateObject().Select(p => p.Name));
+            Assert.Contains(step.GetProperty("layer").GetString(), s_layers);
+            Assert.True(Enum.TryParse(step.GetProperty("event").GetString(), out EventKind _), step.ToString());
+            Assert.False(string.IsNullOrWhiteSpace(step.GetProperty("detail").GetString()), step.ToString());
+        }
+        Assert.Equal("PageFault", steps[0].GetProperty("event").GetString());
+        Assert.Equal("user", steps[0].GetProperty("layer").GetString());
+        Assert.Equal(platform == "xen-pv", steps.Any(s => s.GetProperty("layer").GetString() == "hypervisor"));
+        if (technique == "none")
+        {
+            // The store kills the process: the trace ends with the kernel's decision.
+            Assert.Equal("FaultHandled", steps[^1].GetProperty("event").GetString());
+            Assert.Contains("SIGSEGV", steps[^1].GetProperty("detail").GetString());
+        }
+    }
+
+    [GeneratedRegex(@"^    (User|Kernel|Hypervisor)(->>|-->>)(User|Kernel|Hypervisor): \S.*$")]
+    private static partial Regex Message();
+
+    [GeneratedRegex(@"^    Note over (User|Kernel|Hypervisor): \S.*$")]
+    private static partial Regex NoteLine();
+
+    [GeneratedRegex(@"#\w+;")]
+    private static partial Regex Entity();
+
+    [Theory]
+    [InlineData("native", "pt")]
+    [InlineData("native", "none")]
+    [InlineData("xen-pv", "pt")]
+    [InlineData("xen-shadow", "pt")]
+    public void MermaidIsASequenceDiagramWithOneLanePerLayer(string platform, string technique)
+    {
+        string[] lines = Lines(Trace(platform, technique, "mermaid"));
+        Assert.Equal("sequenceDiagram", lines[0]);
+        Assert.StartsWith("    title ", lines[1]);
+        bool xen = platform != "native";
+        string[] participants = lines.Where(l => l.StartsWith("    participant ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(xen ? 3 : 2, participants.Length);
+        Assert.StartsWith("    participant User", participants[0]);
+        Assert.StartsWith("    participant Kernel", participants[1]);
+        if (xen)
+        {
+            Assert.StartsWith("    participant Hypervisor", participants[2]);
+        }
+        foreach (string line in lines[(2 + participants.Length)..])
+        {
+            Assert.True(Message().IsMatch(line) || NoteLine().IsMatch(line), $"not a message or a note: '{line}'");
+            Assert.True(xen || !line.Contains("Hypervisor", StringComparison.Ordinal), line);
+            // What Mermaid's sequence grammar chokes on: '#' starts a comment, ';' ends a
+            // statement, '%%' is a comment. Only entity codes (#35; ...) may carry them.
+            string text = Entity().Replace(line, "");
+            Assert.DoesNotContain('#', text);
+            Assert.DoesNotContain(';', text);
+            Assert.DoesNotContain("%%", text);
+        }
+        string diagram = string.Join('\n', lines);
+        if (xen)
+        {
+            // Figure 3(b): the fault enters the hypervisor, which bounces it to the guest kernel;
+            // the kernel's page-table work and its returns to user mode go through the hypervisor.
+            Assert.Contains("User->>Hypervisor: #35;PF", diagram);
+            Assert.Contains("Hypervisor->>Kernel: bounce #35;PF", diagram);
+            Assert.Contains("Kernel->>Hypervisor: iret", diagram);
+            Assert.Contains("Hypervisor-->>User:", diagram);
+        }
+        else
+        {
+            // Figure 3(a): fault, signal, mprotect, rt_sigreturn between user and kernel only.
+            Assert.Contains("User->>Kernel: #35;PF", diagram);
+        }
+        if (technique == "pt")
+        {
+            Assert.Contains("User->>Kernel: mprotect()", diagram);
+            Assert.Contains(": rt_sigreturn()", diagram);
+        }
+        else
+        {
+            Assert.EndsWith("the process is killed (status 139)", lines[^1]);
+        }
+    }
+
+    [Fact]
+    public void XenPvDiagramShowsThePageTableHypercalls()
+    {
+        string diagram = Trace("xen-pv", "pt", "mermaid");
+        Assert.Contains("Kernel->>Hypervisor: mmu_update", diagram);
+        Assert.Contains("Kernel->>Hypervisor: mmuext_op", diagram);
+        Assert.Contains("INVLPG_LOCAL", diagram);
+        Assert.Contains("Hypervisor-->>Kernel: return", diagram);
+    }
+
+    [Fact]
+    public void MermaidEscapesWhatTheGrammarReserves()
+    {
+        Assert.Equal("#35;PF at 1#59; 50#37;#37; #lt;br#gt;", TraceMermaid.Escape("#PF at 1; 50%% <br>"));
+    }
+
+    [Fact]
+    public void TheTraceGuestBehavesTheSameNativelyAndSimulatedWithoutAHandler()
+    {
+        // programs.tsv runs "trace pt"; "trace none" dies of SIGSEGV at the store.
+        string path = RepositoryPaths.Guest(TraceRecorder.GuestName);
+        GuestRun simulated = GuestRun.Simulated(path, new[] { "none" }, new[] { "LANG=C" });
+        Assert.Equal(139, simulated.ExitStatus);
+        Assert.Equal("trace none: one write to a read-only page\n", simulated.StdoutText);
+        Assert.Equal("", simulated.StderrText);
+        if (GuestRun.HostCanRunGuests)
+        {
+            GuestRun native = GuestRun.Native(path, new[] { "none" }, new[] { "LANG=C" });
+            Assert.Equal(simulated.ExitStatus, native.ExitStatus);
+            Assert.Equal(simulated.StdoutText, native.StdoutText);
+            Assert.Equal(simulated.StderrText, native.StderrText);
+        }
+    }
+
+    [Fact]
+    public void VerboseShowsTheGuestsOutputOnStderr()
+    {
+        (int status, string stdout, string stderr) = Hvsim("trace", "--platform", "native", "--technique", "pt", "--verbose");
+        Assert.Equal(0, status);
+        Assert.Contains("trace pt: write done: value 42, faults 1", stderr);
+        Assert.DoesNotContain("trace pt:", stdout);
+    }
+
+    [Theory]
+    [InlineData("trace")]
+    [InlineData("trace --technique pt")]
+    [InlineData("trace --platform native")]
+    [InlineData("trace --platform xen --technique pt")]
+    [InlineData("trace --platform native --technique emul")]
+    [InlineData("trace --platform native --technique pt --format svg")]
+    [InlineData("trace --platform native --technique pt --syscall-path sysenter")]
+    [InlineData("trace --platform native --technique pt --pte-updates direct")]
+    [InlineData("trace --platform native --technique pt --no-such-option")]
+    [InlineData("trace --platform native --technique pt extra")]
+    [InlineData("trace --platform native --technique")]
+    public void BadOptionsAreOneLineUsageErrors(string commandLine)
+    {
+        (int status, string stdout, string stderr) = Hvsim(commandLine.Split(' '));
+        Assert.Equal(Program.UsageError, status);
+        Assert.Equal("", stdout);
+        string[] lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{stderr}");
+        Assert.StartsWith("hvsim: ", lines[0]);
+    }
+}
