@@ -94,6 +94,10 @@ public sealed partial class GuestKernel
         Cpu.R(Reg.Rdx) = place.UContextAddress;
         Cpu.R(Reg.Rax) = 0;
         Cpu.DF = false;
+        // Linux starts a handler with a fresh FPU/SSE state (fpu__clear_user_states): default
+        // rounding, all exceptions masked; the interrupted state is in the frame's FXSAVE image.
+        Cpu.Mxcsr = 0x1F80;
+        Cpu.Fcw = HvSim.Cpu.Cpu.FcwDefault;
         Cpu.Rip = action.Handler;
         if ((action.Flags & SigActionFlags.SA_NODEFER) == 0)
         {
