@@ -1,0 +1,133 @@
+/*
+ * driver.c - the workload driver shared by every data structure (see ds.h).
+ *
+ * argv: OP OPT OPS SEED, defaults "insert 1 10000 1".
+ *   insert: OPS inserts of generated keys, OPT per transaction.
+ *   delete: first OPS inserts (outside any transaction, like a warm-up), then OPS deletes of
+ *           keys drawn from the inserted ones, OPT per transaction.
+ * Keys are 1..2^31 from the seeded generator; duplicates are allowed to occur and each
+ * structure decides what an insert of a present key does (documented in its file).
+ */
+#include "ds.h"
+
+unsigned char ds_cda[CDA_BYTES] __attribute__((aligned(4096)));
+
+static unsigned long s_bump;
+static void *s_free[64]; /* free lists by size / 16 */
+static unsigned long s_rng = 0x9E3779B97F4A7C15ul;
+
+void *cda_alloc(unsigned long size)
+{
+    size = (size + 15) & ~15ul;
+    unsigned long cls = size / 16;
+    if (cls < 64 && s_free[cls]) {
+        void *p = s_free[cls];
+        s_free[cls] = *(void **)p;
+        memset(p, 0, size);
+        return p;
+    }
+    if (s_bump + size > CDA_BYTES) {
+        rt_printf("%s: CDA full (%lu bytes)\n", ds_name, (unsigned long)CDA_BYTES);
+        rt_exit(2);
+    }
+    void *p = ds_cda + s_bump;
+    s_bump += size;
+    return p; /* .bss: already zero */
+}
+
+void cda_free(void *p, unsigned long size)
+{
+    size = (size + 15) & ~15ul;
+    unsigned long cls = size / 16;
+    if (cls < 64) {
+        *(void **)p = s_free[cls];
+        s_free[cls] = p;
+    }
+}
+
+unsigned long cda_used(void)
+{
+    return s_bump;
+}
+
+void rng_seed(unsigned long seed)
+{
+    s_rng = seed * 0x2545F4914F6CDD1Dul + 0x9E3779B97F4A7C15ul;
+    if (s_rng == 0)
+        s_rng = 1;
+}
+
+unsigned long rng_next(void)
+{
+    s_rng ^= s_rng >> 12;
+    s_rng ^= s_rng << 25;
+    s_rng ^= s_rng >> 27;
+    return s_rng * 0x2545F4914F6CDD1Dul;
+}
+
+static unsigned long parse(const char *s, unsigned long fallback)
+{
+    if (!s || !*s)
+        return fallback;
+    unsigned long v = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (unsigned long)(*s - '0');
+    return v;
+}
+
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/* Keys inserted, so that deletes pick present keys (kept outside the CDA: it is the driver's). */
+static unsigned long s_keys[1 << 20];
+
+int main(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    const char *op = argc > 1 ? argv[1] : "insert";
+    unsigned long opt = parse(argc > 2 ? argv[2] : 0, 1);
+    unsigned long ops = parse(argc > 3 ? argv[3] : 0, 10000);
+    unsigned long seed = parse(argc > 4 ? argv[4] : 0, 1);
+    int deleting = same(op, "delete");
+    if ((!deleting && !same(op, "insert")) || opt == 0 || ops == 0 || ops > (1ul << 20)) {
+        rt_printf("usage: %s insert|delete OPT OPS SEED\n", ds_name);
+        return 2;
+    }
+    if (deleting && !ds_supports_delete) {
+        rt_printf("%s: delete is not one of this structure's operations\n", ds_name);
+        return 2;
+    }
+    rng_seed(seed);
+    ckpt_register(ds_cda, CDA_BYTES);
+    ds_init();
+    if (deleting) {
+        for (unsigned long i = 0; i < ops; i++) {
+            s_keys[i] = (rng_next() >> 33) + 1;
+            ds_insert(s_keys[i]);
+        }
+    }
+    unsigned long removed = 0;
+    for (unsigned long i = 0; i < ops; i += opt) {
+        ckpt_begin();
+        for (unsigned long j = i; j < i + opt && j < ops; j++) {
+            if (deleting) {
+                unsigned long pick = rng_next() % ops;
+                removed += (unsigned long)ds_delete(s_keys[pick]);
+            } else {
+                ds_insert((rng_next() >> 33) + 1);
+            }
+        }
+        ckpt_end();
+    }
+    unsigned long bad = ds_check();
+    rt_printf("%s %s opt=%lu ops=%lu seed=%lu: count=%lu removed=%lu cda=%lu digest=%lx invariants=%s\n",
+              ds_name, op, opt, ops, seed, ds_count(), removed, cda_used(), ds_digest(),
+              bad ? "BROKEN" : "ok");
+    return bad ? 1 : 0;
+}
