@@ -10,9 +10,11 @@ public static class Program
     public const int InternalError = 70;
 
     private const string Usage =
-        "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--technique none] PROG [ARGS...]\n" +
-        "       hvsim trace --platform P --technique pt|none [--format text|json|mermaid]\n" +
-        "       hvsim bench [--json]";
+        "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
+        "                  [--technique none] [--json] PROG [ARGS...]\n" +
+        "       hvsim trace --platform P --technique pt|none [--format text|json|mermaid] [--syscall-path S] [--pte-updates U]\n" +
+        "       hvsim bench [--json] [--iterations N]\n" +
+        "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
 
     public static int Main(string[] args)
     {
