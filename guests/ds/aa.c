@@ -145,7 +145,8 @@ int ds_delete(unsigned long key)
     return 1;
 }
 
-static unsigned long s_bad, s_n, s_prev, s_hash;
+static unsigned long s_bad;
+static struct ds_sorted s_keys;
 
 static void check(const struct node *t)
 {
@@ -163,22 +164,17 @@ static void check(const struct node *t)
     if (t->right && level(t->right->right) >= lv)
         s_bad++;
     check(t->left);
-    if (s_n && t->key <= s_prev)
-        s_bad++;
-    s_prev = t->key;
-    s_hash = (s_hash ^ t->key) * 0x100000001b3ul;
-    s_n++;
+    ds_sorted_visit(&s_keys, t->key);
     check(t->right);
 }
 
 static void run_check(void)
 {
     s_bad = 0;
-    s_n = 0;
-    s_prev = 0;
-    s_hash = 0xcbf29ce484222325ul;
+    ds_sorted_start(&s_keys);
     check(H->root);
-    if (s_n != H->count)
+    s_bad += s_keys.bad;
+    if (s_keys.n != H->count)
         s_bad++;
 }
 
@@ -196,5 +192,5 @@ unsigned long ds_count(void)
 unsigned long ds_digest(void)
 {
     run_check();
-    return s_hash;
+    return s_keys.hash;
 }

@@ -113,7 +113,8 @@ int ds_delete(unsigned long key)
     return 0;
 }
 
-static unsigned long s_bad, s_n, s_prev, s_hash;
+static unsigned long s_bad;
+static struct ds_sorted s_keys;
 
 /* Returns the recomputed height; checks order, heights and balance. */
 static long check(const struct node *t)
@@ -121,11 +122,7 @@ static long check(const struct node *t)
     if (!t)
         return -1;
     long hl = check(t->left);
-    if (s_n && t->key <= s_prev)
-        s_bad++;
-    s_prev = t->key;
-    s_hash = (s_hash ^ t->key) * 0x100000001b3ul;
-    s_n++;
+    ds_sorted_visit(&s_keys, t->key);
     long hr = check(t->right);
     long h = max2(hl, hr) + 1;
     if (h != t->height)
@@ -138,11 +135,10 @@ static long check(const struct node *t)
 static void run_check(void)
 {
     s_bad = 0;
-    s_n = 0;
-    s_prev = 0;
-    s_hash = 0xcbf29ce484222325ul;
+    ds_sorted_start(&s_keys);
     check(H->root);
-    if (s_n != H->count)
+    s_bad += s_keys.bad;
+    if (s_keys.n != H->count)
         s_bad++;
 }
 
@@ -160,5 +156,5 @@ unsigned long ds_count(void)
 unsigned long ds_digest(void)
 {
     run_check();
-    return s_hash;
+    return s_keys.hash;
 }

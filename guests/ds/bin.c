@@ -33,15 +33,6 @@ struct binq {
 
 static struct binq *Q;
 
-static unsigned long key_mix(unsigned long k)
-{
-    k ^= k >> 30;
-    k *= 0xbf58476d1ce4e5b9ul;
-    k ^= k >> 27;
-    k *= 0x94d049bb133111ebul;
-    return k ^ (k >> 31);
-}
-
 void ds_init(void)
 {
     Q = cda_alloc(sizeof *Q);
@@ -157,7 +148,7 @@ static unsigned long digest_tree(const struct node *t)
 {
     unsigned long h = 0;
     for (; t; t = t->sibling)
-        h += key_mix(t->key) + digest_tree(t->child);
+        h += ds_key_mix(t->key) + digest_tree(t->child);
     return h;
 }
 

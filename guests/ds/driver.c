@@ -65,6 +65,32 @@ unsigned long rng_next(void)
     return s_rng * 0x2545F4914F6CDD1Dul;
 }
 
+unsigned long ds_key_mix(unsigned long k)
+{
+    k ^= k >> 30;
+    k *= 0xbf58476d1ce4e5b9ul;
+    k ^= k >> 27;
+    k *= 0x94d049bb133111ebul;
+    return k ^ (k >> 31);
+}
+
+void ds_sorted_start(struct ds_sorted *s)
+{
+    s->n = 0;
+    s->prev = 0;
+    s->hash = 0xcbf29ce484222325ul;
+    s->bad = 0;
+}
+
+void ds_sorted_visit(struct ds_sorted *s, unsigned long key)
+{
+    if (s->n && key <= s->prev)
+        s->bad++;
+    s->prev = key;
+    s->hash = (s->hash ^ key) * 0x100000001b3ul;
+    s->n++;
+}
+
 static unsigned long parse(const char *s, unsigned long fallback)
 {
     if (!s || !*s)

@@ -35,6 +35,18 @@ unsigned long cda_used(void);
 void rng_seed(unsigned long seed);
 unsigned long rng_next(void);
 
+/* Digests, shared so every structure holding the same keys prints the same digest:
+ * ds_key_mix is the per-key mixer of the order-independent digest (heaps, hash tables: the sum
+ * of mixed keys); ds_sorted accumulates keys visited in ascending order (search trees, skip
+ * list): it counts them, hashes them (FNV-1a over whole keys) and counts order violations. */
+unsigned long ds_key_mix(unsigned long k);
+
+struct ds_sorted {
+    unsigned long n, prev, hash, bad;
+};
+void ds_sorted_start(struct ds_sorted *s);
+void ds_sorted_visit(struct ds_sorted *s, unsigned long key);
+
 /* Implemented by each workload. */
 extern const char ds_name[];
 extern const int ds_supports_delete;

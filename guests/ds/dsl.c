@@ -90,15 +90,15 @@ int ds_delete(unsigned long key)
     return 0;
 }
 
-static unsigned long s_bad, s_n, s_hash;
+static unsigned long s_bad;
+static struct ds_sorted s_keys; /* the bottom level, in order */
 
 static void run_check(void)
 {
     const struct node *bottom = H->bottom, *tail = H->tail;
     unsigned long steps = 0, limit = 64ul * (CDA_BYTES / 16); /* guards against cycles */
     s_bad = 0;
-    s_n = 0;
-    s_hash = 0xcbf29ce484222325ul;
+    ds_sorted_start(&s_keys);
     const struct node *first = H->top;
     if (first->key != INF || first->right != tail)
         s_bad++;
@@ -123,8 +123,7 @@ static void run_check(void)
                 if (p->down != bottom)
                     s_bad++;
                 if (p->key != INF) {
-                    s_hash = (s_hash ^ p->key) * 0x100000001b3ul;
-                    s_n++;
+                    ds_sorted_visit(&s_keys, p->key);
                 }
                 continue;
             }
@@ -146,7 +145,8 @@ static void run_check(void)
             s_bad++; /* the gaps do not cover the whole level below */
         first = first->down;
     }
-    if (s_n != H->count)
+    s_bad += s_keys.bad;
+    if (s_keys.n != H->count)
         s_bad++;
 }
 
@@ -164,5 +164,5 @@ unsigned long ds_count(void)
 unsigned long ds_digest(void)
 {
     run_check();
-    return s_hash;
+    return s_keys.hash;
 }

@@ -30,15 +30,6 @@ struct table {
 
 static struct table *T;
 
-static unsigned long key_mix(unsigned long k)
-{
-    k ^= k >> 30;
-    k *= 0xbf58476d1ce4e5b9ul;
-    k ^= k >> 27;
-    k *= 0x94d049bb133111ebul;
-    return k ^ (k >> 31);
-}
-
 static int is_prime(unsigned long n)
 {
     if (n < 2)
@@ -144,6 +135,6 @@ unsigned long ds_digest(void)
     unsigned long h = 0;
     for (unsigned long c = 0; c < T->size; c++)
         if (T->cells[c])
-            h += key_mix(T->cells[c]);
+            h += ds_key_mix(T->cells[c]);
     return h;
 }

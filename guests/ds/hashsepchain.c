@@ -28,15 +28,6 @@ struct table {
 
 static struct table *T;
 
-static unsigned long key_mix(unsigned long k)
-{
-    k ^= k >> 30;
-    k *= 0xbf58476d1ce4e5b9ul;
-    k ^= k >> 27;
-    k *= 0x94d049bb133111ebul;
-    return k ^ (k >> 31);
-}
-
 static unsigned long hash(unsigned long key)
 {
     return key % T->size;
@@ -109,6 +100,6 @@ unsigned long ds_digest(void)
     unsigned long h = 0, seen = 0;
     for (unsigned long b = 0; b < T->size; b++)
         for (struct node *n = T->lists[b]; n && seen++ <= T->count; n = n->next) /* bounded */
-            h += key_mix(n->key);
+            h += ds_key_mix(n->key);
     return h;
 }

@@ -28,15 +28,6 @@ struct heap {
 
 static struct heap *H;
 
-static unsigned long key_mix(unsigned long k)
-{
-    k ^= k >> 30;
-    k *= 0xbf58476d1ce4e5b9ul;
-    k ^= k >> 27;
-    k *= 0x94d049bb133111ebul;
-    return k ^ (k >> 31);
-}
-
 void ds_init(void)
 {
     H = cda_alloc(sizeof *H);
@@ -117,6 +108,6 @@ unsigned long ds_digest(void)
 {
     unsigned long h = 0;
     for (unsigned long i = 1; i <= H->size; i++)
-        h += key_mix(H->a[i]);
+        h += ds_key_mix(H->a[i]);
     return h;
 }

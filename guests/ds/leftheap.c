@@ -30,15 +30,6 @@ struct lheap {
 
 static struct lheap *H;
 
-static unsigned long key_mix(unsigned long k)
-{
-    k ^= k >> 30;
-    k *= 0xbf58476d1ce4e5b9ul;
-    k ^= k >> 27;
-    k *= 0x94d049bb133111ebul;
-    return k ^ (k >> 31);
-}
-
 void ds_init(void)
 {
     H = cda_alloc(sizeof *H);
@@ -155,7 +146,7 @@ unsigned long ds_digest(void)
         s_stack[sp++] = H->root;
     while (sp && seen++ <= H->count) { /* bounded: a cycle */
         struct node *n = s_stack[--sp];
-        h += key_mix(n->key);
+        h += ds_key_mix(n->key);
         if (n->left && sp < RT_ARRAY_LEN(s_stack))
             s_stack[sp++] = n->left;
         if (n->right && sp < RT_ARRAY_LEN(s_stack))

@@ -143,7 +143,8 @@ int ds_delete(unsigned long key)
     return 0;
 }
 
-static unsigned long s_bad, s_n, s_prev, s_hash;
+static unsigned long s_bad;
+static struct ds_sorted s_keys;
 
 /* Returns the black height of t (NULL leaves count 1); checks everything else on the way. */
 static long check(const struct node *t, const struct node *parent)
@@ -157,11 +158,7 @@ static long check(const struct node *t, const struct node *parent)
     if (t->color == RED && ((t->left && t->left->color == RED) || (t->right && t->right->color == RED)))
         s_bad++;
     long bl = check(t->left, t);
-    if (s_n && t->key <= s_prev)
-        s_bad++;
-    s_prev = t->key;
-    s_hash = (s_hash ^ t->key) * 0x100000001b3ul;
-    s_n++;
+    ds_sorted_visit(&s_keys, t->key);
     long br = check(t->right, t);
     if (bl != br)
         s_bad++;
@@ -171,13 +168,12 @@ static long check(const struct node *t, const struct node *parent)
 static void run_check(void)
 {
     s_bad = 0;
-    s_n = 0;
-    s_prev = 0;
-    s_hash = 0xcbf29ce484222325ul;
+    ds_sorted_start(&s_keys);
     if (H->root && H->root->color != BLACK)
         s_bad++;
     check(H->root, 0);
-    if (s_n != H->count)
+    s_bad += s_keys.bad;
+    if (s_keys.n != H->count)
         s_bad++;
 }
 
@@ -195,5 +191,5 @@ unsigned long ds_count(void)
 unsigned long ds_digest(void)
 {
     run_check();
-    return s_hash;
+    return s_keys.hash;
 }

@@ -79,38 +79,31 @@ int ds_delete(unsigned long key)
 #define STACK (1u << 16)
 static struct node *s_stack[STACK];
 
-static unsigned long walk(unsigned long *nodes, unsigned long *digest)
+/* In-order walk with an explicit stack: every key into `keys`; 1 if the tree is too deep to walk. */
+static unsigned long walk(struct ds_sorted *keys)
 {
-    unsigned long bad = 0, n = 0, h = 0xcbf29ce484222325ul, prev = 0;
-    int first = 1;
     unsigned sp = 0;
     struct node *p = H->root;
+    ds_sorted_start(keys);
     while (p || sp) {
         while (p) {
             if (sp == STACK)
-                return bad + 1; /* deeper than we can check */
+                return 1;
             s_stack[sp++] = p;
             p = p->left;
         }
         p = s_stack[--sp];
-        if (!first && p->key <= prev)
-            bad++;
-        first = 0;
-        prev = p->key;
-        h = (h ^ p->key) * 0x100000001b3ul;
-        n++;
+        ds_sorted_visit(keys, p->key);
         p = p->right;
     }
-    *nodes = n;
-    *digest = h;
-    return bad;
+    return 0;
 }
 
 unsigned long ds_check(void)
 {
-    unsigned long n = 0, d;
-    unsigned long bad = walk(&n, &d);
-    if (n != H->count)
+    struct ds_sorted keys;
+    unsigned long bad = walk(&keys) + keys.bad;
+    if (keys.n != H->count)
         bad++;
     return bad;
 }
@@ -122,7 +115,7 @@ unsigned long ds_count(void)
 
 unsigned long ds_digest(void)
 {
-    unsigned long n, d = 0;
-    walk(&n, &d);
-    return d;
+    struct ds_sorted keys;
+    walk(&keys);
+    return keys.hash;
 }
