@@ -31,4 +31,9 @@ public enum ExitReason : byte
     /// unchanged. RIP is after it.
     /// </summary>
     Marker,
+    /// <summary>
+    /// The checkpoint library's escape, xchg cx, cx: a no-op on hardware; under hvsim the owner
+    /// serves the call that RDI names (docs/checkpoint-abi.md). RIP is after it.
+    /// </summary>
+    Escape,
 }

@@ -96,6 +96,11 @@ internal static unsafe partial class Translator
             op.Handler = &SystemOps.Marker; // the simulator's marker (Bochs' magic breakpoint)
             return true;
         }
+        if (instruction.Op0Register == Register.CX && instruction.Op1Register == Register.CX)
+        {
+            op.Handler = &SystemOps.Escape; // the checkpoint library's escape (docs/checkpoint-abi.md)
+            return true;
+        }
         if (instruction.Op0Kind == OpKind.Register && instruction.Op1Kind == OpKind.Register)
         {
             op.Handler = &MovOps.XchgRR;

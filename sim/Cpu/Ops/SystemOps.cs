@@ -48,6 +48,14 @@ internal static unsafe class SystemOps
         return Exec.ExitAfter;
     }
 
+    /// <summary>xchg cx, cx: architecturally a no-op; here it hands a checkpoint-library call to the CPU's owner.</summary>
+    public static int Escape(Cpu c, ref DecodedOp op)
+    {
+        c.Rip = op.NextIp;
+        c._pendingExit = ExitReason.Escape;
+        return Exec.ExitAfter;
+    }
+
     /// <summary>hlt is privileged: in user mode it raises #GP(0).</summary>
     public static int Hlt(Cpu c, ref DecodedOp op)
     {

@@ -60,6 +60,15 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     /// </summary>
     public Action? MarkerPassed { get; set; }
 
+    /// <summary>
+    /// Serves the checkpoint library's escape instruction (xchg cx, cx; docs/checkpoint-abi.md)
+    /// for the process that ran it. Without a handler the escape is the no-op it is on hardware.
+    /// </summary>
+    public Action<Process>? EscapeCalled { get; set; }
+
+    /// <summary>The process being run (null between runs).</summary>
+    public Process? CurrentProcess => _current;
+
     /// <summary>Creates a process from an ELF file and makes it current (loads its CR3, sets registers).</summary>
     public Process CreateProcess(byte[] elf, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
@@ -106,6 +115,11 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             if (exit == ExitReason.Marker)
             {
                 MarkerPassed?.Invoke();
+                continue;
+            }
+            if (exit == ExitReason.Escape)
+            {
+                EscapeCalled?.Invoke(process);
                 continue;
             }
             if (exit == ExitReason.Exception && Cpu.ExitVector == Vector.PageFault)

@@ -1,0 +1,20 @@
+using System.Runtime.Intrinsics;
+
+namespace HvSim.Cpu.Emulation;
+
+/// <summary>
+/// The user-visible register state an emulated instruction reads and changes: what a signal
+/// frame saves (Emul reads it from the ucontext) and what the hypervisor sees of a trapped CPU
+/// (Emulxen captures it from the CPU).
+/// </summary>
+public sealed class CpuState
+{
+    /// <summary>RAX..R15 in encoding order (Reg.Rax = 0 ... Reg.R15 = 15).</summary>
+    public ulong[] Gpr { get; } = new ulong[16];
+    public ulong Rip { get; set; }
+    public ulong Rflags { get; set; }
+    public Vector128<byte>[] Xmm { get; } = new Vector128<byte>[16];
+    public ulong FsBase { get; set; }
+    public ulong GsBase { get; set; }
+    public uint Mxcsr { get; set; } = 0x1F80;
+}
