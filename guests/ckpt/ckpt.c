@@ -1,0 +1,343 @@
+/*
+ * ckpt.c - the guest side of the checkpoint ABI (docs/checkpoint-abi.md): the calls of ckpt.h
+ * for every technique of the paper.
+ *
+ *   none     every call checks its arguments and state, and does nothing else;
+ *   pt       a SIGSEGV handler lists each page written in a transaction and makes it writable;
+ *            begin write-protects the whole CDA again;
+ *   emul     the CDA stays read-only for the whole run; the handler asks the simulator's
+ *            emulation engine (EMULATE escape) to perform and log each write through a
+ *            writable alias of the CDA, and falls back to page tracking when it cannot;
+ *   ptxen, emulxen, scanxen
+ *            the hypervisor tracks the writes (int 0x84 Register, CycleBegin, CycleEnd).
+ * In every tracking technique ckpt_end hands the cycle's record buffer to the simulator (COMMIT
+ * escape), which copies it to the backup.
+ *
+ * The technique is whatever the QUERY escape reports. On real hardware the escape instruction is
+ * a no-op, so RAX keeps its preset 0 and the library runs as "none": the same binary runs
+ * natively and under the simulator.
+ *
+ * The signal handlers run at a faulting store anywhere in the application, so they only touch
+ * the library's static state and the record buffer and make raw system calls (async-signal-safe,
+ * no output).
+ */
+#include "sig.h"
+#include "ckpt.h"
+
+#define PAGE 4096ul
+#define WORD_CAP 65536ul        /* words[] capacity: Emul falls back to pages when it is full */
+#define RECORD_HEADER 64ul
+#define WORD_ENTRY 32ul
+
+#define SYS_mremap 25
+#define MREMAP_MAYMOVE 1
+
+#define E_PERM 1
+#define E_INVAL RT_EINVAL
+#define E_NOMEM RT_ENOMEM
+
+/* QUERY's technique numbers, also int 0x84 Register's mode. */
+enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN };
+
+/* RDI of the escape instruction. */
+enum escape_fn { ESC_QUERY = 1, ESC_REGISTER = 2, ESC_EMULATE = 3, ESC_COMMIT = 4 };
+
+/* RAX of int 0x84. */
+enum hypercall_nr { HC_REGISTER = 1, HC_CYCLE_BEGIN = 2, HC_CYCLE_END = 3 };
+
+/* EMULATE's results. */
+enum emulate_result { EMULATED = 0, CANNOT_EMULATE = 1, NOT_A_CDA_WRITE = 2 };
+
+/* The record buffer (all little-endian u64); words[] follows pages[page_cap]. */
+struct record {
+    uint64_t npages;
+    uint64_t nwords;
+    uint64_t page_cap;
+    uint64_t word_cap;
+    uint64_t fallbacks;
+    uint64_t lost;
+    uint64_t reserved[2];
+    uint64_t pages[];
+};
+
+static struct {
+    int technique;
+    int registered;
+    int in_transaction;
+    uintptr_t cda;
+    unsigned long len;          /* whole pages */
+    struct record *rec;
+    unsigned long rec_bytes;
+    long alias_delta;           /* Emul: alias - cda */
+} s;
+
+#ifdef CKPT_FAKE
+/* check.sh's native stand-in for the simulator's side (ckpt/fake.c); never built into bin/. */
+long ckpt_fake_escape(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
+                      unsigned long *rdx_out);
+#define escape ckpt_fake_escape
+#else
+/*
+ * The escape: xchg %cx,%cx (66 87 c9), an architectural no-op that hvsim serves. RAX is preset
+ * to 0 so that natively every function "returns" 0. Only RAX and RDX change; "memory" because
+ * EMULATE writes the CDA alias, the record and the ucontext, and COMMIT reads the record.
+ */
+static inline long escape(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
+                          unsigned long *rdx_out)
+{
+    register unsigned long r10 __asm__("r10") = a3;
+    unsigned long rax = 0, rdx = a2;
+    __asm__ volatile("xchg %%cx, %%cx"
+                     : "+a"(rax), "+d"(rdx)
+                     : "D"(fn), "S"(a1), "r"(r10)
+                     : "memory");
+    if (rdx_out)
+        *rdx_out = rdx;
+    return (long)rax;
+}
+#endif
+
+/*
+ * A call into the hypervisor. Only made when QUERY reported a hypervisor technique (natively
+ * int 0x84 would kill the process). The hypervisor's contract names RAX as the only result; the
+ * argument registers, and rcx/r11 as with syscall, are treated as clobbered to stay safe.
+ */
+static long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+                      unsigned long a4, unsigned long a5, unsigned long a6)
+{
+    register unsigned long r10 __asm__("r10") = a4;
+    register unsigned long r8 __asm__("r8") = a5;
+    register unsigned long r9 __asm__("r9") = a6;
+    unsigned long rax = nr;
+    __asm__ volatile("int $0x84"
+                     : "+a"(rax), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    return (long)rax;
+}
+
+/* ---- the signal handlers (pt, emul) ---- */
+
+/*
+ * Not a fault the library can handle: restore the default action and return. The store is
+ * restarted, faults again, and this time the fault kills the process as it would have without
+ * the library.
+ */
+static void give_up(void)
+{
+    rt_install(SIGSEGV, 0, 0);
+}
+
+/* The faulting page if this is a write to the read-only CDA, else 0. */
+static uintptr_t cda_fault_page(void *info)
+{
+    uintptr_t addr = si_addr(info);
+    if (si_code(info) != SEGV_ACCERR || addr - s.cda >= s.len)
+        return 0;
+    return addr & ~(PAGE - 1);
+}
+
+/*
+ * Track a whole page: list it and let the restarted store (and the rest of the transaction)
+ * write it directly. Each page is listed at most once per cycle since it stays writable until
+ * the next ckpt_begin, so pages[] (one slot per CDA page) cannot overflow; if it somehow did, the
+ * record is marked lost so that COMMIT refuses it rather than the backup silently missing a page.
+ */
+static int track_page(uintptr_t page)
+{
+    struct record *r = s.rec;
+    if (r->npages < r->page_cap)
+        r->pages[r->npages++] = page;
+    else
+        r->lost = 1;
+    return sys_mprotect((void *)page, PAGE, PROT_READ | PROT_WRITE);
+}
+
+static void pt_handler(int sig, void *info, void *uc)
+{
+    uintptr_t page = cda_fault_page(info);
+    if (!page || track_page(page) != 0)
+        give_up();
+}
+
+static void emul_handler(int sig, void *info, void *uc)
+{
+    long r = escape(ESC_EMULATE, (unsigned long)uc, (unsigned long)s.rec,
+                    (unsigned long)s.alias_delta, NULL);
+    if (r == EMULATED)
+        return; /* the engine advanced RIP past the store */
+    if (r == CANNOT_EMULATE) {
+        uintptr_t page = cda_fault_page(info);
+        if (page && track_page(page) == 0) {
+            s.rec->fallbacks++;
+            return;
+        }
+    }
+    give_up(); /* NOT_A_CDA_WRITE: the application's own fault */
+}
+
+/* ---- registration ---- */
+
+/* The record buffer: pages[] for every CDA page, words[] for WORD_CAP writes. */
+static long alloc_record(unsigned long cda_pages)
+{
+    unsigned long bytes = RECORD_HEADER + cda_pages * 8 + WORD_CAP * WORD_ENTRY;
+    bytes = (bytes + PAGE - 1) & ~(PAGE - 1);
+    struct record *r = sys_mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (RT_IS_ERR(r))
+        return (long)r;
+    /* Populate every page now: the simulator, the Emul engine and the hypervisor write the
+     * record through the page tables and must never take a demand fault there. */
+    for (unsigned long off = 0; off < bytes; off += PAGE)
+        ((volatile char *)r)[off] = 0;
+    r->page_cap = cda_pages;
+    r->word_cap = WORD_CAP;
+    s.rec = r;
+    s.rec_bytes = bytes;
+    return 0;
+}
+
+/*
+ * Emul needs a second, writable mapping of the CDA's pages: the engine performs each emulated
+ * store through it while the CDA itself stays read-only. mremap(old_size 0) makes one, but only
+ * of a shared mapping (Linux refuses a private one with EINVAL), so a private CDA (anonymous
+ * mmap, .bss) is first moved onto shared anonymous memory with its contents.
+ */
+static long make_alias(void)
+{
+    void *cda = (void *)s.cda;
+    long alias = rt_syscall6(SYS_mremap, (long)cda, 0, (long)s.len, MREMAP_MAYMOVE, 0, 0);
+    if (alias == -E_INVAL) {
+        void *tmp = sys_mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (RT_IS_ERR(tmp))
+            return (long)tmp;
+        memcpy(tmp, cda, s.len);
+        void *shared = sys_mmap(cda, s.len, PROT_READ | PROT_WRITE,
+                                MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared != cda) {
+            sys_munmap(tmp, s.len);
+            return RT_IS_ERR(shared) ? (long)shared : -E_INVAL;
+        }
+        memcpy(cda, tmp, s.len);
+        sys_munmap(tmp, s.len);
+        alias = rt_syscall6(SYS_mremap, (long)cda, 0, (long)s.len, MREMAP_MAYMOVE, 0, 0);
+    }
+    if (RT_IS_ERR(alias))
+        return alias;
+    /* Populate the alias's page-table entries now (read a byte, write it back: no change), so
+     * that the engine's stores through it never take a demand fault. */
+    for (unsigned long off = 0; off < s.len; off += PAGE) {
+        volatile char *p = (volatile char *)alias + off;
+        *p = *p;
+    }
+    s.alias_delta = alias - (long)s.cda;
+    return 0;
+}
+
+int ckpt_register(void *cda, unsigned long len)
+{
+    uintptr_t start = (uintptr_t)cda;
+    if (s.registered || start == 0 || (start & (PAGE - 1)) != 0 || len == 0)
+        return -E_INVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1); /* protection works on whole pages */
+    if (len == 0 || start + len < start)
+        return -E_INVAL;
+
+    unsigned long token = 0;
+    long technique = escape(ESC_QUERY, 0, 0, 0, &token);
+    if (technique < T_NONE || technique > T_SCANXEN)
+        return -E_INVAL;
+    s.cda = start;
+    s.len = len;
+    s.technique = (int)technique;
+    if (technique == T_NONE) {
+        s.registered = 1;
+        return 0;
+    }
+
+    long r = alloc_record(len / PAGE);
+    if (r)
+        return (int)r;
+    if (technique == T_EMUL && (r = make_alias()) != 0)
+        return (int)r;
+    /* The initial full checkpoint: the backup copies the whole CDA. */
+    r = escape(ESC_REGISTER, start, len, (unsigned long)s.rec, NULL);
+    if (r)
+        return (int)r;
+
+    switch (technique) {
+    case T_PT:
+        /* Protection starts at each ckpt_begin. */
+        r = rt_install(SIGSEGV, pt_handler, 0);
+        break;
+    case T_EMUL:
+        r = rt_install(SIGSEGV, emul_handler, 0);
+        if (r == 0)
+            r = sys_mprotect(cda, len, PROT_READ); /* for the whole run */
+        break;
+    default: /* ptxen, emulxen, scanxen: the mode is the technique number */
+        r = hypercall(HC_REGISTER, token, start, len, (unsigned long)s.rec, s.rec_bytes,
+                      (unsigned long)technique);
+        break;
+    }
+    if (r)
+        return (int)r;
+    s.registered = 1;
+    return 0;
+}
+
+/* ---- transactions ---- */
+
+static void zero_counts(void)
+{
+    s.rec->npages = 0;
+    s.rec->nwords = 0;
+    s.rec->fallbacks = 0;
+}
+
+int ckpt_begin(void)
+{
+    if (!s.registered)
+        return -E_PERM;
+    if (s.in_transaction)
+        return -E_INVAL;
+    long r = 0;
+    switch (s.technique) {
+    case T_NONE:
+        break;
+    case T_PT:
+        zero_counts();
+        r = sys_mprotect((void *)s.cda, s.len, PROT_READ);
+        break;
+    case T_EMUL:
+        /* Only last cycle's fallback pages became writable: protect just those again. */
+        for (uint64_t i = 0; i < s.rec->npages && r == 0; i++)
+            r = sys_mprotect((void *)s.rec->pages[i], PAGE, PROT_READ);
+        zero_counts();
+        break;
+    default:
+        r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
+        break;
+    }
+    if (r)
+        return (int)r;
+    s.in_transaction = 1;
+    return 0;
+}
+
+int ckpt_end(void)
+{
+    if (!s.registered)
+        return -E_PERM;
+    if (!s.in_transaction)
+        return -E_INVAL;
+    s.in_transaction = 0;
+    if (s.technique == T_NONE)
+        return 0;
+    if (s.technique >= T_PTXEN) {
+        long r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
+        if (r)
+            return (int)r;
+    }
+    return (int)escape(ESC_COMMIT, (unsigned long)s.rec, 0, 0, NULL);
+}
