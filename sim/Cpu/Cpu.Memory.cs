@@ -87,7 +87,7 @@ public sealed unsafe partial class Cpu
             return true;
         }
         Vector128<byte> buffer = default;
-        bool ok = Mmu.TryRead(va, new Span<byte>(&buffer, 16), user: true, out MemoryFault fault);
+        bool ok = _bus.TryRead(va, new Span<byte>(&buffer, 16), user: true, out MemoryFault fault);
         if (!ok)
         {
             RecordFault(fault);
@@ -104,7 +104,7 @@ public sealed unsafe partial class Cpu
             Unsafe.WriteUnaligned(p, value);
             return true;
         }
-        bool ok = Mmu.TryWrite(va, new ReadOnlySpan<byte>(&value, 16), user: true, out MemoryFault fault);
+        bool ok = _bus.TryWrite(va, new ReadOnlySpan<byte>(&value, 16), user: true, out MemoryFault fault);
         if (!ok)
         {
             RecordFault(fault);
@@ -116,7 +116,7 @@ public sealed unsafe partial class Cpu
     private bool ReadSlow(ulong va, int size, out ulong value)
     {
         ulong buffer = 0;
-        if (!Mmu.TryRead(va, new Span<byte>(&buffer, size), user: true, out MemoryFault fault))
+        if (!_bus.TryRead(va, new Span<byte>(&buffer, size), user: true, out MemoryFault fault))
         {
             RecordFault(fault);
             value = 0;
@@ -129,7 +129,7 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool WriteSlow(ulong va, int size, ulong value)
     {
-        if (!Mmu.TryWrite(va, new ReadOnlySpan<byte>(&value, size), user: true, out MemoryFault fault))
+        if (!_bus.TryWrite(va, new ReadOnlySpan<byte>(&value, size), user: true, out MemoryFault fault))
         {
             RecordFault(fault);
             return false;
@@ -140,9 +140,7 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RmwReadSlow(ulong va, int size, out ulong value)
     {
-        ulong last = va + (ulong)size - 1;
-        if (Mmu.Translate(va, AccessKind.Write, user: true, out MemoryFault fault) == null
-            || Mmu.Translate(last & ~PageMask, AccessKind.Write, user: true, out fault) == null)
+        if (!_bus.CheckWrite(va, size, user: true, out MemoryFault fault))
         {
             RecordFault(fault);
             value = 0;

@@ -11,9 +11,22 @@ namespace HvSim.Cpu;
 public sealed unsafe partial class Cpu
 {
     public Cpu(Mmu.Mmu mmu, CpuIdentity? identity = null)
+        : this(mmu, mmu, elementwise: false, identity)
+    {
+    }
+
+    /// <summary>
+    /// A CPU whose data accesses off the TLB fast path go to <paramref name="bus"/> instead of its
+    /// MMU. With <paramref name="elementwise"/> set, rep string instructions perform one element
+    /// per call, each through <see cref="Read"/>/<see cref="Write"/> and so through the bus, never
+    /// through host pointers: what the single-instruction write emulator needs.
+    /// </summary>
+    internal Cpu(Mmu.Mmu mmu, IMemoryBus bus, bool elementwise, CpuIdentity? identity)
     {
         Mmu = mmu;
         _tlb = mmu.Tlb;
+        _bus = bus;
+        _elementwise = elementwise;
         Identity = identity ?? CpuIdentity.Baseline;
         mmu.Memory.CodeWritten += _ => _attention = 1;
     }
@@ -22,6 +35,13 @@ public sealed unsafe partial class Cpu
 
     // The TLB's fast path, held directly: the hot handlers reach it in one load.
     internal readonly Mmu.Tlb _tlb;
+
+    // Where reads, writes and write probes go when the fast path cannot serve them (the MMU,
+    // or the write emulator's view of memory).
+    internal readonly IMemoryBus _bus;
+
+    // Rep string instructions do one element per call, through Read/Write only (see the ctor).
+    internal readonly bool _elementwise;
 
     /// <summary>What cpuid and rdtsc report.</summary>
     public CpuIdentity Identity { get; }

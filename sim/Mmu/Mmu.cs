@@ -10,7 +10,7 @@ namespace HvSim.Mmu;
 /// <see cref="Translate"/>, which checks the cached permissions, walks on a miss, sets A/D bits
 /// and reports faults as values.
 /// </summary>
-public sealed unsafe class Mmu
+public sealed unsafe class Mmu : IMemoryBus
 {
     private readonly EventLedger? _ledger;
 
@@ -165,6 +165,27 @@ public sealed unsafe class Mmu
         fixed (byte* p = source)
         {
             return TryAccess(va, new Span<byte>(p, source.Length), AccessKind.Write, user, out fault);
+        }
+    }
+
+    /// <summary>
+    /// Checks every page of a write for permission as the write itself would (setting A and D,
+    /// dropping decoded code) without writing: the first half of a read-modify-write.
+    /// </summary>
+    public bool CheckWrite(ulong va, int length, bool user, out MemoryFault fault)
+    {
+        ulong last = va + (ulong)Math.Max(length, 1) - 1;
+        for (ulong page = va & ~PageGeometry.PageMask; ; page += PageGeometry.PageSize)
+        {
+            ulong at = page < va ? va : page;
+            if (TranslateToFrame(at, AccessKind.Write, user, out fault) is null)
+            {
+                return false;
+            }
+            if (page == (last & ~PageGeometry.PageMask))
+            {
+                return true;
+            }
         }
     }
 

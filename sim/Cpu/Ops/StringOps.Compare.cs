@@ -43,14 +43,14 @@ internal static unsafe partial class StringOps
         ulong seg = c.R(op.Seg);
         ulong rsi = c.R(Reg.Rsi) & mask;
         ulong rdi = c.R(Reg.Rdi) & mask;
-        ulong left = Math.Min(count, MaxIterationsPerCall);
+        ulong left = IterationsThisCall(c, count);
         ulong done = 0;
         bool faulted = false;
         bool terminated = false;
         while (done < left)
         {
             ulong source = seg + rsi;
-            ulong n = Math.Min(left - done, Math.Min(RunInPage(source, rsi, size, down, mask), RunInPage(rdi, rdi, size, down, mask)));
+            ulong n = Math.Min(left - done, Math.Min(RunInPage(c, source, rsi, size, down, mask), RunInPage(c, rdi, rdi, size, down, mask)));
             ulong a;
             ulong b;
             if (n == 0)
@@ -156,13 +156,13 @@ internal static unsafe partial class StringOps
         bool untilEqual = (op.Flags & OpFlags.RepNe) != 0;
         ulong a = Cpu.Mask(c.R(Reg.Rax), size);
         ulong rdi = c.R(Reg.Rdi) & mask;
-        ulong left = Math.Min(count, MaxIterationsPerCall);
+        ulong left = IterationsThisCall(c, count);
         ulong done = 0;
         bool faulted = false;
         bool terminated = false;
         while (done < left)
         {
-            ulong n = Math.Min(left - done, RunInPage(rdi, rdi, size, down, mask));
+            ulong n = Math.Min(left - done, RunInPage(c, rdi, rdi, size, down, mask));
             ulong b;
             if (n == 0)
             {

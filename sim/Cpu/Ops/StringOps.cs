@@ -12,7 +12,7 @@ namespace HvSim.Cpu.Ops;
 /// Rep forms are architecturally element by element: when an iteration faults, RCX, RSI and RDI
 /// describe the iterations completed and RIP stays on the instruction, so it resumes once the
 /// fault is fixed. One handler call performs at most <see cref="MaxIterationsPerCall"/>
-/// iterations; if the count is not exhausted it leaves RIP on the instruction, so the run loop
+/// iterations (one on the write emulator's elementwise CPU); if the count is not exhausted it leaves RIP on the instruction, so the run loop
 /// counts each chunk as one instruction and the budget holds even for RCX = 2^63.
 /// </para>
 /// <para>
@@ -64,13 +64,13 @@ internal static unsafe partial class StringOps
         ulong seg = c.R(op.Seg);
         ulong rsi = c.R(Reg.Rsi) & mask;
         ulong rdi = c.R(Reg.Rdi) & mask;
-        ulong left = Math.Min(count, MaxIterationsPerCall);
+        ulong left = IterationsThisCall(c, count);
         ulong done = 0;
         bool faulted = false;
         while (done < left)
         {
             ulong source = seg + rsi;
-            ulong n = Math.Min(left - done, Math.Min(RunInPage(source, rsi, size, down, mask), RunInPage(rdi, rdi, size, down, mask)));
+            ulong n = Math.Min(left - done, Math.Min(RunInPage(c, source, rsi, size, down, mask), RunInPage(c, rdi, rdi, size, down, mask)));
             if (n == 0)
             {
                 // An element straddles a page (or the 4 GiB wrap): one element the careful way.
@@ -138,12 +138,12 @@ internal static unsafe partial class StringOps
         bool down = c.DF;
         ulong value = c.R(Reg.Rax);
         ulong rdi = c.R(Reg.Rdi) & mask;
-        ulong left = Math.Min(count, MaxIterationsPerCall);
+        ulong left = IterationsThisCall(c, count);
         ulong done = 0;
         bool faulted = false;
         while (done < left)
         {
-            ulong n = Math.Min(left - done, RunInPage(rdi, rdi, size, down, mask));
+            ulong n = Math.Min(left - done, RunInPage(c, rdi, rdi, size, down, mask));
             if (n == 0)
             {
                 if (!c.Write(rdi, size, value))
@@ -196,14 +196,14 @@ internal static unsafe partial class StringOps
         bool down = c.DF;
         ulong seg = c.R(op.Seg);
         ulong rsi = c.R(Reg.Rsi) & mask;
-        ulong left = Math.Min(count, MaxIterationsPerCall);
+        ulong left = IterationsThisCall(c, count);
         ulong done = 0;
         bool faulted = false;
         ulong value = 0;
         while (done < left)
         {
             ulong source = seg + rsi;
-            ulong n = Math.Min(left - done, RunInPage(source, rsi, size, down, mask));
+            ulong n = Math.Min(left - done, RunInPage(c, source, rsi, size, down, mask));
             if (n == 0)
             {
                 if (!c.Read(source, size, out ulong element))
@@ -259,13 +259,29 @@ internal static unsafe partial class StringOps
     }
 
     /// <summary>
-    /// How many whole elements, starting with the one at <paramref name="linear"/> and moving in
-    /// the direction of travel, stay inside its page (and, under 0x67, do not wrap the 32-bit
-    /// <paramref name="register"/>). 0 when the first element itself straddles a boundary.
+    /// The iterations one handler call may perform: <see cref="MaxIterationsPerCall"/>, or one on
+    /// an elementwise CPU (the write emulator's), so that each call is one architectural element.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong RunInPage(ulong linear, ulong register, int size, bool down, ulong mask)
+    private static ulong IterationsThisCall(Cpu c, ulong count)
     {
+        return Math.Min(count, c._elementwise ? 1UL : MaxIterationsPerCall);
+    }
+
+    /// <summary>
+    /// How many whole elements, starting with the one at <paramref name="linear"/> and moving in
+    /// the direction of travel, stay inside its page (and, under 0x67, do not wrap the 32-bit
+    /// <paramref name="register"/>). 0 when the first element itself straddles a boundary, and
+    /// always 0 on an elementwise CPU: its elements must go through <see cref="Cpu.Read"/> and
+    /// <see cref="Cpu.Write"/> (its memory bus), never through host pointers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong RunInPage(Cpu c, ulong linear, ulong register, int size, bool down, ulong mask)
+    {
+        if (c._elementwise)
+        {
+            return 0;
+        }
         ulong offset = linear & PageMask;
         if (offset + (ulong)size > PageSize)
         {

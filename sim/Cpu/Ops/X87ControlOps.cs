@@ -75,7 +75,7 @@ internal static unsafe class X87ControlOps
         BinaryPrimitives.WriteUInt32LittleEndian(image[4..], 0xFFFF_0000u | c.Fsw);
         BinaryPrimitives.WriteUInt32LittleEndian(image[8..], 0xFFFF_FFFFu);
         BinaryPrimitives.WriteUInt32LittleEndian(image[24..], 0xFFFF_0000u);
-        if (!c.Mmu.TryWrite(c.Ea(ref op), image, user: true, out MemoryFault fault))
+        if (!c._bus.TryWrite(c.Ea(ref op), image, user: true, out MemoryFault fault))
         {
             c.RecordFault(fault);
             return Exec.ExitFault;
@@ -88,7 +88,7 @@ internal static unsafe class X87ControlOps
     public static int Fldenv(Cpu c, ref DecodedOp op)
     {
         Span<byte> image = stackalloc byte[EnvironmentSize];
-        if (!c.Mmu.TryRead(c.Ea(ref op), image, user: true, out MemoryFault fault))
+        if (!c._bus.TryRead(c.Ea(ref op), image, user: true, out MemoryFault fault))
         {
             c.RecordFault(fault);
             return Exec.ExitFault;
