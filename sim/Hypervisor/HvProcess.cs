@@ -21,6 +21,3 @@ public sealed class HvProcess
     /// <summary>The checkpoint registration made through int 0x84, if any.</summary>
     public Registration? Registration { get; set; }
 }
-
-/// <summary>What a registered application told the hypervisor: its checkpointed data area.</summary>
-public sealed record Registration(ulong Token, ulong CdaStart, ulong CdaLength);

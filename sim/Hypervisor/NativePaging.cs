@@ -9,10 +9,13 @@ public sealed class NativePaging : IPagingOps
     private readonly HvSim.Mmu.Mmu _mmu;
     private readonly EventLedger _ledger;
 
-    public NativePaging(HvSim.Mmu.Mmu mmu, EventLedger ledger)
+    private readonly bool _omitInvalidations;
+
+    public NativePaging(HvSim.Mmu.Mmu mmu, EventLedger ledger, bool omitInvalidations = false)
     {
         _mmu = mmu;
         _ledger = ledger;
+        _omitInvalidations = omitInvalidations;
     }
 
     public void WritePte(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
@@ -30,12 +33,20 @@ public sealed class NativePaging : IPagingOps
 
     public void InvalidatePage(ulong virtualAddress)
     {
+        if (_omitInvalidations)
+        {
+            return;
+        }
         _mmu.InvalidatePage(virtualAddress);
         _ledger.Add(EventKind.TlbFlushPage, Layer.Kernel, _ledger.IsTracing ? $"invlpg {virtualAddress:x}" : "");
     }
 
     public void FlushTlb()
     {
+        if (_omitInvalidations)
+        {
+            return;
+        }
         _mmu.FlushTlb();
         _ledger.Add(EventKind.TlbFlush, Layer.Kernel, "mov cr3, cr3: whole TLB flushed");
     }

@@ -13,7 +13,7 @@ public sealed class NativePlatform : IPlatform
     {
         _machine = machine;
         Options = options;
-        Paging = new NativePaging(machine.Mmu, machine.Ledger);
+        Paging = new NativePaging(machine.Mmu, machine.Ledger, options.OmitTlbInvalidations);
     }
 
     public PlatformOptions Options { get; }

@@ -67,4 +67,11 @@ public sealed record PlatformOptions
     public SyscallPath SyscallPath { get; init; } = SyscallPath.TrapGate;
 
     public PteUpdateMode PteUpdates { get; init; } = PteUpdateMode.Hypercall;
+
+    /// <summary>
+    /// Fault injection for the regression tests (never set by the command line): on native
+    /// hardware the kernel "forgets" the invlpg and TLB flush after changing PTEs (CR3 loads still
+    /// flush), which shows what goes wrong when a re-protected PTE stays cached writable.
+    /// </summary>
+    public bool OmitTlbInvalidations { get; init; }
 }

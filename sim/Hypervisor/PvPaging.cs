@@ -31,6 +31,8 @@ public sealed class PvPaging : IPagingOps
 
     public void WritePte(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
     {
+        // Validation may take write permission away from a CDA page a technique protects.
+        value = _hypervisor.Techniques.FilterPvEntry(entryAddress, value, virtualAddress);
         if (_mode == PteUpdateMode.TrappedWrite)
         {
             Ledger.Add(EventKind.PageFault, Layer.Kernel,

@@ -11,11 +11,21 @@ namespace HvSim.Hypervisor;
 /// into the hypervisor and sets the guest's D bit. Each filled entry is remembered against the
 /// guest entry it came from, so a trapped write to that guest entry drops it.
 /// </summary>
+/// <remarks>
+/// The shadow D bit means "written through this shadow entry", which is what Scanxen reads: it is
+/// set by the MMU on a write through the entry or by a fill that a write caused, never copied from
+/// the guest's D (a read refill of a page the guest once wrote would otherwise look dirty), and it
+/// survives a refill or propagation that keeps the frame. When a dirty shadow entry is dropped or
+/// remapped, <see cref="DirtyEntryLeaving"/> hears of it so the information is not lost. The
+/// techniques keep CDA pages read-only through <see cref="KeepReadOnly"/>, consulted whenever an
+/// entry is filled or propagated.
+/// </remarks>
 public sealed class ShadowPager
 {
     private readonly Machine _machine;
     private readonly PageTableEditor _tables;
     private readonly Dictionary<ulong, ulong> _roots = new();
+    private readonly Dictionary<ulong, ulong> _guestOfRoot = new();
     private readonly Dictionary<ulong, List<Derived>> _derived = new();
     private ulong _guestCr3;
 
@@ -28,6 +38,15 @@ public sealed class ShadowPager
     /// <summary>The guest's own page-table root for the current address space.</summary>
     public ulong GuestCr3 => _guestCr3;
 
+    /// <summary>
+    /// Asked at every fill and propagation with (guest CR3, page): true when a technique wants
+    /// the page read-only whatever the guest's entry allows (a protected CDA page).
+    /// </summary>
+    public Func<ulong, ulong, bool>? KeepReadOnly { get; set; }
+
+    /// <summary>Told (guest CR3, page) when a shadow entry with D set is dropped or made to map another frame.</summary>
+    public Action<ulong, ulong>? DirtyEntryLeaving { get; set; }
+
     /// <summary>Shadow entries currently filled (for tests and traces).</summary>
     public int FilledEntries => _derived.Values.Sum(list => list.Count);
 
@@ -38,9 +57,17 @@ public sealed class ShadowPager
         {
             root = _tables.CreateRoot();
             _roots.Add(guestCr3, root);
+            _guestOfRoot.Add(root, guestCr3);
         }
         return root;
     }
+
+    /// <summary>
+    /// The shadow leaf entry's address for <paramref name="va"/> in the shadows of
+    /// <paramref name="guestCr3"/>, or null when no shadow table reaches it (nothing is created).
+    /// </summary>
+    public GuestPhysical? ShadowLeafEntry(ulong guestCr3, ulong va) =>
+        _roots.TryGetValue(guestCr3, out ulong root) ? _tables.LeafEntryAddress(root, va, create: false) : null;
 
     /// <summary>The guest loaded CR3: the MMU gets the matching shadow root.</summary>
     public void SwitchTo(ulong guestCr3)
@@ -67,21 +94,26 @@ public sealed class ShadowPager
         }
         _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor,
             _machine.Ledger.IsTracing ? $"guest tables allow it: {va:x} -> frame {guest.PhysicalPage:x}, guest A{(guest.Dirty ? " and D" : "")} set" : "");
+        ulong page = PageGeometry.PageBase(va);
         Pte bits = Pte.P | Pte.A;
         if (guest.User)
         {
             bits |= Pte.US;
         }
-        if (guest.Writable && guest.Dirty)
+        if (guest.Writable && guest.Dirty && KeepReadOnly?.Invoke(_guestCr3, page) != true)
         {
-            bits |= Pte.RW | Pte.D;
+            bits |= Pte.RW;
         }
         if (!guest.Executable)
         {
             bits |= Pte.NX;
         }
         ulong root = ShadowRootFor(_guestCr3);
-        ulong page = PageGeometry.PageBase(va);
+        // D only for a write about to go through the entry, or kept from the entry being
+        // replaced when it maps the same frame (its writes happened); never from the guest's D.
+        GuestPhysical? existing = _tables.LeafEntryAddress(root, page, create: false);
+        ulong old = existing is null ? 0 : _machine.Memory.ReadU64(existing.Value);
+        bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && bits.HasFlag(Pte.RW));
         if (!_tables.Map(root, page, new Frame(guest.PhysicalPage >> PageGeometry.PageShift), bits))
         {
             throw new InvalidOperationException("the hypervisor ran out of frames for shadow page tables");
@@ -128,24 +160,27 @@ public sealed class ShadowPager
         }
         foreach (Derived d in list)
         {
-            Pte bits = Pte.P | Pte.A;
-            if (d.UpperUser && PteFormat.Has(value, Pte.US))
-            {
-                bits |= Pte.US;
-            }
-            if (d.UpperWritable && PteFormat.Has(value, Pte.RW) && PteFormat.Has(value, Pte.D))
-            {
-                bits |= Pte.RW | Pte.D;
-            }
-            if (!d.UpperExecutable || PteFormat.Has(value, Pte.NX))
-            {
-                bits |= Pte.NX;
-            }
             GuestPhysical? at = _tables.LeafEntryAddress(d.Root, d.Va, create: false);
             if (at is null)
             {
                 continue;
             }
+            ulong guestCr3 = _guestOfRoot.GetValueOrDefault(d.Root);
+            Pte bits = Pte.P | Pte.A;
+            if (d.UpperUser && PteFormat.Has(value, Pte.US))
+            {
+                bits |= Pte.US;
+            }
+            if (d.UpperWritable && PteFormat.Has(value, Pte.RW) && PteFormat.Has(value, Pte.D)
+                && KeepReadOnly?.Invoke(guestCr3, d.Va) != true)
+            {
+                bits |= Pte.RW;
+            }
+            if (!d.UpperExecutable || PteFormat.Has(value, Pte.NX))
+            {
+                bits |= Pte.NX;
+            }
+            bits |= DirtyBit(d.Root, d.Va, _machine.Memory.ReadU64(at.Value), PteFormat.Address(value), writing: false);
             ulong shadow = PteFormat.Make(PteFormat.Address(value), bits);
             _machine.Memory.WriteU64(at.Value, shadow);
             if (_roots.TryGetValue(_guestCr3, out ulong current) && current == d.Root)
@@ -173,6 +208,7 @@ public sealed class ShadowPager
         {
             return;
         }
+        _guestOfRoot.Remove(root);
         foreach (List<Derived> list in _derived.Values)
         {
             list.RemoveAll(entry => entry.Root == root);
@@ -180,14 +216,35 @@ public sealed class ShadowPager
         _tables.FreeTables(root);
     }
 
+    /// <summary>
+    /// The D bit of an entry about to replace <paramref name="old"/>: set for a write, kept when
+    /// the old entry was dirty and maps the same frame; a dirty old entry for another frame is
+    /// reported as leaving.
+    /// </summary>
+    private Pte DirtyBit(ulong root, ulong va, ulong old, ulong newFrameAddress, bool writing)
+    {
+        bool oldDirty = PteFormat.Has(old, Pte.P | Pte.D);
+        if (oldDirty && PteFormat.Address(old) != PteFormat.Address(newFrameAddress))
+        {
+            DirtyEntryLeaving?.Invoke(_guestOfRoot.GetValueOrDefault(root), va);
+            oldDirty = false;
+        }
+        return writing || oldDirty ? Pte.D : Pte.None;
+    }
+
     private void Drop(ulong root, ulong va)
     {
         GuestPhysical? at = _tables.LeafEntryAddress(root, va, create: false);
-        if (at is null || _machine.Memory.ReadU64(at.Value) == 0)
+        ulong old = at is null ? 0 : _machine.Memory.ReadU64(at.Value);
+        if (old == 0)
         {
             return;
         }
-        _machine.Memory.WriteU64(at.Value, 0);
+        if (PteFormat.Has(old, Pte.P | Pte.D))
+        {
+            DirtyEntryLeaving?.Invoke(_guestOfRoot.GetValueOrDefault(root), va);
+        }
+        _machine.Memory.WriteU64(at!.Value, 0);
         if (_roots.TryGetValue(_guestCr3, out ulong current) && current == root)
         {
             _machine.Mmu.InvalidatePage(va);

@@ -1,5 +1,6 @@
 using HvSim.Core;
 using HvSim.Cpu;
+using HvSim.Hypervisor.Techniques;
 
 namespace HvSim.Hypervisor;
 
@@ -13,10 +14,11 @@ public sealed class XenHypervisor
     public const int Version = 1;
     public const byte UserVector = 0x84;
 
-    private const long EPERM = 1, EFAULT = 14, EBUSY = 16, EINVAL = 22;
-    private const ulong UserSpaceEnd = 0x0000_8000_0000_0000UL;
+    internal const long EPERM = 1, EFAULT = 14, EBUSY = 16, EINVAL = 22;
+    internal const ulong UserSpaceEnd = 0x0000_8000_0000_0000UL;
 
     private readonly Machine _machine;
+    private CheckpointTechniques? _techniques;
 
     public XenHypervisor(Machine machine, ulong seed)
     {
@@ -28,9 +30,15 @@ public sealed class XenHypervisor
 
     public Dom0Policy Dom0 { get; }
 
+    /// <summary>PTxen, Emulxen and Scanxen, and the hooks the paging code consults.</summary>
+    public CheckpointTechniques Techniques => _techniques ?? throw new InvalidOperationException("the platform has not attached the techniques");
+
     private EventLedger Ledger => _machine.Ledger;
 
     private HvSim.Cpu.Cpu Cpu => _machine.Cpu;
+
+    /// <summary>The platform attaches the techniques once it knows its paging mode (they need the shadow pager, if any).</summary>
+    internal void AttachTechniques(CheckpointTechniques techniques) => _techniques = techniques;
 
     /// <summary>An exception, interrupt or trapping instruction enters the hypervisor.</summary>
     public void TrapEntry(string what)
@@ -62,8 +70,9 @@ public sealed class XenHypervisor
         long result = caller is null ? -EPERM : (UserHypercall)number switch
         {
             UserHypercall.Version => Version,
-            UserHypercall.Register => Register(caller, Cpu.R(Reg.Rdi), Cpu.R(Reg.Rsi), Cpu.R(Reg.Rdx)),
-            UserHypercall.CycleBegin or UserHypercall.CycleEnd => caller.Registration is null ? -EPERM : 0,
+            UserHypercall.Register => Register(caller),
+            UserHypercall.CycleBegin => caller.Registration is Registration begin ? Techniques.CycleBegin(caller, begin) : -EPERM,
+            UserHypercall.CycleEnd => caller.Registration is Registration end ? Techniques.CycleEnd(caller, end) : -EPERM,
             _ => -EINVAL,
         };
         Cpu.R(Reg.Rax) = (ulong)result;
@@ -72,8 +81,14 @@ public sealed class XenHypervisor
             Ledger.IsTracing ? $"int 0x84 {name} from process {caller?.Id.ToString() ?? "?"} -> {result}" : "");
     }
 
-    private long Register(HvProcess caller, ulong token, ulong cda, ulong length)
+    /// <summary>
+    /// Register: RDI token, RSI cda, RDX length, R10 record buffer, R8 its length, R9 mode
+    /// (docs/checkpoint-abi.md). Every check comes before any effect.
+    /// </summary>
+    private long Register(HvProcess caller)
     {
+        ulong token = Cpu.R(Reg.Rdi), cda = Cpu.R(Reg.Rsi), length = Cpu.R(Reg.Rdx);
+        ulong record = Cpu.R(Reg.R10), recordLength = Cpu.R(Reg.R8), mode = Cpu.R(Reg.R9);
         if (Dom0.ApplicationOf(token) is null)
         {
             return -EPERM;
@@ -86,7 +101,15 @@ public sealed class XenHypervisor
         {
             return length == 0 || (cda & 0xFFF) != 0 ? -EINVAL : -EFAULT;
         }
-        caller.Registration = new Registration(token, cda, length);
+        long check = Techniques.CheckRegistration(mode, cda, length, record, recordLength, out CheckpointMode technique);
+        if (check != 0)
+        {
+            return check;
+        }
+        caller.Registration = technique == CheckpointMode.RegistrationOnly
+            ? new Registration(token, cda, length)
+            : new Registration(token, cda, length, technique, record, recordLength);
+        Techniques.OnRegistered(caller);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 using HvSim.Core;
 using HvSim.Cpu;
+using HvSim.Hypervisor.Techniques;
 using HvSim.Mmu;
 
 namespace HvSim.Hypervisor;
@@ -28,6 +29,7 @@ public sealed class XenPlatform : IPlatform
         {
             Paging = new PvPaging(machine, Hypervisor, options.PteUpdates);
         }
+        Hypervisor.AttachTechniques(new CheckpointTechniques(machine, Hypervisor.Processes, _shadow));
     }
 
     public PlatformOptions Options { get; }
@@ -78,6 +80,20 @@ public sealed class XenPlatform : IPlatform
         bool pageFault = Cpu.ExitVector == Vector.PageFault;
         MemoryFault fault = Cpu.ExitFault;
         Hypervisor.TrapEntry(Ledger.IsTracing ? (pageFault ? fault.ToString() : $"exception vector {(int)Cpu.ExitVector} ({Cpu.ExitVector})") : "");
+        // The techniques' hook comes first: a write to a protected CDA page is theirs, whether or
+        // not a shadow entry exists for it (a fill would make a dirty guest page writable).
+        if (pageFault && Hypervisor.Techniques.TryClaim(fault, out FaultClaim claim))
+        {
+            FaultDecision decision = Hypervisor.Techniques.OnUserFault(claim);
+            if (decision.Resolution == FaultResolution.ReturnedToUser)
+            {
+                return;
+            }
+            Cpu.ExitFault = decision.Fault;
+            Hypervisor.Bounce(Ledger.IsTracing ? $"{decision.Fault} met while emulating, to the guest kernel's handler through a bounce frame" : "");
+            kernel.OnException();
+            return;
+        }
         if (pageFault && _shadow is not null && TryFillShadow(fault))
         {
             Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, "back to the faulting instruction (the guest kernel never ran)");
@@ -109,7 +125,17 @@ public sealed class XenPlatform : IPlatform
 
     public bool TryFixKernelFault(MemoryFault fault, AccessKind access)
     {
-        if (_shadow is null || fault.Kind != FaultKind.PageFault)
+        if (fault.Kind != FaultKind.PageFault)
+        {
+            return false;
+        }
+        if (Hypervisor.Techniques.TryClaim(fault, out FaultClaim claim))
+        {
+            Hypervisor.TrapEntry(Ledger.IsTracing ? $"{fault} in the guest kernel, on a CDA page the hypervisor protects" : "");
+            Hypervisor.Techniques.OnAccessFault(claim);
+            return true;
+        }
+        if (_shadow is null)
         {
             return false;
         }

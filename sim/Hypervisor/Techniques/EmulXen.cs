@@ -1,0 +1,94 @@
+using HvSim.Core;
+using HvSim.Cpu.Emulation;
+using HvSim.Mmu;
+
+namespace HvSim.Hypervisor.Techniques;
+
+/// <summary>
+/// Emulxen (paper Section IV.C): write emulation in the hypervisor's page-fault handler. CDA pages
+/// stay read-only for the whole run; a write to one is decoded and performed by the shared
+/// write-emulation engine through <see cref="HypervisorFrameView"/>, which writes the frame
+/// directly and logs (address, size, value) in the application's record; the CPU resumes after
+/// the instruction and the guest kernel never runs. An instruction the engine does not emulate
+/// (or a full word log) falls back to page tracking for that page in this cycle: a write is never
+/// lost. CycleBegin re-protects last cycle's fallback pages (every CDA page at the first).
+/// </summary>
+public sealed class EmulXen
+{
+    private readonly Machine _machine;
+    private readonly GuestVirtualMemory _memory;
+    private readonly ICdaPageTables _tables;
+    private readonly RecordBuffer _record;
+    private readonly PageTracking _tracking;
+    private readonly WriteEmulator _engine = new();
+
+    internal EmulXen(Machine machine, GuestVirtualMemory memory, ICdaPageTables tables, RecordBuffer record, PageTracking tracking)
+    {
+        _machine = machine;
+        _memory = memory;
+        _tables = tables;
+        _record = record;
+        _tracking = tracking;
+    }
+
+    /// <summary>Instructions emulated so far.</summary>
+    public long Emulated { get; private set; }
+
+    /// <summary>Writes tracked as whole pages instead (engine refusals, full logs, kernel copies).</summary>
+    public long Fallbacks { get; private set; }
+
+    /// <summary>The last instruction that fell back, disassembled (for reports).</summary>
+    public string? LastFallback { get; private set; }
+
+    private EventLedger Ledger => _machine.Ledger;
+
+    /// <summary>
+    /// A user-mode write fault on a protected CDA page. Events: InstructionDecode, then either
+    /// DirtyLogAppend and WriteEmulated per write and FaultHandled (emulated), or the page-tracking
+    /// events and FaultHandled with subkind emulxen-fallback (all hypervisor); or nothing more when
+    /// the emulation met a #PF that is the guest's to fix (the caller reflects it).
+    /// </summary>
+    internal FaultDecision OnWriteFault(FaultClaim claim)
+    {
+        Ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor,
+            Ledger.IsTracing ? $"Emulxen: decoding the instruction at 0x{_machine.Cpu.Rip:x}" : "");
+        CpuState state = CpuStateTransfer.Capture(_machine.Cpu);
+        var view = new HypervisorFrameView(_memory, _tables, _record, Ledger, claim.Process, claim.Registration);
+        EmulationResult result = _engine.Emulate(state, view);
+        switch (result.Status)
+        {
+            case EmulationStatus.Emulated:
+                CpuStateTransfer.Load(state, _machine.Cpu);
+                Emulated++;
+                Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor,
+                    Ledger.IsTracing ? $"Emulxen: {result.Disassembly} emulated ({result.Writes} write{(result.Writes == 1 ? "" : "s")} logged), RIP := 0x{state.Rip:x}" : "");
+                return FaultDecision.Returned;
+            case EmulationStatus.Fault when result.Fault.Kind == FaultKind.PageFault:
+                // The instruction needs a page the guest has not mapped (or forbids): the guest
+                // kernel's business, as the fault would be if the CPU had met it first.
+                return new FaultDecision(FaultResolution.Inject, result.Fault);
+            default:
+                // Unsupported, or an exception of its own the CPU will raise when it runs the
+                // instruction on a writable page: either way the page is tracked whole.
+                Fallback(claim, result.Disassembly);
+                return FaultDecision.Returned;
+        }
+    }
+
+    /// <summary>
+    /// A write the engine cannot see as an instruction (the guest kernel's copy_to_user, or
+    /// host-implemented user code): tracked as a whole page, counted as a fallback.
+    /// </summary>
+    internal void OnAccessFault(FaultClaim claim) => Fallback(claim, claim.User ? "a user-mode access outside an instruction" : "a guest-kernel copy to user memory");
+
+    internal long CycleBegin(HvProcess process, Registration registration) => _tracking.Reprotect(process, registration);
+
+    private void Fallback(FaultClaim claim, string what)
+    {
+        bool listed = _tracking.Track(claim, fallback: true);
+        Fallbacks++;
+        LastFallback = what;
+        Ledger.AddSubkind(EventKind.FaultHandled, Layer.Hypervisor, listed ? "emulxen-fallback" : "emulxen-lost",
+            Ledger.IsTracing ? $"Emulxen: cannot emulate {what}: page 0x{claim.Page:x} tracked whole for this cycle{(listed ? "" : " (record marked lost)")}" : "");
+    }
+}

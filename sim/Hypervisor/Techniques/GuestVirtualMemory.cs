@@ -1,0 +1,149 @@
+using HvSim.Core;
+using HvSim.Mmu;
+
+namespace HvSim.Hypervisor.Techniques;
+
+/// <summary>
+/// The hypervisor's reads and writes of a process's user memory, translated with a software walk
+/// of the guest's own page tables (under xen-pv these are the hardware's; under xen-shadow the
+/// guest's, never the shadows, which may lack an entry the guest has) and performed on the frames
+/// through <see cref="PhysicalMemory"/>, so decoded code in a written frame is dropped. Accesses
+/// have user-mode rights (the process's own memory, nothing of its kernel's) and set A, and D for
+/// a write, in the guest's leaf as the hardware access would, so the guest kernel never sees a
+/// page the hypervisor modified as clean.
+/// </summary>
+internal sealed class GuestVirtualMemory
+{
+    private readonly PhysicalMemory _memory;
+
+    public GuestVirtualMemory(PhysicalMemory memory)
+    {
+        _memory = memory;
+    }
+
+    public PhysicalMemory Physical => _memory;
+
+    /// <summary>The page's leaf in the tables rooted at <paramref name="cr3"/>, unchanged.</summary>
+    public GuestLeaf Inspect(ulong cr3, ulong va) => GuestPageWalk.Inspect(_memory, cr3, va);
+
+    /// <summary>
+    /// Reads bytes (may cross pages) that user code could read (or, for
+    /// <see cref="AccessKind.Execute"/>, fetch); every page is checked before anything is read.
+    /// </summary>
+    public bool TryRead(ulong cr3, ulong va, Span<byte> destination, AccessKind access, out MemoryFault fault)
+    {
+        if (!CheckAll(cr3, va, destination.Length, access, requireWritable: false, out fault))
+        {
+            return false;
+        }
+        int done = 0;
+        while (done < destination.Length)
+        {
+            ulong at = va + (ulong)done;
+            int chunk = Chunk(at, destination.Length - done);
+            _memory.Read(new GuestPhysical(Touch(cr3, at, AccessKind.Read) + (at & PageGeometry.PageMask)), destination.Slice(done, chunk));
+            done += chunk;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Writes bytes (may cross pages) into present user pages. With <paramref name="requireWritable"/>
+    /// clear, a page the guest maps read-only is written too: the hypervisor writing a CDA page it
+    /// protected itself, or the record buffer the application handed it.
+    /// </summary>
+    public bool TryWrite(ulong cr3, ulong va, ReadOnlySpan<byte> source, bool requireWritable, out MemoryFault fault)
+    {
+        if (!CheckAll(cr3, va, source.Length, AccessKind.Write, requireWritable, out fault))
+        {
+            return false;
+        }
+        int done = 0;
+        while (done < source.Length)
+        {
+            ulong at = va + (ulong)done;
+            int chunk = Chunk(at, source.Length - done);
+            _memory.Write(new GuestPhysical(Touch(cr3, at, AccessKind.Write) + (at & PageGeometry.PageMask)), source.Slice(done, chunk));
+            done += chunk;
+        }
+        return true;
+    }
+
+    /// <summary>Whether user code may write <paramref name="length"/> bytes at <paramref name="va"/> (the guest's rights, unchanged).</summary>
+    public bool CanWrite(ulong cr3, ulong va, int length, out MemoryFault fault) =>
+        CheckAll(cr3, va, length, AccessKind.Write, requireWritable: true, out fault);
+
+    /// <summary>The #PF a user access would take on <paramref name="va"/>, or false when it is allowed.</summary>
+    public bool Denies(ulong cr3, ulong va, AccessKind access, bool requireWritable, out MemoryFault fault)
+    {
+        GuestLeaf leaf = Inspect(cr3, va);
+        bool allowed = leaf.Present && leaf.User
+            && (access != AccessKind.Write || !requireWritable || leaf.Writable)
+            && (access != AccessKind.Execute || leaf.Executable);
+        if (allowed)
+        {
+            fault = default;
+            return false;
+        }
+        fault = UserFault(va, access, leaf.Present);
+        return true;
+    }
+
+    /// <summary>The #PF a user-mode access takes, with the error code the SDM gives it.</summary>
+    public static MemoryFault UserFault(ulong va, AccessKind access, bool present)
+    {
+        if (!PageWalker.IsCanonical(va))
+        {
+            return new MemoryFault(FaultKind.GeneralProtection, va, PageFaultErrorCode.None);
+        }
+        PageFaultErrorCode code = PageFaultErrorCode.User | (present ? PageFaultErrorCode.Present : PageFaultErrorCode.None);
+        code |= access switch
+        {
+            AccessKind.Write => PageFaultErrorCode.Write,
+            AccessKind.Execute => PageFaultErrorCode.InstructionFetch,
+            _ => PageFaultErrorCode.None,
+        };
+        return new MemoryFault(FaultKind.PageFault, va, code);
+    }
+
+    private bool CheckAll(ulong cr3, ulong va, int length, AccessKind access, bool requireWritable, out MemoryFault fault)
+    {
+        if (length <= 0)
+        {
+            fault = default;
+            return true;
+        }
+        if (va + (ulong)length < va)
+        {
+            fault = UserFault(va, access, present: false);
+            return false;
+        }
+        ulong last = va + (ulong)length - 1;
+        for (ulong page = PageGeometry.PageBase(va); ; page += PageGeometry.PageSize)
+        {
+            ulong at = page < va ? va : page;
+            if (Denies(cr3, at, access, requireWritable, out fault))
+            {
+                return false;
+            }
+            if (page == PageGeometry.PageBase(last))
+            {
+                return true;
+            }
+        }
+    }
+
+    private static int Chunk(ulong at, int remaining) => Math.Min(remaining, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
+
+    /// <summary>Sets A (and D for a write) in the page's leaf, as the access would; returns the page's physical base.</summary>
+    private ulong Touch(ulong cr3, ulong va, AccessKind access)
+    {
+        GuestLeaf leaf = Inspect(cr3, va);
+        ulong updated = leaf.Entry | (ulong)Pte.A | (access == AccessKind.Write ? (ulong)Pte.D : 0);
+        if (updated != leaf.Entry)
+        {
+            _memory.WriteU64(new GuestPhysical(leaf.EntryAddress), updated);
+        }
+        return leaf.PhysicalPage;
+    }
+}

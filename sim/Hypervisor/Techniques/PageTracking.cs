@@ -1,0 +1,127 @@
+using HvSim.Core;
+
+namespace HvSim.Hypervisor.Techniques;
+
+/// <summary>
+/// Page tracking in the hypervisor, shared by PTxen (every first write of a page in a cycle) and
+/// Emulxen (a write the engine cannot emulate): list the page in the application's record, mark
+/// it writable this cycle, give its entry write permission back and drop its TLB entry; and at a
+/// cycle's start, take the permission away again.
+/// </summary>
+internal sealed class PageTracking
+{
+    /// <summary>
+    /// Most pages re-protected with one invalidation each; beyond, one full flush. Xen can do
+    /// either (update_va_mapping's UVMF_INVLPG and UVMF_TLB_FLUSH); the hypervisor knows every
+    /// re-protected page's virtual address from the record, so it invalidates them one by one as
+    /// long as that is cheaper, with the ceiling Linux uses for the same choice
+    /// (tlb_single_page_flush_ceiling), so both layers switch at the same point.
+    /// </summary>
+    public const int SinglePageFlushCeiling = 33;
+
+    private readonly Machine _machine;
+    private readonly ICdaPageTables _tables;
+    private readonly RecordBuffer _record;
+
+    public PageTracking(Machine machine, ICdaPageTables tables, RecordBuffer record)
+    {
+        _machine = machine;
+        _tables = tables;
+        _record = record;
+    }
+
+    private EventLedger Ledger => _machine.Ledger;
+
+    /// <summary>
+    /// Tracks the claimed page for the rest of the cycle. False when the record could not take it
+    /// (it is then marked lost if it can be written at all, so COMMIT refuses it; the caller counts
+    /// the fault under a "lost" subkind): the page is made
+    /// writable anyway, because leaving it protected would fault forever — the guest kernel sees a
+    /// present entry and takes such a fault for a spurious one.
+    /// </summary>
+    /// <param name="fallback">An emulation fallback: the page's words logged so far are dropped (the whole page supersedes them) and fallbacks is counted.</param>
+    public bool Track(FaultClaim claim, bool fallback)
+    {
+        (HvProcess process, Registration registration, ulong page, bool user) = claim;
+        bool listed = (!fallback || _record.TryDropWordsOf(process, registration, page))
+            && _record.TryAppendPage(process, registration, page)
+            && (!fallback || _record.TryCountFallback(process, registration));
+        if (!listed)
+        {
+            _record.TryMarkLost(process, registration);
+        }
+        registration.Mark(registration.PageIndex(page));
+        _tables.Unprotect(process, page, user);
+        _machine.Mmu.InvalidatePage(page);
+        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"invlpg {page:x}" : "");
+        return listed;
+    }
+
+    /// <summary>
+    /// CycleBegin of PTxen and Emulxen: write-protect every CDA page at the first cycle, else the
+    /// pages listed in the record (each checked to be a page of the CDA that was writable), then
+    /// any page still marked writable (a record the application damaged must not leave a page
+    /// untracked); clear their bits; flush; zero the record's counters. Returns 0 or -EFAULT when
+    /// the record could not be read or reset (the protection is done all the same).
+    /// </summary>
+    public long Reprotect(HvProcess process, Registration registration)
+    {
+        var targets = new List<int>();
+        bool recordOk = true;
+        if (registration.FirstCycle)
+        {
+            registration.FirstCycle = false;
+            for (int i = 0; i < registration.CdaPages; i++)
+            {
+                targets.Add(i);
+            }
+        }
+        else
+        {
+            recordOk = _record.TryReadPages(process, registration, out ulong[] listed);
+            foreach (ulong page in listed)
+            {
+                if ((page & PageGeometry.PageMask) == 0 && registration.ContainsPage(page) && registration.IsMarked(registration.PageIndex(page)))
+                {
+                    targets.Add(registration.PageIndex(page));
+                    registration.Unmark(registration.PageIndex(page));
+                }
+            }
+            for (int i = 0; i < registration.CdaPages; i++)
+            {
+                if (registration.IsMarked(i))
+                {
+                    targets.Add(i);
+                    registration.Unmark(i);
+                }
+            }
+        }
+        var changed = new List<ulong>();
+        foreach (int index in targets)
+        {
+            ulong page = registration.PageAddress(index);
+            if (_tables.Protect(process, page))
+            {
+                changed.Add(page);
+            }
+        }
+        Flush(changed);
+        recordOk &= _record.TryResetCounters(process, registration);
+        return recordOk ? 0 : -XenHypervisor.EFAULT;
+    }
+
+    private void Flush(List<ulong> pages)
+    {
+        if (pages.Count > SinglePageFlushCeiling)
+        {
+            _machine.Mmu.FlushTlb();
+            Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"{pages.Count} CDA pages write-protected: whole TLB flushed" : "");
+            return;
+        }
+        foreach (ulong page in pages)
+        {
+            _machine.Mmu.InvalidatePage(page);
+            Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"invlpg {page:x}" : "");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Buffers.Binary;
+using HvSim.Core;
+using HvSim.Cpu.Emulation;
+using HvSim.Mmu;
+
+namespace HvSim.Hypervisor.Techniques;
+
+/// <summary>
+/// The hypervisor's side of the application's record buffer (docs/checkpoint-abi.md): it appends
+/// pages and words, counts fallbacks, marks the record lost, lists last cycle's pages and zeroes
+/// the counters, all through the guest's page tables (<see cref="GuestVirtualMemory"/>). The
+/// header is the application's, so every capacity it states is bounded by the buffer length
+/// given at registration: the hypervisor never writes outside the buffer it was handed.
+/// </summary>
+internal sealed class RecordBuffer
+{
+    private readonly GuestVirtualMemory _memory;
+    private readonly EventLedger _ledger;
+
+    public RecordBuffer(GuestVirtualMemory memory, EventLedger ledger)
+    {
+        _memory = memory;
+        _ledger = ledger;
+    }
+
+    /// <summary>The header fields the hypervisor uses, with capacities bounded by the buffer.</summary>
+    private readonly record struct Header(ulong NPages, ulong NWords, ulong PageCap, ulong WordCap, ulong Fallbacks, ulong RawPageCap);
+
+    /// <summary>Appends a page to pages[] (one DirtyLogAppend); false when the record is unwritable or full.</summary>
+    public bool TryAppendPage(HvProcess process, Registration registration, ulong page)
+    {
+        if (!TryReadHeader(process, registration, out Header header) || header.NPages >= header.PageCap)
+        {
+            return false;
+        }
+        Span<byte> entry = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(entry, page);
+        if (!Write(process, RecordLayout.PageEntry(registration.RecordBuffer, header.NPages), entry)
+            || !WriteField(process, registration, RecordLayout.NPages, header.NPages + 1))
+        {
+            return false;
+        }
+        _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor,
+            _ledger.IsTracing ? $"page 0x{page:x} appended to pages[{header.NPages}] of the record at 0x{registration.RecordBuffer:x}" : "");
+        return true;
+    }
+
+    /// <summary>
+    /// Appends one entry per write to words[] (one DirtyLogAppend each), all or none: false when
+    /// there is no room for all of them or the record cannot be written.
+    /// </summary>
+    public bool TryAppendWords(HvProcess process, Registration registration, ReadOnlySpan<StagedWrite> writes)
+    {
+        if (writes.IsEmpty)
+        {
+            return true;
+        }
+        if (!TryReadHeader(process, registration, out Header header) || header.NWords + (ulong)writes.Length > header.WordCap)
+        {
+            return false;
+        }
+        byte[] entries = new byte[writes.Length * RecordLayout.WordEntryBytes];
+        for (int i = 0; i < writes.Length; i++)
+        {
+            Span<byte> entry = entries.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry, writes[i].Address);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], (ulong)writes[i].Size);
+            BinaryPrimitives.WriteUInt128LittleEndian(entry[16..], writes[i].Data);
+        }
+        ulong first = RecordLayout.WordEntry(registration.RecordBuffer, header.RawPageCap, header.NWords);
+        if (!Write(process, first, entries) || !WriteField(process, registration, RecordLayout.NWords, header.NWords + (ulong)writes.Length))
+        {
+            return false;
+        }
+        for (int i = 0; i < writes.Length; i++)
+        {
+            _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor,
+                _ledger.IsTracing ? $"word ({writes[i].Address:x}, {writes[i].Size} bytes) appended to words[{header.NWords + (ulong)i}]" : "");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Drops the words logged for <paramref name="page"/> (keeping the others in order): the page
+    /// is about to be listed whole and written natively, and COMMIT applies words after pages, so
+    /// a word logged before would overwrite a later native write with its older value.
+    /// </summary>
+    public bool TryDropWordsOf(HvProcess process, Registration registration, ulong page)
+    {
+        if (!TryReadHeader(process, registration, out Header header) || header.NWords > header.WordCap)
+        {
+            return false;
+        }
+        if (header.NWords == 0)
+        {
+            return true;
+        }
+        ulong first = RecordLayout.WordEntry(registration.RecordBuffer, header.RawPageCap, 0);
+        byte[] words = new byte[header.NWords * RecordLayout.WordEntryBytes];
+        if (!_memory.TryRead(process.Cr3, first, words, AccessKind.Read, out _))
+        {
+            return false;
+        }
+        int kept = 0;
+        for (int i = 0; i < (int)header.NWords; i++)
+        {
+            ReadOnlySpan<byte> entry = words.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+            if (PageGeometry.PageBase(BinaryPrimitives.ReadUInt64LittleEndian(entry)) == page)
+            {
+                continue;
+            }
+            entry.CopyTo(words.AsSpan(kept * RecordLayout.WordEntryBytes));
+            kept++;
+        }
+        if ((ulong)kept == header.NWords)
+        {
+            return true;
+        }
+        return Write(process, first, words.AsSpan(0, kept * RecordLayout.WordEntryBytes))
+            && WriteField(process, registration, RecordLayout.NWords, (ulong)kept);
+    }
+
+    /// <summary>fallbacks += 1.</summary>
+    public bool TryCountFallback(HvProcess process, Registration registration) =>
+        TryReadHeader(process, registration, out Header header)
+        && WriteField(process, registration, RecordLayout.Fallbacks, header.Fallbacks + 1);
+
+    /// <summary>Sets lost: COMMIT then refuses the record instead of missing a write silently.</summary>
+    public bool TryMarkLost(HvProcess process, Registration registration) =>
+        registration.RecordLength >= RecordLayout.HeaderBytes && WriteField(process, registration, RecordLayout.Lost, 1);
+
+    /// <summary>The pages listed in pages[] (as many as the record holds), or false when it cannot be read.</summary>
+    public bool TryReadPages(HvProcess process, Registration registration, out ulong[] pages)
+    {
+        pages = [];
+        if (!TryReadHeader(process, registration, out Header header))
+        {
+            return false;
+        }
+        // Never more than the CDA has pages: a longer list repeats or invents entries.
+        int count = (int)Math.Min(Math.Min(header.NPages, header.PageCap), (ulong)registration.CdaPages);
+        byte[] bytes = new byte[count * RecordLayout.PageEntryBytes];
+        if (!_memory.TryRead(process.Cr3, RecordLayout.PageEntry(registration.RecordBuffer, 0), bytes, AccessKind.Read, out _))
+        {
+            return false;
+        }
+        pages = new ulong[count];
+        for (int i = 0; i < count; i++)
+        {
+            pages[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * RecordLayout.PageEntryBytes));
+        }
+        return true;
+    }
+
+    /// <summary>Zeroes npages, nwords and fallbacks: a new cycle starts with an empty record.</summary>
+    public bool TryResetCounters(HvProcess process, Registration registration)
+    {
+        Span<byte> zero = stackalloc byte[16];
+        zero.Clear();
+        return Write(process, registration.RecordBuffer + RecordLayout.NPages, zero)
+            && WriteField(process, registration, RecordLayout.Fallbacks, 0);
+    }
+
+    private bool TryReadHeader(HvProcess process, Registration registration, out Header header)
+    {
+        header = default;
+        Span<byte> bytes = stackalloc byte[RecordLayout.HeaderBytes];
+        if (registration.RecordLength < RecordLayout.HeaderBytes
+            || !_memory.TryRead(process.Cr3, registration.RecordBuffer, bytes, AccessKind.Read, out _))
+        {
+            return false;
+        }
+        ulong rawPageCap = BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.PageCap..]);
+        ulong rawWordCap = BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.WordCap..]);
+        // What fits in the buffer: pages[] right after the header, words[] right after pages[page_cap].
+        ulong room = registration.RecordLength - RecordLayout.HeaderBytes;
+        ulong pageCap = Math.Min(rawPageCap, room / RecordLayout.PageEntryBytes);
+        ulong wordCap = rawPageCap > room / RecordLayout.PageEntryBytes
+            ? 0
+            : Math.Min(rawWordCap, (room - (rawPageCap * RecordLayout.PageEntryBytes)) / RecordLayout.WordEntryBytes);
+        header = new Header(
+            BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.NPages..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.NWords..]),
+            pageCap,
+            wordCap,
+            BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.Fallbacks..]),
+            rawPageCap);
+        return true;
+    }
+
+    private bool WriteField(HvProcess process, Registration registration, int offset, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        return Write(process, registration.RecordBuffer + (ulong)offset, bytes);
+    }
+
+    private bool Write(HvProcess process, ulong va, ReadOnlySpan<byte> bytes) =>
+        _memory.TryWrite(process.Cr3, va, bytes, requireWritable: false, out _);
+}
