@@ -47,6 +47,9 @@ public static class BenchCommand
         double? qemu = FindOnPath("qemu-x86_64") is string q ? TimeHost(path, guestArgs, launcher: q) : null;
 
         double mips = instructions / seconds / 1e6;
+        IReadOnlyList<FaultCycleTiming> cycles = FaultCycleBench.MeasureSimulated();
+        double? nativePt = FaultCycleBench.MeasureNativePt();
+        double simulatedPt = cycles.First(c => c.Technique == "pt").HostNanosecondsPerCycle;
         if (json)
         {
             var result = new
@@ -60,6 +63,9 @@ public static class BenchCommand
                 qemu_seconds = qemu,
                 slowdown_vs_native = native is double n ? seconds / n : (double?)null,
                 slowdown_vs_qemu = qemu is double qs ? seconds / qs : (double?)null,
+                fault_cycles = cycles.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle }).ToArray(),
+                native_pt_cycle_ns = nativePt,
+                simulated_over_native_pt_cycle = nativePt is double np && np > 0 ? simulatedPt / np : (double?)null,
                 machine = Environment.MachineName,
                 cores = Environment.ProcessorCount,
                 date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -77,6 +83,14 @@ public static class BenchCommand
         Console.Out.WriteLine(qemu is double qe
             ? $"qemu-x86_64       {qe:F3} s   hvsim / qemu = {seconds / qe:F2}"
             : "qemu-x86_64       not installed (apt-get install qemu-user)");
+        Console.Out.WriteLine($"fault cycles      host time to simulate one checkpoint cycle with one faulting write ({FaultCycleBench.Cycles:N0} cycles, minus the same loop without a technique):");
+        foreach (FaultCycleTiming c in cycles)
+        {
+            Console.Out.WriteLine($"  {c.Technique,-8} on {c.Platform,-10} {c.HostNanosecondsPerCycle / 1000:F2} us per cycle");
+        }
+        Console.Out.WriteLine(nativePt is double real
+            ? $"  real PT cycle natively on this machine: {real / 1000:F2} us; simulating one costs {simulatedPt / real:F2}x that"
+            : "  real PT cycle: not measured (needs Linux x86-64 and the native fake build: make -C guests fake)");
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using HvSim.Checkpoint;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -18,6 +19,9 @@ public static class ExecCommand
         var options = new OptionReader(args);
         var kernelOptions = new KernelOptions();
         bool json = false;
+        Technique technique = Technique.None;
+        long? crashAt = null;
+        bool verifyEach = false;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -37,11 +41,13 @@ public static class ExecCommand
                     json = true;
                     break;
                 case "--technique":
-                    string technique = options.Value(option);
-                    if (technique != "none")
-                    {
-                        throw new UsageException($"--technique {technique}: only 'none' exists so far");
-                    }
+                    technique = TechniqueOption.Parse(options.Value(option));
+                    break;
+                case "--crash-at":
+                    crashAt = options.Long(option, min: 1);
+                    break;
+                case "--verify-every-commit":
+                    verifyEach = true;
                     break;
                 default:
                     throw new UsageException($"exec: unknown option {option}");
@@ -62,11 +68,19 @@ public static class ExecCommand
         using Stream stdout = Console.OpenStandardOutput();
         using Stream stderr = Console.OpenStandardError();
         using Stream stdin = Console.OpenStandardInput();
-        var kernel = new GuestKernel(kernelOptions, stdin, stdout, stderr);
-        Process process = kernel.CreateProcess(elf, path, rest, HostEnvironment.Variables());
-        RunOutcome outcome = kernel.Run(process);
+        TechniqueOption.CheckSupported(technique, kernelOptions.Platform.Platform);
+        var checkpointOptions = new CheckpointOptions { Technique = technique, VerifyEveryCommit = verifyEach };
+        CheckpointedResult result = CheckpointedRun.Run(elf, path, rest, HostEnvironment.Variables(), kernelOptions,
+            checkpointOptions, stdin, stdout, stderr, crashAt);
+        GuestKernel kernel = result.Kernel;
+        Process process = result.Process;
         int status;
-        if (outcome == RunOutcome.InstructionLimit)
+        if (result.End == RunEnd.Crashed)
+        {
+            // A deliberate crash: what matters is whether recovery yields the last committed state.
+            status = result.Check.Equal ? 0 : 1;
+        }
+        else if (result.End == RunEnd.InstructionLimit)
         {
             status = Program.Fail($"guest exceeded --max-instructions ({kernelOptions.MaxInstructions}) at rip 0x{kernel.Cpu.Rip:x}", InstructionLimitStatus);
         }
@@ -77,13 +91,21 @@ public static class ExecCommand
                 Console.Error.WriteLine(process.FatalReport);
             }
             status = process.ExitStatus ?? 0;
+            if (status == 0 && !result.Check.Equal)
+            {
+                status = 1; // the program succeeded but its checkpoint did not
+            }
         }
+        stdout.Flush();
+        stderr.Flush();
         if (json)
         {
             // The guest owns stdout: the report goes to stderr, as one line after everything else.
-            stdout.Flush();
-            stderr.Flush();
-            Console.Error.WriteLine(RunReport.From(kernel, process).ToJson());
+            Console.Error.WriteLine(CheckpointSummary.Report(result).ToJson());
+        }
+        else if (technique != Technique.None || crashAt is not null)
+        {
+            Console.Error.WriteLine($"hvsim: {CheckpointSummary.Line(result)}");
         }
         return status;
     }

@@ -56,6 +56,9 @@ public sealed class OptionReader
         return value;
     }
 
+    /// <summary>The next argument without consuming it (null at the end).</summary>
+    public string? Peek() => _next < _args.Length ? _args[_next] : null;
+
     /// <summary>Everything after the options.</summary>
     public string[] Rest() => _args[_next..];
 }

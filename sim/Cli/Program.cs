@@ -11,9 +11,11 @@ public static class Program
 
     private const string Usage =
         "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
-        "                  [--technique none] [--json] PROG [ARGS...]\n" +
+        "                  [--technique T] [--crash-at N] [--verify-every-commit] [--json] PROG [ARGS...]\n" +
         "       hvsim trace --platform P --technique pt|none [--format text|json|mermaid] [--syscall-path S] [--pte-updates U]\n" +
+        "       hvsim micro --technique T|all --platform P|all [--cda-kib N] [--wpp X] [--ppt X] [--tcount N] [--seed N] [--json]\n" +
         "       hvsim bench [--json] [--iterations N]\n" +
+        "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
 
     public static int Main(string[] args)
@@ -30,6 +32,7 @@ public static class Program
                 "exec" => ExecCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "trace" => TraceCommand.Run(args[1..]),
+                "micro" => MicroCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
             };
         }

@@ -42,6 +42,9 @@ public sealed record RunReport
 
     public string? BackupSha256 { get; init; }
 
+    /// <summary>Whether the backup equals the primary (at exit, or as of the last ckpt_end after a crash); null without a CDA.</summary>
+    public bool? BackupEqual { get; init; }
+
     /// <summary>The guest's exit status as a shell reports it (128+n for a fatal signal); null when it did not end.</summary>
     public int? ExitStatus { get; init; }
 
@@ -138,6 +141,14 @@ public sealed record RunReport
         json.WriteNumber("copied_bytes", CopiedBytes);
         WriteNullable(json, "cda_sha256", CdaSha256);
         WriteNullable(json, "backup_sha256", BackupSha256);
+        if (BackupEqual is bool equal)
+        {
+            json.WriteBoolean("backup_equal", equal);
+        }
+        else
+        {
+            json.WriteNull("backup_equal");
+        }
         WriteNullable(json, "exit_status", ExitStatus);
         json.WriteEndObject();
     }

@@ -1,0 +1,56 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace HvSim.Checkpoint;
+
+/// <summary>
+/// The backup's copy of the critical data area. It changes only by applying a whole record that
+/// has already arrived in the helper buffer, so a crash at any instruction of the primary leaves
+/// it at the last completed ckpt_end (all or nothing).
+/// </summary>
+public sealed class BackupCda
+{
+    private readonly byte[] _image;
+
+    /// <summary>The initial full checkpoint, taken at registration.</summary>
+    public BackupCda(ulong start, byte[] initialImage)
+    {
+        Start = start;
+        _image = initialImage;
+    }
+
+    public ulong Start { get; }
+
+    public ReadOnlySpan<byte> Image => _image;
+
+    /// <summary>Applies a staged record: whole pages first, then words in log order.</summary>
+    public void Apply(HelperBuffer staged)
+    {
+        foreach ((ulong page, byte[] contents) in staged.Pages)
+        {
+            contents.CopyTo(_image.AsSpan((int)(page - Start)));
+        }
+        Span<byte> data = stackalloc byte[16];
+        foreach (LoggedWord word in staged.Words)
+        {
+            BinaryPrimitives.WriteUInt128LittleEndian(data, word.Data);
+            data[..word.Size].CopyTo(_image.AsSpan((int)(word.Address - Start)));
+        }
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> image) => Convert.ToHexStringLower(SHA256.HashData(image));
+}
+
+/// <summary>
+/// The helper's buffer: one cycle's record, copied out of the primary (whole dirty pages as they
+/// are at ckpt_end, logged words as logged) before the backup applies any of it.
+/// </summary>
+public sealed class HelperBuffer
+{
+    public List<(ulong Page, byte[] Contents)> Pages { get; } = [];
+
+    public List<LoggedWord> Words { get; } = [];
+
+    /// <summary>Bytes copied into the helper: 4096 per page, the data bytes of each word.</summary>
+    public long Bytes => (Pages.Count * 4096L) + Words.Sum(w => (long)w.Size);
+}

@@ -1,0 +1,19 @@
+namespace HvSim.Checkpoint;
+
+/// <summary>How a checkpointed run is set up and checked.</summary>
+public sealed record CheckpointOptions
+{
+    public Technique Technique { get; init; } = Technique.None;
+
+    /// <summary>
+    /// Compare the backup with the primary after every commit (cost: one read of the whole CDA
+    /// per commit, so properties and tests use it; long benchmark runs check at exit only).
+    /// </summary>
+    public bool VerifyEveryCommit { get; init; }
+
+    /// <summary>
+    /// Keep a copy of the primary CDA as of each commit, so that a run stopped early (a crash)
+    /// can be checked against what recovery must yield.
+    /// </summary>
+    public bool KeepCommittedImage { get; init; }
+}

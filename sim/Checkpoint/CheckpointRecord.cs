@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+using HvSim.Hypervisor.Techniques;
+
+namespace HvSim.Checkpoint;
+
+/// <summary>One logged write of a record: at most 16 bytes inside one page of the CDA.</summary>
+public readonly record struct LoggedWord(ulong Address, int Size, UInt128 Data);
+
+/// <summary>
+/// A cycle's record as the technique left it in the application's record buffer
+/// (docs/checkpoint-abi.md): whole dirty pages and logged words. Parsing validates every entry
+/// against the CDA, so a malformed record (a buggy or hostile guest) is refused whole.
+/// </summary>
+public sealed class CheckpointRecord
+{
+    private CheckpointRecord(ulong[] pages, LoggedWord[] words, ulong fallbacks)
+    {
+        Pages = pages;
+        Words = words;
+        Fallbacks = fallbacks;
+    }
+
+    public IReadOnlyList<ulong> Pages { get; }
+
+    public IReadOnlyList<LoggedWord> Words { get; }
+
+    /// <summary>Writes the emulation engine could not emulate this cycle (tracked as whole pages instead).</summary>
+    public ulong Fallbacks { get; }
+
+    /// <summary>Bytes appended to the dirty logs: one entry per page, one per word.</summary>
+    public long LoggedBytes => (Pages.Count * (long)RecordLayout.PageEntryBytes) + (Words.Count * (long)RecordLayout.WordEntryBytes);
+
+    /// <summary>
+    /// Reads and validates the record at <paramref name="record"/>; null with <paramref name="error"/>
+    /// when it cannot be read or an entry lies outside the CDA.
+    /// </summary>
+    /// <param name="read">Reads guest memory (false: not readable).</param>
+    public static CheckpointRecord? Read(GuestReader read, ulong record, ulong cda, ulong length, out string error)
+    {
+        Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
+        if (!read(record, header))
+        {
+            error = $"record buffer at 0x{record:x} is not readable";
+            return null;
+        }
+        ulong npages = U64(header, RecordLayout.NPages);
+        ulong nwords = U64(header, RecordLayout.NWords);
+        ulong pageCap = U64(header, RecordLayout.PageCap);
+        ulong wordCap = U64(header, RecordLayout.WordCap);
+        if (U64(header, RecordLayout.Lost) != 0)
+        {
+            error = "the technique could not log every write (the record says 'lost')";
+            return null;
+        }
+        if (npages > pageCap || nwords > wordCap || pageCap > (1UL << 24) || wordCap > (1UL << 24))
+        {
+            error = $"record counts out of range (pages {npages}/{pageCap}, words {nwords}/{wordCap})";
+            return null;
+        }
+        var pageBytes = new byte[npages * RecordLayout.PageEntryBytes];
+        var wordBytes = new byte[nwords * RecordLayout.WordEntryBytes];
+        if (!read(RecordLayout.PageEntry(record, 0), pageBytes) || !read(RecordLayout.WordEntry(record, pageCap, 0), wordBytes))
+        {
+            error = "record entries are not readable";
+            return null;
+        }
+        var pages = new ulong[npages];
+        for (int i = 0; i < pages.Length; i++)
+        {
+            ulong page = U64(pageBytes, i * RecordLayout.PageEntryBytes);
+            if ((page & 0xFFF) != 0 || page < cda || page - cda >= length)
+            {
+                error = $"page entry 0x{page:x} is not a page of the CDA";
+                return null;
+            }
+            pages[i] = page;
+        }
+        var words = new LoggedWord[nwords];
+        for (int i = 0; i < words.Length; i++)
+        {
+            ReadOnlySpan<byte> entry = wordBytes.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+            ulong address = U64(entry, 0);
+            ulong size = U64(entry, 8);
+            bool inside = address >= cda && address - cda < length && size >= 1 && size <= RecordLayout.WordDataBytes
+                && address + size - cda <= length && (address & 0xFFF) + size <= 4096;
+            if (!inside)
+            {
+                error = $"word entry (0x{address:x}, {size} bytes) is not inside one page of the CDA";
+                return null;
+            }
+            words[i] = new LoggedWord(address, (int)size, BinaryPrimitives.ReadUInt128LittleEndian(entry[16..]));
+        }
+        error = "";
+        return new CheckpointRecord(pages, words, U64(header, RecordLayout.Fallbacks));
+    }
+
+    private static ulong U64(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[offset..]);
+}
+
+/// <summary>Reads guest virtual memory of the current process; false when it is not readable.</summary>
+public delegate bool GuestReader(ulong address, Span<byte> destination);

@@ -1,0 +1,275 @@
+using HvSim.Checkpoint.UserLevel;
+using HvSim.Core;
+using HvSim.Cpu;
+using HvSim.GuestOs.Kernel;
+
+namespace HvSim.Checkpoint;
+
+/// <summary>What the backup check found.</summary>
+public sealed record BackupCheck(bool Equal, string Detail, string? PrimarySha256, string? BackupSha256);
+
+/// <summary>One completed commit, for observers (tests check the dirty set against what really changed).</summary>
+public sealed record CommitInfo(long Index, CheckpointRecord Record, byte[]? PreviousImage, byte[]? Image);
+
+/// <summary>
+/// The simulator's side of a checkpointed run: it plays the Dom0 tool that launched the
+/// application (QUERY hands out the technique and token), serves the library's escapes
+/// (docs/checkpoint-abi.md), runs Emul's user-level emulator, and is the checkpoint data path:
+/// at each ckpt_end the record is copied into the helper buffer, then the backup applies it whole.
+/// </summary>
+public sealed class CheckpointSession
+{
+    private const long EINVAL = 22;
+
+    private readonly GuestKernel _kernel;
+    private readonly CheckpointOptions _options;
+    private readonly UserLevelEmulator _emul;
+    private readonly ulong _token;
+    private BackupCda? _backup;
+    private ulong _cdaLength;
+    private byte[]? _finalPrimary;
+    private string? _failure;
+
+    public CheckpointSession(GuestKernel kernel, CheckpointOptions options, string application)
+    {
+        if (!Techniques.SupportedOn(options.Technique, kernel.Options.Platform.Platform))
+        {
+            throw new ArgumentException(Techniques.WhyUnsupported(options.Technique, kernel.Options.Platform.Platform));
+        }
+        _kernel = kernel;
+        _options = options;
+        _emul = new UserLevelEmulator(kernel.Machine, kernel.Platform);
+        if (Techniques.InHypervisor(options.Technique))
+        {
+            _token = kernel.Platform.Hypervisor!.Dom0.Allow(application);
+        }
+        kernel.EscapeCalled = Serve;
+        Action<Process>? exiting = kernel.ProcessExiting;
+        kernel.ProcessExiting = process =>
+        {
+            exiting?.Invoke(process);
+            _finalPrimary = ReadCda();
+        };
+    }
+
+    public Technique Technique => _options.Technique;
+
+    public CheckpointStats Stats { get; } = new();
+
+    /// <summary>Whether the application registered a CDA.</summary>
+    public bool Registered => _backup is not null;
+
+    public ulong CdaStart => _backup?.Start ?? 0;
+
+    public ulong CdaLength => _cdaLength;
+
+    /// <summary>The backup's image (null before registration).</summary>
+    public byte[]? BackupImage => _backup?.Image.ToArray();
+
+    /// <summary>The primary's CDA as of the last completed commit (kept with <see cref="CheckpointOptions.KeepCommittedImage"/>).</summary>
+    public byte[]? CommittedImage { get; private set; }
+
+    /// <summary>The first thing that went wrong on the data path (a malformed record, a failed per-commit check), or null.</summary>
+    public string? Failure => _failure;
+
+    /// <summary>Called after every commit the backup applied.</summary>
+    public event Action<CommitInfo>? Committed;
+
+    private EventLedger Ledger => _kernel.Ledger;
+
+    private HvSim.Cpu.Cpu Cpu => _kernel.Cpu;
+
+    /// <summary>The backup compared with the primary as the process left it (at exit) or as it is now.</summary>
+    public BackupCheck CheckAtExit()
+    {
+        if (_backup is null)
+        {
+            return new BackupCheck(true, "no CDA was registered", null, null);
+        }
+        byte[]? primary = _finalPrimary ?? ReadCda();
+        return Compare(primary, "the primary");
+    }
+
+    /// <summary>
+    /// After a crash: what recovery yields (the backup) compared with the primary as of the last
+    /// completed ckpt_end. Needs <see cref="CheckpointOptions.KeepCommittedImage"/>.
+    /// </summary>
+    public BackupCheck CheckRecovery()
+    {
+        if (_backup is null)
+        {
+            return new BackupCheck(true, "the crash came before registration: nothing to recover", null, null);
+        }
+        return Compare(CommittedImage, "the primary as of the last ckpt_end");
+    }
+
+    private BackupCheck Compare(byte[]? expected, string what)
+    {
+        string backupSha = BackupCda.Sha256(_backup!.Image);
+        if (expected is null)
+        {
+            return new BackupCheck(false, $"{what} could not be read", null, backupSha);
+        }
+        string expectedSha = BackupCda.Sha256(expected);
+        if (_failure is not null)
+        {
+            return new BackupCheck(false, _failure, expectedSha, backupSha);
+        }
+        int first = FirstDifference(expected, _backup.Image);
+        return first < 0
+            ? new BackupCheck(true, $"backup equals {what}", expectedSha, backupSha)
+            : new BackupCheck(false, $"backup differs from {what} at CDA offset 0x{first:x} ({CountDifferences(expected, _backup.Image)} bytes differ)", expectedSha, backupSha);
+    }
+
+    private void Serve(Process process)
+    {
+        ulong function = Cpu.R(Reg.Rdi);
+        ulong a1 = Cpu.R(Reg.Rsi), a2 = Cpu.R(Reg.Rdx), a3 = Cpu.R(Reg.R10);
+        switch ((EscapeFunction)function)
+        {
+            case EscapeFunction.Query:
+                Cpu.R(Reg.Rax) = (ulong)_options.Technique;
+                Cpu.R(Reg.Rdx) = _token;
+                break;
+            case EscapeFunction.Register:
+                Cpu.R(Reg.Rax) = (ulong)Register(a1, a2);
+                break;
+            case EscapeFunction.Emulate:
+                Cpu.R(Reg.Rax) = _options.Technique == Technique.Emul && _backup is not null
+                    ? _emul.Emulate(a1, a2, a3, _backup.Start, _cdaLength)
+                    : UserLevelEmulator.CannotEmulate;
+                break;
+            case EscapeFunction.Commit:
+                Cpu.R(Reg.Rax) = (ulong)Commit(a1);
+                break;
+            default:
+                Cpu.R(Reg.Rax) = unchecked((ulong)-EINVAL);
+                break;
+        }
+    }
+
+    private long Register(ulong cda, ulong length)
+    {
+        if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > (1UL << 32) || cda + length < cda)
+        {
+            return -EINVAL;
+        }
+        _cdaLength = length;
+        var image = new byte[length];
+        if (!_kernel.UserMemory.CopyFrom(_kernel.CurrentProcess!.Space, cda, image))
+        {
+            _cdaLength = 0;
+            return -EINVAL;
+        }
+        // The initial full checkpoint: the whole CDA goes to the backup.
+        _backup = new BackupCda(cda, image);
+        Stats.CopiedBytes += (long)length;
+        Ledger.Add(EventKind.CopyBytes, Layer.User, (long)length, Ledger.IsTracing ? $"initial checkpoint: {length} bytes" : "");
+        if (_options.KeepCommittedImage)
+        {
+            CommittedImage = (byte[])image.Clone();
+        }
+        return 0;
+    }
+
+    private long Commit(ulong recordAddress)
+    {
+        if (_backup is null)
+        {
+            return -EINVAL;
+        }
+        CheckpointRecord? record = CheckpointRecord.Read(ReadGuest, recordAddress, _backup.Start, _cdaLength, out string error);
+        if (record is null)
+        {
+            _failure ??= $"commit {Stats.Commits + 1}: {error}";
+            return -EINVAL;
+        }
+        // The helper copies the record out of the primary first; the backup applies it only
+        // once all of it has arrived.
+        var staged = new HelperBuffer();
+        var wholePages = new HashSet<ulong>(record.Pages);
+        foreach (ulong page in wholePages)
+        {
+            var contents = new byte[4096];
+            if (!ReadGuest(page, contents))
+            {
+                _failure ??= $"commit {Stats.Commits + 1}: dirty page 0x{page:x} is not readable";
+                return -EINVAL;
+            }
+            staged.Pages.Add((page, contents));
+        }
+        // A page listed whole is copied as it is now, which already holds every word logged for
+        // it earlier in the cycle (Emul logs words until an instruction falls back to tracking
+        // the page); applying those older words after it would undo newer writes.
+        staged.Words.AddRange(record.Words.Where(w => !wholePages.Contains(w.Address & ~0xFFFUL)));
+        _backup.Apply(staged);
+
+        Stats.Commits++;
+        Stats.DirtyPages += record.Pages.Count;
+        Stats.LoggedWords += record.Words.Count;
+        Stats.LoggedBytes += record.LoggedBytes;
+        Stats.CopiedBytes += staged.Bytes;
+        Stats.Fallbacks += (long)record.Fallbacks;
+        if (_options.Technique is Technique.Pt or Technique.Emul && record.Pages.Count > 0)
+        {
+            // The user-level library listed these pages itself (real guest code): counted here.
+            Ledger.Add(EventKind.DirtyLogAppend, Layer.User, record.Pages.Count, "");
+        }
+        Ledger.Add(EventKind.CopyBytes, Layer.User, staged.Bytes,
+            Ledger.IsTracing ? $"commit: {staged.Pages.Count} pages and {staged.Words.Count} words to the helper, applied by the backup" : "");
+        VerifyAndKeep(record);
+        return 0;
+    }
+
+    private void VerifyAndKeep(CheckpointRecord record)
+    {
+        if (!_options.VerifyEveryCommit && !_options.KeepCommittedImage && Committed is null)
+        {
+            return;
+        }
+        byte[]? primary = ReadCda();
+        if (_options.VerifyEveryCommit && _failure is null)
+        {
+            int first = primary is null ? 0 : FirstDifference(primary, _backup!.Image);
+            if (first >= 0)
+            {
+                _failure = $"after commit {Stats.Commits}: backup differs from the primary at CDA offset 0x{first:x}";
+            }
+        }
+        byte[]? previous = CommittedImage;
+        if (_options.KeepCommittedImage && primary is not null)
+        {
+            CommittedImage = primary;
+        }
+        Committed?.Invoke(new CommitInfo(Stats.Commits, record, previous, primary));
+    }
+
+    private byte[]? ReadCda()
+    {
+        if (_backup is null || _kernel.CurrentProcess is not Process process)
+        {
+            return null;
+        }
+        var image = new byte[_cdaLength];
+        return _kernel.UserMemory.CopyFrom(process.Space, _backup.Start, image) ? image : null;
+    }
+
+    private bool ReadGuest(ulong address, Span<byte> destination) =>
+        _kernel.CurrentProcess is Process process && _kernel.UserMemory.CopyFrom(process.Space, address, destination);
+
+    private static int FirstDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int common = a.CommonPrefixLength(b);
+        return common == a.Length && a.Length == b.Length ? -1 : common;
+    }
+
+    private static int CountDifferences(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int count = Math.Abs(a.Length - b.Length);
+        for (int i = 0; i < Math.Min(a.Length, b.Length); i++)
+        {
+            count += a[i] != b[i] ? 1 : 0;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+using HvSim.Core;
+using HvSim.Cpu.Emulation;
+using HvSim.Hypervisor;
+using HvSim.Hypervisor.Techniques;
+using HvSim.Mmu;
+
+namespace HvSim.Checkpoint.UserLevel;
+
+/// <summary>
+/// The Emul library's decoder and emulator, reached from the guest's SIGSEGV handler through the
+/// EMULATE escape: it reads the faulting instruction's registers from the ucontext, emulates it
+/// with the shared write-emulation engine through <see cref="AliasView"/>, and writes the result
+/// back into the ucontext, so the handler's return (rt_sigreturn) resumes after the instruction.
+/// Host-implemented user code: every access goes through the process's page tables with user
+/// privilege, and its work is counted at the user layer.
+/// </summary>
+public sealed class UserLevelEmulator
+{
+    /// <summary>EMULATE's results (docs/checkpoint-abi.md).</summary>
+    public const ulong Emulated = 0, CannotEmulate = 1;
+
+    private readonly UserModeAccess _access;
+    private readonly EventLedger _ledger;
+    private readonly HvSim.Cpu.Cpu _cpu;
+    private readonly WriteEmulator _engine = new();
+
+    public UserLevelEmulator(Machine machine, IPlatform platform)
+    {
+        _access = new UserModeAccess(machine.Mmu, platform);
+        _ledger = machine.Ledger;
+        _cpu = machine.Cpu;
+    }
+
+    /// <summary>Emulations that fell back to page tracking, by reason (for the run's summary).</summary>
+    public long Fallbacks { get; private set; }
+
+    /// <summary>The instruction of the last fallback, disassembled.</summary>
+    public string? LastFallback { get; private set; }
+
+    public ulong Emulate(ulong ucontext, ulong record, ulong aliasDelta, ulong cda, ulong length)
+    {
+        _ledger.Add(EventKind.InstructionDecode, Layer.User);
+        var state = new CpuState { FsBase = _cpu.FsBase, GsBase = _cpu.GsBase, Mxcsr = _cpu.Mxcsr };
+        byte[] gregs = new byte[SignalContext.GregsLength];
+        Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
+        if (!Read(ucontext + SignalContext.GregsOffset, gregs)
+            || !SignalContext.TryRead(Read, ucontext, state, out ulong fpstate)
+            || !Read(record, header))
+        {
+            return Fallback("the signal frame or the record is not readable");
+        }
+        // The frame must take the result before anything is written: an emulated write whose
+        // registers could not be stored would run again when the handler returns.
+        if (!_access.CanWrite(ucontext + SignalContext.GregsOffset, SignalContext.GregsLength, out _)
+            || (fpstate != 0 && !_access.CanWrite(fpstate + SignalContext.XmmOffset, 16 * 16, out _)))
+        {
+            return Fallback("the signal frame is not writable");
+        }
+        ulong pageCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.PageCap..]);
+        ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
+        ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
+        var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
+        EmulationResult result = _engine.Emulate(state, view);
+        if (result.Status != EmulationStatus.Emulated)
+        {
+            return Fallback(result.Disassembly);
+        }
+        (byte[] newGregs, byte[] xmm) = SignalContext.Images(gregs, state);
+        _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
+        if (fpstate != 0)
+        {
+            _access.Write(fpstate + SignalContext.XmmOffset, xmm, out _);
+        }
+        return Emulated;
+    }
+
+    private bool Read(ulong address, Span<byte> destination) => _access.Read(address, destination, AccessKind.Read, out _);
+
+    private ulong Fallback(string why)
+    {
+        Fallbacks++;
+        LastFallback = why;
+        return CannotEmulate;
+    }
+}

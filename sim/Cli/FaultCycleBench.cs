@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using HvSim.Checkpoint;
+using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
+
+namespace HvSim.Cli;
+
+/// <summary>One technique's simulated fault cycle: host nanoseconds per cycle.</summary>
+public sealed record FaultCycleTiming(string Technique, string Platform, long Cycles, double HostNanosecondsPerCycle);
+
+/// <summary>
+/// Host time per simulated fault cycle: the bundled microbenchmark with one write on one page per
+/// transaction (each transaction is one full cycle: begin, the faulting write and its whole path,
+/// end with its commit), timed under each technique, minus the same run under technique none
+/// (the loop itself). Natively the guest library runs PT for real against the native fake of the
+/// simulator's side (guests/build/fake/micro, CKPT_FAKE=pt), so the same subtraction gives the
+/// real cycle's cost on this machine.
+/// </summary>
+public static class FaultCycleBench
+{
+    public const long Cycles = 20_000;
+
+    private static readonly string[] s_args = ["4", "1", "1", Cycles.ToString(System.Globalization.CultureInfo.InvariantCulture), "1"];
+
+    public static IReadOnlyList<FaultCycleTiming> MeasureSimulated()
+    {
+        var timings = new List<FaultCycleTiming>();
+        foreach (Technique technique in Techniques.Tracking)
+        {
+            Platform platform = technique == Technique.ScanXen ? Platform.XenShadow : Platform.XenPv;
+            var options = new PlatformOptions { Platform = platform };
+            double baseline = Best(() => Time(Technique.None, options));
+            double with = Best(() => Time(technique, options));
+            timings.Add(new FaultCycleTiming(Techniques.Name(technique), PlatformNames.Name(platform), Cycles,
+                Math.Max(0, with - baseline) * 1e9 / Cycles));
+        }
+        return timings;
+    }
+
+    /// <summary>The real PT cycle on this machine (ns), or null when the host cannot run the guest.</summary>
+    public static double? MeasureNativePt()
+    {
+        if (!OperatingSystem.IsLinux() || !System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.Equals(System.Runtime.InteropServices.Architecture.X64))
+        {
+            return null;
+        }
+        // The native fake of the simulator's side (guests/ckpt/fake.c, built by make -C guests
+        // fake) lets the real kernel run PT: same library, same handler, real mprotect and signals.
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName)))!, "build", "fake", MicroCommand.GuestName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        double? none = BestNative(path, null);
+        double? pt = BestNative(path, "pt");
+        return none is double n && pt is double p ? Math.Max(0, p - n) * 1e9 / Cycles : null;
+    }
+
+    private static double Time(Technique technique, PlatformOptions platform)
+    {
+        string path = BenchCommand.GuestPath(MicroCommand.GuestName);
+        byte[] elf = File.ReadAllBytes(path);
+        var argv = new List<string> { path };
+        argv.AddRange(s_args);
+        var clock = Stopwatch.StartNew();
+        CheckpointedResult result = CheckpointedRun.Run(elf, path, argv, [], new KernelOptions { Platform = platform },
+            new CheckpointOptions { Technique = technique }, Stream.Null, Stream.Null, Stream.Null);
+        clock.Stop();
+        if (result.ExitStatus != 0 || !result.Check.Equal)
+        {
+            throw new InvalidOperationException($"micro under {Techniques.Name(technique)} failed: status {result.ExitStatus}, {result.Check.Detail}");
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Best(Func<double> measure)
+    {
+        measure(); // warm-up: JIT tiering
+        return Math.Min(measure(), measure());
+    }
+
+    private static double? BestNative(string path, string? technique)
+    {
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string arg in s_args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        if (technique is not null)
+        {
+            start.Environment["CKPT_FAKE"] = technique;
+        }
+        double best = double.MaxValue;
+        try
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var process = System.Diagnostics.Process.Start(start)!;
+                process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    return null;
+                }
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+        return best;
+    }
+}

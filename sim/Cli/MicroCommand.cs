@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HvSim.Checkpoint;
+using HvSim.Core;
+using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
+
+namespace HvSim.Cli;
+
+/// <summary>
+/// hvsim micro: the paper's microbenchmark (Section V) — the bundled guest <c>micro</c> runs
+/// TCOUNT transactions, each writing WPP words on each of PPT pages of a CDA — under one
+/// technique and platform, or (--technique all, --platform all) every supported pair side by
+/// side. Each run is checked: the backup must equal the primary at exit.
+/// </summary>
+public static class MicroCommand
+{
+    public const string GuestName = "micro";
+
+    public static int Run(string[] args)
+    {
+        var options = new OptionReader(args);
+        var platform = new PlatformOptions();
+        bool allPlatforms = false, json = false;
+        Technique? technique = null;
+        long cdaKib = 1024, tcount = 1000, seed = 1;
+        string wpp = "4", ppt = "4";
+        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        {
+            switch (option)
+            {
+                case "--technique":
+                    string name = options.Value(option);
+                    technique = name == "all" ? null : TechniqueOption.Parse(name);
+                    break;
+                case "--platform" when options.Peek() == "all":
+                    options.Value(option);
+                    allPlatforms = true;
+                    break;
+                case "--platform":
+                case "--syscall-path":
+                case "--pte-updates":
+                    platform = PlatformOption.Apply(platform, option, options.Value(option));
+                    break;
+                case "--cda-kib":
+                    cdaKib = options.Long(option, min: 4);
+                    break;
+                case "--wpp":
+                    wpp = Decimal(option, options.Value(option));
+                    break;
+                case "--ppt":
+                    ppt = Decimal(option, options.Value(option));
+                    break;
+                case "--tcount":
+                    tcount = options.Long(option, min: 1);
+                    break;
+                case "--seed":
+                    seed = options.Long(option, min: 0);
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    throw new UsageException($"micro: unknown option {option}");
+            }
+        }
+        if (options.Rest().Length != 0)
+        {
+            throw new UsageException("micro takes no arguments besides its options");
+        }
+        if (double.Parse(ppt, CultureInfo.InvariantCulture) > cdaKib / 4)
+        {
+            throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");
+        }
+        var runs = Pairs(technique, allPlatforms ? null : platform);
+        string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
+        var results = new CheckpointedResult[runs.Count];
+        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            results[i] = RunOne(runs[i].Technique, runs[i].Platform, guestArgs));
+
+        int status = results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1;
+        if (json)
+        {
+            Console.Out.WriteLine(Json(results, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
+        }
+        else
+        {
+            Console.Out.Write(Table(results, cdaKib, wpp, ppt, tcount));
+        }
+        return status;
+    }
+
+    /// <summary>The technique/platform pairs to run: each technique on each platform that supports it.</summary>
+    internal static List<(Technique Technique, PlatformOptions Platform)> Pairs(Technique? technique, PlatformOptions? platform)
+    {
+        Technique[] techniques = technique is Technique t ? [t] : Techniques.Tracking;
+        PlatformOptions[] platforms = platform is PlatformOptions p
+            ? [p]
+            : [new PlatformOptions { Platform = Platform.Native }, new PlatformOptions { Platform = Platform.XenPv }, new PlatformOptions { Platform = Platform.XenShadow }];
+        var pairs = new List<(Technique, PlatformOptions)>();
+        foreach (PlatformOptions candidate in platforms)
+        {
+            foreach (Technique each in techniques)
+            {
+                if (Techniques.SupportedOn(each, candidate.Platform))
+                {
+                    pairs.Add((each, candidate));
+                }
+                else if (technique is not null)
+                {
+                    throw new UsageException(Techniques.WhyUnsupported(each, candidate.Platform));
+                }
+            }
+        }
+        return pairs;
+    }
+
+    internal static CheckpointedResult RunOne(Technique technique, PlatformOptions platform, string[] guestArgs)
+    {
+        string path = BenchCommand.GuestPath(GuestName);
+        var argv = new List<string> { path };
+        argv.AddRange(guestArgs);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), path, argv, [], new KernelOptions { Platform = platform },
+            new CheckpointOptions { Technique = technique }, Stream.Null, stdout, stderr);
+        if (result.ExitStatus != 0)
+        {
+            string why = result.Process.FatalReport ?? Encoding.UTF8.GetString(stderr.ToArray()).Trim();
+            Console.Error.WriteLine($"hvsim: micro under {Techniques.Name(technique)} on {PlatformNames.Name(platform.Platform)} failed (status {result.ExitStatus}): {why}");
+        }
+        return result;
+    }
+
+    private static string Decimal(string option, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double parsed) || parsed < 0 || parsed > 100000)
+        {
+            throw new UsageException($"{option} {value}: expected a non-negative number such as 4 or 1.3");
+        }
+        return value;
+    }
+
+    private static string Table(CheckpointedResult[] results, long cdaKib, string wpp, string ppt, long tcount)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {cdaKib} KiB, WPP {wpp}, PPT {ppt}, Tcount {tcount}");
+        text.AppendLine("technique  platform    instructions  page faults  hv traps  bounces  signals  syscalls  hypercalls  emulated  dirty pages  log bytes  copied bytes  backup");
+        foreach (CheckpointedResult r in results)
+        {
+            EventLedger l = r.Kernel.Ledger;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{Techniques.Name(r.Session.Technique),-10} {PlatformNames.Name(r.Kernel.Options.Platform.Platform),-10} {r.Kernel.Cpu.InstructionsRetired,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.BounceToGuest),8} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall),11} {l.Count(EventKind.WriteEmulated),9} {r.Session.Stats.DirtyPages,12} {r.Session.Stats.LoggedBytes,10} {r.Session.Stats.CopiedBytes,13}  {(r.Check.Equal ? "equal" : "DIFFERS")}");
+        }
+        text.AppendLine("simulated time: needs a cost profile (models/, next issue); the counts above are what gets priced");
+        return text.ToString();
+    }
+
+    private static string Json(CheckpointedResult[] results, long cdaKib, string wpp, string ppt, long tcount, bool single)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            if (!single)
+            {
+                json.WriteStartArray();
+            }
+            foreach (CheckpointedResult r in results)
+            {
+                // The run report, then the microbenchmark's parameters in the same object.
+                using var report = JsonDocument.Parse(CheckpointSummary.Report(r).ToJson());
+                json.WriteStartObject();
+                foreach (JsonProperty property in report.RootElement.EnumerateObject())
+                {
+                    property.WriteTo(json);
+                }
+                json.WriteNumber("cda_kib", cdaKib);
+                json.WriteNumber("wpp", double.Parse(wpp, CultureInfo.InvariantCulture));
+                json.WriteNumber("ppt", double.Parse(ppt, CultureInfo.InvariantCulture));
+                json.WriteNumber("tcount", tcount);
+                json.WriteEndObject();
+            }
+            if (!single)
+            {
+                json.WriteEndArray();
+            }
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
