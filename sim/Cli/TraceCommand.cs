@@ -10,7 +10,7 @@ namespace HvSim.Cli;
 public static class TraceCommand
 {
     private const string Usage =
-        "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none [--format text|json|mermaid] " +
+        "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none|emul|ptxen|emulxen|scanxen [--format text|json|mermaid] " +
         "[--syscall-path trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] [--verbose]";
 
     public static int Run(string[] args)
@@ -37,7 +37,7 @@ public static class TraceCommand
                     technique = options.Value(option);
                     if (!TraceRecorder.Techniques.Contains(technique))
                     {
-                        throw new UsageException($"trace: --technique {technique}: expected pt or none (the other techniques cannot be traced yet)");
+                        throw new UsageException($"trace: --technique {technique}: expected one of {string.Join(' ', TraceRecorder.Techniques)}");
                     }
                     break;
                 case "--format":
@@ -67,9 +67,10 @@ public static class TraceCommand
         }
         if (technique is null)
         {
-            throw new UsageException("trace: which technique? --technique pt or none");
+            throw new UsageException("trace: which technique? --technique pt, none, emul, ptxen, emulxen or scanxen");
         }
 
+        TechniqueOption.CheckSupported(TechniqueOption.Parse(technique), platform.Platform);
         TraceRecording recording = TraceRecorder.Record(platform, technique);
         if (verbose)
         {

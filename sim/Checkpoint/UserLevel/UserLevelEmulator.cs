@@ -40,7 +40,6 @@ public sealed class UserLevelEmulator
 
     public ulong Emulate(ulong ucontext, ulong record, ulong aliasDelta, ulong cda, ulong length)
     {
-        _ledger.Add(EventKind.InstructionDecode, Layer.User);
         var state = new CpuState { FsBase = _cpu.FsBase, GsBase = _cpu.GsBase, Mxcsr = _cpu.Mxcsr };
         byte[] gregs = new byte[SignalContext.GregsLength];
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
@@ -57,6 +56,7 @@ public sealed class UserLevelEmulator
         {
             return Fallback("the signal frame is not writable");
         }
+        _ledger.Add(EventKind.InstructionDecode, Layer.User, _ledger.IsTracing ? $"Emul: decoding the instruction at 0x{state.Rip:x} from the signal frame" : "");
         ulong pageCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.PageCap..]);
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);

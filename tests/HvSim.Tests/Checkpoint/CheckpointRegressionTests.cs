@@ -74,6 +74,23 @@ public sealed class CheckpointRegressionTests
         Assert.Equal(1, outcome.Result.Session.Stats.LoggedWords); // the write to page 0
     }
 
+    /// <summary>
+    /// Found by the properties: Emul logs a word, then a later instruction on the same page falls
+    /// back and the page is written natively. The commit copies the page whole; applying the
+    /// older logged word after it would undo the newer write.
+    /// </summary>
+    [Theory]
+    [InlineData(Technique.Emul, Platform.Native)]
+    [InlineData(Technique.EmulXen, Platform.XenPv)]
+    public void AWordLoggedBeforeItsPageFellBackDoesNotOverwriteTheNewerPage(Technique technique, Platform platform)
+    {
+        var script = new TxScript(1, [[new TxWrite(62, 0xFFB, 0x6f), new TxWrite(TxForms.Fnstcw, 0xFFC, 0)]]);
+        var pair = new TechniquePair(technique, platform);
+        TxRun.Outcome outcome = TxRun.Run(script, pair, new CheckpointOptions { VerifyEveryCommit = true });
+        TxRun.AssertHealthy(outcome, pair);
+        Assert.Equal(1, outcome.Result.Session.Stats.Fallbacks);
+    }
+
     /// <summary>A technique the platform cannot run is refused with a clear reason.</summary>
     [Theory]
     [InlineData(Technique.PtXen, Platform.Native, "hypervisor")]

@@ -210,6 +210,27 @@ public sealed partial class TraceCommandTests
         }
     }
 
+    /// <summary>
+    /// The library techniques trace one write and the cycle's end of the real checkpoint library:
+    /// the hypervisor techniques never enter the guest kernel; Emul's path runs through the
+    /// kernel's signal delivery and the user-level emulator; every trace ends with the commit.
+    /// </summary>
+    [Theory]
+    [InlineData("native", "emul", "InstructionDecode", true)]
+    [InlineData("xen-pv", "emul", "WriteEmulated", true)]
+    [InlineData("xen-pv", "ptxen", "PteUpdate", false)]
+    [InlineData("xen-shadow", "ptxen", "PteUpdate", false)]
+    [InlineData("xen-pv", "emulxen", "WriteEmulated", false)]
+    [InlineData("xen-shadow", "scanxen", "PteScan", false)]
+    public void LibraryTechniquesTraceTheWriteAndTheCommit(string platform, string technique, string characteristic, bool kernelRuns)
+    {
+        string[] lines = Lines(Trace(platform, technique, "text"));
+        Assert.Contains(lines, l => l.Contains($" {characteristic} ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" CopyBytes ", StringComparison.Ordinal) && l.Contains("applied by the backup", StringComparison.Ordinal));
+        Assert.Equal(kernelRuns, lines.Skip(1).SkipLast(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "kernel"));
+        Assert.EndsWith($"technique {technique}: the guest ended with status 0", lines[^1]);
+    }
+
     [Fact]
     public void VerboseShowsTheGuestsOutputOnStderr()
     {
@@ -224,7 +245,9 @@ public sealed partial class TraceCommandTests
     [InlineData("trace --technique pt")]
     [InlineData("trace --platform native")]
     [InlineData("trace --platform xen --technique pt")]
-    [InlineData("trace --platform native --technique emul")]
+    [InlineData("trace --platform native --technique ptxen")]
+    [InlineData("trace --platform xen-pv --technique scanxen")]
+    [InlineData("trace --platform native --technique turbo")]
     [InlineData("trace --platform native --technique pt --format svg")]
     [InlineData("trace --platform native --technique pt --syscall-path sysenter")]
     [InlineData("trace --platform native --technique pt --pte-updates direct")]
