@@ -13,7 +13,7 @@ namespace HvSim.Tests.Checkpoint;
 public sealed class CheckpointProperties
 {
     /// <summary>Backup equals primary byte for byte after every ckpt_end; all techniques end with the same CDA.</summary>
-    [Property(MaxTest = 12, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
+    [Property(MaxTest = 40, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
     public void BackupEqualsPrimaryAfterEveryCommitAndEveryTechniqueEndsAlike(TxScript script)
     {
         string? reference = null;
@@ -27,7 +27,7 @@ public sealed class CheckpointProperties
     }
 
     /// <summary>The same with the CDA-stack forms (push and call with RSP inside the CDA), where no signal handler runs.</summary>
-    [Property(MaxTest = 8, Arbitrary = [typeof(StackScripts)], QuietOnSuccess = true)]
+    [Property(MaxTest = 20, Arbitrary = [typeof(StackScripts)], QuietOnSuccess = true)]
     public void StackInsideTheCdaIsTrackedByTheHypervisorTechniques(TxScript script)
     {
         string? reference = null;
@@ -44,7 +44,7 @@ public sealed class CheckpointProperties
     /// The reported dirty set contains every page the transaction changed; for page tracking (and
     /// Emul's fallback pages) it contains only pages the transaction wrote.
     /// </summary>
-    [Property(MaxTest = 10, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
+    [Property(MaxTest = 25, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
     public void DirtySetHoldsEveryChangedPageAndOnlyWrittenPages(TxScript script)
     {
         foreach (TechniquePair pair in TxRun.AllPairs.Where(p => p.Technique != Technique.None))
@@ -76,7 +76,7 @@ public sealed class CheckpointProperties
     }
 
     /// <summary>A crash at a random instruction recovers exactly the state of the last completed ckpt_end.</summary>
-    [Property(MaxTest = 6, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
+    [Property(MaxTest = 12, Arbitrary = [typeof(TxScriptGenerators)], QuietOnSuccess = true)]
     public void CrashAtAnyInstructionRecoversTheLastCommit(TxScript script, NormalFloat where)
     {
         double fraction = Math.Abs(where.Get) % 1.0;
