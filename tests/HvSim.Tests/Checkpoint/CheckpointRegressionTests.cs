@@ -44,14 +44,7 @@ public sealed class CheckpointRegressionTests
     {
         // 200 bytes of 0x7e from 100 bytes before the CDA's end.
         var script = new TxScript(1, [[new TxWrite(TxForms.RepStosb, 4096 - 100, (0x7eUL << 8) | 200)]]);
-        string? reference = null;
-        foreach (TechniquePair pair in TxRun.AllPairs)
-        {
-            TxRun.Outcome outcome = TxRun.Run(script, pair, new CheckpointOptions { VerifyEveryCommit = true });
-            TxRun.AssertHealthy(outcome, pair);
-            reference ??= outcome.Stdout;
-            Assert.Equal(reference, outcome.Stdout);
-        }
+        CheckpointProperties.AssertEveryPairKeepsItsBackupAndEndsAlike(script, TxRun.AllPairs);
     }
 
     /// <summary>

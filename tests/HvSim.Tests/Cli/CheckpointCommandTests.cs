@@ -8,23 +8,7 @@ namespace HvSim.Tests.Cli;
 [Collection(nameof(ConsoleCollection))]
 public sealed class CheckpointCommandTests
 {
-    private static (int Status, string Stdout, string Stderr) RunHvsim(params string[] args)
-    {
-        TextWriter originalOut = Console.Out, originalError = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
+    private static (int Status, string Stdout, string Stderr) RunHvsim(params string[] args) => HvsimConsole.Run(args);
 
     [Theory]
     [InlineData("ptxen", "native", "hypervisor")]

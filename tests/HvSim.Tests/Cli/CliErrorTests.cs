@@ -14,17 +14,8 @@ public sealed class CliErrorTests
 {
     private static (int Status, string Stderr) RunHvsim(params string[] args)
     {
-        TextWriter original = Console.Error;
-        var capture = new StringWriter();
-        Console.SetError(capture);
-        try
-        {
-            return (Program.Main(args), capture.ToString());
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
+        (int status, _, string stderr) = HvsimConsole.Run(args);
+        return (status, stderr);
     }
 
     private static void AssertOneLineError(string stderr, string mustContain)

@@ -17,24 +17,7 @@ public sealed partial class TraceCommandTests
 {
     private static readonly string[] s_layers = { "user", "kernel", "hypervisor" };
 
-    private static (int Status, string Stdout, string Stderr) Hvsim(params string[] args)
-    {
-        TextWriter originalOut = Console.Out;
-        TextWriter originalError = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
+    private static (int Status, string Stdout, string Stderr) Hvsim(params string[] args) => HvsimConsole.Run(args);
 
     private static string Trace(string platform, string technique, string format)
     {
