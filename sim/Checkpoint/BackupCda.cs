@@ -47,10 +47,48 @@ public sealed class BackupCda
 /// </summary>
 public sealed class HelperBuffer
 {
+    // Page copies from earlier cycles, handed out again by RentPage (a buffer that is reused
+    // from one commit to the next allocates nothing once it has held its largest record).
+    private readonly List<byte[]> _spare = [];
+
     public List<(ulong Page, byte[] Contents)> Pages { get; } = [];
 
     public List<LoggedWord> Words { get; } = [];
 
     /// <summary>Bytes copied into the helper: 4096 per page, the data bytes of each word.</summary>
-    public long Bytes => (Pages.Count * 4096L) + Words.Sum(w => (long)w.Size);
+    public long Bytes
+    {
+        get
+        {
+            long bytes = Pages.Count * 4096L;
+            foreach (LoggedWord word in Words)
+            {
+                bytes += word.Size;
+            }
+            return bytes;
+        }
+    }
+
+    /// <summary>A 4096-byte array for one page's copy (its old contents are overwritten by the copy).</summary>
+    public byte[] RentPage()
+    {
+        if (_spare.Count == 0)
+        {
+            return new byte[4096];
+        }
+        byte[] page = _spare[^1];
+        _spare.RemoveAt(_spare.Count - 1);
+        return page;
+    }
+
+    /// <summary>Empties the buffer for the next record, keeping its page arrays for <see cref="RentPage"/>.</summary>
+    public void Clear()
+    {
+        foreach ((_, byte[] contents) in Pages)
+        {
+            _spare.Add(contents);
+        }
+        Pages.Clear();
+        Words.Clear();
+    }
 }

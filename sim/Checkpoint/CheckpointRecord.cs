@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using HvSim.Hypervisor.Techniques;
 
@@ -57,14 +58,30 @@ public sealed class CheckpointRecord
             error = $"record counts out of range (pages {npages}/{pageCap}, words {nwords}/{wordCap})";
             return null;
         }
-        var pageBytes = new byte[npages * RecordLayout.PageEntryBytes];
-        var wordBytes = new byte[nwords * RecordLayout.WordEntryBytes];
+        // One record per commit: the raw entries go through a pooled buffer, not fresh arrays.
+        int pageLength = (int)npages * RecordLayout.PageEntryBytes;
+        int wordLength = (int)nwords * RecordLayout.WordEntryBytes;
+        byte[] raw = ArrayPool<byte>.Shared.Rent(pageLength + wordLength);
+        try
+        {
+            return Parse(read, record, cda, length, npages, nwords, pageCap, U64(header, RecordLayout.Fallbacks),
+                raw.AsSpan(0, pageLength), raw.AsSpan(pageLength, wordLength), out error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
+    }
+
+    private static CheckpointRecord? Parse(GuestReader read, ulong record, ulong cda, ulong length, ulong npages, ulong nwords,
+        ulong pageCap, ulong fallbacks, Span<byte> pageBytes, Span<byte> wordBytes, out string error)
+    {
         if (!read(RecordLayout.PageEntry(record, 0), pageBytes) || !read(RecordLayout.WordEntry(record, pageCap, 0), wordBytes))
         {
             error = "record entries are not readable";
             return null;
         }
-        var pages = new ulong[npages];
+        ulong[] pages = npages == 0 ? [] : new ulong[npages];
         for (int i = 0; i < pages.Length; i++)
         {
             ulong page = U64(pageBytes, i * RecordLayout.PageEntryBytes);
@@ -75,10 +92,10 @@ public sealed class CheckpointRecord
             }
             pages[i] = page;
         }
-        var words = new LoggedWord[nwords];
+        LoggedWord[] words = nwords == 0 ? [] : new LoggedWord[nwords];
         for (int i = 0; i < words.Length; i++)
         {
-            ReadOnlySpan<byte> entry = wordBytes.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+            ReadOnlySpan<byte> entry = wordBytes.Slice(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
             ulong address = U64(entry, 0);
             ulong size = U64(entry, 8);
             bool inside = address >= cda && address - cda < length && size >= 1 && size <= RecordLayout.WordDataBytes
@@ -91,7 +108,7 @@ public sealed class CheckpointRecord
             words[i] = new LoggedWord(address, (int)size, BinaryPrimitives.ReadUInt128LittleEndian(entry[16..]));
         }
         error = "";
-        return new CheckpointRecord(pages, words, U64(header, RecordLayout.Fallbacks));
+        return new CheckpointRecord(pages, words, fallbacks);
     }
 
     private static ulong U64(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[offset..]);

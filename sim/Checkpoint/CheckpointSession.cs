@@ -26,6 +26,9 @@ public sealed class CheckpointSession
     private readonly UserLevelEmulator _emul;
     private readonly ulong _token;
     private BackupCda? _backup;
+    private readonly HelperBuffer _staged = new();
+    private readonly HashSet<ulong> _wholePages = new();
+    private GuestReader? _readGuest; // made once: a method group would allocate a delegate per commit
     private ulong _cdaLength;
     private byte[]? _finalPrimary;
     private string? _failure;
@@ -178,19 +181,27 @@ public sealed class CheckpointSession
         {
             return -EINVAL;
         }
-        CheckpointRecord? record = CheckpointRecord.Read(ReadGuest, recordAddress, _backup.Start, _cdaLength, out string error);
+        CheckpointRecord? record = CheckpointRecord.Read(_readGuest ??= ReadGuest, recordAddress, _backup.Start, _cdaLength, out string error);
         if (record is null)
         {
             _failure ??= $"commit {Stats.Commits + 1}: {error}";
             return -EINVAL;
         }
         // The helper copies the record out of the primary first; the backup applies it only
-        // once all of it has arrived.
-        var staged = new HelperBuffer();
-        var wholePages = new HashSet<ulong>(record.Pages);
-        foreach (ulong page in wholePages)
+        // once all of it has arrived. One commit per cycle: the helper buffer, the set of whole
+        // pages and the page copies are the session's, reused from one commit to the next (the
+        // backup copies what it applies, so nothing keeps them).
+        HelperBuffer staged = _staged;
+        staged.Clear();
+        HashSet<ulong> wholePages = _wholePages;
+        wholePages.Clear();
+        foreach (ulong page in record.Pages)
         {
-            var contents = new byte[4096];
+            if (!wholePages.Add(page))
+            {
+                continue; // listed twice: copied once, in the order of its first listing
+            }
+            byte[] contents = staged.RentPage();
             if (!ReadGuest(page, contents))
             {
                 _failure ??= $"commit {Stats.Commits + 1}: dirty page 0x{page:x} is not readable";
@@ -201,7 +212,13 @@ public sealed class CheckpointSession
         // A page listed whole is copied as it is now, which already holds every word logged for
         // it earlier in the cycle (Emul logs words until an instruction falls back to tracking
         // the page); applying those older words after it would undo newer writes.
-        staged.Words.AddRange(record.Words.Where(w => !wholePages.Contains(w.Address & ~0xFFFUL)));
+        foreach (LoggedWord word in record.Words)
+        {
+            if (!wholePages.Contains(word.Address & ~0xFFFUL))
+            {
+                staged.Words.Add(word);
+            }
+        }
         _backup.Apply(staged);
 
         Stats.Commits++;

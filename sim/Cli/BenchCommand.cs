@@ -90,7 +90,7 @@ public static class BenchCommand
         }
         Console.Out.WriteLine(nativePt is double real
             ? $"  real PT cycle natively on this machine: {real / 1000:F2} us; simulating one costs {simulatedPt / real:F2}x that"
-            : "  real PT cycle: not measured (needs Linux x86-64 and the native fake build: make -C guests fake)");
+            : "  real PT cycle: not measured (needs Linux x86-64, make and gcc for guests/build/fake)");
         return 0;
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HvSim.Core;
 
 /// <summary>
@@ -11,6 +13,8 @@ public sealed class EventLedger
 
     private readonly long[] _counts = new long[s_kinds * s_layers];
     private readonly Dictionary<string, long> _subkinds = new(StringComparer.Ordinal);
+    private readonly (EventKind Kind, string Subkind, string Key)[] _subkindKeys = new (EventKind, string, string)[16];
+    private int _subkindKeyCount;
     private List<TraceStep>? _trace;
     private int _tracePaused;
 
@@ -59,8 +63,10 @@ public sealed class EventLedger
     /// <summary>Counts an event of a kind that has subkinds (a hypercall's name, for instance).</summary>
     public void AddSubkind(EventKind kind, Layer layer, string subkind, string? detail = null)
     {
-        string key = $"{kind}.{subkind}";
-        _subkinds[key] = _subkinds.GetValueOrDefault(key) + 1;
+        // One hypercall or more per simulated fault: the "Kind.subkind" key is composed once per
+        // (kind, subkind) and then found again by reference (callers pass the same string
+        // instances, usually literals), so counting costs one dictionary update and no formatting.
+        CollectionsMarshal.GetValueRefOrAddDefault(_subkinds, SubkindKey(kind, subkind), out _)++;
         if (detail is null)
         {
             Add(kind, layer);
@@ -69,6 +75,25 @@ public sealed class EventLedger
         {
             Add(kind, layer, detail);
         }
+    }
+
+    private string SubkindKey(EventKind kind, string subkind)
+    {
+        (EventKind Kind, string Subkind, string Key)[] keys = _subkindKeys;
+        for (int i = 0; i < _subkindKeyCount; i++)
+        {
+            ref (EventKind Kind, string Subkind, string Key) cached = ref keys[i];
+            if (cached.Kind == kind && ReferenceEquals(cached.Subkind, subkind))
+            {
+                return cached.Key;
+            }
+        }
+        string key = $"{kind}.{subkind}";
+        if (_subkindKeyCount < keys.Length)
+        {
+            keys[_subkindKeyCount++] = (kind, subkind, key);
+        }
+        return key;
     }
 
     /// <summary>Counts per subkind, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update").</summary>

@@ -116,7 +116,10 @@ public sealed unsafe partial class Cpu
     private bool ReadSlow(ulong va, int size, out ulong value)
     {
         ulong buffer = 0;
-        if (!_bus.TryRead(va, new Span<byte>(&buffer, size), user: true, out MemoryFault fault))
+        bool ok = _mmuBus is Mmu.Mmu mmu
+            ? mmu.TryRead(va, new Span<byte>(&buffer, size), user: true, out MemoryFault fault)
+            : _bus.TryRead(va, new Span<byte>(&buffer, size), user: true, out fault);
+        if (!ok)
         {
             RecordFault(fault);
             value = 0;
@@ -129,7 +132,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool WriteSlow(ulong va, int size, ulong value)
     {
-        if (!_bus.TryWrite(va, new ReadOnlySpan<byte>(&value, size), user: true, out MemoryFault fault))
+        bool ok = _mmuBus is Mmu.Mmu mmu
+            ? mmu.TryWrite(va, new ReadOnlySpan<byte>(&value, size), user: true, out MemoryFault fault)
+            : _bus.TryWrite(va, new ReadOnlySpan<byte>(&value, size), user: true, out fault);
+        if (!ok)
         {
             RecordFault(fault);
             return false;
@@ -140,7 +146,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RmwReadSlow(ulong va, int size, out ulong value)
     {
-        if (!_bus.CheckWrite(va, size, user: true, out MemoryFault fault))
+        bool ok = _mmuBus is Mmu.Mmu mmu
+            ? mmu.CheckWrite(va, size, user: true, out MemoryFault fault)
+            : _bus.CheckWrite(va, size, user: true, out fault);
+        if (!ok)
         {
             RecordFault(fault);
             value = 0;

@@ -26,6 +26,7 @@ public sealed unsafe partial class Cpu
         Mmu = mmu;
         _tlb = mmu.Tlb;
         _bus = bus;
+        _mmuBus = bus as Mmu.Mmu;
         _elementwise = elementwise;
         Identity = identity ?? CpuIdentity.Baseline;
         mmu.Memory.CodeWritten += _ => _attention = 1;
@@ -39,6 +40,11 @@ public sealed unsafe partial class Cpu
     // Where reads, writes and write probes go when the fast path cannot serve them (the MMU,
     // or the write emulator's view of memory).
     internal readonly IMemoryBus _bus;
+
+    // The same bus when it is the MMU itself (every CPU but the write emulator's scratch one):
+    // the slow paths (every TLB miss and slow hit, a few dozen per simulated fault cycle) then
+    // make a direct call the JIT can see through, rather than an interface dispatch.
+    internal readonly Mmu.Mmu? _mmuBus;
 
     // Rep string instructions do one element per call, through Read/Write only (see the ctor).
     internal readonly bool _elementwise;

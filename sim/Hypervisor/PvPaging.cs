@@ -80,20 +80,32 @@ public sealed class PvPaging : IPagingOps
         {
             return;
         }
-        foreach (HypercallNumber call in new[] { HypercallNumber.mmu_update, HypercallNumber.mmuext_op })
+        // Every mprotect ends a batch: walk the queue in place (no per-batch arrays or lists).
+        Flush(HypercallNumber.mmu_update);
+        Flush(HypercallNumber.mmuext_op);
+        _queued.Clear();
+    }
+
+    /// <summary>The batch's one hypercall of a kind, then its operations in the order they were queued.</summary>
+    private void Flush(HypercallNumber call)
+    {
+        int count = 0;
+        foreach ((HypercallNumber queued, _, _) in _queued)
         {
-            List<(EventKind Kind, string Detail)> operations = _queued.Where(q => q.Call == call).Select(q => (q.Kind, q.Detail)).ToList();
-            if (operations.Count == 0)
-            {
-                continue;
-            }
-            _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} ({operations.Count} operation{(operations.Count == 1 ? "" : "s")} batched)" : "");
-            foreach ((EventKind kind, string detail) in operations)
+            count += queued == call ? 1 : 0;
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} ({count} operation{(count == 1 ? "" : "s")} batched)" : "");
+        foreach ((HypercallNumber queued, EventKind kind, string detail) in _queued)
+        {
+            if (queued == call)
             {
                 Ledger.Add(kind, Layer.Hypervisor, detail);
             }
         }
-        _queued.Clear();
     }
 
     public void ReleaseAddressSpace(ulong cr3)

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace HvSim.Mmu;
 
 /// <summary>
-/// A set-associative TLB with LRU order inside each set (way 0 is the most recent). It caches
+/// A set-associative TLB with LRU order inside each set (each entry's last-use stamp orders it). It caches
 /// translation, permissions and dirty state, and it is stale exactly as hardware is: changing a
 /// PTE in memory does nothing here until CR3 is reloaded or the page is invalidated.
 /// </summary>
@@ -28,6 +28,16 @@ public sealed unsafe class Tlb
     private readonly ulong _setMask;
     private int _largeEntries;
 
+    // LRU order is kept as a use stamp per entry rather than by moving entries to the front of
+    // their set: the entries hold a frame reference, and moving them meant a bulk copy with GC
+    // write barriers on every slow hit that was not already the most recent way.
+    private ulong _useClock;
+
+    // Entries filled since the last flush (duplicates allowed); a count past the array's length
+    // means "too many to list": the next flush clears the whole TLB.
+    private readonly int[] _filled;
+    private int _filledCount;
+
     public Tlb(TlbGeometry geometry)
     {
         geometry.Validate();
@@ -35,6 +45,8 @@ public sealed unsafe class Tlb
         _ways = geometry.Ways;
         _setMask = (ulong)geometry.Sets - 1;
         _entries = new TlbEntry[geometry.Entries];
+        _filled = new int[Math.Max(16, geometry.Entries / 4)];
+        _filledCount = int.MaxValue; // the first flush clears everything (the array is not yet Empty)
         FlushAll();
     }
 
@@ -117,17 +129,13 @@ public sealed unsafe class Tlb
         int first = (int)(vpn & _setMask) * _ways;
         for (int way = 0; way < _ways; way++)
         {
-            if (_entries[first + way].Vpn == vpn)
+            ref TlbEntry entry = ref _entries[first + way];
+            if (entry.Vpn == vpn)
             {
                 SlowHits++;
-                if (way != 0)
-                {
-                    TlbEntry hit = _entries[first + way];
-                    Array.Copy(_entries, first, _entries, first + 1, way);
-                    _entries[first] = hit;
-                }
-                Publish(ref _entries[first]);
-                return ref _entries[first];
+                entry.LastUse = ++_useClock;
+                Publish(ref entry);
+                return ref entry;
             }
         }
         Misses++;
@@ -148,24 +156,40 @@ public sealed unsafe class Tlb
         }
         if (victim < 0)
         {
-            victim = _ways - 1;
+            victim = LeastRecent(first);
         }
-        if (_entries[first + victim].Large)
+        ref TlbEntry slot = ref _entries[first + victim];
+        if (slot.Large)
         {
             _largeEntries--;
         }
-        if (_entries[first + victim].Vpn != NoTag)
+        if (slot.Vpn != NoTag)
         {
-            Unpublish(_entries[first + victim].Vpn);
+            Unpublish(slot.Vpn);
         }
-        Array.Copy(_entries, first, _entries, first + 1, victim);
-        _entries[first] = entry;
+        slot = entry;
+        slot.LastUse = ++_useClock;
+        NoteFilled(first + victim);
         if (entry.Large)
         {
             _largeEntries++;
         }
-        Publish(ref _entries[first]);
-        return ref _entries[first];
+        Publish(ref slot);
+        return ref slot;
+    }
+
+    /// <summary>The way of a full set used least recently (the one an LRU set evicts).</summary>
+    private int LeastRecent(int first)
+    {
+        int oldest = 0;
+        for (int way = 1; way < _ways; way++)
+        {
+            if (_entries[first + way].LastUse < _entries[first + oldest].LastUse)
+            {
+                oldest = way;
+            }
+        }
+        return oldest;
     }
 
     /// <summary>True when an entry for this virtual page is cached (for tests and traces).</summary>
@@ -211,15 +235,47 @@ public sealed unsafe class Tlb
     /// <summary>Drops every entry (a CR3 load; global pages are not modelled).</summary>
     public void FlushAll()
     {
-        for (int i = 0; i < _entries.Length; i++)
+        if (_filledCount <= _filled.Length)
         {
-            _entries[i] = Empty;
+            // Scanxen flushes once per cycle, with a handful of entries filled since the last
+            // flush: only those slots (and the fast-path slots of their pages, the only ones that
+            // can be set, since the fast path holds copies of live entries only) are cleared.
+            for (int k = 0; k < _filledCount; k++)
+            {
+                ref TlbEntry entry = ref _entries[_filled[k]];
+                if (entry.Vpn != NoTag)
+                {
+                    int slot = (int)(entry.Vpn & FastMask);
+                    _fastRead[slot] = FastSlot.Empty;
+                    _fastWrite[slot] = FastSlot.Empty;
+                    _fastExec[slot] = FastSlot.Empty;
+                    entry = Empty;
+                }
+            }
         }
+        else
+        {
+            for (int i = 0; i < _entries.Length; i++)
+            {
+                _entries[i] = Empty;
+            }
+            Array.Fill(_fastRead, FastSlot.Empty);
+            Array.Fill(_fastWrite, FastSlot.Empty);
+            Array.Fill(_fastExec, FastSlot.Empty);
+        }
+        _filledCount = 0;
         _largeEntries = 0;
-        Array.Fill(_fastRead, FastSlot.Empty);
-        Array.Fill(_fastWrite, FastSlot.Empty);
-        Array.Fill(_fastExec, FastSlot.Empty);
         Flushes++;
+    }
+
+    /// <summary>Notes an entry filled since the last flush (past the list's capacity, the next flush clears everything).</summary>
+    private void NoteFilled(int index)
+    {
+        if (_filledCount < _filled.Length)
+        {
+            _filled[_filledCount] = index;
+        }
+        _filledCount = Math.Min(_filledCount + 1, _filled.Length + 1);
     }
 
     /// <summary>

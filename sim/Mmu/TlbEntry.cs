@@ -20,4 +20,5 @@ internal unsafe struct TlbEntry
     public bool Large;           // came from a 2 MiB or 1 GiB page: invlpg must drop every piece
     public ulong LargeBaseVpn;   // first virtual page of that large page
     public ulong LargeVpnCount;  // pages in that large page
+    public ulong LastUse;        // the TLB's use clock at the last hit or insert (LRU order in a set)
 }

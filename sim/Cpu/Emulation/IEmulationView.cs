@@ -1,4 +1,5 @@
 using HvSim.Mmu;
+using Iced.Intel;
 
 namespace HvSim.Cpu.Emulation;
 
@@ -52,4 +53,51 @@ public enum EmulationStatus
 }
 
 /// <summary>The outcome of <see cref="WriteEmulator.Emulate"/>.</summary>
-public readonly record struct EmulationResult(EmulationStatus Status, MemoryFault Fault, string Disassembly, int Writes);
+public readonly record struct EmulationResult
+{
+    private readonly string? _disassembly;
+    private readonly Instruction _instruction;
+
+    public EmulationResult(EmulationStatus status, MemoryFault fault, string disassembly, int writes)
+    {
+        Status = status;
+        Fault = fault;
+        Writes = writes;
+        _disassembly = disassembly;
+    }
+
+    /// <summary>
+    /// A result whose disassembly is formatted only if someone asks for it: one emulation per
+    /// simulated Emul/Emulxen fault, and the text is read only by traces and fallbacks.
+    /// </summary>
+    internal EmulationResult(EmulationStatus status, MemoryFault fault, in Instruction instruction, int writes)
+    {
+        Status = status;
+        Fault = fault;
+        Writes = writes;
+        _instruction = instruction;
+    }
+
+    public EmulationStatus Status { get; }
+
+    public MemoryFault Fault { get; }
+
+    /// <summary>The instruction in Intel syntax (Iced's IntelFormatter with its default options).</summary>
+    public string Disassembly => _disassembly ?? Format(_instruction);
+
+    public int Writes { get; }
+
+    [ThreadStatic]
+    private static IntelFormatter? t_formatter;
+
+    [ThreadStatic]
+    private static StringOutput? t_output;
+
+    private static string Format(in Instruction instruction)
+    {
+        IntelFormatter formatter = t_formatter ??= new IntelFormatter();
+        StringOutput output = t_output ??= new StringOutput();
+        formatter.Format(instruction, output);
+        return output.ToStringAndReset();
+    }
+}

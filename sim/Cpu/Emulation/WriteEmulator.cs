@@ -27,8 +27,6 @@ public sealed unsafe class WriteEmulator
 {
     private readonly StagingBus _bus = new();
     private readonly Cpu _cpu;
-    private readonly IntelFormatter _formatter = new();
-    private readonly StringOutput _output = new();
 
     public WriteEmulator(CpuIdentity? identity = null)
     {
@@ -55,10 +53,9 @@ public sealed unsafe class WriteEmulator
         {
             return new EmulationResult(EmulationStatus.Fault, fetchFault, "(instruction not readable)", 0);
         }
-        string text = Format(instruction);
         if (instruction.IsInvalid || !Supports(instruction.Mnemonic))
         {
-            return Unsupported(text);
+            return Unsupported(instruction);
         }
         // A form the interpreter does not implement translates to its #UD handler, which the
         // run below reports as Unsupported like any other exception.
@@ -68,7 +65,7 @@ public sealed unsafe class WriteEmulator
         _bus.Begin(view);
         try
         {
-            return Run(state, view, new Block(instruction.IP, ops, [instruction], instruction.NextIP), text);
+            return Run(state, view, new Block(instruction.IP, ops, [instruction], instruction.NextIP), instruction);
         }
         finally
         {
@@ -76,7 +73,7 @@ public sealed unsafe class WriteEmulator
         }
     }
 
-    private EmulationResult Run(CpuState state, IEmulationView view, Block block, string text)
+    private EmulationResult Run(CpuState state, IEmulationView view, Block block, in Instruction instruction)
     {
         CpuStateTransfer.Load(state, _cpu);
         _cpu._block = block;
@@ -91,24 +88,19 @@ public sealed unsafe class WriteEmulator
             case Exec.Jump:
                 break; // the handler set RIP (a call's target, or a rep instruction itself)
             case Exec.ExitFault when _bus.Faulted:
-                return new EmulationResult(EmulationStatus.Fault, _bus.Fault, text, 0);
+                return new EmulationResult(EmulationStatus.Fault, _bus.Fault, instruction, 0);
             default:
-                return Unsupported(text); // an exception of its own (#GP, #UD, #DE) or an exit to the owner
+                return Unsupported(instruction); // an exception of its own (#GP, #UD, #DE) or an exit to the owner
         }
         ReadOnlySpan<StagedWrite> writes = _bus.Staged;
         if (writes.Length > 0 && !view.Commit(writes))
         {
-            return Unsupported(text);
+            return Unsupported(instruction);
         }
         CpuStateTransfer.Store(_cpu, state);
-        return new EmulationResult(EmulationStatus.Emulated, default, text, writes.Length);
+        return new EmulationResult(EmulationStatus.Emulated, default, instruction, writes.Length);
     }
 
-    private static EmulationResult Unsupported(string text) => new(EmulationStatus.Unsupported, default, text, 0);
-
-    private string Format(in Instruction instruction)
-    {
-        _formatter.Format(instruction, _output);
-        return _output.ToStringAndReset();
-    }
+    // The disassembly is formatted from the instruction only when a caller reads it.
+    private static EmulationResult Unsupported(in Instruction instruction) => new(EmulationStatus.Unsupported, default, instruction, 0);
 }

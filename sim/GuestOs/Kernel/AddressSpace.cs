@@ -32,6 +32,7 @@ public sealed class AddressSpace
     public const ulong MmapBase = 0x7FFF_F000_0000;
 
     private readonly List<Vma> _vmas = new();
+    private readonly List<ulong> _changedPages = new();
     private readonly PhysicalMemory _memory;
     private readonly FrameAllocator _frames;
     private readonly PageTableEditor _tables;
@@ -217,7 +218,8 @@ public sealed class AddressSpace
         }
         MergeAdjacent();
         ulong bits = PteBits(protection);
-        var changed = new List<ulong>();
+        List<ulong> changed = _changedPages; // reused: mprotect runs twice per PT fault cycle
+        changed.Clear();
         _paging.BeginBatch();
         for (ulong page = start; page < end; page += PageGeometry.PageSize)
         {
@@ -423,20 +425,26 @@ public sealed class AddressSpace
     /// <summary>Splits VMAs so that start and end fall on VMA boundaries.</summary>
     private void Carve(ulong start, ulong end)
     {
+        // Twice per simulated PT fault cycle (each mprotect): the cuts are tried in place, with
+        // no per-VMA array of them.
         for (int i = 0; i < _vmas.Count; i++)
         {
-            Vma vma = _vmas[i];
-            foreach (ulong cut in new[] { start, end })
-            {
-                if (cut > vma.Start && cut < vma.End)
-                {
-                    _vmas[i] = vma with { End = cut };
-                    _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
-                    _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
-                    vma = _vmas[i];
-                }
-            }
+            Vma vma = SplitAt(i, _vmas[i], start);
+            SplitAt(i, vma, end);
         }
+    }
+
+    /// <summary>Splits VMA <paramref name="i"/> at <paramref name="cut"/> if it falls inside it; returns what is at index i now.</summary>
+    private Vma SplitAt(int i, Vma vma, ulong cut)
+    {
+        if (cut > vma.Start && cut < vma.End)
+        {
+            _vmas[i] = vma with { End = cut };
+            _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
+            _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
+            return _vmas[i];
+        }
+        return vma;
     }
 
     /// <summary>Merges neighbours that are contiguous and alike, as vma_merge does.</summary>

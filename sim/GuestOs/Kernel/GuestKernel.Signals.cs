@@ -75,9 +75,13 @@ public sealed partial class GuestKernel
             },
             Sigmask = process.SignalMask,
         };
-        byte[] frame = new byte[RtSigFrame.Size];
+        // One frame per simulated PT fault: built on the host stack, not in fresh arrays.
+        Span<byte> frame = stackalloc byte[RtSigFrame.Size];
+        frame.Clear();
         RtSigFrame.Write(frame, action.Restorer, context, SigInfo.Fault(signal, code, address));
-        if (!UserMemory.CopyTo(process.Space, place.FpStateAddress, SaveFxState())
+        Span<byte> fx = stackalloc byte[FxsaveSize];
+        SaveFxState(fx);
+        if (!UserMemory.CopyTo(process.Space, place.FpStateAddress, fx)
             || !UserMemory.CopyTo(process.Space, place.FrameAddress, frame))
         {
             return false; // the stack is unusable: the kernel's force_sigsegv ends the process
@@ -121,7 +125,7 @@ public sealed partial class GuestKernel
     {
         rax = 0;
         ulong frameAddress = RtSigFrame.FrameAddressAtSigreturn(Cpu.R(Reg.Rsp));
-        byte[] frame = new byte[RtSigFrame.Size];
+        Span<byte> frame = stackalloc byte[RtSigFrame.Size];
         if (!UserMemory.CopyFrom(process.Space, frameAddress, frame))
         {
             return false;
@@ -130,7 +134,7 @@ public sealed partial class GuestKernel
         SigContext m = context.Mcontext;
         if (m.Fpstate != 0)
         {
-            byte[] fx = new byte[FxsaveSize];
+            Span<byte> fx = stackalloc byte[FxsaveSize];
             if (!UserMemory.CopyFrom(process.Space, m.Fpstate, fx))
             {
                 return false;
@@ -152,28 +156,28 @@ public sealed partial class GuestKernel
         return true;
     }
 
-    private byte[] SaveFxState()
+    /// <summary>Writes the FXSAVE image of the SSE state into a 512-byte span (the bytes it does not set are zero).</summary>
+    private void SaveFxState(Span<byte> fx)
     {
-        byte[] fx = new byte[FxsaveSize];
+        fx.Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(fx, Cpu.Fcw);
-        BinaryPrimitives.WriteUInt16LittleEndian(fx.AsSpan(FxsaveFsw), Cpu.Fsw);
-        BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr), Cpu.Mxcsr);
-        BinaryPrimitives.WriteUInt32LittleEndian(fx.AsSpan(FxsaveMxcsrMask), 0xFFFF);
+        BinaryPrimitives.WriteUInt16LittleEndian(fx[FxsaveFsw..], Cpu.Fsw);
+        BinaryPrimitives.WriteUInt32LittleEndian(fx[FxsaveMxcsr..], Cpu.Mxcsr);
+        BinaryPrimitives.WriteUInt32LittleEndian(fx[FxsaveMxcsrMask..], 0xFFFF);
         for (int i = 0; i < 16; i++)
         {
-            Cpu.Xmm(i).CopyTo(fx.AsSpan(FxsaveXmm + (16 * i), 16));
+            Cpu.Xmm(i).CopyTo(fx.Slice(FxsaveXmm + (16 * i), 16));
         }
-        return fx;
     }
 
-    private void RestoreFxState(byte[] fx)
+    private void RestoreFxState(ReadOnlySpan<byte> fx)
     {
         Cpu.Fcw = HvSim.Cpu.Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(fx));
-        Cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(fx.AsSpan(FxsaveFsw));
-        Cpu.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx.AsSpan(FxsaveMxcsr)) & 0xFFFF;
+        Cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(fx[FxsaveFsw..]);
+        Cpu.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx[FxsaveMxcsr..]) & 0xFFFF;
         for (int i = 0; i < 16; i++)
         {
-            Cpu.Xmm(i) = Vector128.Create(fx, FxsaveXmm + (16 * i));
+            Cpu.Xmm(i) = Vector128.Create(fx.Slice(FxsaveXmm + (16 * i), 16));
         }
     }
 

@@ -32,6 +32,18 @@ internal sealed class GuestVirtualMemory
     /// </summary>
     public bool TryRead(ulong cr3, ulong va, Span<byte> destination, AccessKind access, out MemoryFault fault)
     {
+        if (WithinOnePage(va, destination.Length))
+        {
+            // The usual case (a record header, a field, a page entry): one walk serves both the
+            // check and the access, since nothing can change the tables in between.
+            GuestLeaf leaf = Inspect(cr3, va);
+            if (Denies(leaf, va, access, requireWritable: false, out fault))
+            {
+                return false;
+            }
+            _memory.Read(new GuestPhysical(Touch(leaf, AccessKind.Read) + (va & PageGeometry.PageMask)), destination);
+            return true;
+        }
         if (!CheckAll(cr3, va, destination.Length, access, requireWritable: false, out fault))
         {
             return false;
@@ -54,6 +66,16 @@ internal sealed class GuestVirtualMemory
     /// </summary>
     public bool TryWrite(ulong cr3, ulong va, ReadOnlySpan<byte> source, bool requireWritable, out MemoryFault fault)
     {
+        if (WithinOnePage(va, source.Length))
+        {
+            GuestLeaf leaf = Inspect(cr3, va); // one walk for the check and the access, as in TryRead
+            if (Denies(leaf, va, AccessKind.Write, requireWritable, out fault))
+            {
+                return false;
+            }
+            _memory.Write(new GuestPhysical(Touch(leaf, AccessKind.Write) + (va & PageGeometry.PageMask)), source);
+            return true;
+        }
         if (!CheckAll(cr3, va, source.Length, AccessKind.Write, requireWritable, out fault))
         {
             return false;
@@ -74,9 +96,11 @@ internal sealed class GuestVirtualMemory
         CheckAll(cr3, va, length, AccessKind.Write, requireWritable: true, out fault);
 
     /// <summary>The #PF a user access would take on <paramref name="va"/>, or false when it is allowed.</summary>
-    public bool Denies(ulong cr3, ulong va, AccessKind access, bool requireWritable, out MemoryFault fault)
+    public bool Denies(ulong cr3, ulong va, AccessKind access, bool requireWritable, out MemoryFault fault) =>
+        Denies(Inspect(cr3, va), va, access, requireWritable, out fault);
+
+    private static bool Denies(GuestLeaf leaf, ulong va, AccessKind access, bool requireWritable, out MemoryFault fault)
     {
-        GuestLeaf leaf = Inspect(cr3, va);
         bool allowed = leaf.Present && leaf.User
             && (access != AccessKind.Write || !requireWritable || leaf.Writable)
             && (access != AccessKind.Execute || leaf.Executable);
@@ -133,12 +157,18 @@ internal sealed class GuestVirtualMemory
         }
     }
 
+    /// <summary>A non-empty access that does not wrap and stays inside one page.</summary>
+    private static bool WithinOnePage(ulong va, int length) =>
+        length > 0 && (va & PageGeometry.PageMask) + (ulong)length <= PageGeometry.PageSize;
+
     private static int Chunk(ulong at, int remaining) => Math.Min(remaining, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
 
     /// <summary>Sets A (and D for a write) in the page's leaf, as the access would; returns the page's physical base.</summary>
-    private ulong Touch(ulong cr3, ulong va, AccessKind access)
+    private ulong Touch(ulong cr3, ulong va, AccessKind access) => Touch(Inspect(cr3, va), access);
+
+    /// <summary>As <see cref="Touch(ulong, ulong, AccessKind)"/>, with the leaf a walk just found.</summary>
+    private ulong Touch(GuestLeaf leaf, AccessKind access)
     {
-        GuestLeaf leaf = Inspect(cr3, va);
         ulong updated = leaf.Entry | (ulong)Pte.A | (access == AccessKind.Write ? (ulong)Pte.D : 0);
         if (updated != leaf.Entry)
         {

@@ -74,7 +74,10 @@ internal sealed class HypervisorFrameView : IEmulationView
     /// </summary>
     public bool Commit(ReadOnlySpan<StagedWrite> writes)
     {
-        var logged = new List<StagedWrite>(writes.Length);
+        // One commit per emulated write: the words to log are gathered on the stack (an
+        // instruction stages a few writes at most; a rep string element one).
+        Span<StagedWrite> logged = writes.Length <= 8 ? stackalloc StagedWrite[8] : new StagedWrite[writes.Length];
+        int count = 0;
         foreach (StagedWrite write in writes)
         {
             if (!CheckWrite(write.Address, write.Size, out _))
@@ -84,10 +87,10 @@ internal sealed class HypervisorFrameView : IEmulationView
             if (_registration.ContainsPage(write.Address) && !_registration.IsMarked(_registration.PageIndex(write.Address))
                 && ClipToCda(write) is StagedWrite inside)
             {
-                logged.Add(inside);
+                logged[count++] = inside;
             }
         }
-        if (!_record.TryAppendWords(_process, _registration, logged.ToArray()))
+        if (!_record.TryAppendWords(_process, _registration, logged[..count]))
         {
             return false;
         }

@@ -59,10 +59,13 @@ internal sealed class RecordBuffer
         {
             return false;
         }
-        byte[] entries = new byte[writes.Length * RecordLayout.WordEntryBytes];
+        int length = writes.Length * RecordLayout.WordEntryBytes;
+        // Usually one word per emulated write: built on the stack, not in a fresh array.
+        Span<byte> entries = length <= 256 ? stackalloc byte[256] : new byte[length];
+        entries = entries[..length];
         for (int i = 0; i < writes.Length; i++)
         {
-            Span<byte> entry = entries.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+            Span<byte> entry = entries.Slice(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
             BinaryPrimitives.WriteUInt64LittleEndian(entry, writes[i].Address);
             BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], (ulong)writes[i].Size);
             BinaryPrimitives.WriteUInt128LittleEndian(entry[16..], writes[i].Data);
