@@ -8,7 +8,10 @@ namespace HvSim.Checkpoint;
 /// <summary>What the backup check found.</summary>
 public sealed record BackupCheck(bool Equal, string Detail, string? PrimarySha256, string? BackupSha256);
 
-/// <summary>One completed commit, for observers (tests check the dirty set against what really changed).</summary>
+/// <summary>
+/// One completed commit, for observers: its record always; the primary's CDA before and after it
+/// only with <see cref="CheckpointOptions.KeepCommittedImage"/> (each costs a read of the whole CDA).
+/// </summary>
 public sealed record CommitInfo(long Index, CheckpointRecord Record, byte[]? PreviousImage, byte[]? Image);
 
 /// <summary>
@@ -240,11 +243,8 @@ public sealed class CheckpointSession
 
     private void VerifyAndKeep(CheckpointRecord record)
     {
-        if (!_options.VerifyEveryCommit && !_options.KeepCommittedImage && Committed is null)
-        {
-            return;
-        }
-        byte[]? primary = ReadCda();
+        // Reading the primary costs a pass over the whole CDA: only the checks that need it pay.
+        byte[]? primary = _options.VerifyEveryCommit || _options.KeepCommittedImage ? ReadCda() : null;
         if (_options.VerifyEveryCommit && _failure is null)
         {
             int first = primary is null ? 0 : FirstDifference(primary, _backup!.Image);
@@ -253,12 +253,12 @@ public sealed class CheckpointSession
                 _failure = $"after commit {Stats.Commits}: backup differs from the primary at CDA offset 0x{first:x}";
             }
         }
-        byte[]? previous = CommittedImage;
+        byte[]? previous = _options.KeepCommittedImage ? CommittedImage : null;
         if (_options.KeepCommittedImage && primary is not null)
         {
             CommittedImage = primary;
         }
-        Committed?.Invoke(new CommitInfo(Stats.Commits, record, previous, primary));
+        Committed?.Invoke(new CommitInfo(Stats.Commits, record, previous, _options.KeepCommittedImage ? primary : null));
     }
 
     private byte[]? ReadCda()

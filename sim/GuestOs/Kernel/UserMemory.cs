@@ -77,10 +77,30 @@ public sealed class UserMemory
         {
             return false; // wraps around
         }
-        // Each fixed fault populates one page (or drops one stale TLB entry), so the number of
-        // pages touched bounds the retries; a guest cannot make the kernel loop forever.
-        int attempts = (2 * ((buffer.Length / 4096) + 2)) + 1;
-        for (int i = 0; i < attempts; i++)
+        // Page by page, as copy_from_user/copy_to_user go: a fault is fixed (demand paging, a
+        // shadow fill) and that page retried, so a copy costs one pass however many of its pages
+        // were not mapped yet. A page that cannot be fixed ends the copy: EFAULT, with the pages
+        // before it already copied, as Linux leaves them.
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            ulong at = address + (ulong)done;
+            int chunk = Math.Min(buffer.Length - done, 4096 - (int)(at & 0xFFF));
+            if (!AccessPage(space, at, buffer.Slice(done, chunk), access))
+            {
+                return false;
+            }
+            done += chunk;
+        }
+        return true;
+    }
+
+    /// <summary>One access within one page, retried after each fault that gets fixed.</summary>
+    private bool AccessPage(AddressSpace space, ulong address, Span<byte> buffer, AccessKind access)
+    {
+        // A fix maps the page or drops a stale TLB entry; a shadow fill may need one more round
+        // (the guest entry first, then the shadow one). More than that is a fault that stays.
+        for (int attempt = 0; attempt < 4; attempt++)
         {
             bool ok = access == AccessKind.Write
                 ? _mmu.TryWrite(address, buffer, user: false, out MemoryFault fault)
