@@ -1,19 +1,24 @@
 /*
  * driver.c - the workload driver shared by every data structure (see ds.h).
  *
- * argv: OP OPT OPS SEED, defaults "insert 1 10000 1".
+ * argv: OP OPT OPS SEED [CDA_KIB], defaults "insert 1 10000 1 8192".
  *   insert: OPS inserts of generated keys, OPT per transaction.
  *   delete: first OPS inserts (outside any transaction, like a warm-up, before the CDA is
  *           registered), then OPS deletes of keys drawn from the inserted ones, OPT per
  *           transaction.
  * Keys are 1..2^31 from the seeded generator; duplicates are allowed to occur and each
  * structure decides what an insert of a present key does (documented in its file).
+ * CDA_KIB: the size of the CDA that is allocated from and registered, a multiple of 4 up to
+ * CDA_BYTES / 1024 (the default). A run that needs more stops with "CDA full" and status 2.
+ * Only the registration and the techniques see the size (PT protects the whole CDA at each
+ * ckpt_begin, Scanxen scans all of it at each ckpt_end); what the structure does is the same.
  */
 #include "ds.h"
 
 unsigned char ds_cda[CDA_BYTES] __attribute__((aligned(4096)));
 
 static unsigned long s_bump;
+static unsigned long s_cda_bytes = CDA_BYTES; /* the part of ds_cda in use and registered */
 static void *s_free[64]; /* free lists by size / 16 */
 static unsigned long s_rng = 0x9E3779B97F4A7C15ul;
 
@@ -27,8 +32,8 @@ void *cda_alloc(unsigned long size)
         memset(p, 0, size);
         return p;
     }
-    if (s_bump + size > CDA_BYTES) {
-        rt_printf("%s: CDA full (%lu bytes)\n", ds_name, (unsigned long)CDA_BYTES);
+    if (s_bump + size > s_cda_bytes) {
+        rt_printf("%s: CDA full (%lu bytes)\n", ds_name, s_cda_bytes);
         rt_exit(2);
     }
     void *p = ds_cda + s_bump;
@@ -121,11 +126,14 @@ int main(int argc, char **argv, char **envp)
     unsigned long opt = parse(argc > 2 ? argv[2] : 0, 1);
     unsigned long ops = parse(argc > 3 ? argv[3] : 0, 10000);
     unsigned long seed = parse(argc > 4 ? argv[4] : 0, 1);
+    unsigned long cda_kib = parse(argc > 5 ? argv[5] : 0, CDA_BYTES >> 10);
     int deleting = same(op, "delete");
-    if ((!deleting && !same(op, "insert")) || opt == 0 || ops == 0 || ops > (1ul << 20)) {
-        rt_printf("usage: %s insert|delete OPT OPS SEED\n", ds_name);
+    if ((!deleting && !same(op, "insert")) || opt == 0 || ops == 0 || ops > (1ul << 20) || cda_kib == 0 ||
+        cda_kib % 4 != 0 || cda_kib > (CDA_BYTES >> 10)) {
+        rt_printf("usage: %s insert|delete OPT OPS SEED [CDA_KIB: 4..%lu, a multiple of 4]\n", ds_name, CDA_BYTES >> 10);
         return 2;
     }
+    s_cda_bytes = cda_kib << 10;
     if (deleting && !ds_supports_delete) {
         rt_printf("%s: delete is not one of this structure's operations\n", ds_name);
         return 2;
@@ -142,7 +150,7 @@ int main(int argc, char **argv, char **envp)
      * under page tracking such writes would escape the backup. The initial full checkpoint
      * taken at registration holds them; from here on the CDA is written only in transactions
      * (ds_check and ds_digest only read it). */
-    int r = ckpt_register(ds_cda, CDA_BYTES);
+    int r = ckpt_register(ds_cda, s_cda_bytes);
     if (r != 0) {
         rt_printf("%s: ckpt_register failed (%d)\n", ds_name, r);
         return 1;

@@ -3,8 +3,8 @@
  *   - the critical data area (CDA): one page-aligned region that holds every node, with a
  *     simple allocator (bump pointer plus a free list per node size), registered with ckpt;
  *   - a seeded generator of keys (xorshift64*): same seed, same run;
- *   - the driver: parse "OP OPT OPS SEED" (insert|delete, operations per transaction, number of
- *     operations, seed), run the operations in transactions of OPT operations each
+ *   - the driver: parse "OP OPT OPS SEED [CDA_KIB]" (insert|delete, operations per transaction, number of
+ *     operations, seed, CDA size), run the operations in transactions of OPT operations each
  *     (ckpt_begin ... ckpt_end), check the structure's invariants, print a summary, exit 0 or 1.
  *
  * A workload defines: ds_name, ds_init(), ds_insert(key), ds_delete(key) (returns 1 when a key
@@ -18,7 +18,9 @@
 #include "rt.h"
 #include "ckpt.h"
 
-/* 8 MiB of CDA: room for 10000 operations of any structure here. */
+/* 8 MiB of CDA: room for 10000 operations of any structure here (half a MiB is the most any
+ * needs at 10000). The default size and the largest; the driver's CDA_KIB argument registers
+ * and allocates from a smaller prefix. */
 #define CDA_BYTES (8ul << 20)
 
 extern unsigned char ds_cda[CDA_BYTES];

@@ -12,9 +12,12 @@ public static class Program
     private const string Usage =
         "usage: hvsim exec [--max-instructions N] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
         "                  [--technique T] [--crash-at N] [--verify-every-commit] [--json] PROG [ARGS...]\n" +
-        "       hvsim trace --platform P --technique pt|none [--format text|json|mermaid] [--syscall-path S] [--pte-updates U]\n" +
+        "       hvsim trace --platform P --technique T [--format text|json|mermaid] [--syscall-path S] [--pte-updates U]\n" +
         "       hvsim micro --technique T|all --platform P|all [--cda-kib N] [--wpp X] [--ppt X] [--tcount N] [--seed N] [--json]\n" +
+        "       " + WorkloadCommand.Usage + "\n" +
         "       hvsim bench [--json] [--iterations N]\n" +
+        "       " + RepriceCommand.Usage + "\n" +
+        "       " + CalibrateCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
 
@@ -33,6 +36,9 @@ public static class Program
                 "bench" => BenchCommand.Run(args[1..]),
                 "trace" => TraceCommand.Run(args[1..]),
                 "micro" => MicroCommand.Run(args[1..]),
+                "reprice" => RepriceCommand.Run(args[1..]),
+                "calibrate" => CalibrateCommand.Run(args[1..]),
+                "workload" => WorkloadCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
             };
         }

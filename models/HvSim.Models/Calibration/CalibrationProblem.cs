@@ -1,0 +1,160 @@
+using HvSim.Models.Profiles;
+
+namespace HvSim.Models.Calibration;
+
+/// <summary>
+/// The data of a calibration, checked once: experiments with unique names, targets that name
+/// existing experiments, finite non-negative weights, and the prices to fit — every key an
+/// experiment counts (in order of first appearance), then keys that only have a prior.
+/// </summary>
+public sealed class CalibrationProblem
+{
+    private readonly Dictionary<string, Experiment> _experiments = new(StringComparer.Ordinal);
+    private readonly Dictionary<PriceKey, int> _keyIndex = new();
+
+    public CalibrationProblem(IEnumerable<Experiment> experiments, IEnumerable<Target> targets, IEnumerable<PriorPrice> priors)
+    {
+        var keys = new List<PriceKey>();
+        foreach (Experiment experiment in experiments)
+        {
+            if (!_experiments.TryAdd(experiment.Name, experiment))
+            {
+                throw new ModelInputException($"experiment '{experiment.Name}' is defined twice");
+            }
+            foreach ((PriceKey key, double count) in experiment.Counts)
+            {
+                // Negative counts are allowed: an experiment may be the difference of two runs (a slope).
+                if (!double.IsFinite(count))
+                {
+                    throw new ModelInputException($"experiment '{experiment.Name}': count of {key} must be a finite number, not {count}");
+                }
+                AddKey(keys, key);
+            }
+        }
+        Targets = targets.ToArray();
+        var targetNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Target target in Targets)
+        {
+            if (!targetNames.Add(target.Name))
+            {
+                throw new ModelInputException($"target '{target.Name}' is given twice");
+            }
+            CheckWeight(target.Weight, $"target '{target.Name}'");
+            switch (target)
+            {
+                case MeasuredTarget measured:
+                    Require(measured.Experiment, target.Name);
+                    if (!double.IsFinite(measured.Ns) || measured.Ns < 0)
+                    {
+                        throw new ModelInputException($"target '{target.Name}': time must be a finite number of ns >= 0, not {measured.Ns}");
+                    }
+                    break;
+                case RelationTarget relation:
+                    Require(relation.A, target.Name);
+                    Require(relation.B, target.Name);
+                    if (!double.IsFinite(relation.Ratio) || relation.Ratio <= 0)
+                    {
+                        throw new ModelInputException($"target '{target.Name}': ratio must be a finite number > 0, not {relation.Ratio}");
+                    }
+                    break;
+                default:
+                    throw new ModelInputException($"target '{target.Name}': unknown kind of target {target.GetType().Name}");
+            }
+        }
+        Priors = priors.ToArray();
+        var priorKeys = new HashSet<PriceKey>();
+        foreach (PriorPrice prior in Priors)
+        {
+            if (!priorKeys.Add(prior.Key))
+            {
+                throw new ModelInputException($"prior for {prior.Key} is given twice");
+            }
+            CheckWeight(prior.Weight, $"prior for {prior.Key}");
+            if (!double.IsFinite(prior.Ns) || prior.Ns < 0)
+            {
+                throw new ModelInputException($"prior for {prior.Key}: ns must be a finite number >= 0, not {prior.Ns}");
+            }
+            AddKey(keys, prior.Key);
+        }
+        Keys = keys;
+    }
+
+    /// <summary>The prices to fit: column j of every matrix is Keys[j].</summary>
+    public IReadOnlyList<PriceKey> Keys { get; }
+
+    public IReadOnlyList<Target> Targets { get; }
+
+    public IReadOnlyList<PriorPrice> Priors { get; }
+
+    public IEnumerable<Experiment> Experiments => _experiments.Values;
+
+    public Experiment Experiment(string name) => _experiments[name];
+
+    public int IndexOf(PriceKey key) => _keyIndex[key];
+
+    /// <summary>The experiment's counts as a row over <see cref="Keys"/>.</summary>
+    public double[] Row(string experiment)
+    {
+        var row = new double[Keys.Count];
+        foreach ((PriceKey key, double count) in _experiments[experiment].Counts)
+        {
+            row[_keyIndex[key]] += count;
+        }
+        return row;
+    }
+
+    /// <summary>The target's row and right-hand side: row·p = rhs is what the target asks.</summary>
+    public (double[] Row, double Rhs) Equation(Target target)
+    {
+        switch (target)
+        {
+            case MeasuredTarget measured:
+                return (Row(measured.Experiment), measured.Ns);
+            case RelationTarget relation:
+                double[] a = Row(relation.A);
+                double[] b = Row(relation.B);
+                for (int k = 0; k < a.Length; k++)
+                {
+                    a[k] -= relation.Ratio * b[k];
+                }
+                return (a, 0);
+            default:
+                throw new InvalidOperationException($"unknown target {target.GetType().Name}");
+        }
+    }
+
+    /// <summary>An experiment's time under prices p.</summary>
+    public double Time(string experiment, IReadOnlyList<double> prices)
+    {
+        double time = 0;
+        foreach ((PriceKey key, double count) in _experiments[experiment].Counts)
+        {
+            time += count * prices[_keyIndex[key]];
+        }
+        return time;
+    }
+
+    private void AddKey(List<PriceKey> keys, PriceKey key)
+    {
+        if (_keyIndex.TryAdd(key, keys.Count))
+        {
+            keys.Add(key);
+        }
+    }
+
+    private void Require(string experiment, string target)
+    {
+        if (!_experiments.ContainsKey(experiment))
+        {
+            throw new ModelInputException($"target '{target}': no experiment named '{experiment}'");
+        }
+    }
+
+    private static void CheckWeight(double weight, string what)
+    {
+        if (!double.IsFinite(weight) || weight < 0)
+        {
+            throw new ModelInputException($"{what}: weight must be a finite number >= 0, not {weight}");
+        }
+    }
+}

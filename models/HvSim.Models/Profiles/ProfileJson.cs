@@ -1,0 +1,143 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace HvSim.Models.Profiles;
+
+/// <summary>
+/// Reads and writes profiles as JSON: { "name", "description", "prices": [ { "kind", "layer",
+/// "platform", "ns", "provenance": { "basis", "source", "note" } } ] }. Reading checks every field
+/// and names the first bad one (file, prices[i], field), because a profile is edited by hand.
+/// </summary>
+public static class ProfileJson
+{
+    public static CostProfile Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelInputException($"profile {path}: {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses a profile; <paramref name="source"/> (a file name) prefixes every error message.</summary>
+    public static CostProfile Parse(string text, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ModelInputException($"profile {source}: not valid JSON: {OneLine(e.Message)}", e);
+        }
+        if (root is not JsonObject obj)
+        {
+            throw new ModelInputException($"profile {source}: expected a JSON object with name, description and prices");
+        }
+        string where = $"profile {source}";
+        string name = JsonFields.RequiredString(obj, "name", where);
+        string description = JsonFields.OptionalString(obj, "description", where) ?? "";
+        if (obj["prices"] is not JsonArray prices)
+        {
+            throw new ModelInputException($"{where}: 'prices' must be an array of prices");
+        }
+        var list = new List<Price>();
+        for (int i = 0; i < prices.Count; i++)
+        {
+            list.Add(ParsePrice(prices[i], $"{where}: prices[{i}]"));
+        }
+        try
+        {
+            return new CostProfile(name, description, list);
+        }
+        catch (ModelInputException e)
+        {
+            throw new ModelInputException($"{where}: {e.Message}", e);
+        }
+    }
+
+    private static Price ParsePrice(JsonNode? node, string where)
+    {
+        if (node is not JsonObject price)
+        {
+            throw new ModelInputException($"{where}: expected an object with kind, layer, platform, ns and provenance");
+        }
+        string kind = JsonFields.RequiredString(price, "kind", where);
+        string layer = JsonFields.RequiredString(price, "layer", where);
+        string platform = JsonFields.RequiredString(price, "platform", where);
+        PriceKey key = PriceKey.Parse($"{kind}@{layer}@{platform}", where);
+        double ns = JsonFields.RequiredNumber(price, "ns", where);
+        if (ns < 0)
+        {
+            throw new ModelInputException($"{where} ({key}): ns must be >= 0, not {ns}");
+        }
+        if (price["provenance"] is not JsonObject provenance)
+        {
+            throw new ModelInputException($"{where} ({key}): 'provenance' must be an object with basis, source and note");
+        }
+        string provenanceWhere = $"{where} ({key}).provenance";
+        string basisName = JsonFields.RequiredString(provenance, "basis", provenanceWhere);
+        if (!Provenance.TryParseBasis(basisName, out ProvenanceBasis basis))
+        {
+            throw new ModelInputException($"{provenanceWhere}: basis '{basisName}' is not measured, fitted or assumed");
+        }
+        string source = JsonFields.RequiredString(provenance, "source", provenanceWhere);
+        if (source.Trim().Length == 0)
+        {
+            throw new ModelInputException($"{provenanceWhere}: source is empty (say where the figure comes from)");
+        }
+        string note = JsonFields.OptionalString(provenance, "note", provenanceWhere) ?? "";
+        return new Price(key, ns, new Provenance(basis, source, note));
+    }
+
+    /// <summary>The profile as indented JSON, prices in the profile's order.</summary>
+    public static string Serialize(CostProfile profile)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("name", profile.Name);
+            json.WriteString("description", profile.Description);
+            json.WriteStartArray("prices");
+            foreach (Price price in profile.Prices)
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", price.Key.Kind.ToString());
+                json.WriteString("layer", LayerNames.Name(price.Key.Layer));
+                json.WriteString("platform", price.Key.Platform);
+                json.WriteNumber("ns", price.Ns);
+                json.WriteStartObject("provenance");
+                json.WriteString("basis", Provenance.BasisName(price.Provenance.Basis));
+                json.WriteString("source", price.Provenance.Source);
+                json.WriteString("note", price.Provenance.Note);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    public static void Save(CostProfile profile, string path)
+    {
+        try
+        {
+            File.WriteAllText(path, Serialize(profile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelInputException($"cannot write profile {path}: {e.Message}", e);
+        }
+    }
+
+    internal static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,84 @@
+using HvSim.Cli;
+using HvSim.Core;
+using HvSim.Models.Profiles;
+using HvSim.Tests.Cli;
+using HvSim.Tests.Guests;
+
+namespace HvSim.Tests.Models;
+
+/// <summary>hvsim calibrate, as a user runs it on a measurements CSV.</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class CalibrateCommandTests : IDisposable
+{
+    private static readonly string s_sources = Path.Combine(RepositoryPaths.Root, "tests", "HvSim.Tests", "Models", "Data", "sources-native.csv");
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("hvsim-calibrate-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void ExactSyntheticMeasurementsGiveBackTheirPrices()
+    {
+        string csv = Path.Combine(_directory, "exact.csv");
+        File.WriteAllText(csv, """
+            name,ns,weight,events
+            entry,70,1,SyscallEntry@kernel@native=1
+            syscall,100,1,SyscallEntry@kernel@native=1 SyscallExit@kernel@native=1
+            page-copy,614.4,1,CopyBytes@user@*=4096
+            """);
+        string output = Path.Combine(_directory, "exact.json");
+        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", csv, "--out", output);
+        Assert.True(status == 0, stderr);
+        Assert.Contains("contradictions: none", stdout);
+        CostProfile profile = ProfileJson.Load(output);
+        Assert.Equal("exact", profile.Name);
+        Assert.Equal(30, profile.Find(EventKind.SyscallExit, Layer.Kernel, Platforms.Native)!.Ns, 6);
+        Assert.Equal(0.15, profile.Find(EventKind.CopyBytes, Layer.User, Platforms.XenPv)!.Ns, 9);
+        Price exit = profile.Find(EventKind.SyscallExit, Layer.Kernel, Platforms.Native)!;
+        Assert.Equal(ProvenanceBasis.Fitted, exit.Provenance.Basis);
+        Assert.Equal("exact.csv: syscall", exit.Provenance.Source);
+    }
+
+    [Fact]
+    public void TheSourcesRowsAreFittedWithThePriorAndTheReportExplainsTheMisses()
+    {
+        string output = Path.Combine(_directory, "host.json");
+        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", s_sources, "--out", output, "--prior", "prior-xen-4.1-pv");
+        Assert.True(status == 0, stderr);
+        Assert.Contains("residuals per target", stdout);
+        Assert.Contains("numerical rank", stdout);
+        Assert.Contains("+1 SyscallExit@kernel@native  -1 SyscallEntry@kernel@native", stdout); // only their sum is measured
+        // getppid and sigaction take the same simulated events but differ by 40 ns: a contradiction.
+        Assert.Contains("dropping any one of these alone lets the others hold: null-syscall, sigaction", stdout);
+        CostProfile profile = ProfileJson.Load(output);
+        CostProfile prior = BundledProfiles.Load("prior-xen-4.1-pv");
+        // The prior's prices stay (Xen's untouched); the native ones are now fitted.
+        Assert.Equal(prior.Find(EventKind.Hypercall, Layer.Kernel, Platforms.XenPv), profile.Find(EventKind.Hypercall, Layer.Kernel, Platforms.XenPv));
+        Assert.Equal(ProvenanceBasis.Fitted, profile.Find(EventKind.SignalDelivery, Layer.Kernel, Platforms.Native)!.Provenance.Basis);
+        Assert.Equal(ProvenanceBasis.Assumed, profile.Find(EventKind.SignalDelivery, Layer.Kernel, Platforms.XenPv)!.Provenance.Basis);
+    }
+
+    [Theory]
+    [InlineData("no-out", "usage: hvsim calibrate")]
+    [InlineData("missing-csv", "none.csv")]
+    [InlineData("bad-csv", "the first line must be the header")]
+    [InlineData("bad-weight", "--prior-weight")]
+    public void BadInputIsOneLineAndStatusTwo(string what, string message)
+    {
+        string bad = Path.Combine(_directory, "bad.csv");
+        File.WriteAllText(bad, "name,time\n");
+        string output = Path.Combine(_directory, "out.json");
+        string[] args = what switch
+        {
+            "no-out" => ["calibrate", "--measurements", s_sources],
+            "missing-csv" => ["calibrate", "--measurements", Path.Combine(_directory, "none.csv"), "--out", output],
+            "bad-csv" => ["calibrate", "--measurements", bad, "--out", output],
+            _ => ["calibrate", "--measurements", s_sources, "--out", output, "--prior-weight", "-1"],
+        };
+        (int status, _, string stderr) = HvsimConsole.Run(args);
+        Assert.Equal(Program.UsageError, status);
+        string line = Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains(message, line);
+        Assert.False(File.Exists(output));
+    }
+}

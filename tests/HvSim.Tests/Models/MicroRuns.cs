@@ -1,0 +1,23 @@
+using HvSim.Tests.Cli;
+
+namespace HvSim.Tests.Models;
+
+/// <summary>Real output of `hvsim micro --json`, produced once in process and shared by the model tests.</summary>
+internal static class MicroRuns
+{
+    private static readonly Lazy<string> s_all = new(() => Run("--technique", "all", "--platform", "all"));
+    private static readonly Lazy<string> s_one = new(() => Run("--technique", "pt", "--platform", "native"));
+
+    /// <summary>Every technique on every platform that runs it: a JSON array.</summary>
+    public static string All => s_all.Value;
+
+    /// <summary>PT on native: one JSON object.</summary>
+    public static string One => s_one.Value;
+
+    private static string Run(params string[] selection)
+    {
+        (int status, string stdout, string stderr) = HvsimConsole.Run(["micro", .. selection, "--cda-kib", "16", "--wpp", "2", "--ppt", "2", "--tcount", "5", "--json"]);
+        Assert.True(status == 0, stderr);
+        return stdout;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HvSim.Checkpoint;
+using HvSim.Cli;
+using HvSim.Core;
+using HvSim.Hypervisor;
+using HvSim.Validation;
+
+namespace HvSim.Tests.Workloads;
+
+/// <summary>
+/// Table 2 as the simulator counts it (emulxen's logged words): deterministic, consistent with
+/// the hypervisor's own event counts and with PTxen's dirty pages, and equal to what the C code
+/// of the structures we can count by hand must write.
+/// </summary>
+public sealed partial class Table2Tests
+{
+    private static Table2Entry Measure(string structure, DsOperation operation, long opt, long ops = SuiteTests.Ops) =>
+        Table2.Measure(SuiteTests.Guest(DataStructures.Find(structure)!),
+            new WorkloadSpec(DataStructures.Find(structure)!, operation, opt, ops, Seed: 1, SuiteTests.CdaKib));
+
+    [Fact]
+    public void TwoRunsOfTheTableGiveTheSameJson()
+    {
+        string first = Table2Output.Json(Table2.MeasureAll(SuiteTests.Guest, SuiteTests.Ops, seed: 3, SuiteTests.CdaKib));
+        string second = Table2Output.Json(Table2.MeasureAll(SuiteTests.Guest, SuiteTests.Ops, seed: 3, SuiteTests.CdaKib, parallelism: 1));
+        Assert.Equal(first, second);
+        Assert.Equal(40, Regex.Count(first, "\"structure\""));
+    }
+
+    [Fact]
+    public void EveryStoreIsLoggedAndNoneFallsBack()
+    {
+        IReadOnlyList<Table2Entry> entries = Table2.MeasureAll(SuiteTests.Guest, SuiteTests.Ops, seed: 5, SuiteTests.CdaKib);
+        foreach (Table2Entry e in entries)
+        {
+            Assert.True(e.Run.Ok, $"{e.Spec}: {e.Run.Failure}");
+            Assert.Equal(0, e.Counts.Fallbacks);
+            Assert.Equal(0, e.Counts.WholePages);
+            Assert.Equal(e.Spec.Transactions, e.Counts.Transactions);
+            // Every write the hypervisor emulated is a word of some committed record, and back.
+            Assert.Equal(e.Run.Run.Kernel.Ledger.Count(EventKind.WriteEmulated), e.Counts.Writes);
+            Assert.Equal(e.Run.Run.Session.Stats.LoggedWords, e.Counts.Writes);
+        }
+    }
+
+    public static TheoryData<string, string, long> SomeRows() => new()
+    {
+        { "tree", "insert", 1 },
+        { "splay", "delete", 5 },
+        { "hashquad", "insert", 5 },
+        { "heap", "delete", 1 },
+        { "leftheap", "delete", 5 },
+        { "list", "delete", 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SomeRows))]
+    public void ThePagesAreTheOnesPtxenFindsDirty(string structure, string operation, long opt)
+    {
+        Assert.True(DataStructures.TryParse(operation, out DsOperation op));
+        Table2Entry emulxen = Measure(structure, op, opt);
+        var counts = new TransactionWrites();
+        WorkloadResult ptxen = WorkloadRunner.Run(SuiteTests.Guest(emulxen.Spec.Structure), emulxen.Spec, Technique.PtXen,
+            new PlatformOptions { Platform = Platform.XenPv }, counts);
+        Assert.True(ptxen.Ok, ptxen.Failure);
+        // Page tracking lists each page once per cycle at its first write fault: the same set,
+        // transaction by transaction, as the distinct pages of the logged words.
+        Assert.Equal(emulxen.Counts.Pages, ptxen.Run.Session.Stats.DirtyPages);
+        Assert.Equal(emulxen.Counts.Pages, counts.Pages);
+        Assert.Equal(0, counts.Writes);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void ListAndQueueInsertsWriteFourWordsEach(long opt)
+    {
+        // list: the node's key and next, the head, the count. queue: the node's key, the old
+        // rear's next (or the front when empty), the rear, the count (the new node's next is
+        // already zero: the bump allocator hands out zeroed .bss).
+        Assert.Equal(4.0 * opt, Measure("list", DsOperation.Insert, opt).Writes);
+        Assert.Equal(4.0 * opt, Measure("queue", DsOperation.Insert, opt).Writes);
+    }
+
+    [Fact]
+    public void QueueDeletesWriteThreeWordsAndOneMoreWhenItEmpties()
+    {
+        // Dequeue: the front, the count, and the freed node's free-list link; the last one also
+        // clears the rear. 200 dequeues after 200 enqueues: 3 * 200 + 1 words.
+        Table2Entry e = Measure("queue", DsOperation.Delete, 1);
+        Assert.Equal((3 * SuiteTests.Ops) + 1, e.Counts.Writes);
+        Assert.Equal(3 + (1.0 / SuiteTests.Ops), e.Writes);
+    }
+
+    [Fact]
+    public void ListDeletesWriteThreeWordsPerKeyRemoved()
+    {
+        // Unlink (the predecessor's next or the head), the count, the freed node's free-list link;
+        // a key drawn again after its delete is absent and writes nothing. The guest prints how
+        // many keys it removed.
+        Table2Entry e = Measure("list", DsOperation.Delete, 1);
+        long removed = long.Parse(RemovedPattern().Match(e.Run.GuestOutput).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(removed, SuiteTests.Ops / 2, SuiteTests.Ops - 1);
+        Assert.Equal(3 * removed, e.Counts.Writes);
+        Assert.Equal(SuiteTests.Ops - removed, e.Counts.EmptyTransactions);
+    }
+
+    [Fact]
+    public void TreeInsertsWriteTheNewNodesKeyItsLinkAndTheCount()
+    {
+        // Iterative insert: only the one link that changes is written (the paper's recursive
+        // insert rewrote every link on the path: validation/TABLE2.md).
+        Table2Entry e = Measure("tree", DsOperation.Insert, 1);
+        Assert.Equal(3.0, e.Writes);
+    }
+
+    [GeneratedRegex(@"removed=(\d+)")]
+    private static partial Regex RemovedPattern();
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using HvSim.Cli;
+using HvSim.Tests.Cli;
+
+namespace HvSim.Tests.Workloads;
+
+/// <summary>hvsim workload as a user runs it: options, table, JSON, exit statuses.</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class WorkloadCommandTests
+{
+    private static readonly string[] Small = ["--ops", "200", "--cda-kib", "512"];
+
+    private static (int Status, string Stdout, string Stderr) RunHvsim(params string[] args) => HvsimConsole.Run(args);
+
+    [Theory]
+    [InlineData("unknown option", "--ds", "tree", "--turbo")]
+    [InlineData("needs --ds", "--ops", "10")]
+    [InlineData("expected all or one of", "--ds", "btree")]
+    [InlineData("implements insert only", "--ds", "avl", "--op", "delete")]
+    [InlineData("expected insert or delete", "--ds", "tree", "--op", "update")]
+    [InlineData("runs in the hypervisor", "--ds", "tree", "--technique", "ptxen")]
+    [InlineData("a multiple of 4", "--ds", "tree", "--cda-kib", "10")]
+    [InlineData("at most", "--ds", "tree", "--ops", "2000000")]
+    [InlineData("takes only", "--table2", "--technique", "pt")]
+    public void BadUsageIsOneLineAndStatus2(string reason, params string[] args)
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", .. args]);
+        Assert.Equal(Program.UsageError, status);
+        Assert.Equal("", stdout);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains(reason, stderr);
+    }
+
+    [Fact]
+    public void OneRunPrintsTheDesignReportWithTheWorkloadsFields()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--ds", "splay", "--op", "delete", "--opt", "5",
+            "--technique", "ptxen", "--platform", "xen-pv", "--json", .. Small]);
+        Assert.True(status == 0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement run = json.RootElement;
+        Assert.Equal(JsonValueKind.Object, run.ValueKind);
+        foreach (string field in new[] { "technique", "platform", "simulated_ns", "instructions", "events", "events_by_layer", "dirty_pages", "logged_bytes", "copied_bytes", "cda_sha256", "backup_sha256" })
+        {
+            Assert.True(run.TryGetProperty(field, out _), $"DESIGN.md field {field}");
+        }
+        Assert.Equal("splay", run.GetProperty("structure").GetString());
+        Assert.Equal("delete", run.GetProperty("operation").GetString());
+        Assert.Equal(5, run.GetProperty("opt").GetInt64());
+        Assert.Equal(200, run.GetProperty("ops").GetInt64());
+        Assert.Equal(40, run.GetProperty("transactions").GetInt64());
+        Assert.True(run.GetProperty("invariants_ok").GetBoolean());
+        Assert.True(run.GetProperty("backup_equal").GetBoolean());
+        Assert.Equal(run.GetProperty("cda_sha256").GetString(), run.GetProperty("backup_sha256").GetString());
+    }
+
+    [Fact]
+    public void TheWholeSuiteUnderEveryTechniqueIsAnArrayInSuiteOrder()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--ds", "all", "--technique", "all", "--platform", "xen-pv", "--json", "--ops", "20", "--cda-kib", "512"]);
+        Assert.True(status == 0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(20 * 4, runs.Length); // xen-pv runs pt, emul, ptxen, emulxen
+        Assert.Equal("aa insert pt", Describe(runs[0]));
+        Assert.Equal("aa insert emul", Describe(runs[1]));
+        Assert.Equal("tree delete emulxen", Describe(runs[^1]));
+        Assert.All(runs, r => Assert.True(r.GetProperty("invariants_ok").GetBoolean() && r.GetProperty("backup_equal").GetBoolean()));
+    }
+
+    private static string Describe(JsonElement run) =>
+        $"{run.GetProperty("structure").GetString()} {run.GetProperty("operation").GetString()} {run.GetProperty("technique").GetString()}";
+
+    [Fact]
+    public void TheTableShowsEveryRunAndItsChecks()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--ds", "all", "--op", "delete", "--technique", "emul", .. Small]);
+        Assert.True(status == 0, stderr);
+        string[] lines = stdout.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("structure     op      opt    ops  technique  platform", lines[0]);
+        Assert.Equal(7 + 2, lines.Length); // header, the 7 deleting structures, a note
+        Assert.All(lines[1..^1], line => Assert.Matches(@"delete .* emul +native .* ok +equal$", line));
+    }
+
+    [Fact]
+    public void ARunThatFailsMakesTheStatus1()
+    {
+        (int status, string stdout, string stderr) = RunHvsim("workload", "--ds", "hashquad", "--ops", "10", "--cda-kib", "64");
+        Assert.Equal(1, status);
+        Assert.Contains("BROKEN", stdout);
+        Assert.Contains("CDA full", stderr);
+    }
+
+    [Fact]
+    public void Table2JsonHasEveryRowWithThePapersFigures()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", "--json", .. Small]);
+        Assert.True(status == 0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement[] rows = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(40, rows.Length);
+        JsonElement tree = rows.Single(r => r.GetProperty("structure").GetString() == "tree" && r.GetProperty("operation").GetString() == "insert" && r.GetProperty("opt").GetInt64() == 1);
+        Assert.Equal(720.7, tree.GetProperty("paper_writes").GetDouble());
+        Assert.Equal(5.4, tree.GetProperty("paper_pages").GetDouble());
+        Assert.Equal(3.0, tree.GetProperty("writes").GetDouble());
+        Assert.All(rows, r => Assert.Equal(0, r.GetProperty("fallbacks").GetInt64()));
+    }
+
+    [Fact]
+    public void Table2TextSaysHowItCountsAndFlagsLargeDifferences()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", .. Small]);
+        Assert.True(status == 0, stderr);
+        Assert.Contains("32-bit (4-byte pointers and words)", stdout);
+        Assert.Contains("x86-64 (8-byte pointers", stdout);
+        Assert.Contains("emulxen on xen-pv", stdout);
+        Assert.Contains("validation/TABLE2.md", stdout);
+        Assert.Matches(@"\ntree +insert +\| +3\.0 +720\.7 +0\.004\*", stdout);
+    }
+}
