@@ -3,9 +3,11 @@
  *
  * argv: OP OPT OPS SEED [CDA_KIB], defaults "insert 1 10000 1 8192".
  *   insert: OPS inserts of generated keys, OPT per transaction.
- *   delete: first OPS inserts (outside any transaction, like a warm-up, before the CDA is
- *           registered), then OPS deletes of keys drawn from the inserted ones, OPT per
- *           transaction.
+ *   delete: first 2*OPS inserts (outside any transaction, like a warm-up, before the CDA is
+ *           registered), then OPS deletes, OPT per transaction, of distinct inserted keys in
+ *           a seeded random order: each delete finds its key (the paper's "10000 unique
+ *           operations"), and the structure still holds OPS keys when its invariants are
+ *           checked at the end.
  * Keys are 1..2^31 from the seeded generator; duplicates are allowed to occur and each
  * structure decides what an insert of a present key does (documented in its file).
  * CDA_KIB: the size of the CDA that is allocated from and registered, a multiple of 4 up to
@@ -117,7 +119,7 @@ static int same(const char *a, const char *b)
 }
 
 /* Keys inserted, so that deletes pick present keys (kept outside the CDA: it is the driver's). */
-static unsigned long s_keys[1 << 20];
+static unsigned long s_keys[1 << 21];
 
 int main(int argc, char **argv, char **envp)
 {
@@ -141,9 +143,16 @@ int main(int argc, char **argv, char **envp)
     rng_seed(seed);
     ds_init();
     if (deleting) {
-        for (unsigned long i = 0; i < ops; i++) {
+        for (unsigned long i = 0; i < 2 * ops; i++) {
             s_keys[i] = (rng_next() >> 33) + 1;
             ds_insert(s_keys[i]);
+        }
+        /* Fisher-Yates: the order of the keys; the first OPS of it are deleted. */
+        for (unsigned long i = 2 * ops - 1; i > 0; i--) {
+            unsigned long k = rng_next() % (i + 1);
+            unsigned long t = s_keys[i];
+            s_keys[i] = s_keys[k];
+            s_keys[k] = t;
         }
     }
     /* Registered only now: ds_init and the warm-up write the CDA outside any transaction, and
@@ -163,8 +172,7 @@ int main(int argc, char **argv, char **envp)
         }
         for (unsigned long j = i; j < i + opt && j < ops; j++) {
             if (deleting) {
-                unsigned long pick = rng_next() % ops;
-                removed += (unsigned long)ds_delete(s_keys[pick]);
+                removed += (unsigned long)ds_delete(s_keys[j]);
             } else {
                 ds_insert((rng_next() >> 33) + 1);
             }

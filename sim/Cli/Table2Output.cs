@@ -98,7 +98,7 @@ public static class Table2Output
         long empty = entries.Sum(e => e.Counts.EmptyTransactions);
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"{entries.Sum(e => e.Counts.Transactions)} transactions in {entries.Count} runs, {empty} of which wrote nothing (mostly deletes of a key already deleted: the driver draws delete keys with replacement); {elapsed.TotalSeconds:F1} s");
+            $"{entries.Sum(e => e.Counts.Transactions)} transactions in {entries.Count} runs, {empty} of which wrote nothing; {elapsed.TotalSeconds:F1} s");
         return text.ToString();
     }
 
