@@ -29,8 +29,7 @@ public static class FaultCycleBench
         {
             Platform platform = technique == Technique.ScanXen ? Platform.XenShadow : Platform.XenPv;
             var options = new PlatformOptions { Platform = platform };
-            double baseline = Best(() => Time(Technique.None, options));
-            double with = Best(() => Time(technique, options));
+            (double baseline, double with) = BestPair(() => Time(Technique.None, options), () => Time(technique, options));
             timings.Add(new FaultCycleTiming(Techniques.Name(technique), PlatformNames.Name(platform), Cycles,
                 Math.Max(0, with - baseline) * 1e9 / Cycles));
         }
@@ -91,15 +90,28 @@ public static class FaultCycleBench
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static double Best(Func<double> measure)
+    /// <summary>
+    /// The best time of each of two runs, measured in alternation (so that drift in the machine's
+    /// load hits both alike), each after a full collection (so that neither pays for the other's
+    /// garbage). Tiered compilation settles only after a few runs of a path (measured: 4-5), so
+    /// both are warmed up that long first.
+    /// </summary>
+    private static (double First, double Second) BestPair(Func<double> first, Func<double> second)
     {
-        // Tiered compilation settles only after a few runs of a path (measured: 4-5), so warm up
-        // that long, then keep the best of three.
         for (int i = 0; i < 4; i++)
         {
-            measure();
+            first();
+            second();
         }
-        return Math.Min(measure(), Math.Min(measure(), measure()));
+        double a = double.MaxValue, b = double.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            GC.Collect();
+            a = Math.Min(a, first());
+            GC.Collect();
+            b = Math.Min(b, second());
+        }
+        return (a, b);
     }
 
     private static double? BestNative(string path, string? technique)
