@@ -21,15 +21,7 @@ public static class MeasurementsCsv
 
     public static MeasurementSet Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelInputException($"{path}: {e.Message}", e);
-        }
+        string text = InputFile.ReadAllText(path);
         return Parse(text, Path.GetFileName(path));
     }
 

@@ -13,15 +13,7 @@ public static class ProfileJson
 {
     public static CostProfile Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelInputException($"profile {path}: {e.Message}", e);
-        }
+        string text = InputFile.ReadAllText(path, "profile ");
         return Parse(text, path);
     }
 

@@ -16,15 +16,7 @@ public static class RunJsonReader
 {
     public static RunFile Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelInputException($"{path}: {e.Message}", e);
-        }
+        string text = InputFile.ReadAllText(path);
         return Parse(text, path);
     }
 
