@@ -30,65 +30,61 @@ internal sealed class GuestVirtualMemory
     /// Reads bytes (may cross pages) that user code could read (or, for
     /// <see cref="AccessKind.Execute"/>, fetch); every page is checked before anything is read.
     /// </summary>
-    public bool TryRead(ulong cr3, ulong va, Span<byte> destination, AccessKind access, out MemoryFault fault)
-    {
-        if (WithinOnePage(va, destination.Length))
-        {
-            // The usual case (a record header, a field, a page entry): one walk serves both the
-            // check and the access, since nothing can change the tables in between.
-            GuestLeaf leaf = Inspect(cr3, va);
-            if (Denies(leaf, va, access, requireWritable: false, out fault))
-            {
-                return false;
-            }
-            _memory.Read(new GuestPhysical(Touch(leaf, AccessKind.Read) + (va & PageGeometry.PageMask)), destination);
-            return true;
-        }
-        if (!CheckAll(cr3, va, destination.Length, access, requireWritable: false, out fault))
-        {
-            return false;
-        }
-        int done = 0;
-        while (done < destination.Length)
-        {
-            ulong at = va + (ulong)done;
-            int chunk = Chunk(at, destination.Length - done);
-            _memory.Read(new GuestPhysical(Touch(cr3, at, AccessKind.Read) + (at & PageGeometry.PageMask)), destination.Slice(done, chunk));
-            done += chunk;
-        }
-        return true;
-    }
+    public bool TryRead(ulong cr3, ulong va, Span<byte> destination, AccessKind access, out MemoryFault fault) =>
+        TryAccess(cr3, va, destination, access, requireWritable: false, out fault);
 
     /// <summary>
     /// Writes bytes (may cross pages) into present user pages. With <paramref name="requireWritable"/>
     /// clear, a page the guest maps read-only is written too: the hypervisor writing a CDA page it
     /// protected itself, or the record buffer the application handed it.
     /// </summary>
-    public bool TryWrite(ulong cr3, ulong va, ReadOnlySpan<byte> source, bool requireWritable, out MemoryFault fault)
+    public bool TryWrite(ulong cr3, ulong va, ReadOnlySpan<byte> source, bool requireWritable, out MemoryFault fault) =>
+        TryAccess(cr3, va, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source), source.Length),
+            AccessKind.Write, requireWritable, out fault);
+
+    /// <summary>A read (into <paramref name="buffer"/>) or a write (from it); every page is checked before any byte moves.</summary>
+    private bool TryAccess(ulong cr3, ulong va, Span<byte> buffer, AccessKind access, bool requireWritable, out MemoryFault fault)
     {
-        if (WithinOnePage(va, source.Length))
+        // The data access the leaf's A/D bits record: a fetch sets A as a read does.
+        AccessKind touch = access == AccessKind.Write ? AccessKind.Write : AccessKind.Read;
+        if (WithinOnePage(va, buffer.Length))
         {
-            GuestLeaf leaf = Inspect(cr3, va); // one walk for the check and the access, as in TryRead
-            if (Denies(leaf, va, AccessKind.Write, requireWritable, out fault))
+            // The usual case (a record header, a field, a page entry): one walk serves both the
+            // check and the access, since nothing can change the tables in between.
+            GuestLeaf leaf = Inspect(cr3, va);
+            if (Denies(leaf, va, access, requireWritable, out fault))
             {
                 return false;
             }
-            _memory.Write(new GuestPhysical(Touch(leaf, AccessKind.Write) + (va & PageGeometry.PageMask)), source);
+            Move(Touch(leaf, touch) + (va & PageGeometry.PageMask), buffer, access);
             return true;
         }
-        if (!CheckAll(cr3, va, source.Length, AccessKind.Write, requireWritable, out fault))
+        if (!CheckAll(cr3, va, buffer.Length, access, requireWritable, out fault))
         {
             return false;
         }
         int done = 0;
-        while (done < source.Length)
+        while (done < buffer.Length)
         {
             ulong at = va + (ulong)done;
-            int chunk = Chunk(at, source.Length - done);
-            _memory.Write(new GuestPhysical(Touch(cr3, at, AccessKind.Write) + (at & PageGeometry.PageMask)), source.Slice(done, chunk));
+            int chunk = Chunk(at, buffer.Length - done);
+            Move(Touch(cr3, at, touch) + (at & PageGeometry.PageMask), buffer.Slice(done, chunk), access);
             done += chunk;
         }
         return true;
+    }
+
+    private void Move(ulong physical, Span<byte> buffer, AccessKind access)
+    {
+        if (access == AccessKind.Write)
+        {
+            _memory.Write(new GuestPhysical(physical), buffer);
+        }
+        else
+        {
+            _memory.Read(new GuestPhysical(physical), buffer);
+        }
     }
 
     /// <summary>Whether user code may write <paramref name="length"/> bytes at <paramref name="va"/> (the guest's rights, unchanged).</summary>
