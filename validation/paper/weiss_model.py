@@ -19,7 +19,9 @@ its chunk's size word), which is what makes list insert 4, hashsep insert 4 and 
 720.7 rather than 3, 3 and 719.8.
 
 The same replay of OUR avl.c (64-bit layout, our allocator, our seeded random keys) reproduces
-what the simulator counts (hvsim workload --table2), which checks the replay itself.
+what the simulator counts (hvsim workload --table2), which checks the replay itself; so do the
+replays of our tree.c insert and delete and our aa.c delete. Our delete runs (guests/ds/driver.c)
+insert 2N keys, shuffle them (seeded Fisher-Yates) and delete the first N: our_delete_order.
 
 Run: python3 validation/paper/weiss_model.py   (standard library only, a few seconds)
 """
@@ -80,14 +82,40 @@ def weiss_keys(n, step=7, start=0):
         j = (j + step) % n
 
 
-def our_keys(n, seed=1):
-    """guests/ds/driver.c: xorshift64* seeded as rng_seed(seed), keys (rng_next() >> 33) + 1."""
-    s = (seed * 0x2545F4914F6CDD1D + 0x9E3779B97F4A7C15) & M64 or 1
-    for _ in range(n):
+class OurRng:
+    """guests/ds/driver.c's generator: xorshift64*, seeded as rng_seed(seed)."""
+
+    def __init__(self, seed=1):
+        self.s = (seed * 0x2545F4914F6CDD1D + 0x9E3779B97F4A7C15) & M64 or 1
+
+    def next(self):
+        s = self.s
         s ^= s >> 12
         s ^= (s << 25) & M64
         s ^= s >> 27
-        yield (((s * 0x2545F4914F6CDD1D) & M64) >> 33) + 1
+        self.s = s
+        return (s * 0x2545F4914F6CDD1D) & M64
+
+
+def our_keys(n, seed=1):
+    """guests/ds/driver.c's insert workload: keys (rng_next() >> 33) + 1."""
+    rng = OurRng(seed)
+    for _ in range(n):
+        yield (rng.next() >> 33) + 1
+
+
+def our_delete_order(n, seed=1):
+    """guests/ds/driver.c's delete workload: 2n keys inserted (the warm-up, not counted), then a
+    Fisher-Yates shuffle of them with the same generator (k = rng_next() % (i + 1), i from 2n - 1
+    down to 1); the first n of the shuffled order are deleted, each present once.
+    Returns (the 2n inserted keys in order, the n deleted keys in order)."""
+    rng = OurRng(seed)
+    inserted = [(rng.next() >> 33) + 1 for _ in range(2 * n)]
+    order = list(inserted)
+    for i in range(2 * n - 1, 0, -1):
+        k = rng.next() % (i + 1)
+        order[i], order[k] = order[k], order[i]
+    return inserted, order[:n]
 
 
 # --- unbalanced search tree: Weiss tree.c, recursive insert (T->Left = Insert(X, T->Left)) ---
@@ -391,6 +419,166 @@ def our_tree_insert(keys, opt):
     return rec.result()
 
 
+def our_tree_delete(insert_keys, delete_keys, opt):
+    """Our tree.c's iterative delete: the one link that changes (two children: the successor's key
+    copied up and the successor's parent link), cda_free's free-list link in the freed node's first
+    word, the header's count. Layout as in our_tree_insert; the inserts are not counted."""
+    rec = Recorder(opt)
+    bump, root = 16, None
+    for x in insert_keys:
+        parent, t = None, root
+        while t is not None and t.key != x:
+            parent, t = t, (t.left if x < t.key else t.right)
+        if t is None:
+            n = Node(bump, x)
+            bump += 32
+            if parent is None:
+                root = n
+            elif x < parent.key:
+                parent.left = n
+            else:
+                parent.right = n
+    for x in delete_keys:
+        parent, t = None, root
+        while t is not None and t.key != x:
+            parent, t = t, (t.left if x < t.key else t.right)
+        if t is None:                           # absent: writes nothing
+            rec.end_op()
+            continue
+        if t.left is not None and t.right is not None:
+            sparent, s = t, t.right             # successor: leftmost of the right subtree
+            while s.left is not None:
+                sparent, s = s, s.left
+            t.key = s.key; rec.w(t.addr)        # n->key = s->key
+            if sparent is t:
+                t.right = s.right; rec.w(t.addr + 16)
+            else:
+                sparent.left = s.right; rec.w(sparent.addr + 8)
+            rec.w(s.addr)                       # cda_free(s): free-list link
+        else:
+            child = t.left if t.left is not None else t.right
+            if parent is None:
+                root = child; rec.w(0)          # H->root
+            elif parent.left is t:
+                parent.left = child; rec.w(parent.addr + 8)
+            else:
+                parent.right = child; rec.w(parent.addr + 16)
+            rec.w(t.addr)                       # cda_free(n): free-list link
+        rec.w(8)                                # H->count--
+        rec.end_op()
+    return rec.result()
+
+
+# --- our AA tree (guests/ds/aa.c): recursive delete, skew and split at every level ---
+
+def our_aa_delete(insert_keys, delete_keys, opt):
+    """Our aa.c: nodes {key, left, right, level} of 32 bytes carved after a 16-byte header {root,
+    count}; the inserts are not counted. Returns ((writes, pages) per transaction, the unchanged
+    link stores per transaction of t->right->right = skew(t->right->right) and of
+    t->right = split(t->right): the re-assignments our remove makes at every level of the path,
+    where Weiss's aatree.c Remove skews and splits only at a node whose level dropped)."""
+    rec = Recorder(opt)
+    bump = [16]
+    unchanged = [0, 0, 0]
+
+    def lv(n):
+        return 0 if n is None else n.height     # Node.height holds the AA level
+
+    store = rec.w
+
+    def relink(address, changed, which):
+        # x->right = skew(x->right) or split(...) after remove's recursion: a store even when skew
+        # or split changed nothing, except for the first, t->right = skew(t->right): that one is
+        # executed only when it changes the link (what gcc -O2 made of it; like avl's dropped
+        # height store, the replay learned it from the simulator: with it the writes match to the
+        # last digit, without it they are 13.3 per delete too many; the pages match either way).
+        if changed:
+            store(address)
+        else:
+            unchanged[which] += 1
+            if which != 0:
+                store(address)
+
+    def skew(t, count):
+        if t is not None and t.left is not None and t.left.height == t.height:
+            l = t.left
+            t.left = l.right
+            l.right = t
+            if count:
+                store(t.addr + 8); store(l.addr + 16)
+            return l
+        return t
+
+    def split(t, count):
+        if t is not None and t.right is not None and t.right.right is not None \
+                and t.right.right.height == t.height:
+            r = t.right
+            t.right = r.left
+            r.left = t
+            r.height += 1
+            if count:
+                store(t.addr + 16); store(r.addr + 8); store(r.addr + 24)
+            return r
+        return t
+
+    def insert(x, t):
+        if t is None:
+            n = Node(bump[0], x)
+            bump[0] += 32
+            n.height = 1
+            return n
+        if x < t.key:
+            t.left = insert(x, t.left)
+        elif x > t.key:
+            t.right = insert(x, t.right)
+        else:
+            return t
+        return split(skew(t, False), False)
+
+    def remove(x, t):
+        if x < t.key:
+            new = remove(x, t.left); store(t.addr + 8); t.left = new
+        elif x > t.key:
+            new = remove(x, t.right); store(t.addr + 16); t.right = new
+        elif t.left is None and t.right is None:
+            store(t.addr)                 # cda_free: free-list link
+            return None
+        elif t.left is None:
+            s = t.right
+            while s.left is not None:
+                s = s.left
+            t.key = s.key; store(t.addr)
+            new = remove(s.key, t.right); store(t.addr + 16); t.right = new
+        else:
+            s = t.left
+            while s.right is not None:
+                s = s.right
+            t.key = s.key; store(t.addr)
+            new = remove(s.key, t.left); store(t.addr + 8); t.left = new
+        should = min(lv(t.left), lv(t.right)) + 1
+        if should < t.height:
+            t.height = should; store(t.addr + 24)
+            if t.right is not None and should < t.right.height:
+                t.right.height = should; store(t.right.addr + 24)
+        t = skew(t, True)
+        new = skew(t.right, True); relink(t.addr + 16, new is not t.right, 0); t.right = new
+        if t.right is not None:
+            r = t.right
+            new = skew(r.right, True); relink(r.addr + 16, new is not r.right, 1); r.right = new
+        t = split(t, True)
+        new = split(t.right, True); relink(t.addr + 16, new is not t.right, 2); t.right = new
+        return t
+
+    root = None
+    for x in insert_keys:
+        root = insert(x, root)
+    for x in delete_keys:
+        new = remove(x, root); store(0); root = new   # H->root = remove(...)
+        store(8)                          # H->count--
+        rec.end_op()
+    return rec.result(), unchanged[1] / rec.txns, unchanged[2] / rec.txns
+
+
 # --- splay tree: Weiss splay.c (top-down; NullNode sentinel in the heap, Header static) ---
 
 def weiss_splay(insert_keys, delete_keys, opt, find_passes=0):
@@ -501,10 +689,13 @@ def main():
         "splay insert": ((20.0, 4.7), (100.4, 5.0)),
         "splay delete": ((7.7, 3.0), (38.8, 6.7)),
         "tree delete": ((1.7, 1.7), (8.56, 4.1)),
+        "aa delete": ((20.4, 6.0), (102.0, 8.8)),
     }
     hvsim = {  # hvsim workload --table2 (10000 operations, seed 1)
         "avl": ((29.97, 7.60), (149.83, 19.11)),
         "tree": ((3.00, 2.91), (15.00, 6.20)),
+        "tree delete": ((3.34, 3.18), (16.70, 11.58)),
+        "aa delete": ((47.55, 12.65), (237.76, 43.90)),
     }
     print(f"{'writes and pages per transaction, 10000 operations':<52} {'reference: OPT=1':>14} {'OPT=5':>14}"
           f"   {'replay: OPT=1':>14} {'OPT=5':>14}")
@@ -536,9 +727,24 @@ def main():
     show("splay insert: Weiss splay.c, keys (j+7)%N", paper["splay insert"], [r[0] for r in weiss_runs])
     show("splay delete: testsply.c's 2 Find passes, ascending", paper["splay delete"], [r[1] for r in weiss_runs])
     ours = list(our_keys(n))
-    random_runs = [weiss_splay(ours, ours, o) for o in (1, 5)]
-    show("splay insert: Weiss splay.c, OUR keys", paper["splay insert"], [r[0] for r in random_runs])
-    show("splay delete: Weiss splay.c, OUR keys, each once", paper["splay delete"], [r[1] for r in random_runs])
+    show("splay insert: Weiss splay.c, OUR keys", paper["splay insert"],
+         [weiss_splay(ours, None, o)[0] for o in (1, 5)])
+    # Our delete workload: 2N keys inserted, the first N of a seeded shuffle of them deleted.
+    inserted, deleted = our_delete_order(n)
+    show("splay delete: Weiss splay.c, OUR delete keys", paper["splay delete"],
+         [weiss_splay(inserted, deleted, o)[1] for o in (1, 5)])
+    show("tree delete: Weiss tree.c, OUR delete keys", paper["tree delete"],
+         [weiss_tree_delete(inserted, deleted, o) for o in (1, 5)])
+    show("tree delete: OUR tree.c, OUR delete keys (vs hvsim)", hvsim["tree delete"],
+         [our_tree_delete(inserted, deleted, o) for o in (1, 5)])
+    show("tree delete: OUR tree.c, (j+7)%N, then ascending", paper["tree delete"],
+         [our_tree_delete(list(weiss_keys(n)), range(n), o) for o in (1, 5)])
+    aa_runs = [our_aa_delete(inserted, deleted, o) for o in (1, 5)]
+    show("aa delete: OUR aa.c, OUR delete keys (vs hvsim)", hvsim["aa delete"], [r[0] for r in aa_runs])
+    print(f"  of which links re-stored unchanged by t->right->right = skew(...) {aa_runs[0][1]:.2f} and by "
+          f"t->right = split(...) {aa_runs[0][2]:.2f} per delete")
+    show("aa delete: OUR aa.c, (j+7)%N, then ascending", paper["aa delete"],
+         [our_aa_delete(list(weiss_keys(n)), range(n), o)[0] for o in (1, 5)])
 
 
 if __name__ == "__main__":
