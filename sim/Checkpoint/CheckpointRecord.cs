@@ -21,6 +21,9 @@ public sealed class CheckpointRecord
         Fallbacks = fallbacks;
     }
 
+    /// <summary>Most logged words one record may hold (2 Mi words, 64 MiB of log).</summary>
+    public const ulong MaxWords = 1UL << 21;
+
     public IReadOnlyList<ulong> Pages { get; }
 
     public IReadOnlyList<LoggedWord> Words { get; }
@@ -53,7 +56,12 @@ public sealed class CheckpointRecord
             error = "the technique could not log every write (the record says 'lost')";
             return null;
         }
-        if (npages > pageCap || nwords > wordCap || pageCap > (1UL << 24) || wordCap > (1UL << 24))
+        // Bounds a hostile or buggy guest cannot push the host past: a page may be listed again
+        // within a cycle (re-protected by the kernel, then written), but not without limit, and
+        // the word log is the library's (64 Ki words) or the buffer the hypervisor accepted.
+        ulong cdaPages = (length + 4095) / 4096;
+        if (npages > pageCap || nwords > wordCap || pageCap > (1UL << 24) || wordCap > (1UL << 24)
+            || npages > 4 * cdaPages || nwords > MaxWords)
         {
             error = $"record counts out of range (pages {npages}/{pageCap}, words {nwords}/{wordCap})";
             return null;
