@@ -18,6 +18,7 @@ public static class Program
         "       hvsim bench [--json] [--iterations N]\n" +
         "       " + RepriceCommand.Usage + "\n" +
         "       " + CalibrateCommand.Usage + "\n" +
+        "       " + ClaimsCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
 
@@ -39,6 +40,7 @@ public static class Program
                 "reprice" => RepriceCommand.Run(args[1..]),
                 "calibrate" => CalibrateCommand.Run(args[1..]),
                 "workload" => WorkloadCommand.Run(args[1..]),
+                "claims" => ClaimsCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
             };
         }

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using HvSim.Models;
+using HvSim.Models.Profiles;
+using HvSim.Validation.Claims;
+
+namespace HvSim.Cli;
+
+/// <summary>
+/// hvsim claims: runs the experiments behind every claim of validation/paper/claims.csv (the
+/// microbenchmark points on xen-pv and xen-shadow, the workload suite under the four techniques
+/// on xen-pv), prices them under a profile and prints the claims table — paper value, simulated
+/// value, relative error, role, pass. Status 0 when it ran (even if claims fail), 2 on bad input.
+/// --calibration-csv PATH also writes the measurements CSV that fits the default profile
+/// (calibration claims only).
+/// </summary>
+public static class ClaimsCommand
+{
+    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--no-workloads] [--calibration-csv PATH]";
+
+    public const string DefaultProfile = "xen-4.1-pv";
+
+    public static int Run(string[] args)
+    {
+        var options = new OptionReader(args);
+        string profileName = DefaultProfile;
+        string? csvPath = null;
+        bool json = false, workloads = true;
+        var settings = new ClaimSettings { GuestDirectory = Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))! };
+        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        {
+            switch (option)
+            {
+                case "--profile":
+                    profileName = options.Value(option);
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                case "--tcount":
+                    settings = settings with { Tcount = options.Long(option, min: 20) };
+                    break;
+                case "--ops":
+                    settings = settings with { WorkloadOps = options.Long(option, min: 50) };
+                    break;
+                case "--no-workloads":
+                    workloads = false;
+                    break;
+                case "--calibration-csv":
+                    csvPath = options.Value(option);
+                    break;
+                default:
+                    throw new UsageException($"claims: unknown option {option}");
+            }
+        }
+        if (options.Rest().Length != 0)
+        {
+            throw new UsageException($"usage: {Usage}");
+        }
+        CostProfile profile;
+        CostProfile prior;
+        try
+        {
+            profile = BundledProfiles.Load(profileName);
+            prior = BundledProfiles.Load("prior-xen-4.1-pv");
+        }
+        catch (ModelInputException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var clock = Stopwatch.StartNew();
+        int jobs = ClaimMeasurements.MicroPoints(settings).Count + (workloads ? ClaimMeasurements.WorkloadPoints().Count : 0);
+        ClaimMeasurements measurements = ProgressDisplay.Run("claims", jobs, show: !json && ProgressDisplay.Interactive, tick => ClaimMeasurements.Run(settings, workloads, _ => tick()));
+        foreach (PointResult failed in measurements.Results.Where(r => !r.Ok))
+        {
+            Console.Error.WriteLine($"hvsim: claims: experiment failed: {failed.Failure}");
+        }
+        if (csvPath is not null)
+        {
+            File.WriteAllText(csvPath, ClaimsCalibration.Csv(measurements, prior));
+        }
+        IReadOnlyList<ClaimResult> results = ClaimsTable.Evaluate(measurements, profile);
+        if (json)
+        {
+            Console.Out.WriteLine(ClaimsTable.Json(results));
+        }
+        else
+        {
+            Console.Out.Write(ClaimsTable.Text(results, profile.Name));
+            Console.Out.WriteLine($"{jobs} experiments (Tcount {settings.Tcount} per microbenchmark point, {(workloads ? $"{settings.WorkloadOps} operations per workload run" : "no workloads")}) in {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,114 @@
+using HvSim.Models.Calibration;
+using HvSim.Models.Profiles;
+using HvSim.Tests.Cli;
+using HvSim.Tests.Guests;
+using HvSim.Validation.Claims;
+
+namespace HvSim.Tests.Claims;
+
+/// <summary>
+/// The claims table (validation/HvSim.Validation/Claims) and the default profile fitted to the
+/// calibration claims: deterministic, calibration claims pass under the fitted profile, every price
+/// has provenance, holdouts never enter the fit. Microbenchmark points only, at a reduced Tcount
+/// (the counts per transaction are those of the steady state and do not depend on it).
+/// </summary>
+public sealed class ClaimsTests
+{
+    private static readonly ClaimSettings Settings = new() { Tcount = 200, GuestDirectory = Path.Combine(RepositoryPaths.Root, "guests", "bin") };
+
+    private static readonly Lazy<ClaimMeasurements> Measured = new(() => ClaimMeasurements.Run(Settings, workloads: false));
+
+    private static CostProfile Fitted => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "xen-4.1-pv.json"));
+
+    private static CostProfile Prior => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "prior-xen-4.1-pv.json"));
+
+    private static string CommittedCsv => Path.Combine(RepositoryPaths.Root, "models", "calibration", "xen-4.1-pv.csv");
+
+    [Fact]
+    public void EveryMicrobenchmarkPointRanAndKeptItsBackup()
+    {
+        Assert.All(Measured.Value.Results, r => Assert.True(r.Ok, r.Failure));
+    }
+
+    [Fact]
+    public void TheTableIsDeterministic()
+    {
+        ClaimMeasurements again = ClaimMeasurements.Run(Settings, workloads: false);
+        Assert.Equal(ClaimsTable.Json(ClaimsTable.Evaluate(Measured.Value, Fitted)), ClaimsTable.Json(ClaimsTable.Evaluate(again, Fitted)));
+    }
+
+    [Fact]
+    public void CountsPerTransactionDoNotDependOnTcount()
+    {
+        // Linearity: the steady-state counts per transaction at Tcount 200 are those the committed CSV
+        // was made from (Tcount 1000), to within the page generator's rounding.
+        var shortRun = ClaimsCalibration.Csv(Measured.Value, Prior);
+        MeasurementSet generated = MeasurementsCsv.Parse(shortRun, "generated");
+        MeasurementSet committed = MeasurementsCsv.Load(CommittedCsv);
+        Assert.Equal(committed.Experiments.Select(e => e.Name), generated.Experiments.Select(e => e.Name));
+        CostProfile fitted = Fitted;
+        foreach (Experiment e in committed.Experiments)
+        {
+            double Time(Experiment x) => x.Counts.Sum(c => c.Value * fitted.Resolve(c.Key)!.Ns);
+            double a = Time(e), b = Time(generated.Experiments.First(x => x.Name == e.Name));
+            Assert.True(Math.Abs(a - b) <= 0.02 * Math.Abs(a) + 1, $"{e.Name}: {a} ns at Tcount 1000, {b} ns at Tcount 200");
+        }
+    }
+
+    [Fact]
+    public void CalibrationClaimsPassUnderTheFittedProfile()
+    {
+        IReadOnlyList<ClaimResult> results = ClaimsTable.Evaluate(Measured.Value, Fitted);
+        Assert.All(results.Where(r => r.Claim.Role == ClaimRole.Calibration), r => Assert.True(r.Pass, $"{r.Claim.Id}: {r.Simulated} vs {r.Claim.PaperValue} ({r.Note})"));
+    }
+
+    [Fact]
+    public void HoldoutsAreNotInputsOfTheFit()
+    {
+        MeasurementSet set = MeasurementsCsv.Load(CommittedCsv);
+        string[] holdouts = PaperClaims.All.Where(c => c.Role == ClaimRole.Holdout).Select(c => c.Id).ToArray();
+        string[] calibration = PaperClaims.All.Where(c => c.Role == ClaimRole.Calibration).Select(c => c.Id).ToArray();
+        Assert.Equal(12, holdouts.Length);
+        foreach (string name in set.Experiments.Select(e => e.Name).Concat(set.Targets.Select(t => t.Name)))
+        {
+            string id = name.Split('-')[0];
+            Assert.DoesNotContain(id, holdouts);
+            Assert.True(name.StartsWith("m-", StringComparison.Ordinal) || calibration.Contains(id), $"row {name} is neither a calibration claim nor an [M] row");
+        }
+        // Every calibration claim is a target of the fit.
+        Assert.All(calibration, id => Assert.Contains(set.Targets, t => t.Name.Split('-')[0] == id && t.Weight > 0));
+    }
+
+    [Fact]
+    public void EveryPriceOfTheDefaultProfileHasProvenance()
+    {
+        CostProfile profile = Fitted;
+        Assert.Equal("xen-4.1-pv", profile.Name);
+        Assert.All(profile.Prices, p =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(p.Provenance.Source), $"{p.Key}: no source");
+            if (p.Provenance.Source.Contains("[R]", StringComparison.Ordinal) || p.Provenance.Note.Contains("[R]", StringComparison.Ordinal))
+            {
+                Assert.Contains("unverified", p.Provenance.Note, StringComparison.OrdinalIgnoreCase);
+            }
+        });
+        // Every event a claims experiment counts has a price (pricing throws otherwise).
+        Assert.All(Measured.Value.Results, r => r.PerUnit.Ns(profile));
+    }
+
+    [Fact]
+    public void TheClaimsFileIsThePapersWithItsHeaderComments()
+    {
+        string ours = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "validation", "paper", "claims.csv"));
+        Assert.StartsWith("# Quantitative claims of the paper", ours);
+        Assert.Equal(21, PaperClaims.All.Count);
+        Assert.Equal(9, PaperClaims.All.Count(c => c.Role == ClaimRole.Calibration));
+    }
+
+    [Fact]
+    public void CommandRejectsBadInputWithStatus2()
+    {
+        Assert.Equal(2, HvsimConsole.Run("claims", "--bogus").Status);
+        Assert.Equal(2, HvsimConsole.Run("claims", "--profile", "no-such-profile").Status);
+    }
+}

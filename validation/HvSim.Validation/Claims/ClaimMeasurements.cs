@@ -1,0 +1,131 @@
+using HvSim.Checkpoint;
+using HvSim.Core;
+using HvSim.Hypervisor;
+
+namespace HvSim.Validation.Claims;
+
+/// <summary>
+/// Every experiment the claims need, run once (in parallel), and the counts per transaction or per
+/// operation of each. Which claim uses which point is in <see cref="ClaimsTable"/> and <see cref="ClaimsCalibration"/>.
+/// </summary>
+public sealed class ClaimMeasurements
+{
+    /// <summary>Writes per page of Figure 6 (PT/PTxen against PPT) and of Figure 10.</summary>
+    public const string Wpp = "4";
+
+    /// <summary>The two ends of Figure 6's and Figure 7's PPT axis (slopes are taken between them).</summary>
+    public const string PptLow = "1", PptHigh = "16";
+
+    /// <summary>Figure 8: WPP points of the lines whose crossing is the break-even WPP.</summary>
+    public const string WppLow = "1", WppHigh = "8";
+
+    /// <summary>Figure 9: the CDA sizes of the slope per MB (at PPT 4).</summary>
+    public const int ScanCdaLow = 1024, ScanCdaHigh = 4096;
+
+    public static readonly Technique[] UserLevel = [Technique.Pt, Technique.Emul];
+    public static readonly Technique[] Assisted = [Technique.PtXen, Technique.EmulXen];
+    public static readonly Technique[] Four = [Technique.Pt, Technique.Emul, Technique.PtXen, Technique.EmulXen];
+
+    private readonly Dictionary<object, PointResult> _results;
+
+    private ClaimMeasurements(ClaimSettings settings, Dictionary<object, PointResult> results, EventVector mprotectNative, EventVector mprotectXen)
+    {
+        Settings = settings;
+        _results = results;
+        MprotectNative = mprotectNative;
+        MprotectXen = mprotectXen;
+    }
+
+    public ClaimSettings Settings { get; }
+
+    /// <summary>One user-level mprotect(1 page) natively and on xen-pv (C1).</summary>
+    public EventVector MprotectNative { get; }
+
+    public EventVector MprotectXen { get; }
+
+    public IEnumerable<PointResult> Results => _results.Values;
+
+    /// <summary>The microbenchmark points (xen-pv and, for Scanxen, xen-shadow).</summary>
+    public static IReadOnlyList<MicroPoint> MicroPoints(ClaimSettings s)
+    {
+        var points = new List<MicroPoint>();
+        (string Wpp, string Ppt)[] grid =
+        [
+            (Wpp, PptLow), (Wpp, PptHigh), (Wpp, "4"), ("16", "4"), ("16", "1"),
+            (WppLow, s.Fig8Ppt), (WppHigh, s.Fig8Ppt), ("5", s.Fig8Ppt), ("1.3", s.Fig8Ppt), (Wpp, s.Fig8Ppt),
+        ];
+        foreach (Technique technique in Four)
+        {
+            foreach ((string wpp, string ppt) in grid)
+            {
+                points.Add(new MicroPoint(technique, Platform.XenPv, s.CdaKib, wpp, ppt));
+            }
+        }
+        points.Add(new MicroPoint(Technique.ScanXen, Platform.XenShadow, ScanCdaLow, Wpp, PptLow));
+        points.Add(new MicroPoint(Technique.ScanXen, Platform.XenShadow, ScanCdaLow, Wpp, PptHigh));
+        points.Add(new MicroPoint(Technique.ScanXen, Platform.XenShadow, ScanCdaLow, Wpp, "4"));
+        points.Add(new MicroPoint(Technique.ScanXen, Platform.XenShadow, ScanCdaHigh, Wpp, "4"));
+        return points.Distinct().ToArray();
+    }
+
+    /// <summary>Every (structure, operation) pair of Table 2 under the four techniques on xen-pv, OPT 1 and 5.</summary>
+    public static IReadOnlyList<WorkloadPoint> WorkloadPoints()
+    {
+        var points = new List<WorkloadPoint>();
+        foreach (int opt in new[] { 1, 5 })
+        {
+            foreach ((DataStructure structure, DsOperation operation) in DataStructures.Suite)
+            {
+                foreach (Technique technique in Four)
+                {
+                    points.Add(new WorkloadPoint(structure.Name, operation, opt, technique));
+                }
+            }
+        }
+        return points;
+    }
+
+    /// <summary>Runs everything (workloads and microbenchmark points in parallel); <paramref name="workloads"/> false skips the holdouts' workloads.</summary>
+    public static ClaimMeasurements Run(ClaimSettings settings, bool workloads = true, Action<PointResult>? done = null)
+    {
+        var jobs = new List<object>();
+        if (workloads)
+        {
+            jobs.AddRange(WorkloadPoints());
+        }
+        jobs.AddRange(MicroPoints(settings));
+        PointResult[] results = ParallelRuns.Map(jobs, job => job switch
+        {
+            WorkloadPoint w => ClaimExperiments.RunWorkload(w, settings),
+            MicroPoint m => ClaimExperiments.RunMicro(m, settings),
+            _ => throw new InvalidOperationException(),
+        }, done);
+        return new ClaimMeasurements(settings, results.ToDictionary(r => r.Point),
+            ClaimExperiments.MprotectCall(Platform.Native, settings), ClaimExperiments.MprotectCall(Platform.XenPv, settings));
+    }
+
+    public bool HasWorkloads => _results.Keys.OfType<WorkloadPoint>().Any();
+
+    /// <summary>Counts per transaction of a microbenchmark point, without the copy to the helper (the paper's Figs 6-10 time the transactions).</summary>
+    public EventVector Micro(Technique technique, string wpp, string ppt, int? cdaKib = null)
+    {
+        Platform platform = technique == Technique.ScanXen ? Platform.XenShadow : Platform.XenPv;
+        var point = new MicroPoint(technique, platform, cdaKib ?? Settings.CdaKib, wpp, ppt);
+        return Get(point).PerUnit.Without(EventKind.CopyBytes);
+    }
+
+    /// <summary>Counts per operation of a workload run; <paramref name="withCopy"/> keeps the copy to the helper (Figs 17-18).</summary>
+    public EventVector Workload(string structure, DsOperation operation, int opt, Technique technique, bool withCopy = false)
+    {
+        EventVector perOp = Get(new WorkloadPoint(structure, operation, opt, technique)).PerUnit;
+        return withCopy ? perOp : perOp.Without(EventKind.CopyBytes);
+    }
+
+    /// <summary>Bytes copied to the helper per operation.</summary>
+    public double CopiedBytesPerOp(string structure, DsOperation operation, int opt, Technique technique) =>
+        Get(new WorkloadPoint(structure, operation, opt, technique)).PerUnit[EventKind.CopyBytes, Layer.User];
+
+    private PointResult Get(object point) => _results.TryGetValue(point, out PointResult? r)
+        ? (r.Ok ? r : throw new InvalidOperationException($"experiment failed: {r.Failure}"))
+        : throw new InvalidOperationException($"experiment {point} was not run");
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HvSim.Checkpoint;
+using HvSim.Models.Profiles;
+
+namespace HvSim.Validation.Claims;
+
+/// <summary>One claim evaluated under a profile.</summary>
+/// <param name="Simulated">What the simulation gives, as text (a number, or the parts of an ordering or range).</param>
+/// <param name="Value">The simulated number compared with the paper's (null for orderings and ranges).</param>
+/// <param name="RelativeError">(simulated - paper) / paper for numbers; for several numbers the one furthest off.</param>
+public sealed record ClaimResult(PaperClaim Claim, string Simulated, double? Value, double? RelativeError, bool Pass, string Note);
+
+/// <summary>
+/// Evaluates every claim of validation/paper/claims.csv under a profile from the priced experiments.
+/// Tolerance: ±15% for numbers, exact for orderings and ranges.
+/// </summary>
+public static class ClaimsTable
+{
+    public const double Tolerance = 0.15;
+
+    public const string ToleranceText = "tolerance: numbers within ±15% of the paper's; orderings and ranges exactly";
+
+    public static IReadOnlyList<ClaimResult> Evaluate(ClaimMeasurements m, CostProfile profile)
+    {
+        var results = new List<ClaimResult>();
+        foreach (PaperClaim claim in PaperClaims.All)
+        {
+            try
+            {
+                results.Add(Evaluate(claim, m, profile));
+            }
+            catch (InvalidOperationException e)
+            {
+                results.Add(new ClaimResult(claim, "not evaluated", null, null, false, e.Message));
+            }
+        }
+        return results;
+    }
+
+    private static ClaimResult Evaluate(PaperClaim c, ClaimMeasurements m, CostProfile p)
+    {
+        string p8 = m.Settings.Fig8Ppt;
+        double T(Technique t, string wpp, string ppt, int? cda = null) => m.Micro(t, wpp, ppt, cda).Ns(p);
+        double SlopePpt(Technique t) => (T(t, "4", "16") - T(t, "4", "1")) / 15;
+        double SlopeWrite(Technique t) => (T(t, "4", "16") - T(t, "4", "1")) / 60;
+        double BreakEven(Technique emulation, Technique tracking)
+        {
+            // Lines through WPP 1 and 8 (both techniques are linear in WPP at a fixed PPT): where they cross.
+            double e1 = T(emulation, "1", p8), e8 = T(emulation, "8", p8), t1 = T(tracking, "1", p8), t8 = T(tracking, "8", p8);
+            return 1 + (7 * (t1 - e1) / ((e8 - e1) - (t8 - t1)));
+        }
+        switch (c.Id)
+        {
+            case "C1":
+                return Number(c, m.MprotectXen.Ns(p) / m.MprotectNative.Ns(p), 4, "one mprotect(1 page, RW) from user level (the trace guest's PT handler), xen-pv / native");
+            case "C2":
+                return Number(c, SlopePpt(Technique.Pt) / SlopePpt(Technique.PtXen), 10, "slopes (PPT 16 - PPT 1)/15 at WPP 4");
+            case "C3":
+                return Numbers(c, [("PT", T(Technique.Pt, "16", "4") / T(Technique.Pt, "4", "4"), 1), ("PTxen", T(Technique.PtXen, "16", "4") / T(Technique.PtXen, "4", "4"), 1)],
+                    "WPP 16 / WPP 4 at PPT 4");
+            case "C4":
+                return Number(c, SlopeWrite(Technique.Emul) / SlopeWrite(Technique.EmulXen), 4, "per-write slopes (Tsize 64 - Tsize 4)/60");
+            case "C5":
+                return Numbers(c, [("Emul", T(Technique.Emul, "16", "1") / T(Technique.Emul, "4", "4"), 1), ("Emulxen", T(Technique.EmulXen, "16", "1") / T(Technique.EmulXen, "4", "4"), 1)],
+                    "Tsize 16: (WPP 16, PPT 1) / (WPP 4, PPT 4)");
+            case "C6":
+                return Number(c, BreakEven(Technique.Emul, Technique.Pt), 5, $"crossing of the lines through WPP 1 and 8, PPT {p8}");
+            case "C7":
+                return Number(c, BreakEven(Technique.EmulXen, Technique.PtXen), 1.3, $"crossing of the lines through WPP 1 and 8, PPT {p8}");
+            case "C8":
+                return Number(c, (T(Technique.ScanXen, "4", "16", 1024) - T(Technique.ScanXen, "4", "1", 1024)) / 15 * ClaimSettings.PaperTcount / 1e9, 0.0625,
+                    "s per 100000 transactions per dirty page, CDA 1 MiB, WPP 4");
+            case "C9":
+                return Number(c, (T(Technique.ScanXen, "4", "4", 4096) - T(Technique.ScanXen, "4", "4", 1024)) / 3 * ClaimSettings.PaperTcount / 1e9, 2.5,
+                    "s per 100000 transactions per MB, CDA 1 and 4 MiB, PPT 4");
+            case "C10":
+            {
+                double user = Math.Min(T(Technique.Pt, "4", p8), T(Technique.Emul, "4", p8));
+                double assisted = Math.Min(T(Technique.PtXen, "4", p8), T(Technique.EmulXen, "4", p8));
+                double speedup = user / assisted;
+                return Range(c, speedup, 4, 10, $"min(PT, Emul) / min(PTxen, Emulxen) at WPP 4, PPT {p8}");
+            }
+            case "C11":
+            {
+                double pt = T(Technique.Pt, "4", p8), emul = T(Technique.Emul, "4", p8), ptxen = T(Technique.PtXen, "4", p8), emulxen = T(Technique.EmulXen, "4", p8);
+                return Ordering(c, emul < pt && ptxen < emulxen,
+                    Inv($"Emul/PT {emul / pt:0.###}, PTxen/Emulxen {ptxen / emulxen:0.###}"), $"WPP 4, PPT {p8}; both ratios must be < 1");
+            }
+        }
+        if (!m.HasWorkloads)
+        {
+            throw new InvalidOperationException("the workloads were not run");
+        }
+        var pairs = DataStructures.Suite.Select(s => (Name: s.Structure.Name, s.Operation)).ToArray();
+        double W(string s, DsOperation o, int opt, Technique t, bool copy = false) => m.Workload(s, o, opt, t, copy).Ns(p);
+        double[] Speedups(int opt, Technique user, Technique assisted, bool copy = false) =>
+            pairs.Select(x => W(x.Name, x.Operation, opt, user, copy) / W(x.Name, x.Operation, opt, assisted, copy)).ToArray();
+        string ops = Inv($"{m.Settings.WorkloadOps} operations per run, per-operation times");
+        switch (c.Id)
+        {
+            case "C12":
+                return Number(c, Speedups(1, Technique.Pt, Technique.PtXen).Average(), 11.4, $"mean over the 20 pairs of Table 2; {ops}");
+            case "C13":
+                return Number(c, Speedups(1, Technique.Pt, Technique.PtXen).Max(), 13, $"max over the 20 pairs; {ops}");
+            case "C14":
+                return Number(c, Speedups(1, Technique.Emul, Technique.EmulXen).Average(), 3.5, $"mean over the 20 pairs; {ops}");
+            case "C15":
+                return Number(c, Speedups(1, Technique.Emul, Technique.EmulXen).Max(), 4, $"max over the 20 pairs; {ops}");
+            case "C16":
+            {
+                (string, DsOperation)[] named = [("hashquad", DsOperation.Insert), ("bin", DsOperation.Insert), ("tree", DsOperation.Insert)];
+                double[] ratios = named.Select(x => W(x.Item1, x.Item2, 1, Technique.Emul) / W(x.Item1, x.Item2, 1, Technique.Pt)).ToArray();
+                return Ordering(c, ratios.All(r => r > 1),
+                    string.Join(", ", named.Select((x, i) => Inv($"{x.Item1} Emul/PT {ratios[i]:0.###}"))),
+                    "each ratio must be > 1 (our tree insert is iterative: 3 writes, the paper's Weiss code 720; see validation/TABLE2.md)");
+            }
+            case "C17":
+            {
+                double Fall(Technique t) => pairs.Select(x => W(x.Name, x.Operation, 1, t) / W(x.Name, x.Operation, 5, t)).Average();
+                return Numbers(c, [("PT", Fall(Technique.Pt), 5), ("PTxen", Fall(Technique.PtXen), 5), ("Emul", Fall(Technique.Emul), 1), ("Emulxen", Fall(Technique.EmulXen), 1)],
+                    $"per-operation time OPT 1 / OPT 5, mean over the 20 pairs (page tracking ~5, emulation ~1); {ops}");
+            }
+            case "C18":
+                return Numbers(c, [("PTxen/PT max", Speedups(5, Technique.Pt, Technique.PtXen).Max(), 13), ("Emulxen/Emul max", Speedups(5, Technique.Emul, Technique.EmulXen).Max(), 4)],
+                    $"OPT 5, max over the 20 pairs; {ops}");
+            case "C19":
+            {
+                const double MB = 1 << 20;
+                double Data(string s, DsOperation o, Technique t) => m.CopiedBytesPerOp(s, o, 1, t) * ClaimSettings.PaperOps / MB;
+                double ptMean = pairs.Select(x => Data(x.Name, x.Operation, Technique.Pt)).Average();
+                double emulMax = pairs.Where(x => !(x.Name == "tree" && x.Operation == DsOperation.Insert)).Select(x => Data(x.Name, x.Operation, Technique.Emul)).Max();
+                double tree = Data("tree", DsOperation.Insert, Technique.Emul);
+                bool pass = ptMean >= 100 && ptMean < 1000 && emulMax < 2;
+                return Ordering(c, pass, Inv($"page tracking mean {ptMean:0.#} MB; emulation max {emulMax:0.###} MB (tree insert {tree:0.###} MB)"),
+                    "bytes copied to the helper per 10000 operations (OPT 1), scaled from the run; page-tracking mean in [100, 1000) MB, emulation < 2 MB on every pair but tree insert");
+            }
+            case "C20":
+            {
+                double perByte = p.Find(HvSim.Core.EventKind.CopyBytes, HvSim.Core.Layer.User, "xen-pv")?.Ns ?? throw new InvalidOperationException("no CopyBytes price");
+                double Ms(string s, DsOperation o, Technique t) => m.CopiedBytesPerOp(s, o, 1, t) * ClaimSettings.PaperOps * perByte / 1e6;
+                double[] emul = pairs.SelectMany(x => new[] { Ms(x.Name, x.Operation, Technique.Emul), Ms(x.Name, x.Operation, Technique.EmulXen) }).ToArray();
+                double[] pt = pairs.Select(x => Ms(x.Name, x.Operation, Technique.Pt)).ToArray();
+                bool pass = emul.Max() < 5 && emul.Average() < 1 && pt.Min() >= 10 && pt.Max() <= 80;
+                return Ordering(c, pass, Inv($"emulation max {emul.Max():0.###} ms, mean {emul.Average():0.###} ms; page tracking {pt.Min():0.#}-{pt.Max():0.#} ms"),
+                    Inv($"copy time per 10000 operations (CopyBytes at {perByte} ns/byte, OPT 1); emulation max < 5 ms and mean < 1 ms, page tracking within [10, 80] ms"));
+            }
+            case "C21":
+                return Numbers(c, [("PTxen/PT", Speedups(1, Technique.Pt, Technique.PtXen, copy: true).Average(), 8), ("Emulxen/Emul", Speedups(1, Technique.Emul, Technique.EmulXen, copy: true).Average(), 4)],
+                    $"time with the copy to the helper, OPT 1, mean over the 20 pairs; {ops}");
+        }
+        throw new InvalidOperationException($"no experiment defined for claim {c.Id}");
+    }
+
+    private static ClaimResult Number(PaperClaim c, double value, double paper, string note)
+    {
+        double error = (value - paper) / paper;
+        return new ClaimResult(c, Inv($"{value:G4}"), value, error, Math.Abs(error) <= Tolerance, note);
+    }
+
+    private static ClaimResult Numbers(PaperClaim c, (string Name, double Value, double Paper)[] parts, string note)
+    {
+        double worst = parts.Select(x => (x.Value - x.Paper) / x.Paper).OrderByDescending(Math.Abs).First();
+        string text = string.Join(", ", parts.Select(x => Inv($"{x.Name} {x.Value:G4}")));
+        return new ClaimResult(c, text, parts.Length == 1 ? parts[0].Value : null, worst, parts.All(x => Math.Abs((x.Value - x.Paper) / x.Paper) <= Tolerance), note);
+    }
+
+    private static ClaimResult Range(PaperClaim c, double value, double low, double high, string note) =>
+        new(c, Inv($"{value:G4}"), value, null, value >= low && value <= high, Inv($"{note}; must lie in [{low}, {high}]"));
+
+    private static ClaimResult Ordering(PaperClaim c, bool holds, string text, string note) => new(c, text, null, null, holds, note);
+
+    /// <summary>The table as text: the tolerance first, then one line per claim.</summary>
+    public static string Text(IReadOnlyList<ClaimResult> results, string profile)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"claims of the paper under profile {profile}; {ToleranceText}");
+        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass"));
+        foreach (ClaimResult r in results)
+        {
+            string error = r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
+            text.AppendLine(Inv($"{r.Claim.Id,-4} {(r.Claim.Role == ClaimRole.Calibration ? "calibration" : "holdout"),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO")}"));
+            text.AppendLine($"     {r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]");
+        }
+        int calibration = results.Count(r => r.Claim.Role == ClaimRole.Calibration);
+        int holdout = results.Count - calibration;
+        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass"));
+        return text.ToString();
+    }
+
+    /// <summary>The table as a JSON array of {id, paper, simulated, role, pass} (plus relative_error and note).</summary>
+    public static string Json(IReadOnlyList<ClaimResult> results)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartArray();
+            foreach (ClaimResult r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", r.Claim.Id);
+                json.WriteString("paper", r.Claim.PaperValue);
+                json.WriteString("simulated", r.Simulated);
+                json.WriteString("role", r.Claim.Role == ClaimRole.Calibration ? "calibration" : "holdout");
+                json.WriteBoolean("pass", r.Pass);
+                if (r.RelativeError is double e && double.IsFinite(e))
+                {
+                    json.WriteNumber("relative_error", Math.Round(e, 6));
+                }
+                else
+                {
+                    json.WriteNull("relative_error");
+                }
+                json.WriteString("note", r.Note);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
