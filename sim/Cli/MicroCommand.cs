@@ -26,6 +26,7 @@ public static class MicroCommand
         Technique? technique = null;
         long cdaKib = 1024, tcount = 1000, seed = 1;
         string wpp = "4", ppt = "4";
+        string profileName = RunPricing.DefaultProfile;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -61,6 +62,9 @@ public static class MicroCommand
                 case "--json":
                     json = true;
                     break;
+                case "--profile":
+                    profileName = options.Value(option);
+                    break;
                 default:
                     throw new UsageException($"micro: unknown option {option}");
             }
@@ -73,6 +77,7 @@ public static class MicroCommand
         {
             throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");
         }
+        HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(profileName);
         var runs = Pairs(technique, allPlatforms ? null : platform);
         string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
         var results = new CheckpointedResult[runs.Count];
@@ -82,11 +87,11 @@ public static class MicroCommand
         int status = results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1;
         if (json)
         {
-            Console.Out.WriteLine(Json(results, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
+            Console.Out.WriteLine(Json(results, profile, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
         }
         else
         {
-            Console.Out.Write(Table(results, cdaKib, wpp, ppt, tcount));
+            Console.Out.Write(Table(results, profile, profileName, cdaKib, wpp, ppt, tcount));
         }
         return status;
     }
@@ -142,22 +147,24 @@ public static class MicroCommand
         return value;
     }
 
-    private static string Table(CheckpointedResult[] results, long cdaKib, string wpp, string ppt, long tcount)
+    private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, string profileName, long cdaKib, string wpp, string ppt, long tcount)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {cdaKib} KiB, WPP {wpp}, PPT {ppt}, Tcount {tcount}");
-        text.AppendLine("technique  platform    instructions  page faults  hv traps  bounces  signals  syscalls  hypercalls  emulated  dirty pages  log bytes  copied bytes  backup");
+        text.AppendLine("technique  platform    instructions  page faults  hv traps  bounces  signals  syscalls  hypercalls  emulated  dirty pages  log bytes  copied bytes  backup  simulated ms");
         foreach (CheckpointedResult r in results)
         {
             EventLedger l = r.Kernel.Ledger;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"{Techniques.Name(r.Session.Technique),-10} {PlatformNames.Name(r.Kernel.Options.Platform.Platform),-10} {r.Kernel.Cpu.InstructionsRetired,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.BounceToGuest),8} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall),11} {l.Count(EventKind.WriteEmulated),9} {r.Session.Stats.DirtyPages,12} {r.Session.Stats.LoggedBytes,10} {r.Session.Stats.CopiedBytes,13}  {(r.Check.Equal ? "equal" : "DIFFERS")}");
+                $"{Techniques.Name(r.Session.Technique),-10} {PlatformNames.Name(r.Kernel.Options.Platform.Platform),-10} {r.Kernel.Cpu.InstructionsRetired,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.BounceToGuest),8} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall),11} {l.Count(EventKind.WriteEmulated),9} {r.Session.Stats.DirtyPages,12} {r.Session.Stats.LoggedBytes,10} {r.Session.Stats.CopiedBytes,13}  {(r.Check.Equal ? "equal  " : "DIFFERS")}  {(RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-"),12}");
         }
-        text.AppendLine("simulated time: needs a cost profile (models/, next issue); the counts above are what gets priced");
+        text.AppendLine(profile is null
+            ? "simulated time: not priced (--profile none)"
+            : $"simulated time: the counts above priced under the cost profile {profileName} (models/profiles; --profile to choose another); '-' where an event has no price");
         return text.ToString();
     }
 
-    private static string Json(CheckpointedResult[] results, long cdaKib, string wpp, string ppt, long tcount, bool single)
+    private static string Json(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, long cdaKib, string wpp, string ppt, long tcount, bool single)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -169,7 +176,7 @@ public static class MicroCommand
             foreach (CheckpointedResult r in results)
             {
                 // The run report, then the microbenchmark's parameters in the same object.
-                using var report = JsonDocument.Parse(CheckpointSummary.Report(r).ToJson());
+                using var report = JsonDocument.Parse((CheckpointSummary.Report(r) with { SimulatedNs = RunPricing.SimulatedNs(r, profile) }).ToJson());
                 json.WriteStartObject();
                 foreach (JsonProperty property in report.RootElement.EnumerateObject())
                 {
