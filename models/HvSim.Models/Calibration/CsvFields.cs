@@ -2,8 +2,8 @@ using System.Text;
 
 namespace HvSim.Models.Calibration;
 
-/// <summary>Splits one CSV line into fields (RFC 4180 quoting: "a, b" and "say ""x""" on one line).</summary>
-internal static class CsvFields
+/// <summary>Splits one CSV line into fields (RFC 4180 quoting: "a, b" and "say ""x""" on one line); null on an unterminated quote. Shared by every CSV reader of the project.</summary>
+public static class CsvFields
 {
     public static List<string>? Split(string line)
     {

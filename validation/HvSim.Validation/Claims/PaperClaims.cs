@@ -32,7 +32,7 @@ public static class PaperClaims
             {
                 continue;
             }
-            List<string> fields = SplitCsv(line) ?? throw new FormatException($"claims.csv: unterminated quote: {line}");
+            List<string> fields = HvSim.Models.Calibration.CsvFields.Split(line) ?? throw new FormatException($"claims.csv: unterminated quote: {line}");
             if (!header)
             {
                 header = true;
@@ -53,52 +53,6 @@ public static class PaperClaims
         return claims;
     }
 
-    /// <summary>RFC 4180 fields of one line (quotes, doubled quotes inside); null on an unterminated quote.</summary>
-    private static List<string>? SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var field = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        if (quoted)
-        {
-            return null;
-        }
-        fields.Add(field.ToString());
-        return fields;
-    }
 
     private static string ReadResource()
     {
