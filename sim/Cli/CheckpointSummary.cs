@@ -35,9 +35,11 @@ public static class CheckpointSummary
     }
 
     /// <summary>The run's JSON report with the checkpoint fields filled in.</summary>
-    public static RunReport Report(CheckpointedResult result) =>
+    /// <param name="profile">Prices the run (simulated_ns); null leaves the time null.</param>
+    public static RunReport Report(CheckpointedResult result, HvSim.Models.Profiles.CostProfile? profile = null) =>
         RunReport.From(result.Kernel, result.Process, Techniques.Name(result.Session.Technique)) with
         {
+            SimulatedNs = RunPricing.SimulatedNs(result, profile),
             DirtyPages = result.Session.Stats.DirtyPages,
             LoggedBytes = result.Session.Stats.LoggedBytes,
             CopiedBytes = result.Session.Stats.CopiedBytes,

@@ -22,6 +22,7 @@ public static class ExecCommand
         Technique technique = Technique.None;
         long? crashAt = null;
         bool verifyEach = false;
+        string profileName = RunPricing.DefaultProfile;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -49,6 +50,9 @@ public static class ExecCommand
                 case "--verify-every-commit":
                     verifyEach = true;
                     break;
+                case "--profile":
+                    profileName = options.Value(option);
+                    break;
                 default:
                     throw new UsageException($"exec: unknown option {option}");
             }
@@ -69,6 +73,7 @@ public static class ExecCommand
         using Stream stderr = Console.OpenStandardError();
         using Stream stdin = Console.OpenStandardInput();
         TechniqueOption.CheckSupported(technique, kernelOptions.Platform.Platform);
+        HvSim.Models.Profiles.CostProfile? profile = json ? RunPricing.Load(profileName) : null;
         var checkpointOptions = new CheckpointOptions { Technique = technique, VerifyEveryCommit = verifyEach };
         CheckpointedResult result = CheckpointedRun.Run(elf, path, rest, HostEnvironment.Variables(), kernelOptions,
             checkpointOptions, stdin, stdout, stderr, crashAt);
@@ -101,7 +106,7 @@ public static class ExecCommand
         if (json)
         {
             // The guest owns stdout: the report goes to stderr, as one line after everything else.
-            Console.Error.WriteLine(CheckpointSummary.Report(result).ToJson());
+            Console.Error.WriteLine(CheckpointSummary.Report(result, profile).ToJson());
         }
         else if (technique != Technique.None || crashAt is not null)
         {

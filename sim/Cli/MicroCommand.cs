@@ -176,7 +176,7 @@ public static class MicroCommand
             foreach (CheckpointedResult r in results)
             {
                 // The run report, then the microbenchmark's parameters in the same object.
-                using var report = JsonDocument.Parse((CheckpointSummary.Report(r) with { SimulatedNs = RunPricing.SimulatedNs(r, profile) }).ToJson());
+                using var report = JsonDocument.Parse(CheckpointSummary.Report(r, profile).ToJson());
                 json.WriteStartObject();
                 foreach (JsonProperty property in report.RootElement.EnumerateObject())
                 {

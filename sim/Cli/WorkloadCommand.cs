@@ -18,7 +18,7 @@ namespace HvSim.Cli;
 public static class WorkloadCommand
 {
     public const string Usage =
-        "hvsim workload --ds NAME|all [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N] [--json]\n" +
+        "hvsim workload --ds NAME|all [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N] [--profile P|none] [--json]\n" +
         "       hvsim workload --table2 [--ops N] [--seed N] [--cda-kib N] [--json]";
 
     public static int Run(string[] args)
@@ -31,6 +31,7 @@ public static class WorkloadCommand
         DsOperation? operation = null;
         long opt = 1, ops = 10000, seed = 1;
         long? cdaKib = null;
+        string profileName = RunPricing.DefaultProfile;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -85,6 +86,9 @@ public static class WorkloadCommand
                 case "--json":
                     json = true;
                     break;
+                case "--profile":
+                    profileName = options.Value(option);
+                    break;
                 default:
                     throw new UsageException($"workload: unknown option {option}");
             }
@@ -106,6 +110,7 @@ public static class WorkloadCommand
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
+        HvSim.Models.Profiles.CostProfile? profile = json ? RunPricing.Load(profileName) : null;
         IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib);
         List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
@@ -119,7 +124,7 @@ public static class WorkloadCommand
             Console.Error.WriteLine($"hvsim: {result.Spec} under {Techniques.Name(result.Run.Session.Technique)} on {PlatformNames.Name(result.Run.Kernel.Options.Platform.Platform)} failed: {result.Failure}");
         }
         bool single = results.Length == 1 && ds != "all" && technique is not null && !allPlatforms;
-        Console.Out.Write(json ? Json(results, single) + "\n" : Table(results));
+        Console.Out.Write(json ? Json(results, single, profile) + "\n" : Table(results));
         return results.All(r => r.Ok) ? 0 : 1;
     }
 
@@ -155,11 +160,11 @@ public static class WorkloadCommand
                 $"{r.Spec.Structure.Name,-13} {DataStructures.Name(r.Spec.Operation),-6} {r.Spec.Opt,4} {r.Spec.Ops,6}  {Techniques.Name(r.Run.Session.Technique),-9}  {PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform),-10} {r.Run.Kernel.Cpu.InstructionsRetired,13} {s.Commits,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.WriteEmulated),9} {s.DirtyPages,12} {s.LoggedBytes,11} {s.CopiedBytes,13}  {(r.InvariantsOk ? "ok" : "BROKEN"),-10}  {(r.BackupEqual ? "equal" : "DIFFERS")}");
         }
         long kib = results.Length > 0 ? results[0].Spec.CdaKib ?? WorkloadSpec.MaxCdaKib : WorkloadSpec.MaxCdaKib;
-        text.AppendLine(CultureInfo.InvariantCulture, $"transactions: committed ckpt_end calls; copied bytes include the initial full checkpoint of the {kib} KiB CDA; simulated time needs a cost profile (models/)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"transactions: committed ckpt_end calls; copied bytes include the initial full checkpoint of the {kib} KiB CDA; --json adds simulated_ns, the run priced under a cost profile (--profile, default xen-4.1-pv)");
         return text.ToString();
     }
 
-    private static string Json(WorkloadResult[] results, bool single)
+    private static string Json(WorkloadResult[] results, bool single, HvSim.Models.Profiles.CostProfile? profile)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -171,7 +176,7 @@ public static class WorkloadCommand
             foreach (WorkloadResult r in results)
             {
                 // The DESIGN.md run report, then the workload's parameters and checks in the same object.
-                using var report = JsonDocument.Parse(CheckpointSummary.Report(r.Run).ToJson());
+                using var report = JsonDocument.Parse(CheckpointSummary.Report(r.Run, profile).ToJson());
                 json.WriteStartObject();
                 foreach (JsonProperty property in report.RootElement.EnumerateObject())
                 {

@@ -36,6 +36,17 @@ public sealed class CheckpointCommandTests
     }
 
     [Fact]
+    public void ExecJsonIsPricedUnderTheDefaultProfileAndCarriesTheBackupCheck()
+    {
+        (int status, _, string stderr) = RunHvsim("exec", "--technique", "emulxen", "--platform", "xen-pv", "--json", RepositoryPaths.Guest("micro"), "16", "2", "2", "20");
+        Assert.Equal(0, status);
+        using JsonDocument json = JsonDocument.Parse(stderr.TrimEnd('\n').Split('\n')[^1]);
+        Assert.True(json.RootElement.GetProperty("simulated_ns").GetInt64() > 0);
+        Assert.True(json.RootElement.GetProperty("backup_equal").GetBoolean());
+        Assert.Equal(80 * 32, json.RootElement.GetProperty("logged_bytes").GetInt64()); // 20 transactions x 2 pages x 2 words
+    }
+
+    [Fact]
     public void ACrashRecoversTheLastCommittedState()
     {
         (int status, _, string stderr) = RunHvsim("exec", "--technique", "ptxen", "--platform", "xen-pv", "--crash-at", "30000",
