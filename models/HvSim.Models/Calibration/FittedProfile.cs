@@ -42,12 +42,15 @@ public static class FittedProfile
         {
             Determination.Determined => "Determined by the rows.",
             Determination.PartlyDetermined => $"Partly determined (null-space share {share}): the rows fix combinations with other prices and the prior settles the rest.",
+            // At the bound the prior did not settle it: the rows pushed it to 0 ns along a combination they do not see.
+            _ when fitted.Ns <= 0 => $"NOT determined by the rows (null-space share {share}), and at the bound: the rows pushed it to 0 ns along a combination they cannot see, against its prior.",
             _ => $"NOT determined by the rows (null-space share {share}): rests on its prior.",
         };
         string priorText = fitted.Prior is null || priorPrice is null
             ? (fitted.Determination == Determination.Determined ? "" : " No prior: the value is arbitrary within what the rows allow.")
             : $" Prior {PriceKey.FormatNs(fitted.Prior.Ns)} ns ({Provenance.BasisName(priorPrice.Provenance.Basis)}, {priorPrice.Provenance.Source}) from profile '{prior!.Name}'."
-              + (fitted.Determination != Determination.Determined && priorPrice.Provenance.Note.Contains("unverified", StringComparison.OrdinalIgnoreCase)
+              // Said even when the rows determine it: a row may itself be an anchor at the prior's value.
+              + (priorPrice.Provenance.Note.Contains("unverified", StringComparison.OrdinalIgnoreCase)
                   ? " That prior rests on an unverified recollection ([R])."
                   : "");
         return new Price(fitted.Key, fitted.Ns, new Provenance(ProvenanceBasis.Fitted, source, how + priorText));

@@ -73,8 +73,11 @@ public sealed class ClaimsTests
         {
             string id = name.Split('-')[0];
             Assert.DoesNotContain(id, holdouts);
-            Assert.True(name.StartsWith("m-", StringComparison.Ordinal) || calibration.Contains(id), $"row {name} is neither a calibration claim nor an [M] row");
+            bool anchor = name.StartsWith("anchor-", StringComparison.Ordinal);
+            Assert.True(name.StartsWith("m-", StringComparison.Ordinal) || anchor || calibration.Contains(id), $"row {name} is neither a calibration claim, an [M] row nor an anchor");
         }
+        // An anchor is a soft prior on one price: weaker than any claim.
+        Assert.All(set.Targets.Where(t => t.Name.StartsWith("anchor-", StringComparison.Ordinal)), t => Assert.True(t.Weight < 1, $"{t.Name}: weight {t.Weight}"));
         // Every calibration claim is a target of the fit.
         Assert.All(calibration, id => Assert.Contains(set.Targets, t => t.Name.Split('-')[0] == id && t.Weight > 0));
     }
