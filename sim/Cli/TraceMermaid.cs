@@ -137,7 +137,8 @@ public static partial class TraceMermaid
         private string ReturnLabel(TraceStep step)
         {
             string how = step.Layer == Layer.Kernel
-                ? (_deliveredSignal is null && !_signalReturned && step.Detail.Contains("system call", StringComparison.Ordinal) ? "sysret" : "iret")
+                ? (_deliveredSignal is null && !_signalReturned && step.Detail.Contains("system call", StringComparison.Ordinal)
+                    && !step.Detail.Contains("iret", StringComparison.Ordinal) ? "sysret" : "iret")
                 : "return";
             if (_deliveredSignal is not null)
             {

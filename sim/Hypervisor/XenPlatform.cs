@@ -8,7 +8,9 @@ namespace HvSim.Hypervisor;
 /// <summary>
 /// A guest under the Xen-like hypervisor, with direct paging (xen-pv) or shadow paging
 /// (xen-shadow). Every exception enters the hypervisor first; what is not its own is bounced to
-/// the guest kernel; the guest kernel goes back to user mode through the iret hypercall.
+/// the guest kernel. The guest kernel goes back to user mode as its PV flavour does: a 32-bit PV
+/// kernel (ring 1; system calls through a trap gate, the paper's setting) with a plain iret to
+/// ring 3, a 64-bit PV kernel (ring 3, system calls through the hypervisor) with the iret hypercall.
 /// </summary>
 public sealed class XenPlatform : IPlatform
 {
@@ -119,6 +121,13 @@ public sealed class XenPlatform : IPlatform
 
     public void ReturnToUser(string why)
     {
+        if (Options.SyscallPath == SyscallPath.TrapGate)
+        {
+            // Linux 2.6.18-xen's i386 entry.S (restore_nocheck) returns from ring 1 to ring 3 with a
+            // plain iret; it takes HYPERVISOR_iret only for VM86 or NMI frames, which never occur here.
+            Ledger.Add(EventKind.ReturnToUser, Layer.Kernel, Ledger.IsTracing ? $"{why} (iret from the ring-1 kernel, no hypercall)" : "");
+            return;
+        }
         Hypervisor.Hypercall(HypercallNumber.iret, "HYPERVISOR_iret");
         Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, why);
     }

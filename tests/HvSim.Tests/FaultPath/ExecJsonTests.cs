@@ -109,7 +109,8 @@ public sealed class ExecJsonTests
         }
         else
         {
-            Assert.True(hypercalls.GetProperty("iret").GetInt64() > 0);
+            // Only a 64-bit PV kernel returns to user mode through the iret hypercall.
+            Assert.Equal(platform.EndsWith("hypervisor-syscall", StringComparison.Ordinal), hypercalls.TryGetProperty("iret", out _));
             Assert.True(byLayer.GetProperty("hypervisor").GetProperty("TrapToHypervisor").GetInt64() > 0);
         }
         if (platform is "xen-pv" or "xen-pv/hypervisor-syscall")
