@@ -19,6 +19,7 @@ public static class Program
         "       " + RepriceCommand.Usage + "\n" +
         "       " + CalibrateCommand.Usage + "\n" +
         "       " + ClaimsCommand.Usage + "\n" +
+        "       " + ReproduceCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
 
@@ -41,6 +42,7 @@ public static class Program
                 "calibrate" => CalibrateCommand.Run(args[1..]),
                 "workload" => WorkloadCommand.Run(args[1..]),
                 "claims" => ClaimsCommand.Run(args[1..]),
+                "reproduce" => ReproduceCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: hvsim --help)"),
             };
         }

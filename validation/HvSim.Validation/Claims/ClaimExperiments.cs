@@ -66,7 +66,15 @@ public sealed record WorkloadPoint(string Structure, DsOperation Operation, int 
 /// start, the CDA's population and registration (the initial full copy) and a delete workload's
 /// warm-up are left out — and the run's checks.
 /// </summary>
-public sealed record PointResult(object Point, EventVector PerUnit, long Units, bool Ok, string? Failure);
+public sealed record PointResult(object Point, EventVector PerUnit, long Units, bool Ok, string? Failure)
+{
+    /// <summary>
+    /// Writes and unique pages per transaction over the whole run, from each commit's record: kept
+    /// for the workload runs under <see cref="Table2.CountingTechnique"/> only (Table 2's method),
+    /// null otherwise.
+    /// </summary>
+    public TransactionWrites? Writes { get; init; }
+}
 
 /// <summary>Runs the experiments of the claims.</summary>
 public static class ClaimExperiments
@@ -98,19 +106,26 @@ public static class ClaimExperiments
         Steady steady = new(spec.Transactions, Platforms.XenPvName);
         var argv = new List<string> { path };
         argv.AddRange(spec.GuestArguments);
-        (int? status, BackupCheck check, string text) = Run(path, argv, Platform.XenPv, point.Technique, steady);
+        // Table 2's counts come for free from the runs that log every store (its own method, Table2.Measure).
+        TransactionWrites? writes = point.Technique == Table2.CountingTechnique ? new TransactionWrites() : null;
+        (int? status, BackupCheck check, string text) = Run(path, argv, Platform.XenPv, point.Technique, steady, writes);
         bool ok = status == 0 && check.Equal && text.Contains("invariants=ok", StringComparison.Ordinal) && steady.Complete;
         // Per operation: a transaction holds OPT operations (the last may hold fewer; the interval excludes it only when OPS is not a multiple).
-        return new PointResult(point, steady.PerCommit() / point.Opt, steady.Units * point.Opt, ok, ok ? null : $"{point}: {text.Trim()}");
+        return new PointResult(point, steady.PerCommit() / point.Opt, steady.Units * point.Opt, ok, ok ? null : $"{point}: {text.Trim()}") { Writes = writes };
     }
 
     /// <summary>As <see cref="CheckpointedRun"/> (which does not hand out its kernel), with the ledger watched at each commit.</summary>
-    private static (int? Status, BackupCheck Check, string Output) Run(string path, IReadOnlyList<string> argv, Platform platform, Technique technique, Steady steady)
+    private static (int? Status, BackupCheck Check, string Output) Run(string path, IReadOnlyList<string> argv, Platform platform, Technique technique, Steady steady,
+        TransactionWrites? writes = null)
     {
         var output = new MemoryStream();
         var kernel = new GuestKernel(new KernelOptions { Platform = new PlatformOptions { Platform = platform } }, Stream.Null, output, output);
         var session = new CheckpointSession(kernel, new CheckpointOptions { Technique = technique }, Path.GetFileName(path));
         steady.Observe(kernel, session);
+        if (writes is not null)
+        {
+            session.Committed += commit => writes.Add(commit.Record);
+        }
         Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, []);
         kernel.Run(process);
         return (process.ExitStatus, session.CheckAtExit(), Encoding.UTF8.GetString(output.ToArray()));

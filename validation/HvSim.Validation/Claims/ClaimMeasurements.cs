@@ -86,14 +86,18 @@ public sealed class ClaimMeasurements
     }
 
     /// <summary>Runs everything (workloads and microbenchmark points in parallel); <paramref name="workloads"/> false skips the holdouts' workloads.</summary>
-    public static ClaimMeasurements Run(ClaimSettings settings, bool workloads = true, Action<PointResult>? done = null)
+    public static ClaimMeasurements Run(ClaimSettings settings, bool workloads = true, Action<PointResult>? done = null) =>
+        Run(settings, workloads, [], [], done);
+
+    /// <summary>
+    /// Runs the claims' points and <paramref name="extraMicro"/> and <paramref name="extraWorkloads"/>
+    /// (e.g. the figures' grids) in one parallel pass, each distinct point once; every one of them can
+    /// then be looked up (<see cref="Result"/>, <see cref="Micro(MicroPoint)"/>, <see cref="Workload(WorkloadPoint, bool)"/>).
+    /// </summary>
+    public static ClaimMeasurements Run(ClaimSettings settings, bool workloads, IEnumerable<MicroPoint> extraMicro, IEnumerable<WorkloadPoint> extraWorkloads,
+        Action<PointResult>? done = null)
     {
-        var jobs = new List<object>();
-        if (workloads)
-        {
-            jobs.AddRange(WorkloadPoints());
-        }
-        jobs.AddRange(MicroPoints(settings));
+        IReadOnlyList<object> jobs = Jobs(settings, workloads, extraMicro, extraWorkloads);
         PointResult[] results = ParallelRuns.Map(jobs, job => job switch
         {
             WorkloadPoint w => ClaimExperiments.RunWorkload(w, settings),
@@ -104,22 +108,43 @@ public sealed class ClaimMeasurements
             ClaimExperiments.MprotectCall(Platform.Native, settings), ClaimExperiments.MprotectCall(Platform.XenPv, settings));
     }
 
+    /// <summary>
+    /// The distinct points a run makes, in the order it starts them: the workloads (the longest runs)
+    /// first, then the microbenchmark points; the claims' own before the extra ones.
+    /// </summary>
+    public static IReadOnlyList<object> Jobs(ClaimSettings settings, bool workloads, IEnumerable<MicroPoint> extraMicro, IEnumerable<WorkloadPoint> extraWorkloads)
+    {
+        var jobs = new List<object>();
+        if (workloads)
+        {
+            jobs.AddRange(WorkloadPoints().Concat(extraWorkloads).Distinct());
+        }
+        jobs.AddRange(MicroPoints(settings).Concat(extraMicro).Distinct());
+        return jobs;
+    }
+
+    /// <summary>The result of any measured point (a claim's or an extra one), failed or not; null when it was not run.</summary>
+    public PointResult? Result(object point) => _results.GetValueOrDefault(point);
+
+    /// <summary>Counts per transaction of any measured microbenchmark point, without the copy to the helper; throws when it failed or was not run.</summary>
+    public EventVector Micro(MicroPoint point) => Get(point).PerUnit.Without(EventKind.CopyBytes);
+
+    /// <summary>Counts per operation of any measured workload point; <paramref name="withCopy"/> keeps the copy to the helper.</summary>
+    public EventVector Workload(WorkloadPoint point, bool withCopy = false) =>
+        withCopy ? Get(point).PerUnit : Get(point).PerUnit.Without(EventKind.CopyBytes);
+
     public bool HasWorkloads => _results.Keys.OfType<WorkloadPoint>().Any();
 
     /// <summary>Counts per transaction of a microbenchmark point, without the copy to the helper (the paper's Figs 6-10 time the transactions).</summary>
-    public EventVector Micro(Technique technique, string wpp, string ppt, int? cdaKib = null)
-    {
-        Platform platform = technique == Technique.ScanXen ? Platform.XenShadow : Platform.XenPv;
-        var point = new MicroPoint(technique, platform, cdaKib ?? Settings.CdaKib, wpp, ppt);
-        return Get(point).PerUnit.Without(EventKind.CopyBytes);
-    }
+    public EventVector Micro(Technique technique, string wpp, string ppt, int? cdaKib = null) =>
+        Micro(new MicroPoint(technique, MicroPlatform(technique), cdaKib ?? Settings.CdaKib, wpp, ppt));
+
+    /// <summary>The platform the microbenchmark runs a technique on: xen-shadow for Scanxen (it needs shadow paging), xen-pv otherwise.</summary>
+    public static Platform MicroPlatform(Technique technique) => technique == Technique.ScanXen ? Platform.XenShadow : Platform.XenPv;
 
     /// <summary>Counts per operation of a workload run; <paramref name="withCopy"/> keeps the copy to the helper (Figs 17-18).</summary>
-    public EventVector Workload(string structure, DsOperation operation, int opt, Technique technique, bool withCopy = false)
-    {
-        EventVector perOp = Get(new WorkloadPoint(structure, operation, opt, technique)).PerUnit;
-        return withCopy ? perOp : perOp.Without(EventKind.CopyBytes);
-    }
+    public EventVector Workload(string structure, DsOperation operation, int opt, Technique technique, bool withCopy = false) =>
+        Workload(new WorkloadPoint(structure, operation, opt, technique), withCopy);
 
     /// <summary>Bytes copied to the helper per operation.</summary>
     public double CopiedBytesPerOp(string structure, DsOperation operation, int opt, Technique technique) =>

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text;
+using HvSim.Core;
+using HvSim.Validation.Claims;
+
+namespace HvSim.Validation.Reproduce;
+
+/// <summary>
+/// report.md of a reproduction: what was run (settings, profile, the parameters the paper leaves
+/// unstated and ours, wall time), the claims table, one section per figure (its PNG, what it
+/// shows, what our numbers say) and Table 2 ours beside the paper's. Only the wall-time line
+/// differs between two runs with the same settings.
+/// </summary>
+public static class ReportMarkdown
+{
+    public static string Text(ReproduceResult r, TimeSpan wall)
+    {
+        ReproduceSettings s = r.Settings;
+        ClaimSettings c = s.Claims;
+        FigureGrid g = s.Grid;
+        var md = new StringBuilder();
+        md.AppendLine("# Reproduction of \"Hypervisor-assisted application checkpointing\" (2011)");
+        md.AppendLine();
+        md.AppendLine(Inv($"Produced by `hvsim reproduce` ({s.Mode} mode). Every number here is simulated: the simulator counts the events of each run, the cost profile prices them. Files beside this one: one CSV and one PNG per figure, `table2.csv`, `claims.csv`."));
+        md.AppendLine();
+
+        md.AppendLine("## What was run");
+        md.AppendLine();
+        int micro = r.Measurements.Results.Count(x => x.Point is MicroPoint), workloads = r.Measurements.Results.Count(x => x.Point is WorkloadPoint);
+        md.AppendLine("| setting | value |");
+        md.AppendLine("|---|---|");
+        md.AppendLine(Inv($"| mode | {s.Mode}{(s.Figures is null ? "" : $" (figures {string.Join(", ", s.Figures)} only)")} |"));
+        md.AppendLine(Inv($"| cost profile | `{r.Profile.Name}`: {Cell(r.Profile.Description)} |"));
+        md.AppendLine(Inv($"| experiments | {r.Experiments} distinct simulated runs ({micro} microbenchmark points, {workloads} workload runs), each run once, in parallel on {Environment.ProcessorCount} cores; plus one traced mprotect call natively and one on xen-pv (claim C1) |"));
+        md.AppendLine(Inv($"| microbenchmark | {c.Tcount} transactions per point, seed {c.Seed}; times scaled to the paper's Tcount = {ClaimSettings.PaperTcount} |"));
+        md.AppendLine(Inv($"| workloads | {c.WorkloadOps} operations per run (OPT 1: {c.WorkloadOps} transactions, OPT 5: {(c.WorkloadOps + 4) / 5}), seed {c.Seed}; times and data scaled to the paper's {ClaimSettings.PaperOps} operations |"));
+        md.AppendLine(Inv($"| wall time | {wall.TotalSeconds:0.0} s |"));
+        md.AppendLine();
+        md.AppendLine(Inv($"**Run length.** Each microbenchmark point was measured over {c.Tcount} transactions and scaled: the counts per transaction are constant in the steady state (every transaction takes the same path; a test checks that they do not depend on Tcount), so the steady-state interval's counts (from the first tenth of the commits to the last, leaving out the start, the CDA's population and its registration) divided by its length, times {ClaimSettings.PaperTcount}, are the paper's run. `--tcount {ClaimSettings.PaperTcount}` runs the literal length (slow). ") +
+            Inv($"Each workload ran {c.WorkloadOps} operations{(c.WorkloadOps == ClaimSettings.PaperOps ? " (the paper's length, literally)" : "")}; its per-operation counts over the steady state are scaled to {ClaimSettings.PaperOps} operations."));
+        md.AppendLine();
+
+        md.AppendLine("### Parameters the paper leaves unstated");
+        md.AppendLine();
+        md.AppendLine("| parameter | our value | why |");
+        md.AppendLine("|---|---|---|");
+        double? copyNs = r.Profile.Find(EventKind.CopyBytes, Layer.User, "xen-pv")?.Ns;
+        (string, string, string)[] rows =
+        [
+            ("platform", "xen-pv (direct paging) for PT, Emul, PTxen, Emulxen; xen-shadow for Scanxen", "the paper ran a paravirtualized guest on Xen 4.1; Scanxen reads shadow-PTE dirty bits, so it needs shadow paging"),
+            ("CDA of Figs 6, 7, 8, 10", Inv($"{c.CdaKib} KiB"), "not given; it changes no per-transaction count of PT, Emul, PTxen or Emulxen, only Scanxen's scan"),
+            ("PPT of Figs 8 and 10", c.Fig8Ppt, "not given; the paper reads its break-even WPP 5 as \"five write emulations and page faults are equivalent to a single page protection and page fault\": one page per transaction"),
+            ("WPP of Figs 9 and 10", FigureContext.Arg(g.Fig9Wpp), "Fig 10 is the paper's \"sample case of WPP=4\"; Fig 9 does not say"),
+            ("Fig 6 axes", Inv($"PPT {{{Join(g.Fig6Ppt)}}}, WPP {{{Join(g.Fig6Wpp)}}}"), "the paper names WPP 4, 8 and 16, not the PPT points"),
+            ("Fig 7 axes", Inv($"Tsize {{{Join(g.Fig7Tsize)}}}, WPP {{{Join(g.Fig7Wpp)}}}, PPT = Tsize / WPP"), "not given"),
+            ("Fig 8 axis", Inv($"WPP {{{Join(g.Fig8Wpp)}}} (decimal WPP: the microbenchmark spreads the writes)"), "not given; the break-even WPPs 5 and 1.3 lie inside"),
+            ("Fig 9 axes", Inv($"PPT {{{Join(g.Fig9Ppt)}}}, CDA {{{string.Join(", ", g.Fig9CdaKib.Select(k => $"{k} KiB"))}}}"), "not given; the paper's model is in MB of CDA"),
+            ("microbenchmark pages", Inv($"chosen by the guest from seed {c.Seed}"), "not given"),
+            ("workload keys and CDA", Inv($"seeded random keys (seed {c.Seed}); deletes remove keys inserted before registration; the driver's 8 MiB CDA"), "not given (the paper ran Weiss's textbook code)"),
+            ("copy to the helper", copyNs is double ns ? Inv($"CopyBytes at {ns} ns per byte (the profile's price); left out of Figs 6-16, in Figs 17-18") : "the profile has no CopyBytes price", "Section VI.C: a memcpy into a buffer shared with the helper"),
+            ("word size", "x86-64 guest (8-byte words and pointers)", "the paper's guest was 32-bit Linux 2.6.18"),
+        ];
+        foreach ((string parameter, string value, string why) in rows)
+        {
+            md.AppendLine($"| {Cell(parameter)} | {Cell(value)} | {Cell(why)} |");
+        }
+        md.AppendLine();
+
+        Claims(md, r.Claims, r.Profile.Name);
+        Figures(md, r);
+        Table2(md, r.Table2, c.WorkloadOps);
+
+        if (r.Failures.Count > 0)
+        {
+            md.AppendLine("## Failures");
+            md.AppendLine();
+            foreach (string failure in r.Failures)
+            {
+                md.AppendLine($"- {failure}");
+            }
+            md.AppendLine();
+        }
+        return md.ToString();
+    }
+
+    private static void Claims(StringBuilder md, IReadOnlyList<ClaimResult> claims, string profile)
+    {
+        md.AppendLine("## Claims");
+        md.AppendLine();
+        md.AppendLine(Inv($"Under profile `{profile}`. Tolerance, stated before the results: numbers within ±{ClaimsTable.Tolerance:0%} of the paper's (relative error = (simulated − paper) / paper); orderings and ranges must hold exactly. ") +
+            "Role: *calibration* claims may be fitted by the default profile; *holdout* claims are predicted, never fitted.");
+        md.AppendLine();
+        md.AppendLine("| id | source | role | paper | simulated | relative error | within tolerance | how |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (ClaimResult r in claims)
+        {
+            string error = r.RelativeError is double e && double.IsFinite(e) ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
+            md.AppendLine($"| {r.Claim.Id} | {Cell(r.Claim.Source)} | {TableCsv.Role(r.Claim.Role)} | {Cell(r.Claim.PaperValue)} | {Cell(r.Simulated)} | {error} | {(r.Pass ? "yes" : "**no**")} | {Cell(r.Claim.Quantity)}: {Cell(r.Note)} |");
+        }
+        md.AppendLine();
+        int calibration = claims.Count(x => x.Claim.Role == ClaimRole.Calibration);
+        md.AppendLine(Inv($"Calibration: {claims.Count(x => x.Claim.Role == ClaimRole.Calibration && x.Pass)} of {calibration} within tolerance; holdout: {claims.Count(x => x.Claim.Role == ClaimRole.Holdout && x.Pass)} of {claims.Count - calibration}."));
+        md.AppendLine();
+    }
+
+    private static void Figures(StringBuilder md, ReproduceResult r)
+    {
+        md.AppendLine("## Figures");
+        md.AppendLine();
+        md.AppendLine("Micro figures (6-10): seconds per 100000 transactions, without the copy to the helper. Workload figures (11-18): per (structure, operation) pair of Table 2, on xen-pv, for 10000 operations.");
+        md.AppendLine();
+        foreach (string id in FigureCatalog.For(r.Settings).Select(f => f.Id))
+        {
+            FigureData? d = r.Figures.FirstOrDefault(f => f.Id == id);
+            if (d is null)
+            {
+                md.AppendLine($"### {id}");
+                md.AppendLine();
+                md.AppendLine("Not produced: see Failures.");
+                md.AppendLine();
+                continue;
+            }
+            md.AppendLine($"### {id}: {d.Title}");
+            md.AppendLine();
+            md.AppendLine($"![{id}]({id}.png)");
+            md.AppendLine();
+            md.AppendLine($"Shows: {d.Shows} Data: [{id}.csv]({id}.csv).");
+            md.AppendLine();
+            md.AppendLine($"Ours: {d.Finding}");
+            md.AppendLine();
+        }
+    }
+
+    private static void Table2(StringBuilder md, IReadOnlyList<Table2Row> rows, long ops)
+    {
+        md.AppendLine("## Table 2");
+        md.AppendLine();
+        md.AppendLine(Inv($"Average writes and unique pages per transaction, ours (from the Emulxen workload runs, {ops} operations: every store into the CDA is emulated and logged by the hypervisor) beside the paper's. ") +
+            "Our guest is x86-64 (8-byte words; a 16-byte SSE store is one write) and our structures are our own C, not Weiss's code; validation/TABLE2.md explains the large differences. Data: [table2.csv](table2.csv).");
+        md.AppendLine();
+        md.AppendLine("| structure | operation | OPT 1 writes | paper | OPT 1 pages | paper | OPT 5 writes | paper | OPT 5 pages | paper |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (IGrouping<(string, DsOperation), Table2Row> pair in rows.GroupBy(x => (x.Structure, x.Operation)))
+        {
+            var line = new StringBuilder($"| {pair.Key.Item1} | {DataStructures.Name(pair.Key.Item2)} ");
+            foreach (int opt in new[] { 1, 5 })
+            {
+                Table2Row? x = pair.FirstOrDefault(p => p.Opt == opt);
+                line.Append(x is null ? "| – | – | – | – " : Inv($"| {x.Writes:0.0} | {x.PaperWrites:0.0##} | {x.Pages:0.0} | {x.PaperPages:0.0#} "));
+            }
+            md.AppendLine(line.Append('|').ToString());
+        }
+        md.AppendLine();
+    }
+
+    private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(FigureContext.Arg));
+
+    /// <summary>Text safe inside a Markdown table cell.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
