@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HvSim.Models;
 using HvSim.Models.Profiles;
 using HvSim.Validation.Claims;
 
@@ -17,12 +16,10 @@ public static class ClaimsCommand
 {
     public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--no-workloads] [--calibration-csv PATH]";
 
-    public const string DefaultProfile = "xen-4.1-pv";
-
     public static int Run(string[] args)
     {
         var options = new OptionReader(args);
-        string profileName = DefaultProfile;
+        string profileName = RunPricing.DefaultProfile;
         string? csvPath = null;
         bool json = false, workloads = true;
         var settings = new ClaimSettings { GuestDirectory = Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))! };
@@ -56,17 +53,8 @@ public static class ClaimsCommand
         {
             throw new UsageException($"usage: {Usage}");
         }
-        CostProfile profile;
-        CostProfile prior;
-        try
-        {
-            profile = BundledProfiles.Load(profileName);
-            prior = BundledProfiles.Load("prior-xen-4.1-pv");
-        }
-        catch (ModelInputException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        CostProfile profile = RunPricing.LoadProfile(profileName);
+        CostProfile prior = RunPricing.LoadProfile("prior-xen-4.1-pv");
         var clock = Stopwatch.StartNew();
         int jobs = ClaimMeasurements.MicroPoints(settings).Count + (workloads ? ClaimMeasurements.WorkloadPoints().Count : 0);
         ClaimMeasurements measurements = ProgressDisplay.Run("claims", jobs, show: !json && ProgressDisplay.Interactive, tick => ClaimMeasurements.Run(settings, workloads, _ => tick()));

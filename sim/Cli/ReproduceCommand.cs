@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HvSim.Models;
 using HvSim.Models.Profiles;
 using HvSim.Validation.Claims;
 using HvSim.Validation.Reproduce;
@@ -22,7 +21,7 @@ public static class ReproduceCommand
     public static int Run(string[] args)
     {
         var options = new OptionReader(args);
-        string profileName = ClaimsCommand.DefaultProfile, output = DefaultOut;
+        string profileName = RunPricing.DefaultProfile, output = DefaultOut;
         bool json = false, quick = false;
         long? tcount = null, ops = null;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
@@ -59,15 +58,7 @@ public static class ReproduceCommand
         {
             throw new UsageException($"reproduce: --out {output} is a file, not a directory (usage: {Usage})");
         }
-        CostProfile profile;
-        try
-        {
-            profile = BundledProfiles.Load(profileName);
-        }
-        catch (ModelInputException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        CostProfile profile = RunPricing.LoadProfile(profileName);
         ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
         settings = settings with
         {

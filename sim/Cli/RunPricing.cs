@@ -17,12 +17,11 @@ public static class RunPricing
     public const string DefaultProfile = "xen-4.1-pv";
 
     /// <summary>Loads a profile named on the command line; "none" means no pricing.</summary>
-    public static CostProfile? Load(string nameOrPath)
+    public static CostProfile? Load(string nameOrPath) => nameOrPath == "none" ? null : LoadProfile(nameOrPath);
+
+    /// <summary>Loads a profile a command cannot do without: a bad one is a usage error (one line, status 2).</summary>
+    public static CostProfile LoadProfile(string nameOrPath)
     {
-        if (nameOrPath == "none")
-        {
-            return null;
-        }
         try
         {
             return BundledProfiles.Load(nameOrPath);
