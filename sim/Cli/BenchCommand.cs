@@ -8,7 +8,8 @@ namespace HvSim.Cli;
 /// <summary>
 /// hvsim bench: the interpreter's throughput (guest MIPS, MMU and TLB on) on the bundled
 /// compute-bound guest, beside the same program's native time and its time under qemu-x86_64
-/// where installed, all measured in the same run.
+/// where installed, all measured in the same run; the host time of one simulated checkpoint cycle
+/// per technique; and the wall time of `hvsim reproduce` (quick by default, `--reproduce full|none`).
 /// </summary>
 public static class BenchCommand
 {
@@ -19,12 +20,20 @@ public static class BenchCommand
         var options = new OptionReader(args);
         bool json = false;
         string iterations = "";
+        string reproduce = "quick";
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
             {
                 case "--json":
                     json = true;
+                    break;
+                case "--reproduce":
+                    reproduce = options.Value(option);
+                    if (reproduce is not ("quick" or "full" or "none"))
+                    {
+                        throw new UsageException($"bench: --reproduce must be quick, full or none, not '{reproduce}'");
+                    }
                     break;
                 case "--iterations":
                     iterations = options.Long(option, min: 1).ToString(CultureInfo.InvariantCulture);
@@ -50,6 +59,7 @@ public static class BenchCommand
         IReadOnlyList<FaultCycleTiming> cycles = FaultCycleBench.MeasureSimulated();
         double? nativePt = FaultCycleBench.MeasureNativePt();
         double simulatedPt = cycles.First(c => c.Technique == "pt").HostNanosecondsPerCycle;
+        ReproduceTiming? reproduction = reproduce == "none" ? null : ReproduceBench.Measure(quick: reproduce == "quick");
         if (json)
         {
             var result = new
@@ -66,6 +76,7 @@ public static class BenchCommand
                 fault_cycles = cycles.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle }).ToArray(),
                 native_pt_cycle_ns = nativePt,
                 simulated_over_native_pt_cycle = nativePt is double np && np > 0 ? simulatedPt / np : (double?)null,
+                reproduce = reproduction is null ? null : new { mode = reproduction.Mode, experiments = reproduction.Experiments, files = reproduction.Files, seconds = reproduction.Seconds, ok = reproduction.Ok },
                 machine = Environment.MachineName,
                 cores = Environment.ProcessorCount,
                 date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -91,6 +102,10 @@ public static class BenchCommand
         Console.Out.WriteLine(nativePt is double real
             ? $"  real PT cycle natively on this machine: {real / 1000:F2} us; simulating one costs {simulatedPt / real:F2}x that"
             : "  real PT cycle: not measured (needs Linux x86-64, make and gcc for guests/build/fake)");
+        if (reproduction is not null)
+        {
+            Console.Out.WriteLine($"reproduce         {reproduction.Mode}: {reproduction.Experiments} simulated runs and {reproduction.Files} files in {reproduction.Seconds:F1} s on {Environment.ProcessorCount} cores{(reproduction.Ok ? "" : " (some experiments failed: run hvsim reproduce)")}");
+        }
         return 0;
     }
 

@@ -15,7 +15,7 @@ public static class Program
         "       hvsim trace --platform P --technique T [--format text|json|mermaid] [--syscall-path S] [--pte-updates U]\n" +
         "       hvsim micro --technique T|all --platform P|all [--cda-kib N] [--wpp X] [--ppt X] [--tcount N] [--seed N] [--profile P|none] [--json]\n" +
         "       " + WorkloadCommand.Usage + "\n" +
-        "       hvsim bench [--json] [--iterations N]\n" +
+        "       hvsim bench [--json] [--iterations N] [--reproduce quick|full|none]\n" +
         "       " + RepriceCommand.Usage + "\n" +
         "       " + CalibrateCommand.Usage + "\n" +
         "       " + ClaimsCommand.Usage + "\n" +

@@ -35,6 +35,17 @@ public sealed class CliErrorTests
         AssertOneLineError(stderr, "no such file");
     }
 
+    [Theory]
+    [InlineData("--reproduce", "sometimes")]
+    [InlineData("--reproduce")]
+    [InlineData("--warmups", "3")]
+    public void BenchRefusesBadOptionsBeforeMeasuringAnything(params string[] options)
+    {
+        (int status, string stderr) = RunHvsim(["bench", .. options]);
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "");
+    }
+
     [Fact]
     public void MalformedElfIsAUsageError()
     {
