@@ -201,3 +201,42 @@ public sealed class ReproduceCommandTests(ReproduceRuns runs) : IClassFixture<Re
         Assert.DoesNotContain("   at ", stderr);
     }
 }
+
+/// <summary>A profile that cannot price a figure: the rest is still written, the figure is named on stderr and in the report, status 1.</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class ReproduceWithAnIncompleteProfileTests
+{
+    [Fact]
+    public void AFigureThatCannotBePricedIsReportedAndTheRunEndsWithStatusOne()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "hvsim-reproduce-noprice-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            // The default profile without its CopyBytes price: Figures 17 and 18 (the copy to the helper) need it.
+            HvSim.Models.Profiles.CostProfile full = HvSim.Models.Profiles.BundledProfiles.Load("xen-4.1-pv");
+            var partial = new HvSim.Models.Profiles.CostProfile("no-copy", "xen-4.1-pv without CopyBytes",
+                full.Prices.Where(p => p.Key.Kind != HvSim.Core.EventKind.CopyBytes));
+            string profilePath = Path.Combine(root, "no-copy.json");
+            HvSim.Models.Profiles.ProfileJson.Save(partial, profilePath);
+            string output = Path.Combine(root, "out");
+
+            (int status, string stdout, string stderr) = HvsimConsole.Run([.. ReproduceRuns.Tiny, "--profile", profilePath, "--out", output]);
+
+            Assert.True(status == 1, $"status {status}: {stderr}");
+            string[] lines = stderr.TrimEnd('\n').Split('\n');
+            Assert.Contains(lines, l => l.StartsWith("hvsim: reproduce: fig17 not produced", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith("hvsim: reproduce: fig18 not produced", StringComparison.Ordinal));
+            Assert.DoesNotContain("   at ", stderr);
+            Assert.False(File.Exists(Path.Combine(output, "fig17.png")));
+            Assert.True(File.Exists(Path.Combine(output, "fig16.png")));
+            string report = File.ReadAllText(Path.Combine(output, "report.md"));
+            Assert.Contains("fig17 not produced", report);
+            Assert.Contains("wrote", stdout);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
