@@ -11,12 +11,12 @@ public enum Platform
     XenShadow,
 }
 
-/// <summary>How a system call reaches a paravirtualised guest kernel.</summary>
+/// <summary>The PV flavour: how a system call reaches a paravirtualised guest kernel, and how the kernel returns to user mode.</summary>
 public enum SyscallPath
 {
-    /// <summary>32-bit PV style: int 0x80 through a trap gate straight into the guest kernel (the paper's setting).</summary>
+    /// <summary>32-bit PV (the paper's setting): int 0x80 through a trap gate straight into the ring-1 guest kernel, which returns to user mode with a plain iret.</summary>
     TrapGate,
-    /// <summary>64-bit PV style: syscall enters the hypervisor, which bounces it to the guest kernel.</summary>
+    /// <summary>64-bit PV: syscall enters the hypervisor, which bounces it to the guest kernel (in ring 3), which returns to user mode through the iret hypercall.</summary>
     ThroughHypervisor,
 }
 
