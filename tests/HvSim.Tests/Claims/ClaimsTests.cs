@@ -107,6 +107,45 @@ public sealed class ClaimsTests
         Assert.Equal(21, PaperClaims.All.Count);
         Assert.Equal(9, PaperClaims.All.Count(c => c.Role == ClaimRole.Calibration));
     }
+}
+
+/// <summary>The claims command and the calibrate command on the committed inputs, run in process (one console test at a time).</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class ClaimsCommandTests
+{
+    private static CostProfile Fitted => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "xen-4.1-pv.json"));
+
+    private static string CommittedCsv => Path.Combine(RepositoryPaths.Root, "models", "calibration", "xen-4.1-pv.csv");
+
+    [Fact]
+    public void TheCommittedProfileIsTheFitOfTheCommittedCsv()
+    {
+        // The CSV's own header names the command; run it and compare every price.
+        string header = File.ReadLines(CommittedCsv).First(l => l.StartsWith("# Fit: hvsim calibrate", StringComparison.Ordinal));
+        string[] args = header["# Fit: hvsim ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string output = Path.Combine(Path.GetTempPath(), $"hvsim-refit-{Guid.NewGuid():N}.json");
+        try
+        {
+            string[] command = args.Select(a => a switch
+            {
+                "models/calibration/xen-4.1-pv.csv" => CommittedCsv,
+                "models/profiles/xen-4.1-pv.json" => output,
+                _ => a,
+            }).ToArray();
+            (int status, _, string stderr) = HvsimConsole.Run(command);
+            Assert.True(status == 0, stderr);
+            CostProfile refit = ProfileJson.Load(output);
+            Assert.Equal(Fitted.Prices.Select(p => p.Key), refit.Prices.Select(p => p.Key));
+            foreach ((Price committed, Price again) in Fitted.Prices.Zip(refit.Prices))
+            {
+                Assert.True(Math.Abs(committed.Ns - again.Ns) <= 1e-6 * Math.Max(1, committed.Ns), $"{committed.Key}: committed {committed.Ns} ns, refit {again.Ns} ns");
+            }
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
 
     [Fact]
     public void CommandRejectsBadInputWithStatus2()
