@@ -37,6 +37,17 @@ public static class Techniques
         _ => "scanxen",
     };
 
+    /// <summary>The paper's spelling (PT, Emul, PTxen, Emulxen, Scanxen): figure legends and reports.</summary>
+    public static string PaperName(Technique technique) => technique switch
+    {
+        Technique.Pt => "PT",
+        Technique.Emul => "Emul",
+        Technique.PtXen => "PTxen",
+        Technique.EmulXen => "Emulxen",
+        Technique.ScanXen => "Scanxen",
+        _ => Name(technique),
+    };
+
     public static bool TryParse(string text, out Technique technique)
     {
         foreach (Technique candidate in Enum.GetValues<Technique>())

@@ -91,7 +91,7 @@ public sealed class ReproduceDataTests
     [Fact]
     public void TechniquesHaveThePapersNames()
     {
-        Assert.Equal(["PT", "Emul", "PTxen", "Emulxen", "Scanxen"], Techniques.Tracking.Select(FigureContext.Display));
+        Assert.Equal(["PT", "Emul", "PTxen", "Emulxen", "Scanxen"], Techniques.Tracking.Select(Techniques.PaperName));
     }
 
     private static FigureData Lines(params (string Name, (double X, double Y)[] Points)[] series) =>

@@ -180,7 +180,7 @@ public static class ClaimsTable
         foreach (ClaimResult r in results)
         {
             string error = r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
-            text.AppendLine(Inv($"{r.Claim.Id,-4} {(r.Claim.Role == ClaimRole.Calibration ? "calibration" : "holdout"),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO")}"));
+            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO")}"));
             text.AppendLine($"     {r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]");
         }
         int calibration = results.Count(r => r.Claim.Role == ClaimRole.Calibration);
@@ -202,7 +202,7 @@ public static class ClaimsTable
                 json.WriteString("id", r.Claim.Id);
                 json.WriteString("paper", r.Claim.PaperValue);
                 json.WriteString("simulated", r.Simulated);
-                json.WriteString("role", r.Claim.Role == ClaimRole.Calibration ? "calibration" : "holdout");
+                json.WriteString("role", PaperClaims.RoleName(r.Claim.Role));
                 json.WriteBoolean("pass", r.Pass);
                 if (r.RelativeError is double e && double.IsFinite(e))
                 {

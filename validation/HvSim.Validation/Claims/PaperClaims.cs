@@ -42,17 +42,16 @@ public static class PaperClaims
             {
                 throw new FormatException($"claims.csv: expected 5 fields (id,source,quantity,paper_value,role): {line}");
             }
-            ClaimRole role = fields[4] switch
-            {
-                "calibration" => ClaimRole.Calibration,
-                "holdout" => ClaimRole.Holdout,
-                _ => throw new FormatException($"claims.csv: unknown role '{fields[4]}'"),
-            };
+            ClaimRole role = fields[4] == RoleName(ClaimRole.Calibration) ? ClaimRole.Calibration
+                : fields[4] == RoleName(ClaimRole.Holdout) ? ClaimRole.Holdout
+                : throw new FormatException($"claims.csv: unknown role '{fields[4]}'");
             claims.Add(new PaperClaim(fields[0], fields[1], fields[2], fields[3], role));
         }
         return claims;
     }
 
+    /// <summary>A role as claims.csv spells it, and as every table, CSV and JSON we write spells it.</summary>
+    public static string RoleName(ClaimRole role) => role == ClaimRole.Calibration ? "calibration" : "holdout";
 
     private static string ReadResource()
     {

@@ -70,7 +70,7 @@ public static class FigureCatalog
     private static FigureDefinition Fig6(FigureGrid g, int cda)
     {
         Line[] lines = [.. new[] { Technique.Pt, Technique.PtXen }.SelectMany(t => g.Fig6Wpp.Select(wpp =>
-            new Line($"{FigureContext.Display(t)} WPP={FigureContext.Arg(wpp)}", g.Fig6Ppt.Select(ppt => (ppt, FigureContext.Micro(t, cda, wpp, ppt))).ToArray())))];
+            new Line($"{Techniques.PaperName(t)} WPP={FigureContext.Arg(wpp)}", g.Fig6Ppt.Select(ppt => (ppt, FigureContext.Micro(t, cda, wpp, ppt))).ToArray())))];
         return MicroLines("fig06", "Figure 6: PT vs. PTxen with varying PPT", "PPT (pages per transaction)", lines,
             Inv($"PT and PTxen time against PPT, one line per WPP in {{{Join(g.Fig6Wpp)}}}; CDA {cda} KiB, xen-pv. The paper: linear in PPT, the same for every WPP, PTxen ten times faster."),
             d =>
@@ -88,7 +88,7 @@ public static class FigureCatalog
     private static FigureDefinition Fig7(FigureGrid g, int cda)
     {
         Line[] lines = [.. new[] { Technique.Emul, Technique.EmulXen }.SelectMany(t => g.Fig7Wpp.Select(wpp =>
-            new Line($"{FigureContext.Display(t)} WPP={FigureContext.Arg(wpp)}", g.Fig7Tsize.Select(tsize => (tsize, FigureContext.Micro(t, cda, wpp, tsize / wpp))).ToArray())))];
+            new Line($"{Techniques.PaperName(t)} WPP={FigureContext.Arg(wpp)}", g.Fig7Tsize.Select(tsize => (tsize, FigureContext.Micro(t, cda, wpp, tsize / wpp))).ToArray())))];
         return MicroLines("fig07", "Figure 7: Emul vs. Emulxen with varying Tsize", "Tsize = WPP x PPT (writes per transaction)", lines,
             Inv($"Emul and Emulxen time against Tsize, one line per WPP in {{{Join(g.Fig7Wpp)}}} (PPT = Tsize / WPP); CDA {cda} KiB, xen-pv. The paper: time depends on Tsize only, Emulxen four times faster."),
             d =>
@@ -104,10 +104,10 @@ public static class FigureCatalog
     private static FigureDefinition Fig8(string id, string title, Technique tracking, Technique emulation, FigureGrid g, int cda, string ppt)
     {
         Line[] lines = [.. new[] { tracking, emulation }.Select(t =>
-            new Line(FigureContext.Display(t), g.Fig8Wpp.Select(wpp => (wpp, FigureContext.Micro(t, cda, wpp, ppt))).ToArray()))];
+            new Line(Techniques.PaperName(t), g.Fig8Wpp.Select(wpp => (wpp, FigureContext.Micro(t, cda, wpp, ppt))).ToArray()))];
         string paper = tracking == Technique.Pt ? "5" : "1.3";
         return MicroLines(id, title, "WPP (writes per page)", lines,
-            $"{FigureContext.Display(tracking)} and {FigureContext.Display(emulation)} time against WPP at PPT {ppt}; CDA {cda} KiB, xen-pv. The lines cross at the break-even WPP (paper: {paper}): below it emulation is cheaper.",
+            $"{Techniques.PaperName(tracking)} and {Techniques.PaperName(emulation)} time against WPP at PPT {ppt}; CDA {cda} KiB, xen-pv. The lines cross at the break-even WPP (paper: {paper}): below it emulation is cheaper.",
             d => BreakEven(d) is double x
                 ? Inv($"Break-even WPP (where the lines cross, interpolated between grid points): {x:0.##} (paper: {paper}).")
                 : Inv($"The lines do not cross between WPP {Join(g.Fig8Wpp.Take(1))} and {Join(g.Fig8Wpp.TakeLast(1))} (paper: {paper})."),
@@ -137,9 +137,9 @@ public static class FigureCatalog
     private static FigureDefinition Fig9(string id, string title, Technique tracking, FigureGrid g)
     {
         Line[] lines = [.. new[] { Technique.ScanXen, tracking }.SelectMany(t => g.Fig9CdaKib.Select(cda =>
-            new Line($"{FigureContext.Display(t)} CDA {CdaName(cda)}", g.Fig9Ppt.Select(ppt => (ppt, FigureContext.Micro(t, cda, g.Fig9Wpp, ppt))).ToArray())))];
+            new Line($"{Techniques.PaperName(t)} CDA {CdaName(cda)}", g.Fig9Ppt.Select(ppt => (ppt, FigureContext.Micro(t, cda, g.Fig9Wpp, ppt))).ToArray())))];
         return MicroLines(id, title, "PPT (pages per transaction)", lines,
-            Inv($"Scanxen (xen-shadow) and {FigureContext.Display(tracking)} (xen-pv) time against PPT, one line per CDA in {{{string.Join(", ", g.Fig9CdaKib.Select(CdaName))}}}, WPP {FigureContext.Arg(g.Fig9Wpp)}. The paper: Scanxen = 0.0625 s x PPT + 2.5 s x CDA in MB; it beats page tracking only for small CDAs and many pages."),
+            Inv($"Scanxen (xen-shadow) and {Techniques.PaperName(tracking)} (xen-pv) time against PPT, one line per CDA in {{{string.Join(", ", g.Fig9CdaKib.Select(CdaName))}}}, WPP {FigureContext.Arg(g.Fig9Wpp)}. The paper: Scanxen = 0.0625 s x PPT + 2.5 s x CDA in MB; it beats page tracking only for small CDAs and many pages."),
             d =>
             {
                 int low = g.Fig9CdaKib[0], high = g.Fig9CdaKib[^1];
@@ -148,12 +148,12 @@ public static class FigureCatalog
                 double perMb = (Series(d, $"Scanxen CDA {CdaName(high)}").Points[0].Y - Series(d, $"Scanxen CDA {CdaName(low)}").Points[0].Y) / ((high - low) / 1024.0);
                 string wins = string.Join("; ", g.Fig9CdaKib.Select(cda =>
                 {
-                    FigureSeries scan = Series(d, $"Scanxen CDA {CdaName(cda)}"), other = Series(d, $"{FigureContext.Display(tracking)} CDA {CdaName(cda)}");
+                    FigureSeries scan = Series(d, $"Scanxen CDA {CdaName(cda)}"), other = Series(d, $"{Techniques.PaperName(tracking)} CDA {CdaName(cda)}");
                     double[] better = scan.Points.Zip(other.Points).Where(p => p.First.Y < p.Second.Y).Select(p => p.First.X).ToArray();
                     return better.Length == 0 ? $"{CdaName(cda)}: never" : Inv($"{CdaName(cda)}: PPT >= {better.Min()}");
                 }));
                 return Inv($"Scanxen: {perPage:G4} s per dirty page (CDA {mid}; paper 0.0625) and {perMb:G4} s per MB of CDA (PPT {g.Fig9Ppt[0]}; paper 2.5), per 100000 transactions. ") +
-                    $"Scanxen faster than {FigureContext.Display(tracking)} at — {wins}.";
+                    $"Scanxen faster than {Techniques.PaperName(tracking)} at — {wins}.";
             });
     }
 
@@ -161,7 +161,7 @@ public static class FigureCatalog
     {
         Technique[] techniques = [.. Four, Technique.ScanXen];
         MicroPoint[] points = techniques.Select(t => FigureContext.Micro(t, cda, g.Fig9Wpp, ppt)).ToArray();
-        string[] categories = techniques.Select(FigureContext.Display).ToArray();
+        string[] categories = techniques.Select(Techniques.PaperName).ToArray();
         return new FigureDefinition("fig10", points, [], c =>
         {
             double[] y = points.Select(c.MicroSeconds).ToArray();
@@ -200,7 +200,7 @@ public static class FigureCatalog
         string copy = withCopy ? "including the copy of the checkpoint data to the helper" : "without the copy to the helper";
         return PairBars(id, title, "time for 10000 operations (s)", "s",
             Inv($"Time of 10000 operations ({10000 / opt} transactions, OPT {opt}) {copy}, per (structure, operation) pair, under PT, Emul, PTxen and Emulxen on xen-pv."),
-            points, Four.Select(t => (FigureContext.Display(t), (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.WorkloadSeconds(W(p, opt, t), withCopy)))).ToArray(),
+            points, Four.Select(t => (Techniques.PaperName(t), (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.WorkloadSeconds(W(p, opt, t), withCopy)))).ToArray(),
             (c, d) =>
             {
                 double[] pt = d.Series[0].Points.Select(p => p.Y).ToArray(), emul = d.Series[1].Points.Select(p => p.Y).ToArray();
@@ -232,7 +232,7 @@ public static class FigureCatalog
         };
         return PairBars(id, title, "speedup (user level / hypervisor-assisted)", "x",
             Inv($"Speedup of the hypervisor-assisted technique over its user-level counterpart per pair, OPT {opt}{copy}. The paper: {paper}."),
-            points, ratios.Select(r => ($"{FigureContext.Display(r.Assisted)}/{FigureContext.Display(r.User)}",
+            points, ratios.Select(r => ($"{Techniques.PaperName(r.Assisted)}/{Techniques.PaperName(r.User)}",
                 (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.WorkloadSeconds(W(p, opt, r.User), withCopy) / c.WorkloadSeconds(W(p, opt, r.Assisted), withCopy)))).ToArray(),
             (_, d) => string.Join("; ", d.Series.Select(s => Inv($"{s.Name}: mean {s.Points.Average(p => p.Y):G3}, max {s.Points.Max(p => p.Y):G3} ({d.Categories[(int)s.Points.MaxBy(p => p.Y).X]})"))) + ".");
     }
@@ -242,9 +242,9 @@ public static class FigureCatalog
         WorkloadPoint[] points = Pairs.SelectMany(p => new[] { W(p, 1, user), W(p, 1, assisted) }).ToArray();
         bool tracking = user == Technique.Pt;
         return PairBars(id, title, "data copied to the helper for 10000 operations (MB)", "MB",
-            $"Checkpoint data copied to the helper for 10000 operations (OPT 1) per pair, under {FigureContext.Display(user)} and {FigureContext.Display(assisted)}: " +
+            $"Checkpoint data copied to the helper for 10000 operations (OPT 1) per pair, under {Techniques.PaperName(user)} and {Techniques.PaperName(assisted)}: " +
             (tracking ? "whole dirty pages. The paper: 100s of MB." : "the logged words. The paper: under 2 MB except tree insert (56 MB)."),
-            points, new[] { user, assisted }.Select(t => (FigureContext.Display(t), (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.CopiedMiB(W(p, 1, t))))).ToArray(),
+            points, new[] { user, assisted }.Select(t => (Techniques.PaperName(t), (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.CopiedMiB(W(p, 1, t))))).ToArray(),
             (_, d) => string.Join("; ", d.Series.Select(s => Inv($"{s.Name}: mean {s.Points.Average(p => p.Y):G4} MB, max {s.Points.Max(p => p.Y):G4} MB ({d.Categories[(int)s.Points.MaxBy(p => p.Y).X]})"))) + ".");
     }
 

@@ -31,17 +31,6 @@ public sealed class FigureContext(ClaimMeasurements measurements, CostProfile pr
     public double CopiedMiB(WorkloadPoint point) =>
         Measurements.CopiedBytesPerOp(point.Structure, point.Operation, point.Opt, point.Technique) * ClaimSettings.PaperOps / MiB;
 
-    /// <summary>The paper's name of a technique.</summary>
-    public static string Display(Technique technique) => technique switch
-    {
-        Technique.Pt => "PT",
-        Technique.Emul => "Emul",
-        Technique.PtXen => "PTxen",
-        Technique.EmulXen => "Emulxen",
-        Technique.ScanXen => "Scanxen",
-        _ => Techniques.Name(technique),
-    };
-
     /// <summary>A microbenchmark argument as the guest takes it and as the claims' points spell it ("4", "1.5").</summary>
     public static string Arg(double value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -95,7 +95,7 @@ public static class ReportMarkdown
         foreach (ClaimResult r in claims)
         {
             string error = r.RelativeError is double e && double.IsFinite(e) ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
-            md.AppendLine($"| {r.Claim.Id} | {Cell(r.Claim.Source)} | {TableCsv.Role(r.Claim.Role)} | {Cell(r.Claim.PaperValue)} | {Cell(r.Simulated)} | {error} | {(r.Pass ? "yes" : "**no**")} | {Cell(r.Claim.Quantity)}: {Cell(r.Note)} |");
+            md.AppendLine($"| {r.Claim.Id} | {Cell(r.Claim.Source)} | {PaperClaims.RoleName(r.Claim.Role)} | {Cell(r.Claim.PaperValue)} | {Cell(r.Simulated)} | {error} | {(r.Pass ? "yes" : "**no**")} | {Cell(r.Claim.Quantity)}: {Cell(r.Note)} |");
         }
         md.AppendLine();
         int calibration = claims.Count(x => x.Claim.Role == ClaimRole.Calibration);

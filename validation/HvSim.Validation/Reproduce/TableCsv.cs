@@ -13,7 +13,7 @@ public static class TableCsv
         foreach (ClaimResult r in claims)
         {
             text.Append(Csv.Line([
-                r.Claim.Id, Csv.Field(r.Claim.Source), Role(r.Claim.Role), Csv.Field(r.Claim.PaperValue), Csv.Field(r.Simulated),
+                r.Claim.Id, Csv.Field(r.Claim.Source), PaperClaims.RoleName(r.Claim.Role), Csv.Field(r.Claim.PaperValue), Csv.Field(r.Simulated),
                 r.RelativeError is double e && double.IsFinite(e) ? Csv.Number(Math.Round(e, 6)) : "",
                 r.Pass ? "true" : "false", Csv.Field(r.Claim.Quantity), Csv.Field(r.Note),
             ]));
@@ -36,6 +36,4 @@ public static class TableCsv
         }
         return text.ToString();
     }
-
-    public static string Role(ClaimRole role) => role == ClaimRole.Calibration ? "calibration" : "holdout";
 }
