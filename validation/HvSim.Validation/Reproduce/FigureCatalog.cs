@@ -199,7 +199,7 @@ public static class FigureCatalog
         WorkloadPoint[] points = Pairs.SelectMany(p => Four.Select(t => W(p, opt, t))).ToArray();
         string copy = withCopy ? "including the copy of the checkpoint data to the helper" : "without the copy to the helper";
         return PairBars(id, title, "time for 10000 operations (s)", "s",
-            Inv($"Time of 10000 operations ({10000 / opt} transactions, OPT {opt}) {copy}, per (structure, operation) pair, under PT, Emul, PTxen and Emulxen on xen-pv."),
+            Inv($"Time of {ClaimSettings.PaperOps} operations ({ClaimSettings.PaperOps / opt} transactions, OPT {opt}) {copy}, per (structure, operation) pair, under PT, Emul, PTxen and Emulxen on xen-pv."),
             points, Four.Select(t => (Techniques.PaperName(t), (Func<FigureContext, (string, DsOperation, string), double>)((c, p) => c.WorkloadSeconds(W(p, opt, t), withCopy)))).ToArray(),
             (c, d) =>
             {

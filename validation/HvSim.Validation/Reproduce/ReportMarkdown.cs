@@ -47,7 +47,7 @@ public static class ReportMarkdown
         double? copyNs = r.Profile.Find(EventKind.CopyBytes, Layer.User, "xen-pv")?.Ns;
         (string, string, string)[] rows =
         [
-            ("platform", "xen-pv (direct paging) for PT, Emul, PTxen, Emulxen; xen-shadow for Scanxen", "the paper ran a paravirtualized guest on Xen 4.1; Scanxen reads shadow-PTE dirty bits, so it needs shadow paging"),
+            ("platform", "xen-pv (direct paging) for PT, Emul, PTxen, Emulxen; xen-shadow for Scanxen; both as a 32-bit PV guest (system calls through a trap gate into the ring-1 kernel, which returns to user mode with a plain iret)", "the paper ran a 32-bit paravirtualized Linux 2.6.18 guest on Xen 4.1; Scanxen reads shadow-PTE dirty bits, so it needs shadow paging"),
             ("CDA of Figs 6, 7, 8, 10", Inv($"{c.CdaKib} KiB"), "not given; it changes no per-transaction count of PT, Emul, PTxen or Emulxen, only Scanxen's scan"),
             ("PPT of Figs 8 and 10", c.Fig8Ppt, "not given; the paper reads its break-even WPP 5 as \"five write emulations and page faults are equivalent to a single page protection and page fault\": one page per transaction"),
             ("WPP of Figs 9 and 10", FigureContext.Arg(g.Fig9Wpp), "Fig 10 is the paper's \"sample case of WPP=4\"; Fig 9 does not say"),
