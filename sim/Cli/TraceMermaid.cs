@@ -134,11 +134,13 @@ public static partial class TraceMermaid
                 .Append(string.Join("<br/>", Wrap(text).Select(Escape))).Append('\n');
         }
 
+        /// <summary>Whether the kernel leaves a system call with sysret: natively (x86-64); a 32-bit PV kernel always irets from ring 1.</summary>
+        private bool Sysret => _recording.Platform.Platform == Platform.Native;
+
         private string ReturnLabel(TraceStep step)
         {
             string how = step.Layer == Layer.Kernel
-                ? (_deliveredSignal is null && !_signalReturned && step.Detail.Contains("system call", StringComparison.Ordinal)
-                    && !step.Detail.Contains("iret", StringComparison.Ordinal) ? "sysret" : "iret")
+                ? (Sysret && _deliveredSignal is null && !_signalReturned && step.Detail.Contains("system call", StringComparison.Ordinal) ? "sysret" : "iret")
                 : "return";
             if (_deliveredSignal is not null)
             {
