@@ -19,20 +19,20 @@ public static class Table2Output
     /// <summary>A ratio ours/paper beyond this factor either way is flagged and explained in validation/TABLE2.md.</summary>
     public const double LargeFactor = 2.0;
 
-    public static int Run(long ops, long seed, long? cdaKib, bool json)
+    public static int Run(long ops, long seed, long? cdaKib, bool json, WorkloadSuite suite = WorkloadSuites.Default)
     {
-        IReadOnlyList<WorkloadSpec> specs = Table2.Specs(ops, seed, cdaKib);
-        Dictionary<DataStructure, string> guests = specs.Select(s => s.Structure).Distinct().ToDictionary(s => s, s => BenchCommand.GuestPath(s.GuestName));
+        IReadOnlyList<WorkloadSpec> specs = Table2.Specs(ops, seed, cdaKib, suite);
+        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BenchCommand.GuestPath);
         var clock = Stopwatch.StartNew();
         Table2Entry[] entries = ProgressDisplay.Run($"Table 2: {specs.Count} runs", specs.Count, show: !json && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(specs, spec => Table2.Measure(guests[spec.Structure], spec), _ => step()));
+            ParallelRuns.Map(specs, spec => Table2.Measure(guests[spec.GuestName], spec), _ => step()));
         clock.Stop();
 
         foreach (Table2Entry entry in entries.Where(e => !e.Run.Ok))
         {
             Console.Error.WriteLine($"hvsim: {entry.Spec} under {Techniques.Name(Table2.CountingTechnique)} failed: {entry.Run.Failure}");
         }
-        Console.Out.Write(json ? Json(entries) + "\n" : Text(entries, ops, seed, clock.Elapsed));
+        Console.Out.Write(json ? Json(entries) + "\n" : Text(entries, ops, seed, clock.Elapsed, suite));
         return entries.All(e => e.Run.Ok) ? 0 : 1;
     }
 
@@ -46,6 +46,7 @@ public static class Table2Output
             foreach (Table2Entry e in entries)
             {
                 json.WriteStartObject();
+                json.WriteString("suite", WorkloadSuites.Name(e.Suite));
                 json.WriteString("structure", e.Structure);
                 json.WriteString("operation", DataStructures.Name(e.Operation));
                 json.WriteNumber("opt", e.Opt);
@@ -68,19 +69,28 @@ public static class Table2Output
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static string Text(IReadOnlyList<Table2Entry> entries, long ops, long seed, TimeSpan elapsed)
+    private static string Text(IReadOnlyList<Table2Entry> entries, long ops, long seed, TimeSpan elapsed, WorkloadSuite suite)
     {
         long fallbacks = entries.Sum(e => e.Counts.Fallbacks);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Table 2: average writes and unique pages per transaction, {ops} operations per run (seed {seed}); ours beside the paper's, ratio = ours / paper");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Suite {WorkloadSuites.Description(suite)}.");
         text.AppendLine("  How we count: each run goes under emulxen on xen-pv, where every guest store into the CDA faults into the hypervisor, which");
         text.AppendLine("  emulates it and logs it in the transaction's record. Writes = the record's logged words (one per store; a rep-string element");
         text.AppendLine("  counts as one, a store straddling two pages as two); pages = distinct pages of those words plus pages listed whole");
         text.AppendLine(CultureInfo.InvariantCulture, $"  (emulation fallbacks: {fallbacks}). The C code counts nothing.");
-        text.AppendLine("  Word size: the paper's code was 32-bit (4-byte pointers and words), ours is x86-64 (8-byte pointers and keys): a pointer or");
-        text.AppendLine("  key store is one write in both; a 16-byte SSE store (a memcpy's, or gcc storing two adjacent pointers at once) is one");
-        text.AppendLine("  write for us where 32-bit code makes two to four; our nodes are twice as large (half as many per page).");
-        text.AppendLine("  '*': more than 2x apart, explained in validation/TABLE2.md (the paper ran Weiss's textbook code and key orders).");
+        if (suite == WorkloadSuite.Textbook)
+        {
+            text.AppendLine("  Word size: the paper's code was 32-bit (4-byte pointers and words); the textbook suite stores 4-byte keys, counts and links");
+            text.AppendLine("  (32-bit offsets into the CDA) with volatile accesses, so each store is one 4-byte write, as on the paper's guest.");
+        }
+        else
+        {
+            text.AppendLine("  Word size: the paper's code was 32-bit (4-byte pointers and words), ours is x86-64 (8-byte pointers and keys): a pointer or");
+            text.AppendLine("  key store is one write in both; a 16-byte SSE store (a memcpy's, or gcc storing two adjacent pointers at once) is one");
+            text.AppendLine("  write for us where 32-bit code makes two to four; our nodes are twice as large (half as many per page).");
+        }
+        text.AppendLine("  '*': more than 2x apart, explained in validation/TABLE2.md.");
         text.AppendLine();
         text.AppendLine("                      |                 OPT=1                     |                 OPT=5");
         text.AppendLine("structure     op      |  writes   paper  ratio    pages paper  ratio  |  writes   paper  ratio    pages paper  ratio");
@@ -97,6 +107,7 @@ public static class Table2Output
         }
         long empty = entries.Sum(e => e.Counts.EmptyTransactions);
         text.AppendLine();
+        text.AppendLine(Table2Agreement.Summary(entries.Select(e => e.Cell)));
         text.AppendLine(CultureInfo.InvariantCulture,
             $"{entries.Sum(e => e.Counts.Transactions)} transactions in {entries.Count} runs, {empty} of which wrote nothing; {elapsed.TotalSeconds:F1} s");
         return text.ToString();

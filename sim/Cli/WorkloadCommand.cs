@@ -9,7 +9,8 @@ using HvSim.Validation;
 namespace HvSim.Cli;
 
 /// <summary>
-/// hvsim workload: the paper's data-structure suite (Section VI, guests/ds) under a technique
+/// hvsim workload: the paper's data-structure suite (Section VI; --suite: guests/textbook, the
+/// default, or guests/ds) under a technique
 /// and platform — one structure and operation, or (--ds all) every pair of the suite, in
 /// parallel on every core — and (--table2) the paper's Table 2 measured on the simulated machine
 /// (<see cref="Table2Output"/>). Each run is checked: the guest's own invariant check and the
@@ -18,8 +19,8 @@ namespace HvSim.Cli;
 public static class WorkloadCommand
 {
     public const string Usage =
-        "hvsim workload --ds NAME|all [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N] [--profile P|none] [--json]\n" +
-        "       hvsim workload --table2 [--ops N] [--seed N] [--cda-kib N] [--json]";
+        "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N] [--profile P|none] [--json]\n" +
+        "       hvsim workload --table2 [--suite textbook|ours] [--ops N] [--seed N] [--cda-kib N] [--json]";
 
     public static int Run(string[] args)
     {
@@ -32,12 +33,16 @@ public static class WorkloadCommand
         long opt = 1, ops = 10000, seed = 1;
         long? cdaKib = null;
         string profileName = RunPricing.DefaultProfile;
+        WorkloadSuite suite = WorkloadSuites.Default;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
             {
                 case "--ds":
                     ds = options.Value(option);
+                    break;
+                case "--suite":
+                    suite = SuiteOption.Parse(options.Value(option));
                     break;
                 case "--op":
                     string op = options.Value(option);
@@ -97,13 +102,14 @@ public static class WorkloadCommand
         {
             throw new UsageException($"workload: unexpected argument '{options.Rest()[0]}'");
         }
+        SuiteOption.CheckOps(suite, ops);
         if (table2)
         {
             if (ds is not null || operation is not null || opt != 1 || techniqueGiven || platformGiven)
             {
-                throw new UsageException("workload --table2 takes only --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
+                throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
             }
-            return Table2Output.Run(ops, seed, cdaKib, json);
+            return Table2Output.Run(ops, seed, cdaKib, json, suite);
         }
         if (ds is null)
         {
@@ -111,13 +117,13 @@ public static class WorkloadCommand
         }
 
         HvSim.Models.Profiles.CostProfile? profile = json ? RunPricing.Load(profileName) : null;
-        IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib);
+        IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
         List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
-        Dictionary<DataStructure, string> guests = specs.Select(s => s.Structure).Distinct().ToDictionary(s => s, s => BenchCommand.GuestPath(s.GuestName));
+        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BenchCommand.GuestPath);
 
         WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: !json && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.Structure], run.Spec, run.Technique, run.Platform), _ => step()));
+            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, run.Platform), _ => step()));
 
         foreach (WorkloadResult result in results.Where(r => !r.Ok))
         {
@@ -182,6 +188,7 @@ public static class WorkloadCommand
                 {
                     property.WriteTo(json);
                 }
+                json.WriteString("suite", WorkloadSuites.Name(r.Spec.Suite));
                 json.WriteString("structure", r.Spec.Structure.Name);
                 json.WriteString("operation", DataStructures.Name(r.Spec.Operation));
                 json.WriteNumber("opt", r.Spec.Opt);

@@ -7,21 +7,18 @@ public enum DsOperation
     Delete,
 }
 
-/// <summary>One data structure of the paper's Section VI suite: the guest program guests/bin/ds-NAME.</summary>
-/// <param name="Name">The paper's short name (Table 2), also the guest's: ds-NAME.</param>
+/// <summary>One data structure of the paper's Section VI suite: the guest program guests/bin/tb-NAME or ds-NAME (<see cref="WorkloadSuites.GuestName"/>).</summary>
+/// <param name="Name">The paper's short name (Table 2), also the guests': tb-NAME, ds-NAME.</param>
 /// <param name="Description">What it is, in a few words.</param>
 /// <param name="SupportsDelete">Whether the guest implements delete (its ds_supports_delete).</param>
 public sealed record DataStructure(string Name, string Description, bool SupportsDelete)
 {
-    /// <summary>The bundled guest's file name in guests/bin.</summary>
-    public string GuestName => "ds-" + Name;
-
     /// <summary>The operations the guest runs, insert first.</summary>
     public IReadOnlyList<DsOperation> Operations => SupportsDelete ? [DsOperation.Insert, DsOperation.Delete] : [DsOperation.Insert];
 }
 
 /// <summary>
-/// The suite (guests/ds, the paper's Table 2): 13 structures, 20 (structure, operation) pairs —
+/// The structures of both suites (guests/textbook, guests/ds; the paper's Table 2): 13 structures, 20 (structure, operation) pairs —
 /// every structure inserts; aa, leftheap, heap, list, queue, splay and tree also delete. The
 /// catalogue mirrors the guests' ds_supports_delete (a test runs every pair and checks that the
 /// others are refused).

@@ -10,6 +10,10 @@ namespace HvSim.Validation;
 /// <param name="Run">The run that produced them (its invariants and backup check).</param>
 public sealed record Table2Entry(WorkloadSpec Spec, double Writes, double Pages, TransactionWrites Counts, PaperRow Paper, WorkloadResult Run)
 {
+    public WorkloadSuite Suite => Spec.Suite;
+
+    public Table2Cell Cell => new(Writes, PaperWrites, Pages, PaperPages);
+
     public string Structure => Spec.Structure.Name;
 
     public DsOperation Operation => Spec.Operation;
@@ -42,8 +46,8 @@ public static class Table2
 
     /// <summary>The runs of the table, in its order: every paper row with OPT 1, then 5.</summary>
     /// <param name="cdaKib">The CDA's size (null: the guests' default); it changes no count, only the cost of registering.</param>
-    public static IReadOnlyList<WorkloadSpec> Specs(long ops = 10000, long seed = 1, long? cdaKib = null) =>
-        PaperTable2.Rows.SelectMany(row => Opts.Select(opt => new WorkloadSpec(Structure(row), row.Operation, opt, ops, seed, cdaKib))).ToArray();
+    public static IReadOnlyList<WorkloadSpec> Specs(long ops = 10000, long seed = 1, long? cdaKib = null, WorkloadSuite suite = WorkloadSuites.Default) =>
+        PaperTable2.Rows.SelectMany(row => Opts.Select(opt => new WorkloadSpec(Structure(row), row.Operation, opt, ops, seed, cdaKib) { Suite = suite })).ToArray();
 
     /// <summary>Measures one run of the table.</summary>
     public static Table2Entry Measure(string elfPath, WorkloadSpec spec)
@@ -56,10 +60,10 @@ public static class Table2
     }
 
     /// <summary>Measures the whole table in parallel (<paramref name="done"/>: per finished run, from worker threads).</summary>
-    /// <param name="guestPath">Where a structure's guest is (normally guests/bin/ds-NAME).</param>
-    public static IReadOnlyList<Table2Entry> MeasureAll(Func<DataStructure, string> guestPath, long ops = 10000, long seed = 1,
-        long? cdaKib = null, Action<Table2Entry>? done = null, int? parallelism = null) =>
-        ParallelRuns.Map(Specs(ops, seed, cdaKib), spec => Measure(guestPath(spec.Structure), spec), done, parallelism);
+    /// <param name="guestPath">Where a run's guest is (normally guests/bin/ and the spec's <see cref="WorkloadSpec.GuestName"/>).</param>
+    public static IReadOnlyList<Table2Entry> MeasureAll(Func<WorkloadSpec, string> guestPath, long ops = 10000, long seed = 1,
+        long? cdaKib = null, Action<Table2Entry>? done = null, int? parallelism = null, WorkloadSuite suite = WorkloadSuites.Default) =>
+        ParallelRuns.Map(Specs(ops, seed, cdaKib, suite), spec => Measure(guestPath(spec), spec), done, parallelism);
 
     private static DataStructure Structure(PaperRow row) =>
         DataStructures.Find(row.Structure) is DataStructure s && s.Operations.Contains(row.Operation)

@@ -35,6 +35,9 @@ public sealed record ClaimSettings
     /// <summary>Seed of the microbenchmark's page choice and of the workloads' keys.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>Whose structures the workload runs use (Figures 11-18, Table 2, C12-C21): the textbook suite unless told.</summary>
+    public WorkloadSuite Suite { get; init; } = WorkloadSuites.Default;
+
     /// <summary>Where the bundled guests are (guests/bin).</summary>
     public required string GuestDirectory { get; init; }
 
@@ -101,8 +104,8 @@ public static class ClaimExperiments
     public static PointResult RunWorkload(WorkloadPoint point, ClaimSettings settings)
     {
         DataStructure structure = DataStructures.Find(point.Structure) ?? throw new ArgumentException($"unknown structure {point.Structure}");
-        var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed);
-        string path = Path.Combine(settings.GuestDirectory, structure.GuestName);
+        var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed) { Suite = settings.Suite };
+        string path = Path.Combine(settings.GuestDirectory, spec.GuestName);
         Steady steady = new(spec.Transactions, Platforms.XenPvName);
         var argv = new List<string> { path };
         argv.AddRange(spec.GuestArguments);
