@@ -143,7 +143,7 @@ if [ -d build/fake ]; then
         [ -x "build/fake/$name" ] || continue
         runs=("$args")
         # The delete workload registers after its warm-up inserts: check that path too.
-        case $name in ds-*) "./bin/$name" delete 1 1024 1 >"$tmp/del.out" 2>&1 && runs+=("delete 1 1024 1") ;; esac
+        case $name in ds-* | tb-*) "./bin/$name" delete 1 1024 1 >"$tmp/del.out" 2>&1 && runs+=("delete 1 1024 1") ;; esac
         for a in "${runs[@]}"; do
             # shellcheck disable=SC2086
             "./bin/$name" $a >"$tmp/native.out" 2>/dev/null
