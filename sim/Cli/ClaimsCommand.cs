@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HvSim.Models.Profiles;
+using HvSim.Validation;
 using HvSim.Validation.Claims;
 
 namespace HvSim.Cli;
@@ -14,7 +15,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ClaimsCommand
 {
-    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--no-workloads] [--calibration-csv PATH]";
+    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--suite textbook|ours] [--no-workloads] [--calibration-csv PATH]";
 
     public static int Run(string[] args)
     {
@@ -39,6 +40,9 @@ public static class ClaimsCommand
                 case "--ops":
                     settings = settings with { WorkloadOps = options.Long(option, min: 50) };
                     break;
+                case "--suite":
+                    settings = settings with { Suite = SuiteOption.Parse(options.Value(option)) };
+                    break;
                 case "--no-workloads":
                     workloads = false;
                     break;
@@ -53,6 +57,7 @@ public static class ClaimsCommand
         {
             throw new UsageException($"usage: {Usage}");
         }
+        SuiteOption.CheckOps(settings.Suite, settings.WorkloadOps);
         CostProfile profile = RunPricing.LoadProfile(profileName);
         CostProfile prior = RunPricing.LoadProfile("prior-xen-4.1-pv");
         var clock = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HvSim.Models.Profiles;
+using HvSim.Validation;
 using HvSim.Validation.Claims;
 using HvSim.Validation.Reproduce;
 
@@ -14,7 +15,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ReproduceCommand
 {
-    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N]";
+    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N] [--suite textbook|ours]";
 
     public const string DefaultOut = "reproduce-out";
 
@@ -24,6 +25,7 @@ public static class ReproduceCommand
         string profileName = RunPricing.DefaultProfile, output = DefaultOut;
         bool json = false, quick = false;
         long? tcount = null, ops = null;
+        WorkloadSuite suite = WorkloadSuites.Default;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -46,6 +48,9 @@ public static class ReproduceCommand
                 case "--ops":
                     ops = options.Long(option, min: 50);
                     break;
+                case "--suite":
+                    suite = SuiteOption.Parse(options.Value(option));
+                    break;
                 default:
                     throw new UsageException($"reproduce: unknown option {option}");
             }
@@ -62,8 +67,9 @@ public static class ReproduceCommand
         ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
         settings = settings with
         {
-            Claims = settings.Claims with { Tcount = tcount ?? settings.Claims.Tcount, WorkloadOps = ops ?? settings.Claims.WorkloadOps },
+            Claims = settings.Claims with { Tcount = tcount ?? settings.Claims.Tcount, WorkloadOps = ops ?? settings.Claims.WorkloadOps, Suite = suite },
         };
+        SuiteOption.CheckOps(suite, settings.Claims.WorkloadOps);
 
         var clock = Stopwatch.StartNew();
         int jobs = ReproduceRun.Jobs(settings).Count;

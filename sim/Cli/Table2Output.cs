@@ -74,7 +74,7 @@ public static class Table2Output
         long fallbacks = entries.Sum(e => e.Counts.Fallbacks);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Table 2: average writes and unique pages per transaction, {ops} operations per run (seed {seed}); ours beside the paper's, ratio = ours / paper");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  Suite {WorkloadSuites.Description(suite)}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Suite {WorkloadSuites.Name(suite)}: {WorkloadSuites.Description(suite)}.");
         text.AppendLine("  How we count: each run goes under emulxen on xen-pv, where every guest store into the CDA faults into the hypervisor, which");
         text.AppendLine("  emulates it and logs it in the transaction's record. Writes = the record's logged words (one per store; a rep-string element");
         text.AppendLine("  counts as one, a store straddling two pages as two); pages = distinct pages of those words plus pages listed whole");

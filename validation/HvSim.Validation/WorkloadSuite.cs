@@ -56,6 +56,6 @@ public static class WorkloadSuites
 
     /// <summary>One line for the tables' headers: what the suite is.</summary>
     public static string Description(WorkloadSuite suite) => suite == WorkloadSuite.Textbook
-        ? "textbook: Weiss's code and test drivers' key orders, 32-bit layout (4-byte keys, counts and links)"
-        : "ours: our own x86-64 implementations (8-byte keys and pointers), seeded random keys";
+        ? "Weiss's code and his test drivers' key orders, 32-bit layout (4-byte keys, counts and links)"
+        : "our own x86-64 implementations (8-byte keys and pointers), seeded random keys";
 }

@@ -23,7 +23,7 @@ public static class ReproduceOutput
         string[] pngs = r.Figures.Select(f => Path.Combine(directory, f.Id + ".png")).ToArray();
         Parallel.For(0, pngs.Length, i => FigurePlot.SavePng(r.Figures[i], pngs[i]));
         files.AddRange(pngs);
-        Text("table2.csv", TableCsv.Table2(r.Table2));
+        Text("table2.csv", TableCsv.Table2([.. r.Table2, .. r.ContrastTable2]));
         Text("claims.csv", TableCsv.Claims(r.Claims));
         Text("report.md", ReportMarkdown.Text(r, elapsed()));
         return files;

@@ -8,6 +8,9 @@ namespace HvSim.Validation.Reproduce;
 public sealed record ReproduceResult(ReproduceSettings Settings, CostProfile Profile, ClaimMeasurements Measurements, int Experiments,
     IReadOnlyList<FigureData> Figures, IReadOnlyList<Table2Row> Table2, IReadOnlyList<ClaimResult> Claims, IReadOnlyList<string> Failures)
 {
+    /// <summary>Table 2 of the other suite (<see cref="ReproduceRun.ContrastSuite"/>), for contrast beside the paper's and ours.</summary>
+    public IReadOnlyList<Table2Row> ContrastTable2 { get; init; } = [];
+
     public bool Ok => Failures.Count == 0;
 }
 
@@ -18,18 +21,31 @@ public sealed record ReproduceResult(ReproduceSettings Settings, CostProfile Pro
 /// </summary>
 public static class ReproduceRun
 {
-    /// <summary>The distinct points the run makes (for a progress bar's length).</summary>
+    /// <summary>The distinct points the run makes (for a progress bar's length), the contrast suite's Table 2 runs last.</summary>
     public static IReadOnlyList<object> Jobs(ReproduceSettings s)
     {
         IReadOnlyList<FigureDefinition> figures = FigureCatalog.For(s);
-        return ClaimMeasurements.Jobs(s.Claims, workloads: true, figures.SelectMany(f => f.MicroPoints), figures.SelectMany(f => f.WorkloadPoints));
+        return [.. ClaimMeasurements.Jobs(s.Claims, workloads: true, figures.SelectMany(f => f.MicroPoints), figures.SelectMany(f => f.WorkloadPoints)),
+            .. ContrastSpecs(s)];
     }
+
+    /// <summary>The suite whose Table 2 report.md shows for contrast: the one the figures and claims do not run.</summary>
+    public static WorkloadSuite ContrastSuite(ReproduceSettings s) => s.Claims.Suite == WorkloadSuite.Textbook ? WorkloadSuite.Ours : WorkloadSuite.Textbook;
+
+    private static IReadOnlyList<WorkloadSpec> ContrastSpecs(ReproduceSettings s) =>
+        WorkloadSuites.AcceptsOps(ContrastSuite(s), s.Claims.WorkloadOps)
+            ? Table2.Specs(s.Claims.WorkloadOps, s.Claims.Seed, suite: ContrastSuite(s))
+            : [];
 
     /// <param name="step">Called once per finished point, from worker threads.</param>
     public static ReproduceResult Run(ReproduceSettings s, CostProfile profile, Action? step = null)
     {
         IReadOnlyList<FigureDefinition> definitions = FigureCatalog.For(s);
         int experiments = Jobs(s).Count;
+        // The contrast suite's Table 2 (40 Emulxen runs) goes alongside the main pass, one run at a
+        // time, so that it fills the cores the main pass leaves idle at its end.
+        Task<IReadOnlyList<Table2Entry>> contrast = Task.Run(() => (IReadOnlyList<Table2Entry>)ParallelRuns.Map(ContrastSpecs(s),
+            spec => Table2.Measure(Path.Combine(s.Claims.GuestDirectory, spec.GuestName), spec), _ => step?.Invoke(), parallelism: 1));
         ClaimMeasurements m = ClaimMeasurements.Run(s.Claims, workloads: true, definitions.SelectMany(f => f.MicroPoints),
             definitions.SelectMany(f => f.WorkloadPoints), _ => step?.Invoke());
         var failures = new List<string>();
@@ -48,8 +64,9 @@ public static class ReproduceRun
             }
         }
         IReadOnlyList<Table2Row> table2 = Table2Reproduced.From(m, failures);
+        IReadOnlyList<Table2Row> contrastTable2 = Table2Reproduced.From(contrast.Result, failures);
         IReadOnlyList<ClaimResult> claims = ClaimsTable.Evaluate(m, profile);
-        return new ReproduceResult(s, profile, m, experiments, figures, table2, claims, failures);
+        return new ReproduceResult(s, profile, m, experiments, figures, table2, claims, failures) { ContrastTable2 = contrastTable2 };
     }
 
     private static string OneLine(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

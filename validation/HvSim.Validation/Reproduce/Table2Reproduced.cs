@@ -3,7 +3,13 @@ using HvSim.Validation.Claims;
 namespace HvSim.Validation.Reproduce;
 
 /// <summary>One row of Table 2 as reproduced: ours (writes and unique pages per transaction) and the paper's.</summary>
-public sealed record Table2Row(string Structure, DsOperation Operation, int Opt, double Writes, double Pages, double PaperWrites, double PaperPages, long Transactions);
+public sealed record Table2Row(string Structure, DsOperation Operation, int Opt, double Writes, double Pages, double PaperWrites, double PaperPages, long Transactions)
+{
+    /// <summary>Whose structures ran.</summary>
+    public WorkloadSuite Suite { get; init; } = WorkloadSuites.Default;
+
+    public Table2Cell Cell => new(Writes, PaperWrites, Pages, PaperPages);
+}
 
 /// <summary>
 /// Table 2 from the workload runs under <see cref="Table2.CountingTechnique"/> that the claims make
@@ -27,8 +33,24 @@ public static class Table2Reproduced
                     continue;
                 }
                 rows.Add(new Table2Row(paper.Structure, paper.Operation, (int)opt, writes.WritesPerTransaction, writes.PagesPerTransaction,
-                    paper.Writes(opt), paper.Pages(opt), writes.Transactions));
+                    paper.Writes(opt), paper.Pages(opt), writes.Transactions) { Suite = m.Settings.Suite });
             }
+        }
+        return rows;
+    }
+
+    /// <summary>The rows of a table measured on its own (<see cref="Table2.MeasureAll"/>: the contrast suite's); a failed run is left out and named in <paramref name="failures"/>.</summary>
+    public static IReadOnlyList<Table2Row> From(IReadOnlyList<Table2Entry> entries, ICollection<string> failures)
+    {
+        var rows = new List<Table2Row>();
+        foreach (Table2Entry e in entries)
+        {
+            if (!e.Run.Ok)
+            {
+                failures.Add($"table2 ({WorkloadSuites.Name(e.Suite)}): {e.Spec}: {e.Run.Failure}");
+                continue;
+            }
+            rows.Add(new Table2Row(e.Structure, e.Operation, (int)e.Opt, e.Writes, e.Pages, e.PaperWrites, e.PaperPages, e.Counts.Transactions) { Suite = e.Suite });
         }
         return rows;
     }

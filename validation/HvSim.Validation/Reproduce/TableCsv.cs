@@ -21,15 +21,15 @@ public static class TableCsv
         return text.ToString();
     }
 
-    /// <summary>One row per (structure, operation, OPT): ours, the paper's and the ratios ours / paper.</summary>
+    /// <summary>One row per (suite, structure, operation, OPT): ours, the paper's and the ratios ours / paper.</summary>
     public static string Table2(IReadOnlyList<Table2Row> rows)
     {
         var text = new System.Text.StringBuilder();
-        text.Append(Csv.Line(["structure", "operation", "opt", "writes", "pages", "paper_writes", "paper_pages", "writes_ratio", "pages_ratio", "transactions"]));
+        text.Append(Csv.Line(["suite", "structure", "operation", "opt", "writes", "pages", "paper_writes", "paper_pages", "writes_ratio", "pages_ratio", "transactions"]));
         foreach (Table2Row r in rows)
         {
             text.Append(Csv.Line([
-                r.Structure, DataStructures.Name(r.Operation), Csv.Number(r.Opt), Csv.Number(Math.Round(r.Writes, 6)), Csv.Number(Math.Round(r.Pages, 6)),
+                WorkloadSuites.Name(r.Suite), r.Structure, DataStructures.Name(r.Operation), Csv.Number(r.Opt), Csv.Number(Math.Round(r.Writes, 6)), Csv.Number(Math.Round(r.Pages, 6)),
                 Csv.Number(r.PaperWrites), Csv.Number(r.PaperPages), Csv.Number(Math.Round(r.Writes / r.PaperWrites, 6)), Csv.Number(Math.Round(r.Pages / r.PaperPages, 6)),
                 Csv.Number(r.Transactions),
             ]));
