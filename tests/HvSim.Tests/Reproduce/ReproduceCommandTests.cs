@@ -97,6 +97,21 @@ public sealed class ReproduceCommandTests(ReproduceRuns runs) : IClassFixture<Re
     }
 
     [Fact]
+    public void Table2ShowsBothSuitesBesideThePapers()
+    {
+        // The figures and claims ran the default suite, textbook; ours ran for contrast.
+        string[] csv = File.ReadAllLines(Path.Combine(runs.TextDirectory, "table2.csv"));
+        Assert.StartsWith("suite,structure,operation,opt,writes,pages,paper_writes,paper_pages,", csv[0]);
+        Assert.Equal(40, csv.Count(l => l.StartsWith("textbook,", StringComparison.Ordinal)));
+        Assert.Equal(40, csv.Count(l => l.StartsWith("ours,", StringComparison.Ordinal)));
+        string report = File.ReadAllText(Path.Combine(runs.TextDirectory, "report.md"));
+        Assert.Contains("| structure | operation | OPT | textbook writes | ours writes | paper writes | textbook pages | ours pages | paper pages |", report);
+        Assert.Matches(@"\*\*textbook\*\* \(.*\): cells within 2\.5x of the paper's \(writes and pages both\): \d+ of 40", report);
+        Assert.Matches(@"\*\*ours\*\* \(.*\): cells within 2\.5x", report);
+        Assert.Contains("| workload suite | textbook: ", report);
+    }
+
+    [Fact]
     public void FigureCsvValueColumnsAreNumbers()
     {
         foreach (string id in FigureCatalog.Ids)
@@ -166,6 +181,8 @@ public sealed class ReproduceCommandTests(ReproduceRuns runs) : IClassFixture<Re
     [InlineData("--profile", "no-such-profile")]
     [InlineData("--out")]
     [InlineData("extra-argument")]
+    [InlineData("--suite", "weiss")]
+    [InlineData("--ops", "700")] // the textbook suite's key orders step by 7 modulo the operation count
     public void BadUsageIsOneLineAndStatus2(params string[] args)
     {
         (int status, string stdout, string stderr) = HvsimConsole.Run(["reproduce", .. args]);

@@ -22,6 +22,10 @@ public sealed class WorkloadCommandTests
     [InlineData("a multiple of 4", "--ds", "tree", "--cda-kib", "10")]
     [InlineData("at most", "--ds", "tree", "--ops", "2000000")]
     [InlineData("takes only", "--table2", "--technique", "pt")]
+    [InlineData("expected textbook or ours", "--ds", "tree", "--suite", "weiss")]
+    [InlineData("expected textbook or ours", "--table2", "--suite", "")]
+    [InlineData("must not be a multiple", "--ds", "tree", "--ops", "700")]
+    [InlineData("must not be a multiple", "--table2", "--ops", "142")]
     public void BadUsageIsOneLineAndStatus2(string reason, params string[] args)
     {
         (int status, string stdout, string stderr) = RunHvsim(["workload", .. args]);
@@ -83,38 +87,79 @@ public sealed class WorkloadCommandTests
     }
 
     [Fact]
+    public void ASuiteIsChosenOnceForEveryRunAndNamedInTheJson()
+    {
+        // The default is the textbook suite; --suite ours runs the ds- guests. Both print the
+        // same DESIGN.md fields; the JSON says which suite ran.
+        foreach ((string[] suite, string name) in new[] { (Array.Empty<string>(), "textbook"), (new[] { "--suite", "ours" }, "ours"), (new[] { "--suite", "textbook" }, "textbook") })
+        {
+            (int status, string stdout, string stderr) = RunHvsim(["workload", "--ds", "list", "--op", "delete", "--technique", "emulxen", "--platform", "xen-pv", "--json", .. suite, .. Small]);
+            Assert.True(status == 0, stderr);
+            using JsonDocument json = JsonDocument.Parse(stdout);
+            Assert.Equal(name, json.RootElement.GetProperty("suite").GetString());
+            // textbook: Delete(i) of the list's first cell stores its header's Next only; ours:
+            // an unlink, the count and the free-list link (validation/TABLE2.md).
+            Assert.Equal(name == "textbook" ? 200 : 600, json.RootElement.GetProperty("events").GetProperty("WriteEmulated").GetInt64());
+        }
+    }
+
+    [Fact]
     public void ARunThatFailsMakesTheStatus1()
     {
-        (int status, string stdout, string stderr) = RunHvsim("workload", "--ds", "hashquad", "--ops", "10", "--cda-kib", "64");
+        (int status, string stdout, string stderr) = RunHvsim("workload", "--suite", "ours", "--ds", "hashquad", "--ops", "10", "--cda-kib", "64");
         Assert.Equal(1, status);
         Assert.Contains("BROKEN", stdout);
         Assert.Contains("CDA full", stderr);
     }
 
-    [Fact]
-    public void Table2JsonHasEveryRowWithThePapersFigures()
+    [Theory]
+    [InlineData("textbook", 20.76)] // weiss_model.py's replay of Weiss's tree.c at N = 200
+    [InlineData("ours", 3.0)] // our iterative insert: the key, one link, the count
+    public void Table2JsonHasEveryRowWithThePapersFigures(string suite, double treeInsertWrites)
     {
-        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", "--json", .. Small]);
+        string[] choice = suite == "textbook" ? [] : ["--suite", suite]; // textbook is the default
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", "--json", .. choice, .. Small]);
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] rows = json.RootElement.EnumerateArray().ToArray();
         Assert.Equal(40, rows.Length);
+        foreach (JsonElement row in rows)
+        {
+            // The fields Table 2's JSON has always had, and the suite.
+            Assert.Equal(suite, row.GetProperty("suite").GetString());
+            Assert.Equal(JsonValueKind.String, row.GetProperty("structure").ValueKind);
+            Assert.Contains(row.GetProperty("operation").GetString(), new[] { "insert", "delete" });
+            Assert.Contains(row.GetProperty("opt").GetInt64(), new long[] { 1, 5 });
+            Assert.True(row.GetProperty("writes").GetDouble() > 0);
+            Assert.True(row.GetProperty("pages").GetDouble() > 0);
+            Assert.Equal(0, row.GetProperty("fallbacks").GetInt64());
+        }
         JsonElement tree = rows.Single(r => r.GetProperty("structure").GetString() == "tree" && r.GetProperty("operation").GetString() == "insert" && r.GetProperty("opt").GetInt64() == 1);
         Assert.Equal(720.7, tree.GetProperty("paper_writes").GetDouble());
         Assert.Equal(5.4, tree.GetProperty("paper_pages").GetDouble());
-        Assert.Equal(3.0, tree.GetProperty("writes").GetDouble());
-        Assert.All(rows, r => Assert.Equal(0, r.GetProperty("fallbacks").GetInt64()));
+        Assert.Equal(treeInsertWrites, tree.GetProperty("writes").GetDouble());
     }
 
     [Fact]
     public void Table2TextSaysHowItCountsAndFlagsLargeDifferences()
     {
-        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", .. Small]);
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", "--suite", "ours", .. Small]);
         Assert.True(status == 0, stderr);
         Assert.Contains("32-bit (4-byte pointers and words)", stdout);
         Assert.Contains("x86-64 (8-byte pointers", stdout);
         Assert.Contains("emulxen on xen-pv", stdout);
         Assert.Contains("validation/TABLE2.md", stdout);
         Assert.Matches(@"\ntree +insert +\| +3\.0 +720\.7 +0\.004\*", stdout);
+        Assert.Matches(@"cells within 2\.5x of the paper's \(writes and pages both\): \d+ of 40; within 1\.5x: \d+", stdout);
+    }
+
+    [Fact]
+    public void Table2TextOfTheTextbookSuiteSaysItsLayout()
+    {
+        (int status, string stdout, string stderr) = RunHvsim(["workload", "--table2", .. Small]);
+        Assert.True(status == 0, stderr);
+        Assert.Contains("Suite textbook: Weiss's code", stdout);
+        Assert.Contains("4-byte keys, counts and links", stdout);
+        Assert.Matches(@"\nlist +insert +\| +4\.0 +4\.0 +1\.00 ", stdout);
     }
 }
