@@ -23,6 +23,11 @@ what the simulator counts (hvsim workload --table2), which checks the replay its
 replays of our tree.c insert and delete and our aa.c delete. Our delete runs (guests/ds/driver.c)
 insert 2N keys, shuffle them (seeded Fisher-Yates) and delete the first N: our_delete_order.
 
+guests/textbook is the book's code compiled for the simulated machine on the same 32-bit layout and
+allocator; `hvsim workload --table2` (its default suite) counts what these replays count, to the
+last digit, except the structures' initialisation, which the replays count in the first
+transaction and the guests make before the CDA is registered (validation/TABLE2.md).
+
 Run: python3 validation/paper/weiss_model.py   (standard library only, a few seconds)
 """
 import sys
