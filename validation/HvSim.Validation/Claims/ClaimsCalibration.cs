@@ -33,8 +33,21 @@ public static class ClaimsCalibration
     /// what Xen adds to it is in events of its own (traps, bounces, hypercalls). Pricing them apart on
     /// xen-pv (as the first fit did) let the paper's ratios price the Xen guest's signal path at 0 ns.
     /// </summary>
-    public static PriceKey Key(EventKind kind, Layer layer, string platform, CostProfile prior)
+    public static PriceKey Key(EventKind kind, Layer layer, string platform, CostProfile prior, string? subkind = null)
     {
+        if (subkind is not null)
+        {
+            var ownSub = new PriceKey(kind, layer, platform, subkind);
+            var commonSub = new PriceKey(kind, layer, "*", subkind);
+            if (prior.FindExact(ownSub) is not null)
+            {
+                return ownSub;
+            }
+            if (prior.FindExact(commonSub) is not null)
+            {
+                return commonSub;
+            }
+        }
         var own = new PriceKey(kind, layer, platform);
         return prior.FindExact(own) is not null ? own : new PriceKey(kind, layer, "*");
     }
@@ -150,9 +163,9 @@ public static class ClaimsCalibration
     private static string Events(EventVector v, CostProfile prior)
     {
         var counts = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach ((EventKind kind, Layer layer, double count) in v.NonZero())
+        foreach ((EventKind kind, Layer layer, string? subkind, double count) in v.PricedTerms())
         {
-            string key = Key(kind, layer, v.Platform, prior).ToString();
+            string key = Key(kind, layer, v.Platform, prior, subkind).ToString();
             counts[key] = counts.GetValueOrDefault(key) + count;
         }
         return string.Join(" ", counts.Where(c => Math.Abs(c.Value) > 1e-9).Select(c => Inv($"{c.Key}={c.Value:G10}")));
