@@ -54,7 +54,7 @@ public static class ClaimsCommand
             throw new UsageException($"usage: {Usage}");
         }
         CostProfile profile = RunPricing.LoadProfile(profileName);
-        CostProfile prior = RunPricing.LoadProfile("prior-xen-4.1-pv");
+        CostProfile prior = RunPricing.LoadProfile(ClaimsCalibration.SourcesProfile);
         var clock = Stopwatch.StartNew();
         int jobs = ClaimMeasurements.MicroPoints(settings).Count + (workloads ? ClaimMeasurements.WorkloadPoints().Count : 0);
         ClaimMeasurements measurements = ProgressDisplay.Run("claims", jobs, show: !json && ProgressDisplay.Interactive, tick => ClaimMeasurements.Run(settings, workloads, _ => tick()));
