@@ -14,7 +14,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ReproduceCommand
 {
-    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N]";
+    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N] [--draws N]";
 
     public const string DefaultOut = "reproduce-out";
 
@@ -24,6 +24,7 @@ public static class ReproduceCommand
         string profileName = RunPricing.DefaultProfile, output = DefaultOut;
         bool json = false, quick = false;
         long? tcount = null, ops = null;
+        int draws = PredictionBands.DefaultDraws;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -46,6 +47,9 @@ public static class ReproduceCommand
                 case "--ops":
                     ops = options.Long(option, min: 50);
                     break;
+                case "--draws":
+                    draws = (int)options.Long(option, min: 0, max: 100_000);
+                    break;
                 default:
                     throw new UsageException($"reproduce: unknown option {option}");
             }
@@ -62,6 +66,7 @@ public static class ReproduceCommand
         ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
         settings = settings with
         {
+            BandDraws = draws,
             Claims = settings.Claims with { Tcount = tcount ?? settings.Claims.Tcount, WorkloadOps = ops ?? settings.Claims.WorkloadOps },
         };
 
@@ -80,7 +85,7 @@ public static class ReproduceCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name));
+            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name, result.Bands));
             Console.Out.WriteLine($"wrote {files.Count} files to {output} in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return result.Ok ? 0 : 1;

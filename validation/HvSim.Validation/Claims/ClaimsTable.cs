@@ -203,25 +203,49 @@ public static class ClaimsTable
     private static ClaimResult Ordering(PaperClaim c, bool holds, string text, string note, params (string Name, double Value)[] quantities) =>
         new(c, text, null, null, holds, note) { Parts = quantities.Select(q => new ClaimPart(q.Name, q.Value)).ToArray() };
 
-    /// <summary>The table as text: the tolerance first, then one line per claim.</summary>
-    public static string Text(IReadOnlyList<ClaimResult> results, string profile)
+    /// <summary>The table as text: the tolerance first, then one line per claim (with its band and what it is sensitive to, when bands were made).</summary>
+    public static string Text(IReadOnlyList<ClaimResult> results, string profile, BandSummary? bands = null)
     {
         var text = new StringBuilder();
         text.AppendLine($"claims of the paper under profile {profile}; {ToleranceText}");
-        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass"));
+        if (bands is not null)
+        {
+            text.AppendLine(BandText(bands));
+        }
+        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass  {"band",-22}"));
         foreach (ClaimResult r in results)
         {
             string error = r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
-            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO")}"));
+            string band = r.Band is { Low: double low, High: double high } ? Inv($"[{low:G4}, {high:G4}]") : "-";
+            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO "),-4}  {band,-22}"));
             text.AppendLine($"     {r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]");
+            if (r.Band is ClaimBand b)
+            {
+                string parts = r.Parts.Count > 1 || r.Band.Low is null
+                    ? "; " + string.Join(", ", b.Parts.Select(x => Inv($"{x.Name} [{x.Low:G4}, {x.High:G4}]")))
+                    : "";
+                text.AppendLine($"     band: {(b.Reachable ? "some admissible profile passes" : "no admissible profile passes")}{parts}; most sensitive to {(b.SensitiveTo.Count == 0 ? "none of the varied prices" : string.Join(", ", b.SensitiveTo))}");
+            }
         }
         int calibration = results.Count(r => r.Claim.Role == ClaimRole.Calibration);
         int holdout = results.Count - calibration;
-        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass"));
+        string reach = bands is { Unavailable: null }
+            ? Inv($"; within the bands, {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Band is { Reachable: true })} of {holdout} holdouts can pass")
+            : "";
+        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass") + reach);
         return text.ToString();
     }
 
-    /// <summary>The table as a JSON array of {id, paper, simulated, role, pass} (plus relative_error and note).</summary>
+    /// <summary>One line saying how the bands were made (or why there are none).</summary>
+    public static string BandText(BandSummary bands) => bands.Unavailable ?? Inv(
+        $"bands: {bands.Draws} draws of the {bands.Varied.Count} prices with a range (uniform within each range, seed {bands.Seed}), the fitted prices refitted for each; {bands.Kept} admissible (all calibration claims hold); band = lowest and highest value over those and the point profile; pass is decided by the point value");
+
+    /// <summary>
+    /// The table as a JSON array of {id, paper, simulated, role, pass, relative_error, note} and, per
+    /// claim, value (the number compared, null for orderings), band_low and band_high (the band of
+    /// that number; null for an ordering or without bands), sensitive_to (price names), band_reachable,
+    /// and parts [{name, value, band_low, band_high}] (every number the verdict rests on).
+    /// </summary>
     public static string Json(IReadOnlyList<ClaimResult> results)
     {
         var buffer = new MemoryStream();
@@ -236,20 +260,68 @@ public static class ClaimsTable
                 json.WriteString("simulated", r.Simulated);
                 json.WriteString("role", PaperClaims.RoleName(r.Claim.Role));
                 json.WriteBoolean("pass", r.Pass);
-                if (r.RelativeError is double e && double.IsFinite(e))
+                Number(json, "relative_error", r.RelativeError);
+                json.WriteString("note", r.Note);
+                Number(json, "value", r.Value);
+                Number(json, "band_low", Outward(r.Band?.Low, up: false));
+                Number(json, "band_high", Outward(r.Band?.High, up: true));
+                json.WriteStartArray("sensitive_to");
+                foreach (string name in r.Band?.SensitiveTo ?? [])
                 {
-                    json.WriteNumber("relative_error", Math.Round(e, 6));
+                    json.WriteStringValue(name);
+                }
+                json.WriteEndArray();
+                if (r.Band is ClaimBand band)
+                {
+                    json.WriteBoolean("band_reachable", band.Reachable);
                 }
                 else
                 {
-                    json.WriteNull("relative_error");
+                    json.WriteNull("band_reachable");
                 }
-                json.WriteString("note", r.Note);
+                json.WriteStartArray("parts");
+                for (int i = 0; i < r.Parts.Count; i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", r.Parts[i].Name);
+                    Number(json, "value", r.Parts[i].Value);
+                    Number(json, "band_low", Outward(r.Band is ClaimBand b1 && i < b1.Parts.Count ? b1.Parts[i].Low : null, up: false));
+                    Number(json, "band_high", Outward(r.Band is ClaimBand b2 && i < b2.Parts.Count ? b2.Parts[i].High : null, up: true));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// A band's end rounded away from the band's middle to 4 significant digits, the precision of the
+    /// simulated text: the value as printed (G4) and as written (G6) then always lies within it.
+    /// </summary>
+    private static double? Outward(double? value, bool up)
+    {
+        if (value is not double v || !double.IsFinite(v) || v == 0)
+        {
+            return value;
+        }
+        double scale = Math.Pow(10, Math.Floor(Math.Log10(Math.Abs(v))) - 3);
+        return (up ? Math.Ceiling(v / scale) : Math.Floor(v / scale)) * scale;
+    }
+
+    /// <summary>A number rounded to 6 significant places, or null when there is none (or it is not finite).</summary>
+    private static void Number(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is double v && double.IsFinite(v))
+        {
+            json.WriteNumber(name, double.Parse(v.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
