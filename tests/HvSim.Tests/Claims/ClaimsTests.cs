@@ -152,5 +152,26 @@ public sealed class ClaimsCommandTests
     {
         Assert.Equal(2, HvsimConsole.Run("claims", "--bogus").Status);
         Assert.Equal(2, HvsimConsole.Run("claims", "--profile", "no-such-profile").Status);
+        Assert.Equal(2, HvsimConsole.Run("claims", "--draws", "-1").Status);
+    }
+
+    [Theory]
+    [InlineData("\"ns\": 300, \"provenance\": { \"basis\": \"sourced\", \"source\": \"a paper\", \"range\": [60, 200] }", "outside its own range")]
+    [InlineData("\"ns\": 100, \"provenance\": { \"basis\": \"sourced\", \"source\": \"a paper\" }", "a sourced price needs a range")]
+    public void AProfileThatBreaksItsOwnProvenanceIsRefusedInOneLine(string price, string message)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"hvsim-bad-profile-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, $$"""{ "name": "bad", "prices": [ { "kind": "PageFault", "layer": "user", "platform": "*", {{price}} } ] }""");
+        try
+        {
+            (int status, string stdout, string stderr) = HvsimConsole.Run("claims", "--profile", path, "--no-workloads");
+            Assert.Equal(2, status);
+            Assert.Contains(message, Assert.Single(stderr.TrimEnd('\n').Split('\n')));
+            Assert.Equal("", stdout);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
