@@ -14,13 +14,13 @@ namespace HvSim.Tests.Claims;
 /// </summary>
 public sealed class ClaimsTests
 {
-    private static readonly ClaimSettings Settings = new() { Tcount = 200, GuestDirectory = Path.Combine(RepositoryPaths.Root, "guests", "bin") };
+    private static ClaimSettings Settings => MicroClaimRuns.Settings;
 
-    private static readonly Lazy<ClaimMeasurements> Measured = new(() => ClaimMeasurements.Run(Settings, workloads: false));
+    private static Lazy<ClaimMeasurements> Measured => MicroClaimRuns.Measured;
 
-    private static CostProfile Fitted => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "xen-4.1-pv.json"));
+    private static CostProfile Fitted => MicroClaimRuns.Profile("xen-4.1-pv");
 
-    private static CostProfile Sources => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", ClaimsCalibration.SourcesProfile + ".json"));
+    private static CostProfile Sources => MicroClaimRuns.Profile(ClaimsCalibration.SourcesProfile);
 
     private static string CommittedCsv => Path.Combine(RepositoryPaths.Root, "models", "calibration", "xen-4.1-pv.csv");
 

@@ -13,11 +13,9 @@ namespace HvSim.Tests.Claims;
 /// </summary>
 public sealed class PredictionBandsTests
 {
-    private static readonly ClaimSettings Settings = new() { Tcount = 200, GuestDirectory = Path.Combine(RepositoryPaths.Root, "guests", "bin") };
+    private static Lazy<ClaimMeasurements> Measured => MicroClaimRuns.Measured;
 
-    private static readonly Lazy<ClaimMeasurements> Measured = new(() => ClaimMeasurements.Run(Settings, workloads: false));
-
-    private static CostProfile Default => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "xen-4.1-pv.json"));
+    private static CostProfile Default => MicroClaimRuns.Profile("xen-4.1-pv");
 
     private static (IReadOnlyList<ClaimResult> Claims, BandSummary Summary) Bands(CostProfile profile, int draws = 60) =>
         PredictionBands.Add(Measured.Value, profile, ClaimsTable.Evaluate(Measured.Value, profile), draws);
