@@ -13,7 +13,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class CalibrateCommand
 {
-    public const string Usage = "hvsim calibrate --measurements CSV --out PROFILE.json [--prior P] [--prior-weight W] [--name NAME]";
+    public const string Usage = "hvsim calibrate --measurements CSV --out PROFILE.json [--prior P] [--prior-weight W] [--name NAME] [--allow-undetermined]";
 
     /// <summary>
     /// Each prior term weighs a squared relative error, as each CSV row does with weight 1: at 1e-3 a
@@ -26,6 +26,7 @@ public static class CalibrateCommand
         var options = new OptionReader(args);
         string? measurements = null, output = null, priorName = null, name = null;
         double priorWeight = DefaultPriorWeight;
+        bool allowUndetermined = false;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)
@@ -49,6 +50,9 @@ public static class CalibrateCommand
                 case "--name":
                     name = options.Value(option);
                     break;
+                case "--allow-undetermined":
+                    allowUndetermined = true;
+                    break;
                 default:
                     throw new UsageException($"calibrate: unknown option {option}");
             }
@@ -63,12 +67,19 @@ public static class CalibrateCommand
             CostProfile? prior = priorName is null ? null : BundledProfiles.Load(priorName);
             CalibrationProblem problem = set.ToProblem(prior, priorWeight);
             CalibrationResult result = Calibrator.Fit(problem, new CalibrationOptions { RelativeResiduals = true });
+            if (result.Undetermined.Count > 0 && !allowUndetermined)
+            {
+                Console.Out.Write(CalibrationText.Format(result));
+                return Program.Fail($"calibrate: the rows of {set.Source} leave {result.Undetermined.Count} of {result.Prices.Count} free prices undetermined " +
+                    $"(rank {result.Condition.Rank}): {string.Join(", ", result.Undetermined.Select(p => p.Key))}; hold them fixed (a sourced or measured price in the prior) " +
+                    $"or add rows; --allow-undetermined writes the profile anyway", 1);
+            }
             string profileName = name ?? Path.GetFileNameWithoutExtension(output);
             string priorText = prior is null ? "no prior" : $"prior profile '{prior.Name}' with weight {priorWeight.ToString(CultureInfo.InvariantCulture)}";
-            string description = $"fitted by hvsim calibrate to {set.Source} ({problem.Targets.Count} targets, {problem.Keys.Count} prices; {priorText})";
+            string description = $"fitted by hvsim calibrate to {set.Source} ({problem.Targets.Count} targets, {problem.Keys.Count} free prices, {problem.Fixed.Count} held fixed; {priorText})";
             CostProfile profile = FittedProfile.Build(result, profileName, description, set.Source, prior);
             ProfileJson.Save(profile, output);
-            Console.Out.WriteLine($"calibrated {problem.Keys.Count} prices to {problem.Targets.Count} targets of {set.Source} ({priorText}, {result.Passes} Gauss–Newton passes): wrote {output}");
+            Console.Out.WriteLine($"calibrated {problem.Keys.Count} free prices ({problem.Fixed.Count} held fixed) to {problem.Targets.Count} targets of {set.Source} ({priorText}, {result.Passes} Gauss–Newton passes): wrote {output}");
             Console.Out.Write(CalibrationText.Format(result));
             return 0;
         }

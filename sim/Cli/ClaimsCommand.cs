@@ -15,7 +15,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ClaimsCommand
 {
-    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--suite textbook|ours] [--no-workloads] [--calibration-csv PATH]";
+    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--no-workloads] [--suite textbook|ours] [--draws N] [--calibration-csv PATH]";
 
     public static int Run(string[] args)
     {
@@ -23,6 +23,7 @@ public static class ClaimsCommand
         string profileName = RunPricing.DefaultProfile;
         string? csvPath = null;
         bool json = false, workloads = true;
+        int draws = PredictionBands.DefaultDraws;
         var settings = new ClaimSettings { GuestDirectory = Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))! };
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
@@ -46,6 +47,9 @@ public static class ClaimsCommand
                 case "--no-workloads":
                     workloads = false;
                     break;
+                case "--draws":
+                    draws = (int)options.Long(option, min: 0, max: 100_000);
+                    break;
                 case "--calibration-csv":
                     csvPath = options.Value(option);
                     break;
@@ -59,7 +63,7 @@ public static class ClaimsCommand
         }
         SuiteOption.CheckOps(settings.Suite, settings.WorkloadOps);
         CostProfile profile = RunPricing.LoadProfile(profileName);
-        CostProfile prior = RunPricing.LoadProfile("prior-xen-4.1-pv");
+        CostProfile prior = RunPricing.LoadProfile(ClaimsCalibration.SourcesProfile);
         var clock = Stopwatch.StartNew();
         int jobs = ClaimMeasurements.MicroPoints(settings).Count + (workloads ? ClaimMeasurements.WorkloadPoints().Count : 0);
         ClaimMeasurements measurements = ProgressDisplay.Run("claims", jobs, show: !json && ProgressDisplay.Interactive, tick => ClaimMeasurements.Run(settings, workloads, _ => tick()));
@@ -72,13 +76,18 @@ public static class ClaimsCommand
             File.WriteAllText(csvPath, ClaimsCalibration.Csv(measurements, prior));
         }
         IReadOnlyList<ClaimResult> results = ClaimsTable.Evaluate(measurements, profile);
+        BandSummary? bands = null;
+        if (draws > 0)
+        {
+            (results, bands) = PredictionBands.Add(measurements, profile, results, draws);
+        }
         if (json)
         {
             Console.Out.WriteLine(ClaimsTable.Json(results));
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(results, profile.Name));
+            Console.Out.Write(ClaimsTable.Text(results, profile.Name, bands));
             Console.Out.WriteLine($"{jobs} experiments (Tcount {settings.Tcount} per microbenchmark point, {(workloads ? $"{settings.WorkloadOps} operations per workload run" : "no workloads")}) in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;

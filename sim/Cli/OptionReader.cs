@@ -46,12 +46,19 @@ public sealed class OptionReader
         return _args[_next++];
     }
 
-    public long Long(string option, long min = long.MinValue)
+    public long Long(string option, long min = long.MinValue, long max = long.MaxValue)
     {
         string text = Value(option);
-        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) || value < min)
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
         {
-            throw new UsageException($"{option}: '{text}' is not a whole number{(min > long.MinValue ? $" >= {min}" : "")}");
+            string bounds = (min > long.MinValue, max < long.MaxValue) switch
+            {
+                (true, true) => $" from {min} to {max}",
+                (true, false) => $" >= {min}",
+                (false, true) => $" <= {max}",
+                _ => "",
+            };
+            throw new UsageException($"{option}: '{text}' is not a whole number{bounds}");
         }
         return value;
     }

@@ -6,7 +6,7 @@ namespace HvSim.Cli;
 public static class PlatformOption
 {
     public const string Help =
-        "--platform native|xen-pv|xen-shadow  --syscall-path trap-gate|hypervisor  --pte-updates hypercall|trapped-write";
+        "--platform native|xen-pv|xen-shadow  --syscall-path compat|trap-gate|hypervisor  --pte-updates hypercall|trapped-write";
 
     public static PlatformOptions Apply(PlatformOptions current, string option, string value)
     {
@@ -19,15 +19,9 @@ public static class PlatformOption
                 }
                 return current with { Platform = platform };
             case "--syscall-path":
-                return current with
-                {
-                    SyscallPath = value switch
-                    {
-                        "trap-gate" => SyscallPath.TrapGate,
-                        "hypervisor" => SyscallPath.ThroughHypervisor,
-                        _ => throw new UsageException($"--syscall-path {value}: expected trap-gate (32-bit PV, the paper's) or hypervisor (64-bit PV)"),
-                    },
-                };
+                return SyscallPathNames.TryParse(value, out SyscallPath path)
+                    ? current with { SyscallPath = path }
+                    : throw new UsageException($"--syscall-path {value}: expected compat (32-bit PV on 64-bit Xen, the paper's), trap-gate (32-bit PV on 32-bit Xen) or hypervisor (64-bit PV)");
             default:
                 return current with
                 {

@@ -21,7 +21,7 @@ public static class Program
         "       " + ClaimsCommand.Usage + "\n" +
         "       " + ReproduceCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
-        "  P: native | xen-pv | xen-shadow   S: trap-gate | hypervisor   U: hypercall | trapped-write";
+        "  P: native | xen-pv | xen-shadow   S: compat | trap-gate | hypervisor   U: hypercall | trapped-write";
 
     public static int Main(string[] args)
     {

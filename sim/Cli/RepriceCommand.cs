@@ -69,7 +69,7 @@ public static class RepriceCommand
     {
         string[] missing = file.Runs
             .Zip(prices)
-            .SelectMany(pair => pair.Second.Unpriced.Select(e => $"{e.Kind}@{LayerNames.Name(e.Layer)}@{pair.First.Platform}"))
+            .SelectMany(pair => pair.Second.Unpriced.Select(e => $"{e.KindName}@{LayerNames.Name(e.Layer)}@{pair.First.Platform}"))
             .Distinct()
             .ToArray();
         if (missing.Length == 0)

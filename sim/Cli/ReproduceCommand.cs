@@ -15,7 +15,7 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ReproduceCommand
 {
-    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N] [--suite textbook|ours]";
+    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N] [--draws N] [--suite textbook|ours]";
 
     public const string DefaultOut = "reproduce-out";
 
@@ -25,6 +25,7 @@ public static class ReproduceCommand
         string profileName = RunPricing.DefaultProfile, output = DefaultOut;
         bool json = false, quick = false;
         long? tcount = null, ops = null;
+        int draws = PredictionBands.DefaultDraws;
         WorkloadSuite suite = WorkloadSuites.Default;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
@@ -51,6 +52,9 @@ public static class ReproduceCommand
                 case "--suite":
                     suite = SuiteOption.Parse(options.Value(option));
                     break;
+                case "--draws":
+                    draws = (int)options.Long(option, min: 0, max: 100_000);
+                    break;
                 default:
                     throw new UsageException($"reproduce: unknown option {option}");
             }
@@ -67,6 +71,7 @@ public static class ReproduceCommand
         ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
         settings = settings with
         {
+            BandDraws = draws,
             Claims = settings.Claims with { Tcount = tcount ?? settings.Claims.Tcount, WorkloadOps = ops ?? settings.Claims.WorkloadOps, Suite = suite },
         };
         SuiteOption.CheckOps(suite, settings.Claims.WorkloadOps);
@@ -86,7 +91,7 @@ public static class ReproduceCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name));
+            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name, result.Bands));
             Console.Out.WriteLine($"wrote {files.Count} files to {output} in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return result.Ok ? 0 : 1;

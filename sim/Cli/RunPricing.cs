@@ -39,7 +39,8 @@ public static class RunPricing
             return null;
         }
         PricingResult priced = Pricer.Price(profile, PlatformNames.Name(result.Kernel.Options.Platform.Platform),
-            result.Kernel.Ledger.NonZero().Select(e => new EventCount(e.Kind, e.Layer, e.Count)));
+            result.Kernel.Ledger.NonZero().Select(e => new EventCount(e.Kind, e.Layer, e.Count))
+                .Concat(result.Kernel.Ledger.SubkindCounts().Select(e => new EventCount(e.Kind, e.Layer, e.Count, e.Subkind))));
         return priced.IsComplete ? (long)Math.Round(priced.TotalNs) : null;
     }
 }

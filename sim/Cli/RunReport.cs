@@ -84,7 +84,7 @@ public sealed record RunReport
     };
 
     /// <summary>The syscall path's name, as --syscall-path takes it.</summary>
-    public static string SyscallPathName(SyscallPath path) => path == SyscallPath.TrapGate ? "trap-gate" : "hypervisor";
+    public static string SyscallPathName(SyscallPath path) => SyscallPathNames.Name(path);
 
     /// <summary>The PTE-update mode's name, as --pte-updates takes it.</summary>
     public static string PteUpdatesName(PteUpdateMode mode) => mode == PteUpdateMode.Hypercall ? "hypercall" : "trapped-write";

@@ -11,7 +11,7 @@ public static class TraceCommand
 {
     private const string Usage =
         "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none|emul|ptxen|emulxen|scanxen [--format text|json|mermaid] " +
-        "[--syscall-path trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] [--verbose]";
+        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] [--verbose]";
 
     public static int Run(string[] args)
     {

@@ -22,7 +22,7 @@ public static class TraceFormats
     public static string DescribePlatform(PlatformOptions platform)
     {
         string name = PlatformNames.Name(platform.Platform);
-        string syscalls = platform.SyscallPath == SyscallPath.TrapGate ? "trap-gate" : "hypervisor";
+        string syscalls = SyscallPathNames.Name(platform.SyscallPath);
         return platform.Platform switch
         {
             Platform.Native => name,

@@ -13,6 +13,7 @@ public sealed class EventLedger
 
     private readonly long[] _counts = new long[s_kinds * s_layers];
     private readonly Dictionary<string, long> _subkinds = new(StringComparer.Ordinal);
+    private readonly Dictionary<(EventKind, Layer, string), long> _subkindsByLayer = new();
     private readonly (EventKind Kind, string Subkind, string Key)[] _subkindKeys = new (EventKind, string, string)[16];
     private int _subkindKeyCount;
     private List<TraceStep>? _trace;
@@ -66,14 +67,14 @@ public sealed class EventLedger
         // One hypercall or more per simulated fault: the "Kind.subkind" key is composed once per
         // (kind, subkind) and then found again by reference (callers pass the same string
         // instances, usually literals), so counting costs one dictionary update and no formatting.
-        CollectionsMarshal.GetValueRefOrAddDefault(_subkinds, SubkindKey(kind, subkind), out _)++;
-        if (detail is null)
+        string key = SubkindKey(kind, subkind);
+        CollectionsMarshal.GetValueRefOrAddDefault(_subkinds, key, out _)++;
+        // The cost model prices a subkind by its own price (a hypercall by name), so it needs the layer too.
+        CollectionsMarshal.GetValueRefOrAddDefault(_subkindsByLayer, (kind, layer, subkind), out _)++;
+        Add(kind, layer);
+        if (detail is not null && IsTracing)
         {
-            Add(kind, layer);
-        }
-        else
-        {
-            Add(kind, layer, detail);
+            _trace!.Add(new TraceStep(layer, kind, detail, subkind));
         }
     }
 
@@ -98,6 +99,11 @@ public sealed class EventLedger
 
     /// <summary>Counts per subkind, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update").</summary>
     public IReadOnlyDictionary<string, long> Subkinds => _subkinds;
+
+    /// <summary>Counts per (kind, layer, subkind), in a stable order (vocabulary, layer, then name): each is a part of <see cref="Count(EventKind, Layer)"/>.</summary>
+    public IEnumerable<(EventKind Kind, Layer Layer, string Subkind, long Count)> SubkindCounts() => _subkindsByLayer
+        .Select(e => (e.Key.Item1, e.Key.Item2, e.Key.Item3, e.Value))
+        .OrderBy(e => e.Item1).ThenBy(e => e.Item2).ThenBy(e => e.Item3, StringComparer.Ordinal);
 
     /// <summary>Adds <paramref name="count"/> occurrences of an event.</summary>
     public void Add(EventKind kind, Layer layer, long count = 1)

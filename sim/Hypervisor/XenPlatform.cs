@@ -54,9 +54,9 @@ public sealed class XenPlatform : IPlatform
         switch (exit)
         {
             case ExitReason.Syscall:
-                if (Options.SyscallPath == SyscallPath.ThroughHypervisor)
+                if (SyscallPathNames.EntersHypervisor(Options.SyscallPath))
                 {
-                    Hypervisor.TrapEntry("syscall");
+                    Hypervisor.TrapEntry(Options.SyscallPath == SyscallPath.Compat ? "int 0x80 from a 32-bit guest on 64-bit Xen" : "syscall");
                     Hypervisor.Bounce("to the guest kernel's syscall callback");
                 }
                 kernel.OnSyscall();
@@ -121,7 +121,7 @@ public sealed class XenPlatform : IPlatform
 
     public void ReturnToUser(string why)
     {
-        if (Options.SyscallPath == SyscallPath.TrapGate)
+        if (SyscallPathNames.Is32BitGuest(Options.SyscallPath))
         {
             // Linux 2.6.18-xen's i386 entry.S (restore_nocheck) returns from ring 1 to ring 3 with a
             // plain iret; it takes HYPERVISOR_iret only for VM86 or NMI frames, which never occur here.

@@ -4,16 +4,27 @@ namespace HvSim.Models.Calibration;
 
 /// <summary>
 /// The data of a calibration, checked once: experiments with unique names, targets that name
-/// existing experiments, finite non-negative weights, and the prices to fit — every key an
-/// experiment counts (in order of first appearance), then keys that only have a prior.
+/// existing experiments, finite non-negative weights, the prices held fixed (sourced or measured
+/// elsewhere: they enter every experiment's time as a constant) and the prices to fit — every
+/// other key an experiment counts (in order of first appearance), then keys that only have a prior.
 /// </summary>
 public sealed class CalibrationProblem
 {
     private readonly Dictionary<string, Experiment> _experiments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double> _fixedTime = new(StringComparer.Ordinal);
     private readonly Dictionary<PriceKey, int> _keyIndex = new();
 
-    public CalibrationProblem(IEnumerable<Experiment> experiments, IEnumerable<Target> targets, IEnumerable<PriorPrice> priors)
+    public CalibrationProblem(IEnumerable<Experiment> experiments, IEnumerable<Target> targets, IEnumerable<PriorPrice> priors,
+        IReadOnlyDictionary<PriceKey, double>? fixedPrices = null)
     {
+        Fixed = fixedPrices ?? new Dictionary<PriceKey, double>();
+        foreach ((PriceKey key, double ns) in Fixed)
+        {
+            if (!double.IsFinite(ns) || ns < 0)
+            {
+                throw new ModelInputException($"fixed price {key}: ns must be a finite number >= 0, not {ns}");
+            }
+        }
         var keys = new List<PriceKey>();
         foreach (Experiment experiment in experiments)
         {
@@ -28,7 +39,14 @@ public sealed class CalibrationProblem
                 {
                     throw new ModelInputException($"experiment '{experiment.Name}': count of {key} must be a finite number, not {count}");
                 }
-                AddKey(keys, key);
+                if (Fixed.TryGetValue(key, out double ns))
+                {
+                    _fixedTime[experiment.Name] = _fixedTime.GetValueOrDefault(experiment.Name) + count * ns;
+                }
+                else
+                {
+                    AddKey(keys, key);
+                }
             }
         }
         Targets = targets.ToArray();
@@ -70,6 +88,10 @@ public sealed class CalibrationProblem
                 throw new ModelInputException($"prior for {prior.Key} is given twice");
             }
             CheckWeight(prior.Weight, $"prior for {prior.Key}");
+            if (Fixed.ContainsKey(prior.Key))
+            {
+                throw new ModelInputException($"{prior.Key} is both held fixed and given a prior to fit");
+            }
             if (!double.IsFinite(prior.Ns) || prior.Ns < 0)
             {
                 throw new ModelInputException($"prior for {prior.Key}: ns must be a finite number >= 0, not {prior.Ns}");
@@ -81,6 +103,12 @@ public sealed class CalibrationProblem
 
     /// <summary>The prices to fit: column j of every matrix is Keys[j].</summary>
     public IReadOnlyList<PriceKey> Keys { get; }
+
+    /// <summary>The prices held at a given value (not fitted).</summary>
+    public IReadOnlyDictionary<PriceKey, double> Fixed { get; }
+
+    /// <summary>The part of an experiment's time that the fixed prices make.</summary>
+    public double FixedTime(string experiment) => _fixedTime.GetValueOrDefault(experiment);
 
     public IReadOnlyList<Target> Targets { get; }
 
@@ -98,7 +126,10 @@ public sealed class CalibrationProblem
         var row = new double[Keys.Count];
         foreach ((PriceKey key, double count) in _experiments[experiment].Counts)
         {
-            row[_keyIndex[key]] += count;
+            if (_keyIndex.TryGetValue(key, out int index))
+            {
+                row[index] += count;
+            }
         }
         return row;
     }
@@ -109,7 +140,7 @@ public sealed class CalibrationProblem
         switch (target)
         {
             case MeasuredTarget measured:
-                return (Row(measured.Experiment), measured.Ns);
+                return (Row(measured.Experiment), measured.Ns - FixedTime(measured.Experiment));
             case RelationTarget relation:
                 double[] a = Row(relation.A);
                 double[] b = Row(relation.B);
@@ -117,7 +148,7 @@ public sealed class CalibrationProblem
                 {
                     a[k] -= relation.Ratio * b[k];
                 }
-                return (a, 0);
+                return (a, relation.Ratio * FixedTime(relation.B) - FixedTime(relation.A));
             default:
                 throw new InvalidOperationException($"unknown target {target.GetType().Name}");
         }
@@ -126,10 +157,13 @@ public sealed class CalibrationProblem
     /// <summary>An experiment's time under prices p.</summary>
     public double Time(string experiment, IReadOnlyList<double> prices)
     {
-        double time = 0;
+        double time = FixedTime(experiment);
         foreach ((PriceKey key, double count) in _experiments[experiment].Counts)
         {
-            time += count * prices[_keyIndex[key]];
+            if (_keyIndex.TryGetValue(key, out int index))
+            {
+                time += count * prices[index];
+            }
         }
         return time;
     }

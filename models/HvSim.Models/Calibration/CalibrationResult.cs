@@ -81,5 +81,8 @@ public sealed record CalibrationResult(
 {
     public FittedPrice Price(PriceKey key) => Prices.First(p => p.Key == key);
 
+    /// <summary>The free prices the rows do not pin down on their own (partly or not determined).</summary>
+    public IReadOnlyList<FittedPrice> Undetermined => Prices.Where(p => p.Determination != Determination.Determined).ToArray();
+
     public TargetResidual Residual(string target) => Residuals.First(r => r.Target.Name == target);
 }

@@ -20,11 +20,27 @@ public static class CalibrationText
         {
             text.AppendLine(Inv($"warning: the fit had not settled after {result.Passes} passes: the prices below are the best found"));
         }
+        AppendDetermination(text, result);
         AppendPrices(text, result);
         AppendResiduals(text, result);
         AppendCondition(text, result.Condition);
         AppendContradictions(text, result.Contradictions);
         return text.ToString();
+    }
+
+    /// <summary>What the rows determine, first: a fit is only worth the prices it pins down.</summary>
+    private static void AppendDetermination(StringBuilder text, CalibrationResult result)
+    {
+        ConditionReport c = result.Condition;
+        text.AppendLine(Inv($"determination: {result.Prices.Count} free prices, numerical rank {c.Rank}, condition number {c.ConditionNumber:0.###e+0}; {result.Problem.Fixed.Count} prices held fixed (sourced or measured)"));
+        IReadOnlyList<FittedPrice> undetermined = result.Undetermined;
+        text.AppendLine(undetermined.Count == 0
+            ? "  every free price is determined by the rows"
+            : $"  NOT determined by the rows ({undetermined.Count}): {string.Join(", ", undetermined.Select(p => p.Key))}");
+        if (result.Problem.Fixed.Count > 0)
+        {
+            text.AppendLine($"  held fixed: {string.Join(", ", result.Problem.Fixed.Keys.OrderBy(k => k, Comparer<PriceKey>.Create(PriceKey.Compare)).Select(k => Inv($"{k}={PriceKey.FormatNs(result.Problem.Fixed[k])}")))}");
+        }
     }
 
     private static void AppendPrices(StringBuilder text, CalibrationResult result)

@@ -46,6 +46,16 @@ public static class Calibrator
             converged);
     }
 
+    /// <summary>
+    /// The fitted prices only (column order of <see cref="CalibrationProblem.Keys"/>), without the
+    /// condition and contradiction reports: what a prediction band's thousand refits need.
+    /// </summary>
+    public static (double[] Prices, bool Converged) SolvePrices(CalibrationProblem problem, CalibrationOptions? options = null)
+    {
+        (double[] prices, _, bool converged) = Solve(problem, options ?? new CalibrationOptions(), priorFactor: 1, dropped: null);
+        return (prices, converged);
+    }
+
     /// <summary>The residual of every target at prices p.</summary>
     public static IReadOnlyList<TargetResidual> Residuals(CalibrationProblem problem, IReadOnlyList<double> prices)
     {

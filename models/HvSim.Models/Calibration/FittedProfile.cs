@@ -53,6 +53,7 @@ public static class FittedProfile
               + (priorPrice.Provenance.Note.Contains("unverified", StringComparison.OrdinalIgnoreCase)
                   ? " That prior rests on an unverified recollection ([R])."
                   : "");
-        return new Price(fitted.Key, fitted.Ns, new Provenance(ProvenanceBasis.Fitted, source, how + priorText));
+        return new Price(fitted.Key, fitted.Ns, new Provenance(ProvenanceBasis.Fitted, source, how + priorText,
+            Determined: fitted.Determination == Determination.Determined));
     }
 }

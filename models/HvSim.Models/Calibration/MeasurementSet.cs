@@ -9,17 +9,28 @@ public sealed record MeasurementSet(string Source, IReadOnlyList<Experiment> Exp
     public IReadOnlyList<PriceKey> Keys => Experiments.SelectMany(e => e.Counts.Keys).Distinct().ToArray();
 
     /// <summary>
-    /// The calibration problem, with a prior for every key the prior profile prices (a "*" key only
-    /// from a "*" price). <paramref name="priorWeight"/> is the weight of each prior's term.
+    /// The calibration problem. Every key the prior profile prices (a "*" key only from a "*" price, a
+    /// subkind from its own price or else its kind's) is either held fixed — when that price is
+    /// sourced or measured (<paramref name="fixedValues"/> may replace those values, as the
+    /// prediction bands' draws do) — or fitted with a prior of weight <paramref name="priorWeight"/>.
     /// </summary>
-    public CalibrationProblem ToProblem(CostProfile? prior, double priorWeight)
+    public CalibrationProblem ToProblem(CostProfile? prior, double priorWeight, IReadOnlyDictionary<PriceKey, double>? fixedValues = null)
     {
         var priors = new List<PriorPrice>();
+        var held = new Dictionary<PriceKey, double>();
         if (prior is not null)
         {
             foreach (PriceKey key in Keys)
             {
-                if (prior.Resolve(key) is Price price)
+                if (prior.Resolve(key) is not Price price)
+                {
+                    continue;
+                }
+                if (price.Provenance.IsFixed)
+                {
+                    held[key] = fixedValues is not null && fixedValues.TryGetValue(price.Key, out double drawn) ? drawn : price.Ns;
+                }
+                else
                 {
                     priors.Add(new PriorPrice(key, price.Ns, priorWeight));
                 }
@@ -27,7 +38,7 @@ public sealed record MeasurementSet(string Source, IReadOnlyList<Experiment> Exp
         }
         try
         {
-            return new CalibrationProblem(Experiments, Targets, priors);
+            return new CalibrationProblem(Experiments, Targets, priors, held);
         }
         catch (ModelInputException e)
         {

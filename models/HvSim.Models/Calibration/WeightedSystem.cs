@@ -10,9 +10,9 @@ namespace HvSim.Models.Calibration;
 /// Absolute residuals: target rows √wᵢ (rowᵢ, yᵢ), prior rows √w_k (e_k, v_k) — the objective as
 /// stated. Relative residuals: a measured time's row is divided by y; a prior's by v; a relation's
 /// residual g(p) = time_a(p) / (r time_b(p)) − 1 is not linear, so its row is g's first-order
-/// expansion at the reference prices p₀. Because g is homogeneous of degree 0 (∇g·p₀ = 0), that is
-/// g(p₀) + ∇g·p = ta(p)/(r tb₀) − ρ₀ tb(p)/tb₀ + (ρ₀ − 1) with ρ₀ = ta₀/(r tb₀): at consistency
-/// (ρ₀ = 1) simply (ta − r tb)/(r tb₀). Solving these systems in turn is Gauss–Newton.
+/// expansion at the reference prices p₀: g₀ + ∇g·(p − p₀). Times include the fixed prices' part,
+/// so g is not homogeneous in the fitted prices alone; without fixed prices ∇g·p₀ = 0 and the row is
+/// simply (ta − r tb)/(r tb₀) at consistency. Solving these systems in turn is Gauss–Newton.
 /// </remarks>
 internal sealed class WeightedSystem
 {
@@ -91,8 +91,12 @@ internal sealed class WeightedSystem
                     double stand = relation.Ratio * Math.Max(cb.Sum(), 1);
                     return (ca.Zip(cb, (x, y) => (x - relation.Ratio * y) / stand).ToArray(), 0);
                 }
+                // g(p) = ta/(r tb) − 1 with ta = fa + ca·p (fa: the fixed prices' part). Linearised at p₀:
+                // g₀ + ∇g·(p − p₀), ∇g = ca/(r tb₀) − ρ₀ cb/tb₀; as a row·p − rhs, rhs = ∇g·p₀ − g₀.
                 double rho = ta / (relation.Ratio * tb);
-                return (ca.Zip(cb, (x, y) => x / (relation.Ratio * tb) - rho * y / tb).ToArray(), 1 - rho);
+                double[] gradient = ca.Zip(cb, (x, y) => x / (relation.Ratio * tb) - rho * y / tb).ToArray();
+                double atReference = gradient.Select((g, k) => g * reference[k]).Sum();
+                return (gradient, atReference - (rho - 1));
             default:
                 throw new InvalidOperationException($"unknown target {target.GetType().Name}");
         }

@@ -43,8 +43,26 @@ public sealed class CostProfile
     public IReadOnlyList<Price> Prices { get; }
 
     /// <summary>The price of an event on a concrete platform: the platform's own, else the "*" one, else null.</summary>
-    public Price? Find(EventKind kind, Layer layer, string platform)
+    public Price? Find(EventKind kind, Layer layer, string platform) => Find(kind, layer, platform, null);
+
+    /// <summary>
+    /// The price of one subkind of an event (a hypercall by name) on a concrete platform: the
+    /// subkind's own price (the platform's, else "*"), else the whole kind's (the platform's, else
+    /// "*"), else null. What a subkind is named for decides its cost before where it runs does.
+    /// </summary>
+    public Price? Find(EventKind kind, Layer layer, string platform, string? subkind)
     {
+        if (subkind is not null)
+        {
+            if (_byKey.TryGetValue(new PriceKey(kind, layer, platform, subkind), out Price? ownSub))
+            {
+                return ownSub;
+            }
+            if (_byKey.TryGetValue(new PriceKey(kind, layer, Platforms.Any, subkind), out Price? commonSub))
+            {
+                return commonSub;
+            }
+        }
         if (_byKey.TryGetValue(new PriceKey(kind, layer, platform), out Price? own))
         {
             return own;
@@ -56,10 +74,10 @@ public sealed class CostProfile
     public Price? FindExact(PriceKey key) => _byKey.TryGetValue(key, out Price? price) ? price : null;
 
     /// <summary>
-    /// The price that applies to a key: for a concrete platform as <see cref="Find"/>; for "*" only a
+    /// The price that applies to a key: for a concrete platform as <see cref="Find(EventKind, Layer, string, string?)"/>; for "*" only a
     /// "*" price, since no single platform's price stands for all of them.
     /// </summary>
     public Price? Resolve(PriceKey key) => key.Platform == Platforms.Any
-        ? FindExact(key)
-        : Find(key.Kind, key.Layer, key.Platform);
+        ? FindExact(key) ?? (key.Subkind is null ? null : FindExact(key.WholeKind))
+        : Find(key.Kind, key.Layer, key.Platform, key.Subkind);
 }

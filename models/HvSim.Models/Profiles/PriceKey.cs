@@ -4,25 +4,30 @@ using HvSim.Core;
 namespace HvSim.Models.Profiles;
 
 /// <summary>
-/// What a price applies to: an event kind in a layer on a platform (or on every platform, "*").
-/// Written Kind@layer@platform, e.g. SyscallEntry@kernel@native, in measurements and reports.
+/// What a price applies to: an event kind — or one named subkind of it, such as the hypercall
+/// mmu_update — in a layer on a platform (or on every platform, "*"). Written
+/// Kind@layer@platform or Kind.subkind@layer@platform, e.g. SyscallEntry@kernel@native or
+/// Hypercall.mmu_update@kernel@xen-pv, in measurements and reports.
 /// </summary>
-public readonly record struct PriceKey(EventKind Kind, Layer Layer, string Platform)
+public readonly record struct PriceKey(EventKind Kind, Layer Layer, string Platform, string? Subkind = null)
 {
-    public override string ToString() => $"{Kind}@{LayerNames.Name(Layer)}@{Platform}";
+    /// <summary>The kind part as written: "Hypercall" or "Hypercall.mmu_update".</summary>
+    public string KindName => Subkind is null ? Kind.ToString() : $"{Kind}.{Subkind}";
 
-    /// <summary>Parses Kind@layer@platform; <paramref name="where"/> prefixes the error message.</summary>
+    /// <summary>The same key without its subkind (the price a subkind falls back to).</summary>
+    public PriceKey WholeKind => this with { Subkind = null };
+
+    public override string ToString() => $"{KindName}@{LayerNames.Name(Layer)}@{Platform}";
+
+    /// <summary>Parses Kind[.subkind]@layer@platform; <paramref name="where"/> prefixes the error message.</summary>
     public static PriceKey Parse(string text, string where)
     {
         string[] parts = text.Split('@');
         if (parts.Length != 3)
         {
-            throw new ModelInputException($"{where}: '{text}' is not Kind@layer@platform (e.g. SyscallEntry@kernel@native)");
+            throw new ModelInputException($"{where}: '{text}' is not Kind@layer@platform (e.g. SyscallEntry@kernel@native, Hypercall.mmu_update@kernel@xen-pv)");
         }
-        if (!EventKindNames.TryParse(parts[0], out EventKind kind))
-        {
-            throw new ModelInputException($"{where}: unknown event kind '{parts[0]}' (known: {EventKindNames.Expected})");
-        }
+        (EventKind kind, string? subkind) = ParseKind(parts[0], where);
         if (!LayerNames.TryParse(parts[1], out Layer layer))
         {
             throw new ModelInputException($"{where}: unknown layer '{parts[1]}' (expected {LayerNames.Expected})");
@@ -31,16 +36,44 @@ public readonly record struct PriceKey(EventKind Kind, Layer Layer, string Platf
         {
             throw new ModelInputException($"{where}: unknown platform '{parts[2]}' (expected {Platforms.Expected})");
         }
-        return new PriceKey(kind, layer, parts[2]);
+        return new PriceKey(kind, layer, parts[2], subkind);
     }
 
-    /// <summary>A stable order for reports and files: kind (vocabulary order), layer, then platform ("*" first).</summary>
+    /// <summary>Parses "Kind" or "Kind.subkind" (a subkind is a name: letters, digits, '_' and '-').</summary>
+    public static (EventKind Kind, string? Subkind) ParseKind(string text, string where)
+    {
+        int dot = text.IndexOf('.');
+        string kindName = dot < 0 ? text : text[..dot];
+        if (!EventKindNames.TryParse(kindName, out EventKind kind))
+        {
+            throw new ModelInputException($"{where}: unknown event kind '{kindName}' (known: {EventKindNames.Expected})");
+        }
+        if (dot < 0)
+        {
+            return (kind, null);
+        }
+        string subkind = text[(dot + 1)..];
+        if (!IsSubkindName(subkind))
+        {
+            throw new ModelInputException($"{where}: '{text}': a subkind after '{kindName}.' must be a name of letters, digits, '_' or '-'");
+        }
+        return (kind, subkind);
+    }
+
+    public static bool IsSubkindName(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    /// <summary>A stable order for reports and files: kind (vocabulary order), subkind (the whole kind first), layer, then platform ("*" first).</summary>
     public static int Compare(PriceKey a, PriceKey b)
     {
         int byKind = a.Kind.CompareTo(b.Kind);
         if (byKind != 0)
         {
             return byKind;
+        }
+        int bySubkind = string.CompareOrdinal(a.Subkind ?? "", b.Subkind ?? "");
+        if (bySubkind != 0)
+        {
+            return bySubkind;
         }
         int byLayer = a.Layer.CompareTo(b.Layer);
         return byLayer != 0 ? byLayer : PlatformRank(a.Platform).CompareTo(PlatformRank(b.Platform));

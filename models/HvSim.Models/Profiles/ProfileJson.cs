@@ -5,9 +5,11 @@ using System.Text.Json.Nodes;
 namespace HvSim.Models.Profiles;
 
 /// <summary>
-/// Reads and writes profiles as JSON: { "name", "description", "prices": [ { "kind", "layer",
-/// "platform", "ns", "provenance": { "basis", "source", "note" } } ] }. Reading checks every field
-/// and names the first bad one (file, prices[i], field), because a profile is edited by hand.
+/// Reads and writes profiles as JSON: { "name", "description", "prices": [ { "kind", ["subkind",]
+/// "layer", "platform", "ns", "provenance": { "basis", "source", "note", ["range": [low, high],]
+/// ["determined": bool] } } ] }. Reading checks every field and names the first bad one (file,
+/// prices[i], field), because a profile is edited by hand: a sourced price without a range, or a
+/// price outside its own range, is refused.
 /// </summary>
 public static class ProfileJson
 {
@@ -62,9 +64,14 @@ public static class ProfileJson
             throw new ModelInputException($"{where}: expected an object with kind, layer, platform, ns and provenance");
         }
         string kind = JsonFields.RequiredString(price, "kind", where);
+        string? subkind = JsonFields.OptionalString(price, "subkind", where);
         string layer = JsonFields.RequiredString(price, "layer", where);
         string platform = JsonFields.RequiredString(price, "platform", where);
-        PriceKey key = PriceKey.Parse($"{kind}@{layer}@{platform}", where);
+        if (subkind is not null && (kind.Contains('.') || !PriceKey.IsSubkindName(subkind)))
+        {
+            throw new ModelInputException($"{where}: subkind '{subkind}' must be a name of letters, digits, '_' or '-' beside a plain kind");
+        }
+        PriceKey key = PriceKey.Parse($"{kind}{(subkind is null ? "" : "." + subkind)}@{layer}@{platform}", where);
         double ns = JsonFields.RequiredNumber(price, "ns", where);
         if (ns < 0)
         {
@@ -78,7 +85,7 @@ public static class ProfileJson
         string basisName = JsonFields.RequiredString(provenance, "basis", provenanceWhere);
         if (!Provenance.TryParseBasis(basisName, out ProvenanceBasis basis))
         {
-            throw new ModelInputException($"{provenanceWhere}: basis '{basisName}' is not measured, fitted or assumed");
+            throw new ModelInputException($"{provenanceWhere}: basis '{basisName}' is not {Provenance.ExpectedBases}");
         }
         string source = JsonFields.RequiredString(provenance, "source", provenanceWhere);
         if (source.Trim().Length == 0)
@@ -86,7 +93,41 @@ public static class ProfileJson
             throw new ModelInputException($"{provenanceWhere}: source is empty (say where the figure comes from)");
         }
         string note = JsonFields.OptionalString(provenance, "note", provenanceWhere) ?? "";
-        return new Price(key, ns, new Provenance(basis, source, note));
+        PriceRange? range = ParseRange(provenance["range"], provenanceWhere);
+        if (basis == ProvenanceBasis.Sourced && range is null)
+        {
+            throw new ModelInputException($"{provenanceWhere}: a sourced price needs a range [low, high] (what its source supports)");
+        }
+        if (range is PriceRange r && !r.Contains(ns))
+        {
+            throw new ModelInputException($"{where} ({key}): ns {PriceKey.FormatNs(ns)} lies outside its own range {r}");
+        }
+        bool? determined = null;
+        if (provenance["determined"] is JsonNode determinedNode)
+        {
+            if (determinedNode is not JsonValue v || !v.TryGetValue(out bool d))
+            {
+                throw new ModelInputException($"{provenanceWhere}: 'determined' must be true or false");
+            }
+            determined = d;
+        }
+        return new Price(key, ns, new Provenance(basis, source, note, range, determined));
+    }
+
+    private static PriceRange? ParseRange(JsonNode? node, string where)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+        if (node is not JsonArray array || array.Count != 2
+            || array[0] is not JsonValue lowNode || !lowNode.TryGetValue(out double low)
+            || array[1] is not JsonValue highNode || !highNode.TryGetValue(out double high)
+            || !double.IsFinite(low) || !double.IsFinite(high) || low < 0 || low > high)
+        {
+            throw new ModelInputException($"{where}: 'range' must be [low, high] with 0 <= low <= high");
+        }
+        return new PriceRange(low, high);
     }
 
     /// <summary>The profile as indented JSON, prices in the profile's order.</summary>
@@ -103,6 +144,10 @@ public static class ProfileJson
             {
                 json.WriteStartObject();
                 json.WriteString("kind", price.Key.Kind.ToString());
+                if (price.Key.Subkind is not null)
+                {
+                    json.WriteString("subkind", price.Key.Subkind);
+                }
                 json.WriteString("layer", LayerNames.Name(price.Key.Layer));
                 json.WriteString("platform", price.Key.Platform);
                 json.WriteNumber("ns", price.Ns);
@@ -110,6 +155,17 @@ public static class ProfileJson
                 json.WriteString("basis", Provenance.BasisName(price.Provenance.Basis));
                 json.WriteString("source", price.Provenance.Source);
                 json.WriteString("note", price.Provenance.Note);
+                if (price.Provenance.Range is PriceRange range)
+                {
+                    json.WriteStartArray("range");
+                    json.WriteNumberValue(range.Low);
+                    json.WriteNumberValue(range.High);
+                    json.WriteEndArray();
+                }
+                if (price.Provenance.Determined is bool determined)
+                {
+                    json.WriteBoolean("determined", determined);
+                }
                 json.WriteEndObject();
                 json.WriteEndObject();
             }

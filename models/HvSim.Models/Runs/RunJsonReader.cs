@@ -136,6 +136,23 @@ public static class RunJsonReader
                 counts.Add(new EventCount(kind, layer, JsonFields.Count(value, field)));
             }
         }
+        // Hypercalls by name (optional; older runs lack it): parts of Hypercall@kernel, priced by name.
+        if (run["hypercalls"] is JsonObject hypercalls)
+        {
+            foreach ((string name, JsonNode? value) in hypercalls)
+            {
+                string field = $"{where}: hypercalls.{name}";
+                if (!PriceKey.IsSubkindName(name))
+                {
+                    throw new ModelInputException($"{field}: a hypercall's name must be letters, digits, '_' or '-'");
+                }
+                counts.Add(new EventCount(EventKind.Hypercall, Layer.Kernel, JsonFields.Count(value, field), name));
+            }
+        }
+        else if (run["hypercalls"] is not null)
+        {
+            throw new ModelInputException($"{where}: 'hypercalls' must be an object {{name: count}}");
+        }
         return new RunRecord(number, technique, platform, counts, run);
     }
 }

@@ -41,12 +41,17 @@ public static class RunJsonWriter
             var unpriced = new JsonArray();
             foreach (EventCount count in price.Unpriced)
             {
-                unpriced.Add(new JsonObject
+                var entry = new JsonObject
                 {
                     ["kind"] = count.Kind.ToString(),
                     ["layer"] = LayerNames.Name(count.Layer),
                     ["count"] = count.Count,
-                });
+                };
+                if (count.Subkind is not null)
+                {
+                    entry["subkind"] = count.Subkind;
+                }
+                unpriced.Add(entry);
             }
             run["unpriced"] = unpriced;
         }

@@ -34,13 +34,13 @@ public static class RunPriceText
         text.AppendLine(Inv($"  {"top kinds by time",-28}{"count",12}{"ns each",14}{"ms",14}{"share",8}"));
         foreach (PricedEvent e in price.Top(TopKinds))
         {
-            string name = $"{e.Kind}@{LayerNames.Name(e.Layer)}";
+            string name = $"{e.KindName}@{LayerNames.Name(e.Layer)}";
             string each = PriceKey.FormatNs(e.Price.Ns) + EventUnits.PerSuffix(e.Kind);
             text.AppendLine(Inv($"  {name,-28}{e.Count,12}{each,14}{Ms(e.Ns),14}{Share(e.Ns, total),8}"));
         }
         foreach (EventCount missing in price.Unpriced)
         {
-            text.AppendLine(Inv($"  unpriced: {missing.Kind}@{LayerNames.Name(missing.Layer)}@{run.Platform} x{missing.Count}: the profile has no price for it; its time is missing from the total"));
+            text.AppendLine(Inv($"  unpriced: {missing.KindName}@{LayerNames.Name(missing.Layer)}@{run.Platform} x{missing.Count}: the profile has no price for it; its time is missing from the total"));
         }
         return text.ToString();
     }

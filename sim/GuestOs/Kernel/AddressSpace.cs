@@ -38,9 +38,12 @@ public sealed class AddressSpace
     private readonly PageTableEditor _tables;
     private readonly IPagingOps _paging;
     private readonly EventLedger _ledger;
+    private readonly RangeFlush _rangeFlush;
 
-    public AddressSpace(PhysicalMemory memory, FrameAllocator frames, IPagingOps paging, EventLedger ledger)
+    public AddressSpace(PhysicalMemory memory, FrameAllocator frames, IPagingOps paging, EventLedger ledger,
+        RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling)
     {
+        _rangeFlush = rangeFlush;
         _memory = memory;
         _frames = frames;
         _paging = paging;
@@ -208,12 +211,14 @@ public sealed class AddressSpace
             return false;
         }
         Carve(start, end);
+        int changedVmas = 0;
         for (int i = 0; i < _vmas.Count; i++)
         {
             if (_vmas[i].Start >= start && _vmas[i].End <= end && _vmas[i].Protection != protection)
             {
                 _vmas[i] = _vmas[i] with { Protection = protection };
                 _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mprotect: VMA {_vmas[i]}" : "");
+                changedVmas++;
             }
         }
         MergeAdjacent();
@@ -242,8 +247,19 @@ public sealed class AddressSpace
                 changed.Add(page);
             }
         }
-        FlushRange(changed);
-        _paging.EndBatch();
+        if (_rangeFlush == RangeFlush.PerPageUpToCeiling)
+        {
+            FlushRange(changed);
+            _paging.EndBatch();
+        }
+        else
+        {
+            _paging.EndBatch();
+            for (int i = 0; i < changedVmas; i++)
+            {
+                _paging.FlushTlb();
+            }
+        }
         return end == requestedEnd;
     }
 

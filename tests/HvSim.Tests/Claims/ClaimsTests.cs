@@ -14,13 +14,13 @@ namespace HvSim.Tests.Claims;
 /// </summary>
 public sealed class ClaimsTests
 {
-    private static readonly ClaimSettings Settings = new() { Tcount = 200, GuestDirectory = Path.Combine(RepositoryPaths.Root, "guests", "bin") };
+    private static ClaimSettings Settings => MicroClaimRuns.Settings;
 
-    private static readonly Lazy<ClaimMeasurements> Measured = new(() => ClaimMeasurements.Run(Settings, workloads: false));
+    private static Lazy<ClaimMeasurements> Measured => MicroClaimRuns.Measured;
 
-    private static CostProfile Fitted => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "xen-4.1-pv.json"));
+    private static CostProfile Fitted => MicroClaimRuns.Profile("xen-4.1-pv");
 
-    private static CostProfile Prior => ProfileJson.Load(Path.Combine(RepositoryPaths.Root, "models", "profiles", "prior-xen-4.1-pv.json"));
+    private static CostProfile Sources => MicroClaimRuns.Profile(ClaimsCalibration.SourcesProfile);
 
     private static string CommittedCsv => Path.Combine(RepositoryPaths.Root, "models", "calibration", "xen-4.1-pv.csv");
 
@@ -42,7 +42,7 @@ public sealed class ClaimsTests
     {
         // Linearity: the steady-state counts per transaction at Tcount 200 are those the committed CSV
         // was made from (Tcount 1000), to within the page generator's rounding.
-        var shortRun = ClaimsCalibration.Csv(Measured.Value, Prior);
+        var shortRun = ClaimsCalibration.Csv(Measured.Value, Sources);
         MeasurementSet generated = MeasurementsCsv.Parse(shortRun, "generated");
         MeasurementSet committed = MeasurementsCsv.Load(CommittedCsv);
         Assert.Equal(committed.Experiments.Select(e => e.Name), generated.Experiments.Select(e => e.Name));
@@ -69,15 +69,13 @@ public sealed class ClaimsTests
         string[] holdouts = PaperClaims.All.Where(c => c.Role == ClaimRole.Holdout).Select(c => c.Id).ToArray();
         string[] calibration = PaperClaims.All.Where(c => c.Role == ClaimRole.Calibration).Select(c => c.Id).ToArray();
         Assert.Equal(12, holdouts.Length);
+        // Every row is a calibration claim's: the sourced and measured prices set the scale, not rows.
         foreach (string name in set.Experiments.Select(e => e.Name).Concat(set.Targets.Select(t => t.Name)))
         {
             string id = name.Split('-')[0];
             Assert.DoesNotContain(id, holdouts);
-            bool anchor = name.StartsWith("anchor-", StringComparison.Ordinal);
-            Assert.True(name.StartsWith("m-", StringComparison.Ordinal) || anchor || calibration.Contains(id), $"row {name} is neither a calibration claim, an [M] row nor an anchor");
+            Assert.True(calibration.Contains(id), $"row {name} is not a calibration claim's");
         }
-        // An anchor is a soft prior on one price: weaker than any claim.
-        Assert.All(set.Targets.Where(t => t.Name.StartsWith("anchor-", StringComparison.Ordinal)), t => Assert.True(t.Weight < 1, $"{t.Name}: weight {t.Weight}"));
         // Every calibration claim is a target of the fit.
         Assert.All(calibration, id => Assert.Contains(set.Targets, t => t.Name.Split('-')[0] == id && t.Weight > 0));
     }
@@ -119,7 +117,7 @@ public sealed class ClaimsCommandTests
     public static TheoryData<string, string, string> FittedProfiles() => new()
     {
         { "models/calibration/xen-4.1-pv.csv", "xen-4.1-pv", File.ReadLines(CommittedCsv).First(l => l.StartsWith("# Fit: hvsim calibrate", StringComparison.Ordinal)) },
-        { "models/measurements/host-native.csv", "host-native", "# Fit: hvsim calibrate --measurements models/measurements/host-native.csv --out models/profiles/host-native.json --prior prior-xen-4.1-pv --name host-native" },
+        { "models/measurements/host-native.csv", "host-native", "# Fit: hvsim calibrate --measurements models/measurements/host-native.csv --out models/profiles/host-native.json --prior prior-xen-4.1-pv --name host-native --allow-undetermined" },
     };
 
     [Theory]
@@ -154,5 +152,26 @@ public sealed class ClaimsCommandTests
     {
         Assert.Equal(2, HvsimConsole.Run("claims", "--bogus").Status);
         Assert.Equal(2, HvsimConsole.Run("claims", "--profile", "no-such-profile").Status);
+        Assert.Equal(2, HvsimConsole.Run("claims", "--draws", "-1").Status);
+    }
+
+    [Theory]
+    [InlineData("\"ns\": 300, \"provenance\": { \"basis\": \"sourced\", \"source\": \"a paper\", \"range\": [60, 200] }", "outside its own range")]
+    [InlineData("\"ns\": 100, \"provenance\": { \"basis\": \"sourced\", \"source\": \"a paper\" }", "a sourced price needs a range")]
+    public void AProfileThatBreaksItsOwnProvenanceIsRefusedInOneLine(string price, string message)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"hvsim-bad-profile-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, $$"""{ "name": "bad", "prices": [ { "kind": "PageFault", "layer": "user", "platform": "*", {{price}} } ] }""");
+        try
+        {
+            (int status, string stdout, string stderr) = HvsimConsole.Run("claims", "--profile", path, "--no-workloads");
+            Assert.Equal(2, status);
+            Assert.Contains(message, Assert.Single(stderr.TrimEnd('\n').Split('\n')));
+            Assert.Equal("", stdout);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -51,7 +51,7 @@ public sealed class ExecJsonTests
         {
             "native" => null,
             "xen-pv/hypervisor-syscall" => "hypervisor",
-            _ => "trap-gate",
+            _ => "compat",
         };
         Assert.Equal(syscallPath, json.GetProperty("syscall_path").GetString());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("simulated_ns").ValueKind);

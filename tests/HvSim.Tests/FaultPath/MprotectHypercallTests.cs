@@ -6,9 +6,11 @@ using HvSim.GuestOs.Kernel;
 /// <summary>
 /// mprotect's cost structure per platform (paper Section II.D: "the page table update invokes a
 /// hypercall to trigger a TLB flush"): under xen-pv one mprotect of N present pages is one
-/// mmu_update hypercall carrying N validated PTE writes (Linux's lazy MMU mode batches the
-/// range) and one mmuext_op for the TLB (N invlpgs up to the 33-page ceiling, one full flush
-/// beyond it); natively the kernel does the same work itself with no hypercall at all.
+/// mmu_update hypercall carrying N validated PTE writes (the range is batched) and mmuext_op for
+/// the TLB — the paper's 32-bit 2.6.18-xen guest flushes the whole TLB once per changed VMA
+/// (flush_tlb_range in the i386 mach-xen tlbflush.h), a 64-bit guest invalidates N pages up to
+/// the 33-page ceiling and flushes everything beyond it; natively the kernel does the same work
+/// itself with no hypercall at all.
 /// </summary>
 public sealed class MprotectHypercallTests
 {
@@ -30,7 +32,7 @@ public sealed class MprotectHypercallTests
     [InlineData(33)]
     [InlineData(34)]
     [InlineData(64)]
-    public void On_xen_pv_one_mprotect_of_N_pages_is_one_mmu_update_and_one_mmuext_op(int pages)
+    public void On_xen_pv_one_mprotect_of_N_pages_is_one_mmu_update_and_one_full_flush(int pages)
     {
         (LedgerSnapshot toReadOnly, LedgerSnapshot unchanged, LedgerSnapshot backToRw) = Run("xen-pv", pages);
         foreach ((string what, LedgerSnapshot window) in new[] { ("RO", toReadOnly), ("RW", backToRw) })
@@ -43,14 +45,41 @@ public sealed class MprotectHypercallTests
             Assert.Equal(2, window.Count(EventKind.Hypercall, Layer.Kernel));
             Assert.Equal(pages, window.Count(EventKind.PteUpdate, Layer.Hypervisor));
             Assert.Equal(0, window.Count(EventKind.PteUpdate, Layer.Kernel));
-            Assert.Equal(pages <= AddressSpace.SinglePageFlushCeiling ? pages : 0, window.Count(EventKind.TlbFlushPage, Layer.Hypervisor));
-            Assert.Equal(pages <= AddressSpace.SinglePageFlushCeiling ? 0 : 1, window.Count(EventKind.TlbFlush, Layer.Hypervisor));
+            // One VMA changed: one MMUEXT_TLB_FLUSH_LOCAL, however many pages.
+            Assert.Equal(0, window.Count(EventKind.TlbFlushPage, Layer.Hypervisor));
+            Assert.Equal(1, window.Count(EventKind.TlbFlush, Layer.Hypervisor));
         }
         // An mprotect that changes no PTE needs neither a PTE update nor a flush.
         Assert.Equal(0, unchanged.Subkind(MmuUpdate));
         Assert.Equal(0, unchanged.Subkind(MmuextOp));
         Assert.Equal(0, unchanged.Subkind(Iret));
         Assert.Equal(0, unchanged.Count(EventKind.Hypercall, Layer.Kernel));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(33)]
+    [InlineData(34)]
+    public void A_64_bit_PV_kernel_invalidates_page_by_page_up_to_the_ceiling(int pages)
+    {
+        (LedgerSnapshot toReadOnly, _, _) = Run("xen-pv/hypervisor-syscall", pages);
+        Assert.Equal(1, toReadOnly.Subkind(MmuUpdate));
+        Assert.Equal(1, toReadOnly.Subkind(MmuextOp));
+        Assert.Equal(pages <= AddressSpace.SinglePageFlushCeiling ? pages : 0, toReadOnly.Count(EventKind.TlbFlushPage, Layer.Hypervisor));
+        Assert.Equal(pages <= AddressSpace.SinglePageFlushCeiling ? 0 : 1, toReadOnly.Count(EventKind.TlbFlush, Layer.Hypervisor));
+    }
+
+    [Fact]
+    public void A_32_bit_guest_on_32_bit_Xen_flushes_as_on_64_bit_Xen_but_enters_its_kernel_directly()
+    {
+        (LedgerSnapshot compat, _, _) = Run("xen-pv", 8);
+        (LedgerSnapshot trapGate, _, _) = Run("xen-pv/trap-gate", 8);
+        Assert.Equal(1, trapGate.Count(EventKind.TlbFlush, Layer.Hypervisor));
+        Assert.Equal(0, trapGate.Count(EventKind.TlbFlushPage, Layer.Hypervisor));
+        // int 0x80 of a compat guest goes through Xen's ring-0 handler and a bounce; a trap gate reaches ring 1 directly.
+        Assert.Equal(1, compat.Count(EventKind.BounceToGuest, Layer.Hypervisor));
+        Assert.Equal(0, trapGate.Count(EventKind.BounceToGuest, Layer.Hypervisor));
+        Assert.Equal(compat.Count(EventKind.Hypercall, Layer.Kernel), trapGate.Count(EventKind.Hypercall, Layer.Kernel));
     }
 
     [Fact]
@@ -73,6 +102,7 @@ public sealed class MprotectHypercallTests
         (LedgerSnapshot toReadOnly, _, _) = Run("xen-pv/trapped-write", pages);
         Assert.Equal(0, toReadOnly.Subkind(MmuUpdate));
         Assert.Equal(1, toReadOnly.Subkind(MmuextOp));
+        Assert.Equal(1, toReadOnly.Count(EventKind.TlbFlush, Layer.Hypervisor));
         Assert.Equal(pages, toReadOnly.Count(EventKind.PageFault, Layer.Kernel));
         Assert.Equal(pages, toReadOnly.Count(EventKind.PtWriteEmulated, Layer.Hypervisor));
         Assert.Equal(pages, toReadOnly.Count(EventKind.InstructionDecode, Layer.Hypervisor));

@@ -88,6 +88,7 @@ internal sealed class PlatformRun
         "native" => new PlatformOptions { Platform = Platform.Native },
         "xen-pv" => new PlatformOptions { Platform = Platform.XenPv },
         "xen-pv/hypervisor-syscall" => new PlatformOptions { Platform = Platform.XenPv, SyscallPath = SyscallPath.ThroughHypervisor },
+        "xen-pv/trap-gate" => new PlatformOptions { Platform = Platform.XenPv, SyscallPath = SyscallPath.TrapGate },
         "xen-pv/trapped-write" => new PlatformOptions { Platform = Platform.XenPv, PteUpdates = PteUpdateMode.TrappedWrite },
         "xen-shadow" => new PlatformOptions { Platform = Platform.XenShadow },
         "xen-shadow/hypervisor-syscall" => new PlatformOptions { Platform = Platform.XenShadow, SyscallPath = SyscallPath.ThroughHypervisor },

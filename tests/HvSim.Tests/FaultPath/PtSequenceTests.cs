@@ -41,10 +41,11 @@ public sealed class PtSequenceTests
         """;
 
     /// <summary>
-    /// Xen PV, the paper's setting (32-bit PV: int 0x80 goes through a trap gate straight into the
-    /// guest kernel): the #PF enters the hypervisor and is bounced; the PTE change is one
-    /// mmu_update hypercall (the hypervisor validates and writes the entry), the invalidation an
-    /// mmuext_op; the ring-1 kernel returns to user mode with a plain iret (no hypercall).
+    /// Xen PV, the paper's setting (a 32-bit PV guest on 64-bit Xen): the #PF enters the hypervisor
+    /// and is bounced, and so is every int 0x80 (no trap gate reaches ring 1 in long mode); the PTE
+    /// change is one mmu_update hypercall (the hypervisor validates and writes the entry), the
+    /// invalidation a whole-TLB flush by mmuext_op (2.6.18-xen's flush_tlb_range); the ring-1 kernel
+    /// returns to user mode with a plain iret (no hypercall).
     /// </summary>
     private const string XenPv = """
         user       PageFault          (protection, write, user)
@@ -54,15 +55,19 @@ public sealed class PtSequenceTests
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     Hypercall          HYPERVISOR_mmu_update
         hypervisor PteUpdate          P RW US
         kernel     Hypercall          HYPERVISOR_mmuext_op
-        hypervisor TlbFlushPage       INVLPG
+        hypervisor TlbFlush           MMUEXT_TLB_FLUSH_LOCAL
         kernel     SyscallExit        returns 0
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       rt_sigreturn(
         kernel     SigReturn
         kernel     SyscallExit
@@ -114,6 +119,8 @@ public sealed class PtSequenceTests
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
@@ -121,10 +128,12 @@ public sealed class PtSequenceTests
         hypervisor InstructionDecode  mov [rdi], rsi
         hypervisor PtWriteEmulated    P RW US
         kernel     Hypercall          HYPERVISOR_mmuext_op
-        hypervisor TlbFlushPage       INVLPG
+        hypervisor TlbFlush           MMUEXT_TLB_FLUSH_LOCAL
         kernel     SyscallExit        returns 0
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       rt_sigreturn(
         kernel     SigReturn
         kernel     SyscallExit
@@ -149,6 +158,8 @@ public sealed class PtSequenceTests
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
@@ -156,11 +167,13 @@ public sealed class PtSequenceTests
         hypervisor InstructionDecode  mov [rdi], rsi
         hypervisor PtWriteEmulated    P RW US A D
         hypervisor PteUpdate          shadow PTE for 7fffeffff000 := 0xb000 P RW US A D
-        hypervisor TrapToHypervisor   invlpg
-        hypervisor TlbFlushPage
+        hypervisor TrapToHypervisor   mov cr3
+        hypervisor TlbFlush
         kernel     SyscallExit        returns 0
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       rt_sigreturn(
         kernel     SigReturn
         kernel     SyscallExit
@@ -184,6 +197,8 @@ public sealed class PtSequenceTests
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
@@ -191,11 +206,13 @@ public sealed class PtSequenceTests
         hypervisor InstructionDecode  mov [rdi], rsi
         hypervisor PtWriteEmulated    P RW US A NX
         hypervisor PteUpdate          shadow PTE for 7fffeffff000 := 0xb000 P US A NX
-        hypervisor TrapToHypervisor   invlpg
-        hypervisor TlbFlushPage
+        hypervisor TrapToHypervisor   mov cr3
+        hypervisor TlbFlush
         kernel     SyscallExit        returns 0
         kernel     ReturnToUser       ring-1 kernel
         user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
         kernel     SyscallEntry       rt_sigreturn(
         kernel     SigReturn
         kernel     SyscallExit

@@ -19,7 +19,7 @@ internal sealed class SpaceRig
 
     private readonly PageTableEditor _inspector;
 
-    public SpaceRig(TlbGeometry? tlb = null)
+    public SpaceRig(TlbGeometry? tlb = null, RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling)
     {
         Memory = new PhysicalMemory(256UL << 20);
         Frames = new FrameAllocator(Memory);
@@ -27,7 +27,7 @@ internal sealed class SpaceRig
         Mmu = new HvSim.Mmu.Mmu(Memory, tlb, Ledger);
         Paging = new NativePaging(Mmu, Ledger);
         FramesBeforeSpace = Frames.InUse;
-        Space = new AddressSpace(Memory, Frames, Paging, Ledger);
+        Space = new AddressSpace(Memory, Frames, Paging, Ledger, rangeFlush);
         Paging.LoadCr3(Space.Cr3);
         _inspector = new PageTableEditor(Memory, Frames);
     }

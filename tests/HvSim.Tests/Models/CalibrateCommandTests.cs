@@ -43,7 +43,7 @@ public sealed class CalibrateCommandTests : IDisposable
     public void TheSourcesRowsAreFittedWithThePriorAndTheReportExplainsTheMisses()
     {
         string output = Path.Combine(_directory, "host.json");
-        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", s_sources, "--out", output, "--prior", "prior-xen-4.1-pv");
+        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", s_sources, "--out", output, "--prior", "prior-xen-4.1-pv", "--allow-undetermined");
         Assert.True(status == 0, stderr);
         Assert.Contains("residuals per target", stdout);
         Assert.Contains("numerical rank", stdout);
@@ -56,6 +56,54 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Equal(prior.Find(EventKind.Hypercall, Layer.Kernel, Platforms.XenPv), profile.Find(EventKind.Hypercall, Layer.Kernel, Platforms.XenPv));
         Assert.Equal(ProvenanceBasis.Fitted, profile.Find(EventKind.SignalDelivery, Layer.Kernel, Platforms.Native)!.Provenance.Basis);
         Assert.Equal(ProvenanceBasis.Assumed, profile.Find(EventKind.SignalDelivery, Layer.Kernel, Platforms.XenPv)!.Provenance.Basis);
+    }
+
+    [Fact]
+    public void AFitThatLeavesAFreePriceUndeterminedIsRefusedWithStatusOne()
+    {
+        string output = Path.Combine(_directory, "host.json");
+        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", s_sources, "--out", output, "--prior", "prior-xen-4.1-pv");
+        Assert.Equal(1, status);
+        string line = Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("undetermined", line);
+        Assert.Contains("SyscallExit@kernel@native", line);
+        Assert.Contains("--allow-undetermined", line);
+        // The report still says what the rows determine, and nothing is written.
+        Assert.Contains("determination: 15 free prices, numerical rank", stdout);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void SourcedPricesAreHeldFixedAndOnlyTheFreeOnesAreFitted()
+    {
+        // syscall = entry + exit: with the entry sourced at 60 ns, the row determines the exit alone.
+        string csv = Path.Combine(_directory, "fixed.csv");
+        File.WriteAllText(csv, """
+            name,ns,weight,events
+            syscall,100,1,SyscallEntry@kernel@native=1 SyscallExit@kernel@native=1
+            """);
+        string prior = Path.Combine(_directory, "inputs.json");
+        File.WriteAllText(prior, """
+            { "name": "inputs", "prices": [
+              { "kind": "SyscallEntry", "layer": "kernel", "platform": "native", "ns": 60,
+                "provenance": { "basis": "sourced", "source": "a paper, Table 3", "range": [40, 80] } },
+              { "kind": "SyscallExit", "layer": "kernel", "platform": "native", "ns": 10,
+                "provenance": { "basis": "assumed", "source": "a starting value only" } } ] }
+            """);
+        string output = Path.Combine(_directory, "fitted.json");
+        (int status, string stdout, string stderr) = HvsimConsole.Run("calibrate", "--measurements", csv, "--out", output, "--prior", prior, "--prior-weight", "0");
+        Assert.True(status == 0, stderr);
+        Assert.Contains("determination: 1 free prices, numerical rank 1", stdout);
+        Assert.Contains("held fixed: SyscallEntry@kernel@native=60", stdout);
+        CostProfile profile = ProfileJson.Load(output);
+        Price entry = profile.Find(EventKind.SyscallEntry, Layer.Kernel, Platforms.Native)!;
+        Price exit = profile.Find(EventKind.SyscallExit, Layer.Kernel, Platforms.Native)!;
+        Assert.Equal(60, entry.Ns);
+        Assert.Equal(ProvenanceBasis.Sourced, entry.Provenance.Basis);
+        Assert.Equal(new PriceRange(40, 80), entry.Provenance.Range);
+        Assert.Equal(40, exit.Ns, 6);
+        Assert.Equal(ProvenanceBasis.Fitted, exit.Provenance.Basis);
+        Assert.True(exit.Provenance.Determined);
     }
 
     [Theory]

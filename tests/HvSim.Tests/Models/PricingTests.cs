@@ -43,6 +43,43 @@ public sealed class PricingTests
     }
 
     [Fact]
+    public void AHypercallIsPricedByItsNameAndTheRestByTheKind()
+    {
+        CostProfile profile = new("named", "", [
+            P(EventKind.Hypercall, Layer.Kernel, Platforms.Any, 250),
+            new Price(new PriceKey(EventKind.Hypercall, Layer.Kernel, Platforms.Any, "mmu_update"), 900, new Provenance(ProvenanceBasis.Assumed, "test")),
+            new Price(new PriceKey(EventKind.Hypercall, Layer.Kernel, Platforms.XenShadow, "mmu_update"), 1000, new Provenance(ProvenanceBasis.Assumed, "test")),
+        ]);
+        EventCount[] counts =
+        [
+            new(EventKind.Hypercall, Layer.Kernel, 10), // the whole count: 3 mmu_update, 2 mmuext_op, 5 unnamed
+            new(EventKind.Hypercall, Layer.Kernel, 3, "mmu_update"),
+            new(EventKind.Hypercall, Layer.Kernel, 2, "mmuext_op"), // no price of its own: the kind's
+        ];
+        PricingResult xenPv = Pricer.Price(profile, Platforms.XenPv, counts);
+        Assert.Equal((3 * 900) + (2 * 250) + (5 * 250), xenPv.TotalNs, 9);
+        Assert.Contains(xenPv.Priced, e => e.KindName == "Hypercall.mmu_update" && e.Count == 3 && e.Price.Ns == 900);
+        // A subkind's platform price comes before its "*" one.
+        Assert.Equal((3 * 1000) + (7 * 250), Pricer.Price(profile, Platforms.XenShadow, counts).TotalNs, 9);
+        // Without a price for the kind, a named part with its own price is priced and the rest is listed.
+        CostProfile onlyNamed = new("only", "", [new Price(new PriceKey(EventKind.Hypercall, Layer.Kernel, Platforms.Any, "mmu_update"), 900, new Provenance(ProvenanceBasis.Assumed, "test"))]);
+        PricingResult partial = Pricer.Price(onlyNamed, Platforms.XenPv, counts);
+        Assert.Equal(2700, partial.TotalNs, 9);
+        Assert.Equal([(null, 5L), ("mmuext_op", 2L)], partial.Unpriced.Select(u => (u.Subkind, u.Count)).OrderBy(u => u.Subkind, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ASubkindKeyIsWrittenAndReadBack()
+    {
+        PriceKey key = PriceKey.Parse("Hypercall.mmu_update@kernel@xen-pv", "test");
+        Assert.Equal(new PriceKey(EventKind.Hypercall, Layer.Kernel, Platforms.XenPv, "mmu_update"), key);
+        Assert.Equal("Hypercall.mmu_update@kernel@xen-pv", key.ToString());
+        CostProfile profile = new("round", "", [new Price(key, 900, new Provenance(ProvenanceBasis.Sourced, "a paper", "why", new PriceRange(500, 1000)))]);
+        CostProfile again = ProfileJson.Parse(ProfileJson.Serialize(profile), "round.json");
+        Assert.Equal(profile.Prices, again.Prices);
+    }
+
+    [Fact]
     public void UnpricedEventsAreListedNotZeroed()
     {
         PricingResult result = Pricer.Price(s_profile, Platforms.XenShadow, [

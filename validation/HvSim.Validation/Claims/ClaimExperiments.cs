@@ -177,6 +177,10 @@ public static class ClaimExperiments
         for (int i = start; i < steps.Count; i++)
         {
             vector[steps[i].Kind, steps[i].Layer] += 1;
+            if (steps[i].Subkind is string subkind)
+            {
+                vector[steps[i].Kind, steps[i].Layer, subkind] += 1;
+            }
             if (steps[i].Kind == EventKind.ReturnToUser)
             {
                 return vector;

@@ -8,9 +8,25 @@ namespace HvSim.Validation.Claims;
 
 /// <summary>One claim evaluated under a profile.</summary>
 /// <param name="Simulated">What the simulation gives, as text (a number, or the parts of an ordering or range).</param>
-/// <param name="Value">The simulated number compared with the paper's (null for orderings and ranges).</param>
+/// <param name="Value">The simulated number compared with the paper's; for several numbers the one furthest off (the one <paramref name="RelativeError"/> is of); null for orderings.</param>
 /// <param name="RelativeError">(simulated - paper) / paper for numbers; for several numbers the one furthest off.</param>
-public sealed record ClaimResult(PaperClaim Claim, string Simulated, double? Value, double? RelativeError, bool Pass, string Note);
+public sealed record ClaimResult(PaperClaim Claim, string Simulated, double? Value, double? RelativeError, bool Pass, string Note)
+{
+    /// <summary>
+    /// The numbers the verdict rests on, named: a claim's value, each of several numbers, or the
+    /// quantities an ordering compares. Prediction bands and sensitivities are taken on these.
+    /// </summary>
+    public IReadOnlyList<ClaimPart> Parts { get; init; } = [];
+
+    /// <summary>The claim's prediction band over the admissible profiles (null until <see cref="PredictionBands"/> adds it).</summary>
+    public ClaimBand? Band { get; init; }
+
+    /// <summary>The index in <see cref="Parts"/> of <see cref="Value"/> (-1 for orderings).</summary>
+    public int ValuePart { get; init; } = -1;
+}
+
+/// <summary>One named number of a claim.</summary>
+public sealed record ClaimPart(string Name, double Value);
 
 /// <summary>
 /// Evaluates every claim of validation/paper/claims.csv under a profile from the priced experiments.
@@ -86,7 +102,8 @@ public static class ClaimsTable
             {
                 double pt = T(Technique.Pt, "4", p8), emul = T(Technique.Emul, "4", p8), ptxen = T(Technique.PtXen, "4", p8), emulxen = T(Technique.EmulXen, "4", p8);
                 return Ordering(c, emul < pt && ptxen < emulxen,
-                    Inv($"Emul/PT {emul / pt:0.###}, PTxen/Emulxen {ptxen / emulxen:0.###}"), $"WPP 4, PPT {p8}; both ratios must be < 1");
+                    Inv($"Emul/PT {emul / pt:0.###}, PTxen/Emulxen {ptxen / emulxen:0.###}"), $"WPP 4, PPT {p8}; both ratios must be < 1",
+                    ("Emul/PT", emul / pt), ("PTxen/Emulxen", ptxen / emulxen));
             }
         }
         if (!m.HasWorkloads)
@@ -114,7 +131,8 @@ public static class ClaimsTable
                 double[] ratios = named.Select(x => W(x.Item1, x.Item2, 1, Technique.Emul) / W(x.Item1, x.Item2, 1, Technique.Pt)).ToArray();
                 return Ordering(c, ratios.All(r => r > 1),
                     string.Join(", ", named.Select((x, i) => Inv($"{x.Item1} Emul/PT {ratios[i]:0.###}"))),
-                    "each ratio must be > 1 (our tree insert is iterative: 3 writes, the paper's Weiss code 720; see validation/TABLE2.md)");
+                    "each ratio must be > 1 (see validation/TABLE2.md for the writes per insert)",
+                    named.Select((x, i) => ($"{x.Item1} insert Emul/PT", ratios[i])).ToArray());
             }
             case "C17":
             {
@@ -130,21 +148,26 @@ public static class ClaimsTable
                 const double MB = 1 << 20;
                 double Data(string s, DsOperation o, Technique t) => m.CopiedBytesPerOp(s, o, 1, t) * ClaimSettings.PaperOps / MB;
                 double ptMean = pairs.Select(x => Data(x.Name, x.Operation, Technique.Pt)).Average();
-                double emulMax = pairs.Where(x => !(x.Name == "tree" && x.Operation == DsOperation.Insert)).Select(x => Data(x.Name, x.Operation, Technique.Emul)).Max();
+                int emulUnder = pairs.Count(x => Data(x.Name, x.Operation, Technique.Emul) < 2);
                 double tree = Data("tree", DsOperation.Insert, Technique.Emul);
-                bool pass = ptMean >= 100 && ptMean < 1000 && emulMax < 2;
-                return Ordering(c, pass, Inv($"page tracking mean {ptMean:0.#} MB; emulation max {emulMax:0.###} MB (tree insert {tree:0.###} MB)"),
-                    "bytes copied to the helper per 10000 operations (OPT 1), scaled from the run; page-tracking mean in [100, 1000) MB, emulation < 2 MB on every pair but tree insert");
+                bool pass = ptMean >= 100 && ptMean < 1000 && Most(emulUnder, pairs.Length);
+                return Ordering(c, pass, Inv($"page tracking mean {ptMean:0.#} MB; emulation under 2 MB on {emulUnder} of {pairs.Length} pairs (tree insert {tree:0.###} MB)"),
+                    Inv($"bytes copied to the helper per 10000 operations (OPT 1), scaled from the run; page-tracking mean in [100, 1000) MB, emulation < 2 MB in most cases: more than half of the {pairs.Length} pairs"),
+                    ("page-tracking mean MB", ptMean), ("emulation pairs under 2 MB", emulUnder), ("tree insert emulation MB", tree));
             }
             case "C20":
             {
                 double perByte = p.Find(HvSim.Core.EventKind.CopyBytes, HvSim.Core.Layer.User, "xen-pv")?.Ns ?? throw new InvalidOperationException("no CopyBytes price");
                 double Ms(string s, DsOperation o, Technique t) => m.CopiedBytesPerOp(s, o, 1, t) * ClaimSettings.PaperOps * perByte / 1e6;
-                double[] emul = pairs.SelectMany(x => new[] { Ms(x.Name, x.Operation, Technique.Emul), Ms(x.Name, x.Operation, Technique.EmulXen) }).ToArray();
+                double[] emulByPair = pairs.Select(x => Math.Max(Ms(x.Name, x.Operation, Technique.Emul), Ms(x.Name, x.Operation, Technique.EmulXen))).ToArray();
+                double emulMean = pairs.SelectMany(x => new[] { Ms(x.Name, x.Operation, Technique.Emul), Ms(x.Name, x.Operation, Technique.EmulXen) }).Average();
                 double[] pt = pairs.Select(x => Ms(x.Name, x.Operation, Technique.Pt)).ToArray();
-                bool pass = emul.Max() < 5 && emul.Average() < 1 && pt.Min() >= 10 && pt.Max() <= 80;
-                return Ordering(c, pass, Inv($"emulation max {emul.Max():0.###} ms, mean {emul.Average():0.###} ms; page tracking {pt.Min():0.#}-{pt.Max():0.#} ms"),
-                    Inv($"copy time per 10000 operations (CopyBytes at {perByte} ns/byte, OPT 1); emulation max < 5 ms and mean < 1 ms, page tracking within [10, 80] ms"));
+                int emulUnder = emulByPair.Count(v => v < 5);
+                int ptWithin = pt.Count(v => v >= 10 && v <= 80);
+                bool pass = Most(emulUnder, pairs.Length) && emulMean < 1 && Most(ptWithin, pairs.Length);
+                return Ordering(c, pass, Inv($"emulation under 5 ms on {emulUnder} of {pairs.Length} pairs, mean {emulMean:0.###} ms; page tracking within 10-80 ms on {ptWithin} of {pairs.Length} ({pt.Min():0.#}-{pt.Max():0.#} ms)"),
+                    Inv($"copy time per 10000 operations (CopyBytes at {perByte:0.####} ns/byte, OPT 1); in most cases (more than half of the {pairs.Length} pairs): emulation < 5 ms, page tracking within [10, 80] ms; emulation mean < 1 ms"),
+                    ("emulation pairs under 5 ms", emulUnder), ("emulation mean ms", emulMean), ("page-tracking pairs within 10-80 ms", ptWithin));
             }
             case "C21":
                 return Numbers(c, [("PTxen/PT", Speedups(1, Technique.Pt, Technique.PtXen, copy: true).Average(), 8), ("Emulxen/Emul", Speedups(1, Technique.Emul, Technique.EmulXen, copy: true).Average(), 4)],
@@ -153,43 +176,76 @@ public static class ClaimsTable
         throw new InvalidOperationException($"no experiment defined for claim {c.Id}");
     }
 
+    /// <summary>The paper's "in most cases" (C19, C20): more than half of the pairs, its plain meaning (claims.csv).</summary>
+    private static bool Most(int count, int of) => 2 * count > of;
+
     private static ClaimResult Number(PaperClaim c, double value, double paper, string note)
     {
         double error = (value - paper) / paper;
-        return new ClaimResult(c, Inv($"{value:G4}"), value, error, Math.Abs(error) <= Tolerance, note);
+        return new ClaimResult(c, Inv($"{value:G4}"), value, error, Math.Abs(error) <= Tolerance, note) { Parts = [new ClaimPart(c.Id, value)], ValuePart = 0 };
     }
 
     private static ClaimResult Numbers(PaperClaim c, (string Name, double Value, double Paper)[] parts, string note)
     {
-        double worst = parts.Select(x => (x.Value - x.Paper) / x.Paper).OrderByDescending(Math.Abs).First();
+        int worstAt = Enumerable.Range(0, parts.Length).OrderByDescending(i => Math.Abs((parts[i].Value - parts[i].Paper) / parts[i].Paper)).First();
+        double worst = (parts[worstAt].Value - parts[worstAt].Paper) / parts[worstAt].Paper;
         string text = string.Join(", ", parts.Select(x => Inv($"{x.Name} {x.Value:G4}")));
-        return new ClaimResult(c, text, parts.Length == 1 ? parts[0].Value : null, worst, parts.All(x => Math.Abs((x.Value - x.Paper) / x.Paper) <= Tolerance), note);
+        return new ClaimResult(c, text, parts[worstAt].Value, worst, parts.All(x => Math.Abs((x.Value - x.Paper) / x.Paper) <= Tolerance), note)
+        {
+            Parts = parts.Select(x => new ClaimPart(x.Name, x.Value)).ToArray(),
+            ValuePart = worstAt,
+        };
     }
 
     private static ClaimResult Range(PaperClaim c, double value, double low, double high, string note) =>
-        new(c, Inv($"{value:G4}"), value, null, value >= low && value <= high, Inv($"{note}; must lie in [{low}, {high}]"));
+        new(c, Inv($"{value:G4}"), value, null, value >= low && value <= high, Inv($"{note}; must lie in [{low}, {high}]")) { Parts = [new ClaimPart(c.Id, value)], ValuePart = 0 };
 
-    private static ClaimResult Ordering(PaperClaim c, bool holds, string text, string note) => new(c, text, null, null, holds, note);
+    private static ClaimResult Ordering(PaperClaim c, bool holds, string text, string note, params (string Name, double Value)[] quantities) =>
+        new(c, text, null, null, holds, note) { Parts = quantities.Select(q => new ClaimPart(q.Name, q.Value)).ToArray() };
 
-    /// <summary>The table as text: the tolerance first, then one line per claim.</summary>
-    public static string Text(IReadOnlyList<ClaimResult> results, string profile)
+    /// <summary>The table as text: the tolerance first, then one line per claim (with its band and what it is sensitive to, when bands were made).</summary>
+    public static string Text(IReadOnlyList<ClaimResult> results, string profile, BandSummary? bands = null)
     {
         var text = new StringBuilder();
         text.AppendLine($"claims of the paper under profile {profile}; {ToleranceText}");
-        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass"));
+        if (bands is not null)
+        {
+            text.AppendLine(BandText(bands));
+        }
+        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass  {"band",-22}"));
         foreach (ClaimResult r in results)
         {
             string error = r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
-            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO")}"));
+            string band = r.Band is { Low: double low, High: double high } ? Inv($"[{low:G4}, {high:G4}]") : "-";
+            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO "),-4}  {band,-22}"));
             text.AppendLine($"     {r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]");
+            if (r.Band is ClaimBand b)
+            {
+                string parts = r.Parts.Count > 1 || r.Band.Low is null
+                    ? "; " + string.Join(", ", b.Parts.Select(x => Inv($"{x.Name} [{x.Low:G4}, {x.High:G4}]")))
+                    : "";
+                text.AppendLine($"     band: {(b.Reachable ? "some admissible profile passes" : "no admissible profile passes")}{parts}; most sensitive to {(b.SensitiveTo.Count == 0 ? "none of the varied prices" : string.Join(", ", b.SensitiveTo))}");
+            }
         }
         int calibration = results.Count(r => r.Claim.Role == ClaimRole.Calibration);
         int holdout = results.Count - calibration;
-        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass"));
+        string reach = bands is { Unavailable: null }
+            ? Inv($"; within the bands, {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Band is { Reachable: true })} of {holdout} holdouts can pass")
+            : "";
+        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass") + reach);
         return text.ToString();
     }
 
-    /// <summary>The table as a JSON array of {id, paper, simulated, role, pass} (plus relative_error and note).</summary>
+    /// <summary>One line saying how the bands were made (or why there are none).</summary>
+    public static string BandText(BandSummary bands) => bands.Unavailable ?? Inv(
+        $"bands: {bands.Draws} draws of the {bands.Varied.Count} prices with a range (uniform within each range, seed {bands.Seed}), the fitted prices refitted for each; {bands.Kept} admissible (all calibration claims hold); band = lowest and highest value over those and the point profile; pass is decided by the point value");
+
+    /// <summary>
+    /// The table as a JSON array of {id, paper, simulated, role, pass, relative_error, note} and, per
+    /// claim, value (the number compared, null for orderings), band_low and band_high (the band of
+    /// that number; null for an ordering or without bands), sensitive_to (price names), band_reachable,
+    /// and parts [{name, value, band_low, band_high}] (every number the verdict rests on).
+    /// </summary>
     public static string Json(IReadOnlyList<ClaimResult> results)
     {
         var buffer = new MemoryStream();
@@ -204,20 +260,68 @@ public static class ClaimsTable
                 json.WriteString("simulated", r.Simulated);
                 json.WriteString("role", PaperClaims.RoleName(r.Claim.Role));
                 json.WriteBoolean("pass", r.Pass);
-                if (r.RelativeError is double e && double.IsFinite(e))
+                Number(json, "relative_error", r.RelativeError);
+                json.WriteString("note", r.Note);
+                Number(json, "value", r.Value);
+                Number(json, "band_low", Outward(r.Band?.Low, up: false));
+                Number(json, "band_high", Outward(r.Band?.High, up: true));
+                json.WriteStartArray("sensitive_to");
+                foreach (string name in r.Band?.SensitiveTo ?? [])
                 {
-                    json.WriteNumber("relative_error", Math.Round(e, 6));
+                    json.WriteStringValue(name);
+                }
+                json.WriteEndArray();
+                if (r.Band is ClaimBand band)
+                {
+                    json.WriteBoolean("band_reachable", band.Reachable);
                 }
                 else
                 {
-                    json.WriteNull("relative_error");
+                    json.WriteNull("band_reachable");
                 }
-                json.WriteString("note", r.Note);
+                json.WriteStartArray("parts");
+                for (int i = 0; i < r.Parts.Count; i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", r.Parts[i].Name);
+                    Number(json, "value", r.Parts[i].Value);
+                    Number(json, "band_low", Outward(r.Band is ClaimBand b1 && i < b1.Parts.Count ? b1.Parts[i].Low : null, up: false));
+                    Number(json, "band_high", Outward(r.Band is ClaimBand b2 && i < b2.Parts.Count ? b2.Parts[i].High : null, up: true));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// A band's end rounded away from the band's middle to 4 significant digits, the precision of the
+    /// simulated text: the value as printed (G4) and as written (G6) then always lies within it.
+    /// </summary>
+    private static double? Outward(double? value, bool up)
+    {
+        if (value is not double v || !double.IsFinite(v) || v == 0)
+        {
+            return value;
+        }
+        double scale = Math.Pow(10, Math.Floor(Math.Log10(Math.Abs(v))) - 3);
+        return (up ? Math.Ceiling(v / scale) : Math.Floor(v / scale)) * scale;
+    }
+
+    /// <summary>A number rounded to 6 significant places, or null when there is none (or it is not finite).</summary>
+    private static void Number(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is double v && double.IsFinite(v))
+        {
+            json.WriteNumber(name, double.Parse(v.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

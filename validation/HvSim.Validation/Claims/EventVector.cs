@@ -6,35 +6,50 @@ namespace HvSim.Validation.Claims;
 
 /// <summary>
 /// Event counts per (kind, layer) on one platform, possibly fractional (per transaction or per
-/// operation: a steady-state interval's counts divided by its length). Arithmetic makes slopes.
+/// operation: a steady-state interval's counts divided by its length), with the named parts of a
+/// kind's count (hypercalls by name) beside it. Arithmetic makes slopes.
 /// </summary>
 public sealed class EventVector
 {
     private static readonly int s_layers = Enum.GetValues<Layer>().Length;
     private static readonly int s_size = Enum.GetValues<EventKind>().Length * s_layers;
 
-    private readonly double[] _counts;
+    /// <summary>Kind, layer, then the name ordinally: the same order, hence the same sums, on every machine.</summary>
+    private static readonly Comparer<(EventKind Kind, Layer Layer, string Subkind)> s_order = Comparer<(EventKind Kind, Layer Layer, string Subkind)>.Create((x, y) =>
+        x.Kind != y.Kind ? x.Kind.CompareTo(y.Kind) : x.Layer != y.Layer ? x.Layer.CompareTo(y.Layer) : string.CompareOrdinal(x.Subkind, y.Subkind));
 
-    public EventVector(string platform) : this(platform, new double[s_size])
+    private readonly double[] _counts;
+    private readonly SortedDictionary<(EventKind Kind, Layer Layer, string Subkind), double> _parts;
+
+    public EventVector(string platform) : this(platform, new double[s_size], new(s_order))
     {
     }
 
-    private EventVector(string platform, double[] counts)
+    private EventVector(string platform, double[] counts, SortedDictionary<(EventKind, Layer, string), double> parts)
     {
         Platform = platform;
         _counts = counts;
+        _parts = parts;
     }
 
     /// <summary>The run's platform name (native, xen-pv, xen-shadow).</summary>
     public string Platform { get; }
 
+    /// <summary>The whole count of a kind in a layer (its named parts included).</summary>
     public double this[EventKind kind, Layer layer]
     {
         get => _counts[Index(kind, layer)];
         set => _counts[Index(kind, layer)] = value;
     }
 
-    /// <summary>A snapshot of a ledger's counts (every kind and layer).</summary>
+    /// <summary>The part of a kind's count that has a name (e.g. Hypercall, kernel, "mmu_update"); setting it does not change the whole count.</summary>
+    public double this[EventKind kind, Layer layer, string subkind]
+    {
+        get => _parts.GetValueOrDefault((kind, layer, subkind));
+        set => _parts[(kind, layer, subkind)] = value;
+    }
+
+    /// <summary>A snapshot of a ledger's counts (every kind and layer, and the named parts).</summary>
     public static EventVector Snapshot(EventLedger ledger, string platform)
     {
         var vector = new EventVector(platform);
@@ -44,6 +59,10 @@ public sealed class EventVector
             {
                 vector[kind, layer] = ledger.Count(kind, layer);
             }
+        }
+        foreach ((EventKind kind, Layer layer, string subkind, long count) in ledger.SubkindCounts())
+        {
+            vector[kind, layer, subkind] = count;
         }
         return vector;
     }
@@ -63,10 +82,34 @@ public sealed class EventVector
         }
     }
 
+    /// <summary>
+    /// The counts as they are priced: each named part under its subkind, and what the parts leave of
+    /// a kind's count under the kind (subkind null); terms within 1e-9 of zero (rounding of differences) left out.
+    /// </summary>
+    public IEnumerable<(EventKind Kind, Layer Layer, string? Subkind, double Count)> PricedTerms()
+    {
+        foreach ((EventKind kind, Layer layer, double count) in NonZero())
+        {
+            double named = 0;
+            foreach (((EventKind k, Layer l, string subkind), double part) in _parts)
+            {
+                if (k == kind && l == layer && Math.Abs(part) > 1e-9)
+                {
+                    named += part;
+                    yield return (kind, layer, subkind, part);
+                }
+            }
+            if (Math.Abs(count - named) > 1e-9)
+            {
+                yield return (kind, layer, null, count - named);
+            }
+        }
+    }
+
     /// <summary>The same counts without one kind (e.g. CopyBytes: the paper's transaction times leave the copy to the helper out).</summary>
     public EventVector Without(EventKind kind)
     {
-        var copy = new EventVector(Platform, (double[])_counts.Clone());
+        var copy = new EventVector(Platform, (double[])_counts.Clone(), new(_parts.Where(p => p.Key.Kind != kind).ToDictionary(), s_order));
         foreach (Layer layer in Enum.GetValues<Layer>())
         {
             copy[kind, layer] = 0;
@@ -78,25 +121,29 @@ public sealed class EventVector
 
     public static EventVector operator +(EventVector a, EventVector b) => Combine(a, b, (x, y) => x + y);
 
-    public static EventVector operator /(EventVector a, double divisor) => new(a.Platform, a._counts.Select(c => c / divisor).ToArray());
+    public static EventVector operator /(EventVector a, double divisor) => a.Map(c => c / divisor);
 
-    public static EventVector operator *(EventVector a, double factor) => new(a.Platform, a._counts.Select(c => c * factor).ToArray());
+    public static EventVector operator *(EventVector a, double factor) => a.Map(c => c * factor);
 
-    /// <summary>Σ count × price under <paramref name="profile"/>; an event without a price throws (never a silent zero).</summary>
+    /// <summary>Σ count × price under <paramref name="profile"/>, named parts at their own prices; an event without a price throws (never a silent zero).</summary>
     public double Ns(CostProfile profile)
     {
         double total = 0;
-        foreach ((EventKind kind, Layer layer, double count) in NonZero())
+        foreach ((EventKind kind, Layer layer, string? subkind, double count) in PricedTerms())
         {
-            Price price = profile.Find(kind, layer, Platform)
-                ?? throw new InvalidOperationException($"profile '{profile.Name}' has no price for {kind}@{LayerNames.Name(layer)}@{Platform}");
+            Price price = profile.Find(kind, layer, Platform, subkind)
+                ?? throw new InvalidOperationException($"profile '{profile.Name}' has no price for {new PriceKey(kind, layer, Platform, subkind)}");
             total += count * price.Ns;
         }
         return total;
     }
 
     /// <summary>The counts as the pricer takes them (rounded: for whole-run vectors only).</summary>
-    public IEnumerable<EventCount> ToEventCounts() => NonZero().Select(e => new EventCount(e.Kind, e.Layer, (long)Math.Round(e.Count)));
+    public IEnumerable<EventCount> ToEventCounts() => NonZero().Select(e => new EventCount(e.Kind, e.Layer, (long)Math.Round(e.Count)))
+        .Concat(_parts.Select(p => new EventCount(p.Key.Kind, p.Key.Layer, (long)Math.Round(p.Value), p.Key.Subkind)));
+
+    private EventVector Map(Func<double, double> f) =>
+        new(Platform, _counts.Select(f).ToArray(), new(_parts.ToDictionary(p => p.Key, p => f(p.Value)), s_order));
 
     private static EventVector Combine(EventVector a, EventVector b, Func<double, double, double> op)
     {
@@ -104,7 +151,12 @@ public sealed class EventVector
         {
             throw new ArgumentException($"cannot combine counts of {a.Platform} and {b.Platform}");
         }
-        return new EventVector(a.Platform, a._counts.Zip(b._counts, op).ToArray());
+        var parts = new SortedDictionary<(EventKind, Layer, string), double>(s_order);
+        foreach (var key in a._parts.Keys.Union(b._parts.Keys))
+        {
+            parts[key] = op(a._parts.GetValueOrDefault(key), b._parts.GetValueOrDefault(key));
+        }
+        return new EventVector(a.Platform, a._counts.Zip(b._counts, op).ToArray(), parts);
     }
 
     private static int Index(EventKind kind, Layer layer) => ((int)kind * s_layers) + (int)layer;

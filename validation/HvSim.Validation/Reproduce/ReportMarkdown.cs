@@ -71,7 +71,7 @@ public static class ReportMarkdown
         }
         md.AppendLine();
 
-        Claims(md, r.Claims, r.Profile.Name);
+        Claims(md, r.Claims, r.Profile.Name, r.Bands);
         Figures(md, r);
         Table2(md, r.Table2, r.ContrastTable2, c.WorkloadOps);
 
@@ -88,23 +88,34 @@ public static class ReportMarkdown
         return md.ToString();
     }
 
-    private static void Claims(StringBuilder md, IReadOnlyList<ClaimResult> claims, string profile)
+    private static void Claims(StringBuilder md, IReadOnlyList<ClaimResult> claims, string profile, BandSummary? bands)
     {
         md.AppendLine("## Claims");
         md.AppendLine();
         md.AppendLine(Inv($"Under profile `{profile}`. Tolerance, stated before the results: numbers within ±{ClaimsTable.Tolerance:0%} of the paper's (relative error = (simulated − paper) / paper); orderings and ranges must hold exactly. ") +
             "Role: *calibration* claims may be fitted by the default profile; *holdout* claims are predicted, never fitted.");
         md.AppendLine();
-        md.AppendLine("| id | source | role | paper | simulated | relative error | within tolerance | how |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        if (bands is not null)
+        {
+            md.AppendLine($"Prediction bands: {ClaimsTable.BandText(bands)}. *Reachable*: some admissible profile makes the claim pass. Sensitivity: each price with a range moved alone to its range's ends (the fitted prices refitted), the claim's numbers compared.");
+            md.AppendLine();
+        }
+        md.AppendLine("| id | source | role | paper | simulated | relative error | within tolerance | band | reachable | most sensitive to | how |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (ClaimResult r in claims)
         {
             string error = r.RelativeError is double e && double.IsFinite(e) ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
-            md.AppendLine($"| {r.Claim.Id} | {Cell(r.Claim.Source)} | {PaperClaims.RoleName(r.Claim.Role)} | {Cell(r.Claim.PaperValue)} | {Cell(r.Simulated)} | {error} | {(r.Pass ? "yes" : "**no**")} | {Cell(r.Claim.Quantity)}: {Cell(r.Note)} |");
+            string band = r.Band is not ClaimBand b ? "–"
+                : b.Low is double low && b.High is double high ? Inv($"{low:G4} – {high:G4}")
+                : string.Join("; ", b.Parts.Select(p => Inv($"{p.Name} {p.Low:G4} – {p.High:G4}")));
+            string reachable = r.Band is null ? "–" : r.Band.Reachable ? "yes" : "no";
+            string sensitive = r.Band is null || r.Band.SensitiveTo.Count == 0 ? "–" : string.Join(", ", r.Band.SensitiveTo.Select(n => $"`{n}`"));
+            md.AppendLine($"| {r.Claim.Id} | {Cell(r.Claim.Source)} | {PaperClaims.RoleName(r.Claim.Role)} | {Cell(r.Claim.PaperValue)} | {Cell(r.Simulated)} | {error} | {(r.Pass ? "yes" : "**no**")} | {Cell(band)} | {reachable} | {sensitive} | {Cell(r.Claim.Quantity)}: {Cell(r.Note)} |");
         }
         md.AppendLine();
         int calibration = claims.Count(x => x.Claim.Role == ClaimRole.Calibration);
-        md.AppendLine(Inv($"Calibration: {claims.Count(x => x.Claim.Role == ClaimRole.Calibration && x.Pass)} of {calibration} within tolerance; holdout: {claims.Count(x => x.Claim.Role == ClaimRole.Holdout && x.Pass)} of {claims.Count - calibration}."));
+        string reach = bands is { Unavailable: null } ? Inv($"; {claims.Count(x => x.Claim.Role == ClaimRole.Holdout && x.Band is { Reachable: true })} holdouts can pass somewhere within the bands") : "";
+        md.AppendLine(Inv($"Calibration: {claims.Count(x => x.Claim.Role == ClaimRole.Calibration && x.Pass)} of {calibration} within tolerance; holdout: {claims.Count(x => x.Claim.Role == ClaimRole.Holdout && x.Pass)} of {claims.Count - calibration}") + reach + ".");
         md.AppendLine();
     }
 

@@ -8,6 +8,9 @@ namespace HvSim.Validation.Reproduce;
 public sealed record ReproduceResult(ReproduceSettings Settings, CostProfile Profile, ClaimMeasurements Measurements, int Experiments,
     IReadOnlyList<FigureData> Figures, IReadOnlyList<Table2Row> Table2, IReadOnlyList<ClaimResult> Claims, IReadOnlyList<string> Failures)
 {
+    /// <summary>How the claims' prediction bands were made (null when none were asked for).</summary>
+    public BandSummary? Bands { get; init; }
+
     /// <summary>Table 2 of the other suite (<see cref="ReproduceRun.ContrastSuite"/>), for contrast beside the paper's and ours.</summary>
     public IReadOnlyList<Table2Row> ContrastTable2 { get; init; } = [];
 
@@ -66,7 +69,12 @@ public static class ReproduceRun
         IReadOnlyList<Table2Row> table2 = Table2Reproduced.From(m, failures);
         IReadOnlyList<Table2Row> contrastTable2 = Table2Reproduced.From(contrast.Result, failures);
         IReadOnlyList<ClaimResult> claims = ClaimsTable.Evaluate(m, profile);
-        return new ReproduceResult(s, profile, m, experiments, figures, table2, claims, failures) { ContrastTable2 = contrastTable2 };
+        BandSummary? bands = null;
+        if (s.BandDraws > 0)
+        {
+            (claims, bands) = PredictionBands.Add(m, profile, claims, s.BandDraws);
+        }
+        return new ReproduceResult(s, profile, m, experiments, figures, table2, claims, failures) { Bands = bands, ContrastTable2 = contrastTable2 };
     }
 
     private static string OneLine(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

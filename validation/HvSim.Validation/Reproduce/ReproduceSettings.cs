@@ -78,6 +78,9 @@ public sealed record ReproduceSettings
 
     public string Mode => Quick ? "quick" : "full";
 
+    /// <summary>Draws of the claims' prediction bands (0: no bands).</summary>
+    public int BandDraws { get; init; } = PredictionBands.DefaultDraws;
+
     public static ReproduceSettings Create(string guestDirectory, bool quick) => new()
     {
         Quick = quick,
