@@ -61,6 +61,8 @@ public sealed class UserLevelEmulator
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
         var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
+        Span<System.Runtime.Intrinsics.Vector128<byte>> xmmBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
+        state.Xmm.CopyTo(xmmBefore);
         EmulationResult result = _engine.Emulate(state, view);
         if (result.Status != EmulationStatus.Emulated)
         {
@@ -68,7 +70,9 @@ public sealed class UserLevelEmulator
         }
         (byte[] newGregs, byte[] xmm) = SignalContext.Images(gregs, state);
         _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
-        if (fpstate != 0)
+        // The XMM registers go back only when the instruction changed one: the emulated
+        // instructions are stores, so almost never (and the frame was checked writable above).
+        if (fpstate != 0 && !xmmBefore.SequenceEqual(state.Xmm))
         {
             _access.Write(fpstate + SignalContext.XmmOffset, xmm, out _);
         }

@@ -1,4 +1,5 @@
 using HvSim.Mmu;
+using HvSim.Cpu.Decode;
 using Iced.Intel;
 
 namespace HvSim.Cpu.Emulation;
@@ -17,13 +18,31 @@ internal static class InstructionFetch
     /// The decoded instruction (Iced's invalid instruction when the bytes are not one), or false
     /// with the fault of the first byte the instruction needs but the view cannot fetch.
     /// </summary>
-    public static bool TryDecode(IEmulationView view, ulong rip, out Instruction instruction, out MemoryFault fault)
+    public static bool TryDecode(IEmulationView view, ulong rip, out Instruction instruction, out MemoryFault fault) =>
+        TryDecode(view, rip, null, out instruction, out _, out fault);
+
+    /// <summary>
+    /// As <see cref="TryDecode(IEmulationView, ulong, out Instruction, out MemoryFault)"/>, with the
+    /// instruction's translation in <paramref name="op"/>, taken from <paramref name="cache"/> when
+    /// it holds the same bytes at the same address (and put there when not).
+    /// </summary>
+    public static bool TryDecode(IEmulationView view, ulong rip, DecodeCache? cache, out Instruction instruction, out DecodedOp op, out MemoryFault fault)
     {
         Span<byte> bytes = stackalloc byte[MaxLength];
         instruction = default;
+        op = default;
         if (view.Fetch(rip, bytes, out fault))
         {
+            if (cache is not null && cache.TryGet(rip, bytes, out instruction, out op))
+            {
+                return true;
+            }
             instruction = Decode(bytes, rip, out _);
+            Translator.Translate(instruction, ref op);
+            if (!instruction.IsInvalid)
+            {
+                cache?.Add(rip, bytes, instruction, op);
+            }
             return true;
         }
         int inPage = 4096 - (int)(rip & 0xFFF);
@@ -42,6 +61,7 @@ internal static class InstructionFetch
             fault = crossing; // the instruction runs into the page that could not be fetched
             return false;
         }
+        Translator.Translate(instruction, ref op);
         fault = default;
         return true;
     }

@@ -26,6 +26,7 @@ namespace HvSim.Cpu.Emulation;
 public sealed unsafe class WriteEmulator
 {
     private readonly StagingBus _bus = new();
+    private readonly DecodeCache _decoded = new();
     private readonly Cpu _cpu;
 
     public WriteEmulator(CpuIdentity? identity = null)
@@ -49,7 +50,7 @@ public sealed unsafe class WriteEmulator
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(view);
-        if (!InstructionFetch.TryDecode(view, state.Rip, out Instruction instruction, out MemoryFault fetchFault))
+        if (!InstructionFetch.TryDecode(view, state.Rip, _decoded, out Instruction instruction, out DecodedOp op, out MemoryFault fetchFault))
         {
             return new EmulationResult(EmulationStatus.Fault, fetchFault, "(instruction not readable)", 0);
         }
@@ -58,9 +59,9 @@ public sealed unsafe class WriteEmulator
             return Unsupported(instruction);
         }
         // A form the interpreter does not implement translates to its #UD handler, which the
-        // run below reports as Unsupported like any other exception.
-        var ops = new DecodedOp[1];
-        Translator.Translate(instruction, ref ops[0]);
+        // run below reports as Unsupported like any other exception. The op is a copy: a handler
+        // may write to its op, never to the cache's.
+        DecodedOp[] ops = [op];
 
         _bus.Begin(view);
         try

@@ -69,6 +69,34 @@ public sealed class WriteEmulatorTests
     }
 
     [Fact]
+    public void The_same_store_again_is_emulated_again_and_new_bytes_at_the_same_address_are_decoded_afresh()
+    {
+        Instruction movQword = Instruction.Create(Code.Mov_rm64_r64, new MemoryOperand(Register.RBX), Register.RAX);
+        (CpuState state, PagedView view) = Setup(movQword);
+        state.Gpr[Rax] = 0x0102_0304_0506_0708;
+        state.Gpr[Rbx] = PageA + 0x40;
+        var engine = new WriteEmulator();
+        for (int i = 0; i < 3; i++)
+        {
+            state.Rip = CodeBase;
+            state.Gpr[Rbx] = PageA + 0x40 + ((ulong)i * 8);
+            Assert.Equal(EmulationStatus.Emulated, engine.Emulate(state, view).Status);
+        }
+        Assert.Equal(3, view.Commits.Count);
+        Assert.All(view.Commits, c => Assert.Equal(8, Assert.Single(c).Size));
+
+        // Self-modifying code: a byte store at the same address must not run as the cached qword store.
+        Instruction movByte = Instruction.Create(Code.Mov_rm8_r8, new MemoryOperand(Register.RBX), Register.AL);
+        view.Map(CodeBase, PageAccess.ReadExecute, Encode(movByte, CodeBase));
+        state.Rip = CodeBase;
+        state.Gpr[Rbx] = PageA + 0x100;
+        EmulationResult result = engine.Emulate(state, view);
+        Assert.Equal(EmulationStatus.Emulated, result.Status);
+        Assert.Equal(1, Assert.Single(view.Commits[^1]).Size);
+        Assert.Equal(CodeBase + (ulong)Encode(movByte, CodeBase).Length, state.Rip);
+    }
+
+    [Fact]
     public void An_unsupported_store_changes_nothing()
     {
         (CpuState state, PagedView view) = Setup(Instruction.Create(Code.Fnstcw_m2byte, new MemoryOperand(Register.RBX)));
