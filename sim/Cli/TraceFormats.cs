@@ -18,7 +18,7 @@ public static class TraceFormats
         _ => "hypervisor",
     };
 
-    /// <summary>The platform and the knobs that matter on it, e.g. "xen-pv (syscalls: trap-gate, PTE updates: hypercall)".</summary>
+    /// <summary>The platform and the knobs that matter on it, e.g. "xen-pv (syscalls: compat, PTE updates: hypercall)".</summary>
     public static string DescribePlatform(PlatformOptions platform)
     {
         string name = PlatformNames.Name(platform.Platform);

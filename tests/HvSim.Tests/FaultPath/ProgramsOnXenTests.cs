@@ -48,7 +48,7 @@ public sealed class ProgramsOnXenTests
         Assert.True(expectedErr == run.Stderr, $"{platform} {name}: stderr differs\n--- native ---\n{expectedErr}\n--- {platform} ---\n{run.Stderr}");
         Assert.True(expectedStatus == process.ExitStatus, $"{platform} {name}: exit status {process.ExitStatus}, natively {expectedStatus} ({process.FatalReport})");
         // The run really went through the hypervisor: its faults trapped into it first. A 32-bit PV
-        // kernel (the default trap-gate flavour) returns to user mode with a plain iret, never the hypercall.
+        // kernel (the default compat flavour: a 32-bit guest) returns to user mode with a plain iret, never the hypercall.
         Assert.True(run.Ledger.Count(EventKind.TrapToHypervisor, Layer.Hypervisor) > 0, $"{platform} {name}: nothing trapped into the hypervisor");
         Assert.Equal(0, run.Ledger.Subkinds.GetValueOrDefault("Hypercall.iret"));
         Assert.True(run.Ledger.Count(EventKind.ReturnToUser, Layer.Kernel) > 0, $"{platform} {name}: no return to user mode from the guest kernel");
