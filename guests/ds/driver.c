@@ -99,24 +99,7 @@ void ds_sorted_visit(struct ds_sorted *s, unsigned long key)
     s->n++;
 }
 
-static unsigned long parse(const char *s, unsigned long fallback)
-{
-    if (!s || !*s)
-        return fallback;
-    unsigned long v = 0;
-    for (; *s >= '0' && *s <= '9'; s++)
-        v = v * 10 + (unsigned long)(*s - '0');
-    return v;
-}
-
-static int same(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
+#include "args.h"
 
 /* Keys inserted, so that deletes pick present keys (kept outside the CDA: it is the driver's). */
 static unsigned long s_keys[1 << 21];

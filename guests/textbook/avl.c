@@ -137,14 +137,9 @@ unsigned long tb_check(void)
     return s_bad;
 }
 
-unsigned long tb_count(void)
+void tb_census(unsigned long *count, unsigned long *digest)
 {
     tb_bst_walk(T, NIL, &s_walk);
-    return s_walk.count;
-}
-
-unsigned long tb_digest(void)
-{
-    tb_bst_walk(T, NIL, &s_walk);
-    return s_walk.digest;
+    *count = s_walk.count;
+    *digest = s_walk.digest;
 }

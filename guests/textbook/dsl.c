@@ -151,14 +151,9 @@ unsigned long tb_check(void)
     return bad;
 }
 
-unsigned long tb_count(void)
+void tb_census(unsigned long *count, unsigned long *digest)
 {
     tb_check();
-    return s_count;
-}
-
-unsigned long tb_digest(void)
-{
-    tb_check();
-    return s_digest;
+    *count = s_count;
+    *digest = s_digest;
 }

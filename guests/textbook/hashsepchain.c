@@ -31,19 +31,7 @@ struct HashTbl {
 
 static Ptr H = NIL;
 
-static int NextPrime(int N)
-{
-    int i;
-    if (N % 2 == 0)
-        N++;
-    for (;; N += 2) {
-        for (i = 3; i * i <= N; i += 2)
-            if (N % i == 0)
-                goto ContOuter;
-        return N;
-    ContOuter:;
-    }
-}
+#include "prime.h"
 
 static int Hash(int Key, int TableSize)
 {
@@ -124,14 +112,9 @@ unsigned long tb_check(void)
     return bad;
 }
 
-unsigned long tb_count(void)
+void tb_census(unsigned long *count, unsigned long *digest)
 {
     tb_check();
-    return s_count;
-}
-
-unsigned long tb_digest(void)
-{
-    tb_check();
-    return s_digest;
+    *count = s_count;
+    *digest = s_digest;
 }

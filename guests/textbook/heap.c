@@ -97,15 +97,11 @@ unsigned long tb_check(void)
     return bad;
 }
 
-unsigned long tb_count(void)
-{
-    return (unsigned long)HS->Size;
-}
-
-unsigned long tb_digest(void)
+void tb_census(unsigned long *count, unsigned long *digest)
 {
     unsigned long d = 0;
     for (int i = 1; i <= HS->Size; i++)
         d += tb_mix((unsigned long)(unsigned int)E(i));
-    return d;
+    *count = (unsigned long)HS->Size;
+    *digest = d;
 }

@@ -93,15 +93,11 @@ unsigned long tb_check(void)
     return bad;
 }
 
-unsigned long tb_count(void)
-{
-    return (unsigned long)QR->Size;
-}
-
-unsigned long tb_digest(void)
+void tb_census(unsigned long *count, unsigned long *digest)
 {
     unsigned long d = 0;
     for (int i = 0, at = QR->Front; i < QR->Size; i++, at = (at + 1) % QR->Capacity)
         d += tb_mix((unsigned long)(unsigned int)A(at));
-    return d;
+    *count = (unsigned long)QR->Size;
+    *digest = d;
 }

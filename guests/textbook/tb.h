@@ -67,8 +67,8 @@ void tb_init(unsigned long n);   /* the book's Initialize / MakeEmpty / CreateQu
 void tb_insert(int key);
 int tb_delete(int key);          /* 1 when an element was removed */
 unsigned long tb_check(void);    /* invariant violations (0: intact) */
-unsigned long tb_count(void);    /* elements held, counted by walking the structure */
-unsigned long tb_digest(void);   /* order-independent digest of the elements held */
+/* The elements held, counted by walking the structure, and an order-independent digest of them. */
+void tb_census(unsigned long *count, unsigned long *digest);
 /* Optional: what the book's driver does between its inserts and its deletes (testsply.c's Find
  * passes); outside any transaction, like the inserts of a delete run. */
 void tb_before_deletes(unsigned long n) __attribute__((weak));
