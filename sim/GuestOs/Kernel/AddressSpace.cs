@@ -154,18 +154,12 @@ public sealed class AddressSpace
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"unmapped {start:x}-{end:x}" : "");
         var removed = new List<(ulong Page, ulong Entry)>();
         _paging.BeginBatch();
-        for (ulong page = start; page < end; page += PageGeometry.PageSize)
+        foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, start, end))
         {
-            GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
-            if (at is null)
-            {
-                page = (page | 0x1F_FFFF) + 1 - PageGeometry.PageSize; // no page table here: the loop steps to the next 2 MiB
-                continue;
-            }
-            ulong entry = _memory.ReadU64(at.Value);
+            ulong entry = _memory.ReadU64(at);
             if (PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0)
             {
-                _paging.WritePte(at.Value, 0, page);
+                _paging.WritePte(at, 0, page);
                 removed.Add((page, entry));
             }
         }
@@ -226,15 +220,9 @@ public sealed class AddressSpace
         List<ulong> changed = _changedPages; // reused: mprotect runs twice per PT fault cycle
         changed.Clear();
         _paging.BeginBatch();
-        for (ulong page = start; page < end; page += PageGeometry.PageSize)
+        foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, start, end))
         {
-            GuestPhysical? at = _tables.LeafEntryAddress(Cr3, page, create: false);
-            if (at is null)
-            {
-                page = (page | 0x1F_FFFF) + 1 - PageGeometry.PageSize; // the loop steps to the next 2 MiB
-                continue;
-            }
-            ulong entry = _memory.ReadU64(at.Value);
+            ulong entry = _memory.ReadU64(at);
             if (!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0)
             {
                 continue; // never touched: the fault handler will use the new protection
@@ -243,7 +231,7 @@ public sealed class AddressSpace
             ulong updated = PteFormat.Address(entry) | (entry & (ulong)(Pte.A | Pte.D)) | bits;
             if (updated != entry)
             {
-                _paging.WritePte(at.Value, updated, page);
+                _paging.WritePte(at, updated, page);
                 changed.Add(page);
             }
         }

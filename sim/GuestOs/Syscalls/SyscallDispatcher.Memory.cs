@@ -30,8 +30,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(fd < 0 ? Errno.EBADF : Errno.ENODEV); // no file system: only anonymous memory
         }
-        ulong size = PageGeometry.RoundUp(length);
-        if (size < length || size > AddressSpace.MmapBase)
+        if (!UserRange.TryPageAlign(length, out ulong size) || size > AddressSpace.MmapBase)
         {
             return Error(Errno.ENOMEM);
         }
@@ -41,6 +40,10 @@ internal sealed partial class SyscallDispatcher
             if (address + size > AddressSpace.MmapBase || address + size < address)
             {
                 return Error(Errno.ENOMEM);
+            }
+            if (address < UserRange.MmapMinAddr)
+            {
+                return Error(Errno.EPERM); // security_mmap_addr: below vm.mmap_min_addr without CAP_SYS_RAWIO
             }
             if ((map & MapFlags.MAP_FIXED_NOREPLACE) != 0 && !process.Space.IsFree(address, address + size))
             {
@@ -65,20 +68,23 @@ internal sealed partial class SyscallDispatcher
         return (long)start;
     }
 
+    /// <summary>munmap, as mm/mmap.c's do_vmi_munmap checks it: an aligned start, the range in the user half, a length that aligns to more than 0.</summary>
     private long Munmap(Process process, ulong address, ulong length)
     {
-        if ((address & PageGeometry.PageMask) != 0 || length == 0 || address + length < address)
+        if (!UserRange.IsPageAligned(address) || !UserRange.Fits(address, length)
+            || !UserRange.TryPageAlign(length, out ulong aligned) || aligned == 0)
         {
             return Error(Errno.EINVAL);
         }
-        process.Space.Unmap(address, PageGeometry.RoundUp(length));
+        process.Space.Unmap(address, aligned);
         return 0;
     }
 
+    /// <summary>mprotect, in mm/mprotect.c's order: alignment (EINVAL), a zero length (done), a range that wraps (ENOMEM), the protection (EINVAL), holes (ENOMEM).</summary>
     private long Mprotect(Process process, ulong address, ulong length, int protection)
     {
         var prot = (MemoryProtection)protection;
-        if ((address & PageGeometry.PageMask) != 0 || (prot & ~KnownProtection) != 0 || address + length < address)
+        if (!UserRange.IsPageAligned(address))
         {
             return Error(Errno.EINVAL);
         }
@@ -86,7 +92,19 @@ internal sealed partial class SyscallDispatcher
         {
             return 0;
         }
-        return process.Space.Protect(address, PageGeometry.RoundUp(length), prot) ? 0 : Error(Errno.ENOMEM);
+        if (!UserRange.TryPageAlign(length, out ulong aligned) || address + aligned <= address)
+        {
+            return Error(Errno.ENOMEM);
+        }
+        if ((prot & ~KnownProtection) != 0)
+        {
+            return Error(Errno.EINVAL);
+        }
+        if (!UserRange.Fits(address, aligned))
+        {
+            return Error(Errno.ENOMEM); // no VMA lies beyond the user half
+        }
+        return process.Space.Protect(address, aligned, prot) ? 0 : Error(Errno.ENOMEM);
     }
 
     /// <summary>
@@ -100,12 +118,22 @@ internal sealed partial class SyscallDispatcher
         var remap = (RemapFlags)flags;
         bool mayMove = (remap & RemapFlags.MREMAP_MAYMOVE) != 0;
         bool fixedTarget = (remap & RemapFlags.MREMAP_FIXED) != 0;
-        if ((oldAddress & PageGeometry.PageMask) != 0 || newSize == 0 || (fixedTarget && !mayMove))
+        if ((remap & ~(RemapFlags.MREMAP_MAYMOVE | RemapFlags.MREMAP_FIXED)) != 0 || (fixedTarget && !mayMove) || !UserRange.IsPageAligned(oldAddress))
         {
             return Error(Errno.EINVAL);
         }
-        ulong oldLength = PageGeometry.RoundUp(oldSize);
-        ulong newLength = PageGeometry.RoundUp(newSize);
+        // PAGE_ALIGN as mm/mremap.c does it: an old size that wraps becomes 0 (the duplicate case),
+        // a new size that wraps, or is 0, is refused.
+        UserRange.TryPageAlign(oldSize, out ulong oldLength);
+        if (!UserRange.TryPageAlign(newSize, out ulong newLength) || newLength == 0 || newLength > UserRange.TaskSize)
+        {
+            return Error(Errno.EINVAL); // a new length beyond the user half is "silly" (check_mremap_params, Linux 6.x)
+        }
+        if (fixedTarget && (!UserRange.IsPageAligned(newAddress) || !UserRange.Fits(newAddress, newLength)
+            || (oldAddress + oldLength > newAddress && newAddress + newLength > oldAddress)))
+        {
+            return Error(Errno.EINVAL); // mremap_to: aligned, in the user half, not overlapping the old range
+        }
         Vma? vma = process.Space.Find(oldAddress);
         if (vma is null)
         {
@@ -118,14 +146,18 @@ internal sealed partial class SyscallDispatcher
                 return Error(Errno.EINVAL);
             }
             ulong? target = fixedTarget ? newAddress : process.Space.FindFree(newLength);
-            if (target is null || (target.Value & PageGeometry.PageMask) != 0)
+            if (target is null)
             {
-                return Error(target is null ? Errno.ENOMEM : Errno.EINVAL);
+                return Error(Errno.ENOMEM);
+            }
+            if (target.Value < UserRange.MmapMinAddr)
+            {
+                return Error(Errno.EPERM);
             }
             process.Space.MapAlias(oldAddress, target.Value, newLength);
             return (long)target.Value;
         }
-        if (oldAddress + oldLength > vma.End)
+        if (oldLength > vma.End - oldAddress)
         {
             return Error(Errno.EFAULT);
         }
@@ -135,7 +167,7 @@ internal sealed partial class SyscallDispatcher
             return (long)oldAddress;
         }
         ulong growEnd = oldAddress + newLength;
-        if (oldAddress + oldLength == vma.End && growEnd <= AddressSpace.MmapBase && process.Space.IsFree(vma.End, growEnd)
+        if (oldAddress + oldLength == vma.End && growEnd > oldAddress && growEnd <= AddressSpace.MmapBase && process.Space.IsFree(vma.End, growEnd)
             && (vma.Shared || MayCommit(newLength - oldLength)))
         {
             process.Space.Grow(vma, growEnd);
@@ -158,8 +190,13 @@ internal sealed partial class SyscallDispatcher
             return (long)process.Brk;
         }
         ulong oldEnd = PageGeometry.RoundUp(process.Brk);
-        ulong newEnd = PageGeometry.RoundUp(requested);
-        if (newEnd > oldEnd)
+        // As mm/mmap.c's brk: only a break at or below the current one shrinks the heap; a break
+        // whose page alignment wraps past 2^64 is a growth that cannot fit (the break stays).
+        if (!UserRange.TryPageAlign(requested, out ulong newEnd))
+        {
+            return (long)process.Brk;
+        }
+        if (requested > process.Brk && newEnd > oldEnd)
         {
             if (newEnd > AddressSpace.MmapBase || !MayCommit(newEnd - oldEnd) || !process.Space.IsFree(oldEnd, newEnd))
             {
