@@ -47,7 +47,8 @@ public sealed class CheckpointSession
         _emul = new UserLevelEmulator(kernel.Machine, kernel.Platform);
         if (Techniques.InHypervisor(options.Technique))
         {
-            _token = kernel.Platform.Hypervisor!.Dom0.Allow(application);
+            // The token grants this technique only (its number is int 0x84 Register's mode).
+            _token = kernel.Platform.Hypervisor!.Dom0.Allow(application, (ulong)options.Technique);
         }
         kernel.EscapeCalled = Serve;
         Action<Process>? exiting = kernel.ProcessExiting;
@@ -156,9 +157,9 @@ public sealed class CheckpointSession
 
     private long Register(ulong cda, ulong length)
     {
-        if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > (1UL << 32) || cda + length < cda)
+        if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > HvSim.Hypervisor.Techniques.CheckpointTechniques.MaxCdaBytes || cda + length < cda)
         {
-            return -EINVAL;
+            return -EINVAL; // beyond 1 GiB: the backup would be a host copy of that size (issue 13: 2-4 GiB was an internal error)
         }
         _cdaLength = length;
         var image = new byte[length];

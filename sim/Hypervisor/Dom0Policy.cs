@@ -8,6 +8,7 @@ namespace HvSim.Hypervisor;
 public sealed class Dom0Policy
 {
     private readonly Dictionary<ulong, string> _tokens = new();
+    private readonly Dictionary<ulong, ulong> _modes = new();
     private ulong _state;
 
     public Dom0Policy(ulong seed)
@@ -15,8 +16,11 @@ public sealed class Dom0Policy
         _state = seed ^ 0x484F_5354_444F_4D30UL; // "HOSTDOM0"
     }
 
-    /// <summary>Allows an application and returns its token.</summary>
-    public ulong Allow(string application)
+    /// <summary>
+    /// Allows an application and returns its token. With <paramref name="mode"/> (a Register mode:
+    /// the technique the administrator granted) the token registers in that mode only.
+    /// </summary>
+    public ulong Allow(string application, ulong? mode = null)
     {
         ulong token;
         do
@@ -25,11 +29,22 @@ public sealed class Dom0Policy
         }
         while (token == 0 || _tokens.ContainsKey(token));
         _tokens.Add(token, application);
+        if (mode is ulong granted)
+        {
+            _modes.Add(token, granted);
+        }
         return token;
     }
 
     /// <summary>Withdraws a token: later registrations with it fail.</summary>
-    public void Revoke(ulong token) => _tokens.Remove(token);
+    public void Revoke(ulong token)
+    {
+        _tokens.Remove(token);
+        _modes.Remove(token);
+    }
+
+    /// <summary>Whether the token may register in <paramref name="mode"/>: its granted mode, or any when none was granted.</summary>
+    public bool Permits(ulong token, ulong mode) => !_modes.TryGetValue(token, out ulong granted) || granted == mode;
 
     /// <summary>The application a token was issued to, or null.</summary>
     public string? ApplicationOf(ulong token) => _tokens.GetValueOrDefault(token);

@@ -17,6 +17,9 @@ public sealed class XenHypervisor
     internal const long EPERM = 1, EFAULT = 14, EBUSY = 16, EINVAL = 22;
     internal const ulong UserSpaceEnd = 0x0000_8000_0000_0000UL;
 
+    /// <summary>The lowest address a guest process can map (its kernel's vm.mmap_min_addr, 64 KiB): a CDA or record buffer below it is refused.</summary>
+    internal const ulong MinUserAddress = 0x1_0000;
+
     private readonly Machine _machine;
     private CheckpointTechniques? _techniques;
 
@@ -119,9 +122,19 @@ public sealed class XenHypervisor
         {
             return -EBUSY;
         }
-        if (length == 0 || (cda & 0xFFF) != 0 || cda + length < cda || cda + length > UserSpaceEnd)
+        if (!Dom0.Permits(token, mode))
         {
-            return length == 0 || (cda & 0xFFF) != 0 ? -EINVAL : -EFAULT;
+            return -EPERM; // Dom0 granted this application another technique
+        }
+        if (length == 0 || (cda & 0xFFF) != 0)
+        {
+            return -EINVAL;
+        }
+        // The CDA must be user memory a process can map: nothing below the lowest mappable page
+        // (Linux's mmap_min_addr) and nothing past the user half (access_ok).
+        if (cda < MinUserAddress || cda + length < cda || cda + length > UserSpaceEnd)
+        {
+            return -EFAULT;
         }
         long check = Techniques.CheckRegistration(mode, cda, length, record, recordLength, out CheckpointMode technique);
         if (check != 0)

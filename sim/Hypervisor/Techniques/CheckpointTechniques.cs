@@ -12,8 +12,15 @@ namespace HvSim.Hypervisor.Techniques;
 /// </summary>
 public sealed class CheckpointTechniques
 {
-    /// <summary>Largest CDA a technique tracks (4 GiB): the per-page bits and scans stay bounded.</summary>
-    public const ulong MaxCdaPages = 1UL << 20;
+    /// <summary>
+    /// Largest CDA (1 GiB), for the hypervisor's techniques and the checkpoint escape alike
+    /// (docs/checkpoint-abi.md): the per-page bits, the scans and the backup's copy of the CDA
+    /// stay bounded, and a guest cannot make the host copy gigabytes by asking.
+    /// </summary>
+    public const ulong MaxCdaPages = 1UL << 18;
+
+    /// <summary><see cref="MaxCdaPages"/> in bytes.</summary>
+    public const ulong MaxCdaBytes = MaxCdaPages << PageGeometry.PageShift;
 
     private readonly Machine _machine;
     private readonly ProcessTable _processes;
@@ -71,7 +78,7 @@ public sealed class CheckpointTechniques
         {
             return -XenHypervisor.EINVAL;
         }
-        if (record < PageGeometry.PageSize || record + recordLength < record || record + recordLength > XenHypervisor.UserSpaceEnd)
+        if (record < XenHypervisor.MinUserAddress || record + recordLength < record || record + recordLength > XenHypervisor.UserSpaceEnd)
         {
             return -XenHypervisor.EFAULT;
         }

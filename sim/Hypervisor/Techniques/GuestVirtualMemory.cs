@@ -35,8 +35,9 @@ internal sealed class GuestVirtualMemory
 
     /// <summary>
     /// Writes bytes (may cross pages) into present user pages. With <paramref name="requireWritable"/>
-    /// clear, a page the guest maps read-only is written too: the hypervisor writing a CDA page it
-    /// protected itself, or the record buffer the application handed it.
+    /// clear, a page the guest maps read-only is written too: only for a CDA page the hypervisor
+    /// protected itself (the guest's rights are the hypervisor's doing there); the record buffer is
+    /// written with the guest's own rights.
     /// </summary>
     public bool TryWrite(ulong cr3, ulong va, ReadOnlySpan<byte> source, bool requireWritable, out MemoryFault fault) =>
         TryAccess(cr3, va, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(

@@ -198,6 +198,10 @@ internal sealed class RecordBuffer
         return Write(process, registration.RecordBuffer + (ulong)offset, bytes);
     }
 
+    /// <summary>
+    /// copy_to_guest: the record buffer is the application's memory, written with the
+    /// application's own rights — a buffer over its read-only code is refused, never written.
+    /// </summary>
     private bool Write(HvProcess process, ulong va, ReadOnlySpan<byte> bytes) =>
-        _memory.TryWrite(process.Cr3, va, bytes, requireWritable: false, out _);
+        _memory.TryWrite(process.Cr3, va, bytes, requireWritable: true, out _);
 }

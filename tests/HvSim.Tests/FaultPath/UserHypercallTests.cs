@@ -22,7 +22,10 @@ public sealed class UserHypercallTests
     private const ulong Unknown = 99;
 
     /// <summary>One int 0x84: number and arguments (null: the guest's CDA address, r12).</summary>
-    private sealed record Call(UserHypercall Number, ulong Rdi = 0, ulong? Rsi = 0, ulong Rdx = 0, bool MarkerAfter = false);
+    private sealed record Call(UserHypercall Number, ulong Rdi = 0, ulong? Rsi = 0, ulong Rdx = 0, bool MarkerAfter = false, ulong R10 = 0, ulong R8 = 0, ulong R9 = 0);
+
+    /// <summary>Not a call: the guest reads the first 8 bytes of its own (read-only) code page into the results.</summary>
+    private const UserHypercall ReadCodeWord = (UserHypercall)0xC0DE;
 
     /// <summary>
     /// A guest that mmaps a CDA page (r12) and a results page (r13), makes the calls in order,
@@ -48,7 +51,17 @@ public sealed class UserHypercallTests
                 a.mov(rsi, r12);
             }
             a.mov(rdx, call.Rdx);
-            a.@int((byte)XenHypervisor.UserVector);
+            a.mov(r10, call.R10);
+            a.mov(r8, call.R8);
+            a.mov(r9, call.R9);
+            if (call.Number == ReadCodeWord)
+            {
+                a.mov(rax, __qword_ptr[TinyElf.LoadAddress]);
+            }
+            else
+            {
+                a.@int((byte)XenHypervisor.UserVector);
+            }
             a.mov(__qword_ptr[r13 + (8 * i)], rax);
             if (call.MarkerAfter)
             {
@@ -118,6 +131,38 @@ public sealed class UserHypercallTests
         // Each int 0x84 is one trap into the hypervisor, served there; the guest kernel never sees it.
         Assert.Equal(calls.Length, run.Ledger.Count(EventKind.UserHypercall, Layer.Hypervisor));
         Assert.Equal(0, run.Ledger.Count(EventKind.SignalDelivery));
+    }
+
+    /// <summary>
+    /// Issue 13: a token registers only the technique Dom0 granted, a CDA must be mappable user
+    /// memory, and the record buffer is written with the application's own rights — one over its
+    /// read-only code was zeroed by CycleBegin (a W^X bypass through the hypervisor).
+    /// </summary>
+    [Theory]
+    [InlineData("xen-pv")]
+    [InlineData("xen-shadow")]
+    public void Register_takes_only_the_granted_technique_mappable_memory_and_a_writable_record(string platform)
+    {
+        const ulong PtXen = 3, EmulXen = 4, EFAULT = 14;
+        var run = new PlatformRun(PlatformRun.Options(platform));
+        ulong token = run.Hypervisor!.Dom0.Allow("granted ptxen", PtXen);
+        ulong code = TinyElf.LoadAddress;
+        Call[] calls =
+        [
+            new(ReadCodeWord),                                                                    // 0: the code's first word
+            new(UserHypercall.Register, token, null, 4096, R10: code, R8: 4096, R9: EmulXen),      // 1: -EPERM, not the granted technique
+            new(UserHypercall.Register, token, 0, 4096, R10: code, R8: 4096, R9: PtXen),           // 2: -EFAULT, a CDA at address 0
+            new(UserHypercall.Register, token, null, 4096, R10: 0x1000, R8: 4096, R9: PtXen),      // 3: -EFAULT, a record below mmap_min_addr
+            new(UserHypercall.Register, token, null, 4096, R10: code, R8: 4096, R9: PtXen),        // 4: 0, the record over the code is readable
+            new(UserHypercall.CycleBegin),                                                        // 5: -EFAULT, the record is not writable
+            new(ReadCodeWord),                                                                    // 6: the code's first word, unchanged
+        ];
+        HvSim.GuestOs.Kernel.Process process = run.Run(Guest(calls));
+        Assert.True(process.ExitStatus == 0, $"status {process.ExitStatus} ({process.FatalReport})");
+        long[] results = Results(run, calls.Length);
+        Assert.Equal([-EPERM, -(long)EFAULT, -(long)EFAULT, 0, -(long)EFAULT], results[1..6]);
+        Assert.Equal(results[0], results[6]);
+        Assert.Equal(0x464C457F, results[0] & 0xFFFF_FFFF); // "\x7fELF": the page really is the image's first
     }
 
     [Theory]

@@ -1,0 +1,55 @@
+using HvSim.Checkpoint;
+using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
+using HvSim.Tests.GuestOsTests;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace HvSim.Tests.Checkpoint;
+
+/// <summary>
+/// Issue 13: the checkpoint escape (xchg cx, cx) with hostile arguments. REGISTER of a 2-4 GiB
+/// CDA made the host allocate the whole backup and ended in an internal error (status 70), even
+/// with technique none; a CDA larger than the ABI's 1 GiB is now EINVAL and nothing is copied.
+/// </summary>
+public sealed class HostileEscapeTests
+{
+    private const int Mmap = 9, ExitGroup = 231, ProtReadWrite = 3, MapPrivateAnonymousNoReserve = 0x02 | 0x20 | 0x4000;
+
+    /// <summary>mmap <paramref name="length"/> bytes, REGISTER them through the escape, exit with the negated result (0 on success).</summary>
+    private static byte[] RegisterProgram(ulong length)
+    {
+        var a = new Assembler(64);
+        a.mov(eax, Mmap); a.xor(edi, edi); a.mov(rsi, length); a.mov(edx, ProtReadWrite); a.mov(r10d, MapPrivateAnonymousNoReserve);
+        a.mov(r8, -1L); a.xor(r9d, r9d);
+        a.syscall();
+        a.mov(rsi, rax);                             // cda
+        a.mov(edi, (int)EscapeFunction.Register);
+        a.mov(rdx, length);
+        a.xor(r10d, r10d);
+        a.xchg(cx, cx);
+        a.neg(rax);
+        a.mov(rdi, rax);
+        a.mov(eax, ExitGroup);
+        a.syscall();
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), TinyElf.Entry);
+        return TinyElf.Build(stream.ToArray());
+    }
+
+    [Theory]
+    [InlineData(Technique.None, 2UL << 30)]
+    [InlineData(Technique.Pt, 3UL << 30)]
+    [InlineData(Technique.Emul, (4UL << 30) - 4096)]
+    public void A_cda_beyond_one_GiB_is_refused_before_anything_is_copied(Technique technique, ulong length)
+    {
+        var kernel = new GuestKernel(new KernelOptions { MaxInstructions = 10_000 }, new MemoryStream(), new MemoryStream(), new MemoryStream());
+        var session = new CheckpointSession(kernel, new CheckpointOptions { Technique = technique }, "hostile");
+        long before = GC.GetAllocatedBytesForCurrentThread(); // the run is on this thread; other tests allocate on theirs
+        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(RegisterProgram(length), "hostile", ["hostile"], []);
+        Assert.Equal(RunOutcome.Exited, kernel.Run(process));
+        Assert.Equal(22, process.ExitStatus); // EINVAL
+        Assert.False(session.Registered);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 256L << 20, "the host copied no CDA-sized buffer");
+    }
+}
