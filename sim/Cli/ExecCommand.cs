@@ -11,6 +11,9 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ExecCommand
 {
+    /// <summary>The largest program file exec reads (static glibc programs are a few MiB).</summary>
+    public const long MaxProgramBytes = 256L << 20;
+
     /// <summary>Exit status when the guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
     public const int InstructionLimitStatus = 124;
 
@@ -66,6 +69,15 @@ public static class ExecCommand
         if (!File.Exists(path))
         {
             throw new UsageException($"{path}: no such file");
+        }
+        // Checked before a byte is read: a FIFO would block the read forever and a device such as
+        // /dev/zero never ends (both have no length), and a huge file would fill the host's memory.
+        long size = new FileInfo(path).Length;
+        if (size == 0 || size > MaxProgramBytes)
+        {
+            throw new UsageException(size == 0
+                ? $"{path}: empty, or not a regular file (a FIFO or a device is not a program)"
+                : $"{path}: {size} bytes; a program may have at most {MaxProgramBytes >> 20} MiB");
         }
         byte[] elf = File.ReadAllBytes(path);
 

@@ -34,6 +34,11 @@ internal static unsafe partial class Translator
         {
             op.Flags |= OpFlags.Lock;
         }
+        if (instruction.Code != Code.INVALID && !instruction.HasLockPrefix && PrivilegedInstructions.Are(instruction))
+        {
+            op.Handler = &Ops.SystemOps.Privileged;
+            return true;
+        }
         if (instruction.Code == Code.INVALID
             || !s_table.TryGetValue(instruction.Mnemonic, out TranslateFn? translate)
             || !translate(instruction, ref op))

@@ -56,6 +56,12 @@ internal static unsafe class SystemOps
         return Exec.ExitAfter;
     }
 
+    /// <summary>A privileged instruction in user mode (cli, in, wrmsr, mov to CR0, ...) raises #GP(0): Linux delivers SIGSEGV.</summary>
+    public static int Privileged(Cpu c, ref DecodedOp op)
+    {
+        return c.Raise(Vector.GeneralProtection);
+    }
+
     /// <summary>hlt is privileged: in user mode it raises #GP(0).</summary>
     public static int Hlt(Cpu c, ref DecodedOp op)
     {

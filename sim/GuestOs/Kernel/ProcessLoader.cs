@@ -40,6 +40,11 @@ public static class ProcessLoader
             {
                 throw new LoadException($"segment at 0x{segment.VirtualAddress:x} lies outside the user address space");
             }
+            if (start < UserRange.MmapMinAddr)
+            {
+                // Linux's execve maps segments as mmap does: below vm.mmap_min_addr it fails (EPERM).
+                throw new LoadException($"segment at 0x{segment.VirtualAddress:x} lies below the lowest mappable address 0x{UserRange.MmapMinAddr:x} (vm.mmap_min_addr)");
+            }
             MemoryProtection protection = MemoryProtection.PROT_NONE;
             if (segment.IsReadable) { protection |= MemoryProtection.PROT_READ; }
             if (segment.IsWritable) { protection |= MemoryProtection.PROT_WRITE; }

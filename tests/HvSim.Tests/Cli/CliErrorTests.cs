@@ -35,6 +35,34 @@ public sealed class CliErrorTests
         AssertOneLineError(stderr, "no such file");
     }
 
+    /// <summary>Issue 13: a FIFO blocked the read forever, /dev/zero filled the host's memory; both are refused before a byte is read.</summary>
+    [Fact]
+    public void AProgramThatIsNotARegularFileIsRefusedBeforeReading()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        (int status, string stderr) = RunHvsim("exec", "/dev/zero");
+        Assert.Equal(Program.UsageError, status);
+        AssertOneLineError(stderr, "not a regular file");
+        string fifo = Path.Combine(Path.GetTempPath(), $"hvsim-fifo-{Guid.NewGuid():N}");
+        using (System.Diagnostics.Process mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+        }
+        try
+        {
+            (status, stderr) = RunHvsim("exec", fifo);
+            Assert.Equal(Program.UsageError, status);
+            AssertOneLineError(stderr, "not a regular file");
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
     [Theory]
     [InlineData("--reproduce", "sometimes")]
     [InlineData("--reproduce")]
