@@ -158,7 +158,10 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(Errno.ENOENT);
         }
-        byte[] target = System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(process.ExecutablePath));
+        // The guest's file system is empty and its working directory is "/": the program is seen
+        // there by its file name. The host's path (its directories, user names) is none of the
+        // guest's business (issue 13).
+        byte[] target = System.Text.Encoding.UTF8.GetBytes("/" + Path.GetFileName(process.ExecutablePath));
         int n = (int)Math.Min((ulong)target.Length, size); // readlink does not NUL-terminate
         return User.CopyTo(process.Space, buffer, target.AsSpan(0, n)) ? n : Error(Errno.EFAULT);
     }

@@ -116,3 +116,37 @@ public sealed class LowSegmentTests
         Assert.Equal(0, process.ExitStatus);
     }
 }
+
+/// <summary>Issue 13: readlink("/proc/self/exe") showed the host's full path; the guest sees its program at its own root.</summary>
+public sealed class ProcSelfExeTests
+{
+    [Fact]
+    public void The_link_names_the_program_at_the_guest_root_not_the_host_path()
+    {
+        var a = new Assembler(64);
+        Label path = a.CreateLabel();
+        a.sub(rsp, 256);
+        a.mov(eax, 89); // readlink(path, rsp, 256)
+        a.lea(rdi, __[path]);
+        a.mov(rsi, rsp);
+        a.mov(edx, 256);
+        a.syscall();
+        a.mov(rdx, rax); // write(1, rsp, n)
+        a.mov(rsi, rsp);
+        a.mov(edi, 1);
+        a.mov(eax, 1);
+        a.syscall();
+        a.xor(edi, edi);
+        a.mov(eax, 231);
+        a.syscall();
+        a.Label(ref path);
+        a.db("/proc/self/exe\0"u8.ToArray());
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), TinyElf.Entry);
+        var stdout = new MemoryStream();
+        var kernel = new GuestKernel(new KernelOptions { MaxInstructions = 1000 }, new MemoryStream(), stdout, new MemoryStream());
+        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(TinyElf.Build(stream.ToArray()), "/home/someone/secret/dir/prog", ["prog"], []);
+        Assert.Equal(RunOutcome.Exited, kernel.Run(process));
+        Assert.Equal("/prog", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+    }
+}
