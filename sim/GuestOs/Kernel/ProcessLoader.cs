@@ -59,7 +59,7 @@ public static class ProcessLoader
             }
             if (end > start)
             {
-                space.Map(start, end - start, protection, shared: false, name: Path.GetFileName(process.ExecutablePath));
+                space.Map(start, end - start, protection, shared: false, name: Path.GetFileName(process.ExecutablePath)); // a fresh space: far below vm.max_map_count
             }
             if (!space.Poke(segment.VirtualAddress, segment.FileData.Span))
             {

@@ -64,8 +64,9 @@ internal sealed partial class SyscallDispatcher
             }
             start = free.Value;
         }
-        process.Space.Map(start, size, prot, shared: type != MapFlags.MAP_PRIVATE, name: "anon");
-        return (long)start;
+        return process.Space.Map(start, size, prot, shared: type != MapFlags.MAP_PRIVATE, name: "anon")
+            ? (long)start
+            : Error(Errno.ENOMEM); // vm.max_map_count
     }
 
     /// <summary>munmap, as mm/mmap.c's do_vmi_munmap checks it: an aligned start, the range in the user half, a length that aligns to more than 0.</summary>
@@ -76,8 +77,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(Errno.EINVAL);
         }
-        process.Space.Unmap(address, aligned);
-        return 0;
+        return process.Space.Unmap(address, aligned) ? 0 : Error(Errno.ENOMEM); // a split beyond vm.max_map_count
     }
 
     /// <summary>mprotect, in mm/mprotect.c's order: alignment (EINVAL), a zero length (done), a range that wraps (ENOMEM), the protection (EINVAL), holes (ENOMEM).</summary>
@@ -154,8 +154,7 @@ internal sealed partial class SyscallDispatcher
             {
                 return Error(Errno.EPERM);
             }
-            process.Space.MapAlias(oldAddress, target.Value, newLength);
-            return (long)target.Value;
+            return process.Space.MapAlias(oldAddress, target.Value, newLength) ? (long)target.Value : Error(Errno.ENOMEM);
         }
         if (oldLength > vma.End - oldAddress)
         {
@@ -163,8 +162,7 @@ internal sealed partial class SyscallDispatcher
         }
         if (newLength <= oldLength)
         {
-            process.Space.Unmap(oldAddress + newLength, oldLength - newLength);
-            return (long)oldAddress;
+            return process.Space.Unmap(oldAddress + newLength, oldLength - newLength) ? (long)oldAddress : Error(Errno.ENOMEM);
         }
         ulong growEnd = oldAddress + newLength;
         if (oldAddress + oldLength == vma.End && growEnd > oldAddress && growEnd <= AddressSpace.MmapBase && process.Space.IsFree(vma.End, growEnd)
@@ -202,11 +200,17 @@ internal sealed partial class SyscallDispatcher
             {
                 return (long)process.Brk;
             }
-            process.Space.Map(oldEnd, newEnd - oldEnd, MemoryProtection.PROT_READ | MemoryProtection.PROT_WRITE, shared: false, name: "[heap]");
+            if (!process.Space.Map(oldEnd, newEnd - oldEnd, MemoryProtection.PROT_READ | MemoryProtection.PROT_WRITE, shared: false, name: "[heap]"))
+            {
+                return (long)process.Brk;
+            }
         }
         else if (newEnd < oldEnd)
         {
-            process.Space.Unmap(newEnd, oldEnd - newEnd);
+            if (!process.Space.Unmap(newEnd, oldEnd - newEnd))
+            {
+                return (long)process.Brk;
+            }
         }
         process.Brk = requested;
         return (long)requested;
