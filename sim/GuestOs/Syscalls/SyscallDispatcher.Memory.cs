@@ -19,7 +19,13 @@ internal sealed partial class SyscallDispatcher
         }
         if (!fixedAddress)
         {
-            address = PageGeometry.PageBase(address); // a hint is rounded down (x86's addr &= PAGE_MASK), never an error
+            // mm/mmap.c's round_hint_to_min: a hint is rounded down (never an error) and one below
+            // vm.mmap_min_addr is raised to it (the fuzzer's first find: a hint of 0x1000 mapped there).
+            address = PageGeometry.PageBase(address);
+            if (address != 0 && address < UserRange.MmapMinAddr)
+            {
+                address = UserRange.MmapMinAddr;
+            }
         }
         MapFlags type = map & MapFlags.MAP_TYPE;
         if (type != MapFlags.MAP_PRIVATE && type != MapFlags.MAP_SHARED && type != MapFlags.MAP_SHARED_VALIDATE)
