@@ -17,9 +17,8 @@ public sealed class HostileEscapeTests
     private const int Mmap = 9, ExitGroup = 231, ProtReadWrite = 3, MapPrivateAnonymousNoReserve = 0x02 | 0x20 | 0x4000;
 
     /// <summary>mmap <paramref name="length"/> bytes, REGISTER them through the escape, exit with the negated result (0 on success).</summary>
-    private static byte[] RegisterProgram(ulong length)
+    private static byte[] RegisterProgram(ulong length) => TinyElf.Build(HvSim.Tests.FaultPath.PtGuest.Assemble(a =>
     {
-        var a = new Assembler(64);
         a.mov(eax, Mmap); a.xor(edi, edi); a.mov(rsi, length); a.mov(edx, ProtReadWrite); a.mov(r10d, MapPrivateAnonymousNoReserve);
         a.mov(r8, -1L); a.xor(r9d, r9d);
         a.syscall();
@@ -32,10 +31,7 @@ public sealed class HostileEscapeTests
         a.mov(rdi, rax);
         a.mov(eax, ExitGroup);
         a.syscall();
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), TinyElf.Entry);
-        return TinyElf.Build(stream.ToArray());
-    }
+    }));
 
     [Theory]
     [InlineData(Technique.None, 2UL << 30)]

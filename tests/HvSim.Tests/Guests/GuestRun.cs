@@ -28,6 +28,30 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
         return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitStatus ?? -1, process.FatalReport);
     }
 
+    /// <summary>
+    /// The exit status of an ELF image run on the host kernel (written to a temporary executable
+    /// file), or null where the host cannot run x86-64 Linux programs: the oracle of the hostile
+    /// program tests.
+    /// </summary>
+    public static int? NativeStatus(byte[] elf, string tag)
+    {
+        if (!HostCanRunGuests || !OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        string path = Path.Combine(Path.GetTempPath(), $"hvsim-{string.Concat(tag.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'))}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, elf);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            return Native(path, [], []).ExitStatus;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Runs the program on the host CPU: the reference behaviour (in <paramref name="workingDirectory"/>, or the test's own).</summary>
     public static GuestRun Native(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, string? workingDirectory = null)
     {
