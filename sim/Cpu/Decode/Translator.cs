@@ -34,16 +34,14 @@ internal static unsafe partial class Translator
         {
             op.Flags |= OpFlags.Lock;
         }
-        if (instruction.Code != Code.INVALID && !instruction.HasLockPrefix && PrivilegedInstructions.Are(instruction))
-        {
-            op.Handler = &Ops.SystemOps.Privileged;
-            return true;
-        }
         if (instruction.Code == Code.INVALID
             || !s_table.TryGetValue(instruction.Mnemonic, out TranslateFn? translate)
             || !translate(instruction, ref op))
         {
-            op.Handler = &Ops.SystemOps.Undefined;
+            // Only what has no translation is looked at again (off the hot path): a privileged
+            // instruction raises #GP in user mode, anything else is #UD.
+            bool privileged = instruction.Code != Code.INVALID && !instruction.HasLockPrefix && PrivilegedInstructions.Are(instruction);
+            op.Handler = privileged ? &Ops.SystemOps.Privileged : &Ops.SystemOps.Undefined;
             return true;
         }
         return instruction.FlowControl != FlowControl.Next;
