@@ -12,10 +12,7 @@ public sealed class EventLedger
     private static readonly int s_layers = Enum.GetValues<Layer>().Length;
 
     private readonly long[] _counts = new long[s_kinds * s_layers];
-    private readonly Dictionary<string, long> _subkinds = new(StringComparer.Ordinal);
     private readonly Dictionary<(EventKind, Layer, string), long> _subkindsByLayer = new();
-    private readonly (EventKind Kind, string Subkind, string Key)[] _subkindKeys = new (EventKind, string, string)[16];
-    private int _subkindKeyCount;
     private List<TraceStep>? _trace;
     private int _tracePaused;
 
@@ -64,12 +61,8 @@ public sealed class EventLedger
     /// <summary>Counts an event of a kind that has subkinds (a hypercall's name, for instance).</summary>
     public void AddSubkind(EventKind kind, Layer layer, string subkind, string? detail = null)
     {
-        // One hypercall or more per simulated fault: the "Kind.subkind" key is composed once per
-        // (kind, subkind) and then found again by reference (callers pass the same string
-        // instances, usually literals), so counting costs one dictionary update and no formatting.
-        string key = SubkindKey(kind, subkind);
-        CollectionsMarshal.GetValueRefOrAddDefault(_subkinds, key, out _)++;
-        // The cost model prices a subkind by its own price (a hypercall by name), so it needs the layer too.
+        // One hypercall or more per simulated fault: one dictionary update and no formatting. The
+        // layer is part of the key because the cost model prices a subkind (a hypercall by name) per layer.
         CollectionsMarshal.GetValueRefOrAddDefault(_subkindsByLayer, (kind, layer, subkind), out _)++;
         Add(kind, layer);
         if (detail is not null && IsTracing)
@@ -78,27 +71,10 @@ public sealed class EventLedger
         }
     }
 
-    private string SubkindKey(EventKind kind, string subkind)
-    {
-        (EventKind Kind, string Subkind, string Key)[] keys = _subkindKeys;
-        for (int i = 0; i < _subkindKeyCount; i++)
-        {
-            ref (EventKind Kind, string Subkind, string Key) cached = ref keys[i];
-            if (cached.Kind == kind && ReferenceEquals(cached.Subkind, subkind))
-            {
-                return cached.Key;
-            }
-        }
-        string key = $"{kind}.{subkind}";
-        if (_subkindKeyCount < keys.Length)
-        {
-            keys[_subkindKeyCount++] = (kind, subkind, key);
-        }
-        return key;
-    }
-
-    /// <summary>Counts per subkind, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update").</summary>
-    public IReadOnlyDictionary<string, long> Subkinds => _subkinds;
+    /// <summary>Counts per subkind over every layer, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update"); composed when asked, for reports.</summary>
+    public IReadOnlyDictionary<string, long> Subkinds => _subkindsByLayer
+        .GroupBy(e => CountedKindName.Of(e.Key.Item1, e.Key.Item3), StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
 
     /// <summary>Counts per (kind, layer, subkind), in a stable order (vocabulary, layer, then name): each is a part of <see cref="Count(EventKind, Layer)"/>.</summary>
     public IEnumerable<(EventKind Kind, Layer Layer, string Subkind, long Count)> SubkindCounts() => _subkindsByLayer

@@ -11,5 +11,5 @@ namespace HvSim.Models.Pricing;
 public readonly record struct EventCount(EventKind Kind, Layer Layer, long Count, string? Subkind = null)
 {
     /// <summary>"Hypercall.mmu_update" or "Hypercall": the kind as it was counted.</summary>
-    public string KindName => Subkind is null ? Kind.ToString() : $"{Kind}.{Subkind}";
+    public string KindName => CountedKindName.Of(Kind, Subkind);
 }

@@ -9,5 +9,5 @@ public sealed record PricedEvent(EventKind Kind, Layer Layer, long Count, Price 
     public double Ns => Count * Price.Ns;
 
     /// <summary>"Hypercall.mmu_update" or "Hypercall": the kind as it was counted.</summary>
-    public string KindName => Subkind is null ? Kind.ToString() : $"{Kind}.{Subkind}";
+    public string KindName => CountedKindName.Of(Kind, Subkind);
 }

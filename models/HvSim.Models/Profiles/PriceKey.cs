@@ -12,7 +12,7 @@ namespace HvSim.Models.Profiles;
 public readonly record struct PriceKey(EventKind Kind, Layer Layer, string Platform, string? Subkind = null)
 {
     /// <summary>The kind part as written: "Hypercall" or "Hypercall.mmu_update".</summary>
-    public string KindName => Subkind is null ? Kind.ToString() : $"{Kind}.{Subkind}";
+    public string KindName => CountedKindName.Of(Kind, Subkind);
 
     /// <summary>The same key without its subkind (the price a subkind falls back to).</summary>
     public PriceKey WholeKind => this with { Subkind = null };
