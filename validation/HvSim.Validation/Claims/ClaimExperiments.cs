@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using HvSim.Checkpoint;
 using HvSim.Core;
+using HvSim.Models.Profiles;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -106,7 +107,7 @@ public static class ClaimExperiments
         DataStructure structure = DataStructures.Find(point.Structure) ?? throw new ArgumentException($"unknown structure {point.Structure}");
         var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed) { Suite = settings.Suite };
         string path = Path.Combine(settings.GuestDirectory, spec.GuestName);
-        Steady steady = new(spec.Transactions, Platforms.XenPvName);
+        Steady steady = new(spec.Transactions, Platforms.XenPv);
         var argv = new List<string> { path };
         argv.AddRange(spec.GuestArguments);
         // Table 2's counts come for free from the runs that log every store (its own method, Table2.Measure).
@@ -224,9 +225,4 @@ public static class ClaimExperiments
             ? new EventVector(platform)
             : (_end - _start) / Units;
     }
-}
-
-internal static class Platforms
-{
-    public const string XenPvName = "xen-pv";
 }

@@ -25,24 +25,8 @@ public static class ClaimsCalibration
     /// what Xen adds to it is in events of its own (traps, bounces, hypercalls). Pricing them apart on
     /// xen-pv (as the first fit did) let the paper's ratios price the Xen guest's signal path at 0 ns.
     /// </summary>
-    public static PriceKey Key(EventKind kind, Layer layer, string platform, CostProfile prior, string? subkind = null)
-    {
-        if (subkind is not null)
-        {
-            var ownSub = new PriceKey(kind, layer, platform, subkind);
-            var commonSub = new PriceKey(kind, layer, "*", subkind);
-            if (prior.FindExact(ownSub) is not null)
-            {
-                return ownSub;
-            }
-            if (prior.FindExact(commonSub) is not null)
-            {
-                return commonSub;
-            }
-        }
-        var own = new PriceKey(kind, layer, platform);
-        return prior.FindExact(own) is not null ? own : new PriceKey(kind, layer, "*");
-    }
+    public static PriceKey Key(EventKind kind, Layer layer, string platform, CostProfile prior, string? subkind = null) =>
+        prior.Find(kind, layer, platform, subkind)?.Key ?? new PriceKey(kind, layer, Platforms.Any);
 
     /// <summary>
     /// The weight of C3's and C5's rows. They are shape claims ("the three runs ... all have the same
