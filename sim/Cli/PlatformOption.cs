@@ -5,9 +5,6 @@ namespace HvSim.Cli;
 /// <summary>The platform options every command takes: --platform, --syscall-path, --pte-updates.</summary>
 public static class PlatformOption
 {
-    public const string Help =
-        "--platform native|xen-pv|xen-shadow  --syscall-path compat|trap-gate|hypervisor  --pte-updates hypercall|trapped-write";
-
     public static PlatformOptions Apply(PlatformOptions current, string option, string value)
     {
         switch (option)

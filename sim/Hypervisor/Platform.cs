@@ -50,9 +50,6 @@ public static class SyscallPathNames
         return false;
     }
 
-    /// <summary>"compat|trap-gate|hypervisor", for usage lines.</summary>
-    public static string Choices => string.Join("|", All.Select(p => p.Name));
-
     /// <summary>Whether the guest kernel is the paper's 32-bit Linux 2.6.18-xen (compat or trap-gate) rather than a 64-bit one.</summary>
     public static bool Is32BitGuest(SyscallPath path) => path != SyscallPath.ThroughHypervisor;
 
