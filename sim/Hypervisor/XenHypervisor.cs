@@ -17,9 +17,6 @@ public sealed class XenHypervisor
     internal const long EPERM = 1, EFAULT = 14, EBUSY = 16, EINVAL = 22;
     internal const ulong UserSpaceEnd = 0x0000_8000_0000_0000UL;
 
-    /// <summary>The lowest address a guest process can map (its kernel's vm.mmap_min_addr, 64 KiB): a CDA or record buffer below it is refused.</summary>
-    internal const ulong MinUserAddress = 0x1_0000;
-
     private readonly Machine _machine;
     private CheckpointTechniques? _techniques;
 
@@ -132,7 +129,7 @@ public sealed class XenHypervisor
         }
         // The CDA must be user memory a process can map: nothing below the lowest mappable page
         // (Linux's mmap_min_addr) and nothing past the user half (access_ok).
-        if (cda < MinUserAddress || cda + length < cda || cda + length > UserSpaceEnd)
+        if (cda < UserRange.MmapMinAddr || cda + length < cda || cda + length > UserSpaceEnd)
         {
             return -EFAULT;
         }

@@ -78,7 +78,7 @@ public sealed class CheckpointTechniques
         {
             return -XenHypervisor.EINVAL;
         }
-        if (record < XenHypervisor.MinUserAddress || record + recordLength < record || record + recordLength > XenHypervisor.UserSpaceEnd)
+        if (record < UserRange.MmapMinAddr || record + recordLength < record || record + recordLength > XenHypervisor.UserSpaceEnd)
         {
             return -XenHypervisor.EFAULT;
         }

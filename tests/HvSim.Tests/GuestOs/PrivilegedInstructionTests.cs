@@ -1,3 +1,4 @@
+using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 using HvSim.Tests.Guests;

@@ -1,10 +1,8 @@
-using HvSim.Core;
-
-namespace HvSim.GuestOs.Kernel;
+namespace HvSim.Core;
 
 /// <summary>
 /// Linux's rules for a user address range, in one place for every call that takes one (mmap,
-/// munmap, mprotect, mremap, brk): the user half ends at TASK_SIZE, lengths are page-aligned
+/// munmap, mprotect, mremap, brk, and the hypervisor's check of a registered CDA or record buffer): the user half ends at TASK_SIZE, lengths are page-aligned
 /// without wrapping (PAGE_ALIGN of a length near 2^64 is 0, which each call refuses), and nothing
 /// may be mapped below mmap_min_addr.
 /// </summary>
