@@ -28,15 +28,21 @@ public readonly record struct PriceKey(EventKind Kind, Layer Layer, string Platf
             throw new ModelInputException($"{where}: '{text}' is not Kind@layer@platform (e.g. SyscallEntry@kernel@native, Hypercall.mmu_update@kernel@xen-pv)");
         }
         (EventKind kind, string? subkind) = ParseKind(parts[0], where);
-        if (!LayerNames.TryParse(parts[1], out Layer layer))
+        return Of(kind, subkind, parts[1], parts[2], where);
+    }
+
+    /// <summary>A key from its parts as written separately (a profile's JSON fields): checks the layer's and the platform's names.</summary>
+    public static PriceKey Of(EventKind kind, string? subkind, string layerName, string platform, string where)
+    {
+        if (!LayerNames.TryParse(layerName, out Layer layer))
         {
-            throw new ModelInputException($"{where}: unknown layer '{parts[1]}' (expected {LayerNames.Expected})");
+            throw new ModelInputException($"{where}: unknown layer '{layerName}' (expected {LayerNames.Expected})");
         }
-        if (!Platforms.IsValidForPrice(parts[2]))
+        if (!Platforms.IsValidForPrice(platform))
         {
-            throw new ModelInputException($"{where}: unknown platform '{parts[2]}' (expected {Platforms.Expected})");
+            throw new ModelInputException($"{where}: unknown platform '{platform}' (expected {Platforms.Expected})");
         }
-        return new PriceKey(kind, layer, parts[2], subkind);
+        return new PriceKey(kind, layer, platform, subkind);
     }
 
     /// <summary>Parses "Kind" or "Kind.subkind" (a subkind is a name: letters, digits, '_' and '-').</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HvSim.Core;
 
 namespace HvSim.Models.Profiles;
 
@@ -63,15 +64,16 @@ public static class ProfileJson
         {
             throw new ModelInputException($"{where}: expected an object with kind, layer, platform, ns and provenance");
         }
-        string kind = JsonFields.RequiredString(price, "kind", where);
+        string kindText = JsonFields.RequiredString(price, "kind", where);
         string? subkind = JsonFields.OptionalString(price, "subkind", where);
         string layer = JsonFields.RequiredString(price, "layer", where);
         string platform = JsonFields.RequiredString(price, "platform", where);
-        if (subkind is not null && (kind.Contains('.') || !PriceKey.IsSubkindName(subkind)))
+        (EventKind kind, string? dottedSubkind) = PriceKey.ParseKind(kindText, where);
+        if (subkind is not null && (dottedSubkind is not null || !PriceKey.IsSubkindName(subkind)))
         {
             throw new ModelInputException($"{where}: subkind '{subkind}' must be a name of letters, digits, '_' or '-' beside a plain kind");
         }
-        PriceKey key = PriceKey.Parse($"{kind}{(subkind is null ? "" : "." + subkind)}@{layer}@{platform}", where);
+        PriceKey key = PriceKey.Of(kind, subkind ?? dottedSubkind, layer, platform, where);
         double ns = JsonFields.RequiredNumber(price, "ns", where);
         if (ns < 0)
         {
