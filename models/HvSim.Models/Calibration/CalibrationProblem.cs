@@ -98,6 +98,11 @@ public sealed class CalibrationProblem
             }
             AddKey(keys, prior.Key);
         }
+        if (keys.Count == 0)
+        {
+            // Every price the rows name is held fixed: a fit would have no column to solve for.
+            throw new ModelInputException("every price the rows name is held fixed (sourced or measured in the prior): nothing is left to fit");
+        }
         Keys = keys;
     }
 

@@ -111,16 +111,21 @@ public sealed class CalibrateCommandTests : IDisposable
     [InlineData("missing-csv", "none.csv")]
     [InlineData("bad-csv", "the first line must be the header")]
     [InlineData("bad-weight", "--prior-weight")]
+    [InlineData("only-fixed", "nothing is left to fit")]
     public void BadInputIsOneLineAndStatusTwo(string what, string message)
     {
         string bad = Path.Combine(_directory, "bad.csv");
         File.WriteAllText(bad, "name,time\n");
+        // Rows that name only prices the sources profile holds fixed leave the fit no column.
+        string onlyFixed = Path.Combine(_directory, "only-fixed.csv");
+        File.WriteAllText(onlyFixed, "name,ns,weight,events\nr1,100,1,Instruction@user@*=3 PageFault@kernel@*=1\n");
         string output = Path.Combine(_directory, "out.json");
         string[] args = what switch
         {
             "no-out" => ["calibrate", "--measurements", s_sources],
             "missing-csv" => ["calibrate", "--measurements", Path.Combine(_directory, "none.csv"), "--out", output],
             "bad-csv" => ["calibrate", "--measurements", bad, "--out", output],
+            "only-fixed" => ["calibrate", "--measurements", onlyFixed, "--out", output, "--prior", "sources-xen-4.1-pv"],
             _ => ["calibrate", "--measurements", s_sources, "--out", output, "--prior-weight", "-1"],
         };
         (int status, _, string stderr) = HvsimConsole.Run(args);
