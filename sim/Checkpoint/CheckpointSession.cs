@@ -157,9 +157,10 @@ public sealed class CheckpointSession
 
     private long Register(ulong cda, ulong length)
     {
-        if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > HvSim.Hypervisor.Techniques.CheckpointTechniques.MaxCdaBytes || cda + length < cda)
+        if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > HvSim.Hypervisor.Techniques.CheckpointTechniques.MaxCdaBytes
+            || !UserRange.IsUserBuffer(cda, length))
         {
-            return -EINVAL; // beyond 1 GiB: the backup would be a host copy of that size (issue 13: 2-4 GiB was an internal error)
+            return -EINVAL; // beyond 1 GiB the backup would be a host copy of that size (issue 13: 2-4 GiB was an internal error); outside the user half it cannot be the process's
         }
         _cdaLength = length;
         var image = new byte[length];

@@ -24,5 +24,11 @@ public static class UserRange
     /// <summary>[start, start + length) lies in the user half: length &lt;= TASK_SIZE and start &lt;= TASK_SIZE - length (no wrap possible).</summary>
     public static bool Fits(ulong start, ulong length) => length <= TaskSize && start <= TaskSize - length;
 
+    /// <summary>
+    /// A buffer a process may hand to its kernel or the hypervisor (access_ok): nothing below
+    /// mmap_min_addr, where no user page can be, and all of it in the user half.
+    /// </summary>
+    public static bool IsUserBuffer(ulong start, ulong length) => start >= MmapMinAddr && Fits(start, length);
+
     public static bool IsPageAligned(ulong address) => (address & PageGeometry.PageMask) == 0;
 }

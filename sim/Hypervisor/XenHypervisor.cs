@@ -15,7 +15,6 @@ public sealed class XenHypervisor
     public const byte UserVector = 0x84;
 
     internal const long EPERM = 1, EFAULT = 14, EBUSY = 16, EINVAL = 22;
-    internal const ulong UserSpaceEnd = 0x0000_8000_0000_0000UL;
 
     private readonly Machine _machine;
     private CheckpointTechniques? _techniques;
@@ -129,7 +128,7 @@ public sealed class XenHypervisor
         }
         // The CDA must be user memory a process can map: nothing below the lowest mappable page
         // (Linux's mmap_min_addr) and nothing past the user half (access_ok).
-        if (cda < UserRange.MmapMinAddr || cda + length < cda || cda + length > UserSpaceEnd)
+        if (!UserRange.IsUserBuffer(cda, length))
         {
             return -EFAULT;
         }

@@ -78,7 +78,7 @@ public sealed class CheckpointTechniques
         {
             return -XenHypervisor.EINVAL;
         }
-        if (record < UserRange.MmapMinAddr || record + recordLength < record || record + recordLength > XenHypervisor.UserSpaceEnd)
+        if (!UserRange.IsUserBuffer(record, recordLength))
         {
             return -XenHypervisor.EFAULT;
         }
