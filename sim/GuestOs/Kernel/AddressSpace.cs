@@ -18,6 +18,21 @@ public enum FaultOutcome
     OutOfMemory,
 }
 
+/// <summary>How a fixed fault was fixed: the trace tells which path it took.</summary>
+public enum FaultFix
+{
+    /// <summary>Not fixed (see the outcome).</summary>
+    None,
+    /// <summary>A frame of its own (or the shared object's) was mapped.</summary>
+    Populated,
+    /// <summary>A read of never-written private memory: the shared zero page, read-only.</summary>
+    ZeroPageMapped,
+    /// <summary>The first write to a page on the zero page: it got a frame of its own.</summary>
+    ZeroPageCopied,
+    /// <summary>The PTE already allowed the access: a stale TLB entry was dropped.</summary>
+    Spurious,
+}
+
 /// <summary>
 /// A process's user address space: its VMAs and its page tables. Pages are populated on first
 /// touch (demand paging, as Linux does); mprotect splits and merges VMAs and rewrites present
@@ -42,11 +57,13 @@ public sealed class AddressSpace
     private readonly IPagingOps _paging;
     private readonly EventLedger _ledger;
     private readonly RangeFlush _rangeFlush;
+    private readonly ZeroPage _zero;
 
     public AddressSpace(PhysicalMemory memory, FrameAllocator frames, IPagingOps paging, EventLedger ledger,
-        RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling)
+        RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling, ZeroPage? zero = null)
     {
         _rangeFlush = rangeFlush;
+        _zero = zero ?? new ZeroPage(frames);
         _memory = memory;
         _frames = frames;
         _paging = paging;
@@ -216,9 +233,10 @@ public sealed class AddressSpace
         // ones when the last VMA mapping their object has gone.
         foreach ((ulong page, ulong entry) in removed)
         {
-            if (gone.First(v => v.Contains(page)).Backing is null)
+            _frames.NoteUnmapped(FrameOf(entry));
+            if (gone.First(v => v.Contains(page)).Backing is null && !_zero.Maps(entry))
             {
-                _frames.Free(new Frame(PteFormat.Address(entry) >> PageGeometry.PageShift));
+                _frames.Free(FrameOf(entry));
             }
         }
         foreach (SharedMemoryObject shared in gone.Select(v => v.Backing).OfType<SharedMemoryObject>().Distinct())
@@ -278,8 +296,13 @@ public sealed class AddressSpace
             {
                 continue; // never touched: the fault handler will use the new protection
             }
-            // Keep the frame and the A/D bits, as Linux's change_pte_range does.
+            // Keep the frame and the A/D bits, as Linux's change_pte_range does; the zero page
+            // stays read-only whatever the protection (its first write must still copy it).
             ulong updated = PteFormat.Address(entry) | (entry & (ulong)(Pte.A | Pte.D)) | bits;
+            if (_zero.Maps(entry))
+            {
+                updated &= ~(ulong)Pte.RW;
+            }
             if (updated != entry)
             {
                 _paging.WritePte(at, updated, page);
@@ -319,8 +342,12 @@ public sealed class AddressSpace
     }
 
     /// <summary>The page-fault handler: populate the page if its VMA allows the access.</summary>
-    public FaultOutcome HandleFault(ulong address, AccessKind access)
+    public FaultOutcome HandleFault(ulong address, AccessKind access) => HandleFault(address, access, out _);
+
+    /// <summary>The page-fault handler, saying how it fixed the fault.</summary>
+    public FaultOutcome HandleFault(ulong address, AccessKind access, out FaultFix fix)
     {
+        fix = FaultFix.None;
         Vma? vma = Find(address);
         if (vma is null)
         {
@@ -345,8 +372,26 @@ public sealed class AddressSpace
         ulong entry = _memory.ReadU64(at.Value);
         if (PteFormat.Has(entry, Pte.P))
         {
+            if (access == AccessKind.Write && _zero.Maps(entry))
+            {
+                fix = FaultFix.ZeroPageCopied;
+                return CopyZeroPage(vma, page, at.Value) ? FaultOutcome.Fixed : FaultOutcome.OutOfMemory;
+            }
             // The PTE already allows it: the TLB held a stale entry (a spurious fault).
             _paging.InvalidatePage(page);
+            fix = FaultFix.Spurious;
+            return FaultOutcome.Fixed;
+        }
+        if (access != AccessKind.Write && vma.Backing is null)
+        {
+            // A read (or fetch) of private memory never written: the shared zero page, read-only.
+            if (_zero.Get() is not Frame zero)
+            {
+                return FaultOutcome.OutOfMemory;
+            }
+            _paging.WritePte(at.Value, PteFormat.Make(zero.Base.Value, Pte.None) | (PteBits(vma.Protection) & ~(ulong)Pte.RW), page);
+            _frames.NoteMapped(zero);
+            fix = FaultFix.ZeroPageMapped;
             return FaultOutcome.Fixed;
         }
         Frame? frame = FrameFor(vma, page);
@@ -355,7 +400,28 @@ public sealed class AddressSpace
             return FaultOutcome.OutOfMemory;
         }
         _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
+        _frames.NoteMapped(frame.Value);
+        fix = FaultFix.Populated;
         return FaultOutcome.Fixed;
+    }
+
+    /// <summary>
+    /// The first write to a page that maps the zero page: a fresh frame of the process's own (zero,
+    /// as the page it replaces) takes its place and the old translation is flushed, as do_wp_page
+    /// copies and ptep_clear_flush drops it. False when no frame is left.
+    /// </summary>
+    private bool CopyZeroPage(Vma vma, ulong page, GuestPhysical at)
+    {
+        Frame? frame = FrameFor(vma, page);
+        if (frame is null)
+        {
+            return false;
+        }
+        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
+        _paging.InvalidatePage(page);
+        _frames.NoteUnmapped(_zero.Get()!.Value);
+        _frames.NoteMapped(frame.Value);
+        return true;
     }
 
     /// <summary>
@@ -423,7 +489,8 @@ public sealed class AddressSpace
             return null;
         }
         ulong entry = _memory.ReadU64(at.Value);
-        if (!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0)
+        bool zero = _zero.Maps(entry) && (PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0);
+        if ((!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0) || zero)
         {
             Frame? frame = FrameFor(vma, PageGeometry.PageBase(address));
             if (frame is null)
@@ -432,9 +499,17 @@ public sealed class AddressSpace
             }
             entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection);
             _paging.WritePte(at.Value, entry, address);
+            if (zero)
+            {
+                _paging.InvalidatePage(PageGeometry.PageBase(address)); // the zero page's translation goes
+                _frames.NoteUnmapped(_zero.Get()!.Value);
+            }
+            _frames.NoteMapped(frame.Value);
         }
         return new GuestPhysical(PteFormat.Address(entry));
     }
+
+    private static Frame FrameOf(ulong entry) => new(PteFormat.Address(entry) >> PageGeometry.PageShift);
 
     /// <summary>The frame a page of a VMA should map: a fresh one for private memory, the object's for shared.</summary>
     private Frame? FrameFor(Vma vma, ulong page)

@@ -26,6 +26,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         Ledger = Machine.Ledger;
         Memory = Machine.Memory;
         Frames = Machine.GuestFrames;
+        ZeroPage = new ZeroPage(Frames);
         Mmu = Machine.Mmu;
         Cpu = Machine.Cpu;
         Platform = PlatformFactory.Create(Machine, options.Platform, options.Seed);
@@ -44,6 +45,9 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     public EventLedger Ledger { get; }
     public PhysicalMemory Memory { get; }
     public FrameAllocator Frames { get; }
+
+    /// <summary>The one zero page every process's never-written memory reads through.</summary>
+    public ZeroPage ZeroPage { get; }
     public HvSim.Mmu.Mmu Mmu { get; }
     public HvSim.Cpu.Cpu Cpu { get; }
     public IPagingOps Paging { get; }
@@ -73,7 +77,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     public Process CreateProcess(byte[] elf, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
         ElfImage image = ElfImage.Parse(elf);
-        var space = new AddressSpace(Memory, Frames, Paging, Ledger, RangeFlushRule.For(_options.Platform));
+        var space = new AddressSpace(Memory, Frames, Paging, Ledger, RangeFlushRule.For(_options.Platform), ZeroPage);
         var process = new Process(1000, space, path);
         Span<byte> random = stackalloc byte[16];
         Random.Fill(random);
@@ -199,14 +203,20 @@ public sealed partial class GuestKernel : IGuestKernelEntry
                 AccessKind access = fault.ErrorCode.HasFlag(PageFaultErrorCode.InstructionFetch) ? AccessKind.Execute
                     : fault.ErrorCode.HasFlag(PageFaultErrorCode.Write) ? AccessKind.Write
                     : AccessKind.Read;
-                FaultOutcome outcome = process.Space.HandleFault(fault.Address, access);
+                FaultOutcome outcome = process.Space.HandleFault(fault.Address, access, out FaultFix fix);
                 if (Ledger.IsTracing)
                 {
                     Vma? vma = process.Space.Find(fault.Address);
                     string where = vma is null ? "no VMA" : $"VMA {vma.Start:x}-{vma.End:x} {vma.ProtectionText}";
                     string result = outcome switch
                     {
-                        FaultOutcome.Fixed => "page populated",
+                        FaultOutcome.Fixed => fix switch
+                        {
+                            FaultFix.ZeroPageMapped => "zero page mapped read-only",
+                            FaultFix.ZeroPageCopied => "zero page replaced by a page of its own",
+                            FaultFix.Spurious => "stale TLB entry dropped",
+                            _ => "page populated",
+                        },
                         FaultOutcome.MapError => "SIGSEGV (SEGV_MAPERR)",
                         FaultOutcome.AccessError => "SIGSEGV (SEGV_ACCERR)",
                         _ => "SIGBUS (out of memory)",

@@ -6,6 +6,12 @@ namespace HvSim.GuestOs.Linux;
 /// </summary>
 public static class FileConstants
 {
+    /// <summary>
+    /// MAX_RW_COUNT (linux/fs.h, INT_MAX &amp; PAGE_MASK): the most one read, write or writev moves;
+    /// a larger count is cut to it (rw_verify_area), so one call's work is bounded.
+    /// </summary>
+    public const ulong MaxRwCount = 0x7FFF_F000;
+
     // st_mode file types.
     public const uint S_IFMT = 0xF000;
     public const uint S_IFSOCK = 0xC000;

@@ -25,6 +25,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(fd == 0 ? Errno.EBADF : Errno.EBADF);
         }
+        count = Math.Min(count, FileConstants.MaxRwCount);
         long written = 0;
         byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
         while ((ulong)written < count)
@@ -56,7 +57,11 @@ internal sealed partial class SyscallDispatcher
                 return total > 0 ? total : Error(Errno.EFAULT);
             }
             IoVec vec = IoVec.ReadFrom(entry);
-            long n = Write(process, fd, vec.Base, vec.Length);
+            if ((ulong)total >= FileConstants.MaxRwCount)
+            {
+                break; // the whole call moves at most MAX_RW_COUNT bytes
+            }
+            long n = Write(process, fd, vec.Base, Math.Min(vec.Length, FileConstants.MaxRwCount - (ulong)total));
             if (n < 0)
             {
                 return total > 0 ? total : n;

@@ -11,7 +11,7 @@ internal static class PtGuest
 {
     public const int SysMmap = 9, SysMprotect = 10, SysRtSigaction = 13, SysRtSigreturn = 15, SysExitGroup = 231;
     public const int ProtRead = 1, ProtWrite = 2;
-    public const int MapPrivateAnonymous = 0x22;
+    public const int MapPrivateAnonymous = 0x22, MapSharedAnonymous = 0x21;
     public const ulong SaSiginfo = 0x4, SaRestorer = 0x0400_0000;
     public const int Sigsegv = 11;
 
@@ -20,18 +20,18 @@ internal static class PtGuest
     /// pages RW and touch each; install a SIGSEGV handler (SA_SIGINFO|SA_RESTORER, a restorer
     /// that calls rt_sigreturn) which mprotects the faulting page RW and returns; mprotect all
     /// pages RO; marker; one store to the first page; marker; exit with the stored value (7) as
-    /// status, so a lost write shows in the status. With <paramref name="touchByReading"/> the
-    /// pages are only read before they are protected (populated, accessed, but clean: D clear).
+    /// status, so a lost write shows in the status. <paramref name="touch"/> says how the pages
+    /// were first touched, and so what their PTEs hold when the store comes.
     /// </summary>
-    public static byte[] OneProtectedWrite(int pages = 1, bool touchByReading = false) => TinyElf.Build(Assemble(a =>
+    public static byte[] OneProtectedWrite(int pages = 1, FirstTouch touch = FirstTouch.Write) => TinyElf.Build(Assemble(a =>
     {
         Label handler = a.CreateLabel("handler");
         Label restorer = a.CreateLabel("restorer");
         ulong length = (ulong)pages * 4096;
 
-        Mmap(a, length);
+        Mmap(a, length, shared: touch == FirstTouch.ReadShared);
         a.mov(r12, rax);
-        TouchPages(a, r12, pages, write: !touchByReading); // each page gets a present PTE, which mprotect then rewrites
+        TouchPages(a, r12, pages, write: touch == FirstTouch.Write); // each page gets a present PTE, which mprotect then rewrites
 
         InstallSigsegvHandler(a, handler, restorer);
         Mprotect(a, r12, length, ProtRead);
@@ -145,14 +145,14 @@ internal static class PtGuest
         a.jnz(touch);
     }
 
-    /// <summary>mmap(NULL, length, RW, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0); the address in rax.</summary>
-    public static void Mmap(Assembler a, ulong length)
+    /// <summary>mmap(NULL, length, RW, MAP_PRIVATE|MAP_ANONYMOUS (or MAP_SHARED), -1, 0); the address in rax.</summary>
+    public static void Mmap(Assembler a, ulong length, bool shared = false)
     {
         a.mov(eax, SysMmap);
         a.xor(edi, edi);
         a.mov(rsi, length);
         a.mov(edx, ProtRead | ProtWrite);
-        a.mov(r10d, MapPrivateAnonymous);
+        a.mov(r10d, shared ? MapSharedAnonymous : MapPrivateAnonymous);
         a.mov(r8, -1L);
         a.xor(r9d, r9d);
         a.syscall();
@@ -205,4 +205,15 @@ internal static class PtGuest
         a.Assemble(new StreamCodeWriter(stream), TinyElf.Entry);
         return stream.ToArray();
     }
+}
+
+/// <summary>How <see cref="PtGuest.OneProtectedWrite"/> first touches its pages.</summary>
+internal enum FirstTouch
+{
+    /// <summary>Written: a private frame, PTE writable and dirty.</summary>
+    Write,
+    /// <summary>Read in a shared mapping: a frame of the shared object, PTE writable but clean (D clear).</summary>
+    ReadShared,
+    /// <summary>Read in a private mapping: the shared zero page, read-only; the first write copies it.</summary>
+    ReadPrivate,
 }

@@ -227,6 +227,125 @@ public sealed class PtSequenceTests
         user       Instruction        mov qword ptr [r12],7
         """;
 
+    /// <summary>
+    /// A page that was only read before it was protected, in a private mapping: it maps the zero
+    /// page, so the handler's mprotect leaves its PTE read-only (Linux never makes the zero page
+    /// writable) and changes no entry; the restarted store faults again and the kernel gives the
+    /// page a frame of its own (do_wp_page), flushing the old translation, as Linux 2.6.18 did.
+    /// </summary>
+    private const string NativeZeroPage = """
+        user       PageFault          (protection, write, user) by mov qword ptr [r12],7
+        kernel     FaultHandled       r-- : write -> SIGSEGV (SEGV_ACCERR)
+        kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
+        kernel     ReturnToUser
+        user       Instruction        mov rdi,[rsi+10h]
+        kernel     SyscallEntry       mprotect(
+        kernel     VmaChange          rw-
+        kernel     SyscallExit        returns 0
+        kernel     ReturnToUser
+        user       Instruction        (ret)
+        kernel     SyscallEntry       rt_sigreturn(
+        kernel     SigReturn
+        kernel     SyscallExit
+        kernel     ReturnToUser
+        # the restarted store: the zero page is copied on write
+        user       PageFault          (protection, write, user) by mov qword ptr [r12],7
+        kernel     PteUpdate          P RW US
+        kernel     TlbFlushPage       invlpg
+        kernel     FaultHandled       rw- : write -> zero page replaced by a page of its own
+        kernel     ReturnToUser
+        user       Instruction        mov qword ptr [r12],7
+        """;
+
+    /// <summary>The zero-page case on Xen PV: the copy's PTE is an mmu_update, its flush an MMUEXT_INVLPG_LOCAL.</summary>
+    private const string XenPvZeroPage = """
+        user       PageFault          (protection, write, user)
+        hypervisor TrapToHypervisor   (protection, write, user)
+        hypervisor BounceToGuest
+        kernel     FaultHandled       SIGSEGV (SEGV_ACCERR)
+        kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
+        kernel     ReturnToUser       ring-1 kernel
+        user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
+        kernel     SyscallEntry       mprotect(
+        kernel     VmaChange          rw-
+        kernel     Hypercall          HYPERVISOR_mmuext_op
+        hypervisor TlbFlush           MMUEXT_TLB_FLUSH_LOCAL
+        kernel     SyscallExit        returns 0
+        kernel     ReturnToUser       ring-1 kernel
+        user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
+        kernel     SyscallEntry       rt_sigreturn(
+        kernel     SigReturn
+        kernel     SyscallExit
+        kernel     ReturnToUser       ring-1 kernel
+        user       PageFault          (protection, write, user) by mov qword ptr [r12],7
+        hypervisor TrapToHypervisor   (protection, write, user)
+        hypervisor BounceToGuest
+        kernel     Hypercall          HYPERVISOR_mmu_update
+        hypervisor PteUpdate          P RW US
+        kernel     Hypercall          HYPERVISOR_mmuext_op
+        hypervisor TlbFlushPage       MMUEXT_INVLPG_LOCAL
+        kernel     FaultHandled       zero page replaced by a page of its own
+        kernel     ReturnToUser       ring-1 kernel
+        user       Instruction        mov qword ptr [r12],7
+        """;
+
+    /// <summary>
+    /// The zero-page case under shadow paging: the kernel's copy is a trapped, emulated PTE store
+    /// that drops the shadow entry, so the store faults a third time and the hypervisor alone
+    /// fills the new shadow entry.
+    /// </summary>
+    private const string XenShadowZeroPage = """
+        user       PageFault          (protection, write, user)
+        hypervisor TrapToHypervisor   (protection, write, user)
+        hypervisor PageWalk           guest tables forbid it
+        hypervisor BounceToGuest
+        kernel     FaultHandled       SIGSEGV (SEGV_ACCERR)
+        kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
+        kernel     ReturnToUser       ring-1 kernel
+        user       Instruction        mov rdi,[rsi+10h]
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
+        kernel     SyscallEntry       mprotect(
+        kernel     VmaChange          rw-
+        hypervisor TrapToHypervisor   mov cr3
+        hypervisor TlbFlush
+        kernel     SyscallExit        returns 0
+        kernel     ReturnToUser       ring-1 kernel
+        user       Instruction        (ret)
+        hypervisor TrapToHypervisor   int 0x80 from a 32-bit guest on 64-bit Xen
+        hypervisor BounceToGuest      syscall callback
+        kernel     SyscallEntry       rt_sigreturn(
+        kernel     SigReturn
+        kernel     SyscallExit
+        kernel     ReturnToUser       ring-1 kernel
+        # the restarted store: the guest's own fault (read-only in its tables), the zero page copied
+        user       PageFault          (protection, write, user) by mov qword ptr [r12],7
+        hypervisor TrapToHypervisor   (protection, write, user)
+        hypervisor PageWalk           guest tables forbid it
+        hypervisor BounceToGuest
+        kernel     PageFault          page-table page
+        hypervisor TrapToHypervisor   page table
+        hypervisor InstructionDecode  mov [rdi], rsi
+        hypervisor PtWriteEmulated    P RW US
+        hypervisor PteUpdate          dropped
+        hypervisor TrapToHypervisor   invlpg
+        hypervisor TlbFlushPage
+        kernel     FaultHandled       zero page replaced by a page of its own
+        kernel     ReturnToUser       ring-1 kernel
+        # and once more: the shadow entry is filled by the hypervisor alone
+        user       PageFault          (not present, write, user) by mov qword ptr [r12],7
+        hypervisor TrapToHypervisor   (not present, write, user)
+        hypervisor PageWalk           guest tables allow it
+        hypervisor PteUpdate          P RW US A D
+        hypervisor FaultHandled       shadow fault
+        hypervisor ReturnToUser
+        user       Instruction        mov qword ptr [r12],7
+        """;
+
     private readonly ITestOutputHelper _output;
 
     public PtSequenceTests(ITestOutputHelper output)
@@ -234,10 +353,14 @@ public sealed class PtSequenceTests
         _output = output;
     }
 
-    /// <summary>The cases: a platform, and "+clean" when the page was only read before it was protected.</summary>
+    /// <summary>
+    /// The cases: a platform; "+clean" when the page was only read before it was protected, in a
+    /// shared mapping (its own frame, writable, D clear); "+zero" when it was only read in a
+    /// private one (the zero page, which the restarted store must copy).
+    /// </summary>
     public static TheoryData<string> Cases() => new(
         "native", "xen-pv", "xen-pv/hypervisor-syscall", "xen-pv/trapped-write", "xen-shadow",
-        "native+clean", "xen-pv+clean", "xen-shadow+clean");
+        "native+clean", "xen-pv+clean", "xen-shadow+clean", "native+zero", "xen-pv+zero", "xen-shadow+zero");
 
     private static string ExpectedTable(string testCase) => testCase switch
     {
@@ -247,6 +370,9 @@ public sealed class PtSequenceTests
         "xen-pv/trapped-write" => XenPvTrappedWrite,
         "xen-shadow" => XenShadow,
         "xen-shadow+clean" => XenShadowCleanPage,
+        "native+zero" => NativeZeroPage,
+        "xen-pv+zero" => XenPvZeroPage,
+        "xen-shadow+zero" => XenShadowZeroPage,
         _ => throw new ArgumentException(testCase, nameof(testCase)),
     };
 
@@ -302,18 +428,20 @@ public sealed class PtSequenceTests
     {
         PlatformRun run = RunOneWrite(testCase);
         LedgerSnapshot window = run.Between(0, 1);
-        Assert.Equal(1, window.Count(EventKind.FaultHandled, Layer.Kernel));
+        // On the zero page the kernel handles a second fault: the copy on the restarted store.
+        bool zero = testCase.EndsWith("+zero", StringComparison.Ordinal);
+        Assert.Equal(zero ? 2 : 1, window.Count(EventKind.FaultHandled, Layer.Kernel));
         Assert.Equal(1, window.Count(EventKind.SignalDelivery, Layer.Kernel));
         Assert.Equal(1, window.Count(EventKind.SigReturn, Layer.Kernel));
         Assert.Equal(2, window.Count(EventKind.SyscallEntry, Layer.Kernel));
-        bool shadowFault = testCase == "xen-shadow+clean";
+        bool shadowFault = testCase is "xen-shadow+clean" or "xen-shadow+zero";
         Assert.Equal(shadowFault ? 1 : 0, window.Count(EventKind.FaultHandled, Layer.Hypervisor));
-        Assert.Equal(shadowFault ? 2 : 1, window.Count(EventKind.PageFault, Layer.User));
+        Assert.Equal(1 + (shadowFault ? 1 : 0) + (zero ? 1 : 0), window.Count(EventKind.PageFault, Layer.User));
         // Three returns to user mode (into the handler, after mprotect, after rt_sigreturn): a plain
         // iret in the kernel's layer natively and from a 32-bit PV guest's ring-1 kernel, the iret
-        // hypercall from a 64-bit PV guest's; plus the shadow fix's own return.
+        // hypercall from a 64-bit PV guest's; plus the copy's and the shadow fix's own returns.
         bool iretHypercall = testCase == "xen-pv/hypervisor-syscall";
-        Assert.Equal(iretHypercall ? 0 : 3, window.Count(EventKind.ReturnToUser, Layer.Kernel));
+        Assert.Equal(iretHypercall ? 0 : zero ? 4 : 3, window.Count(EventKind.ReturnToUser, Layer.Kernel));
         Assert.Equal(iretHypercall ? 3 : 0, window.Subkind("Hypercall.iret"));
         Assert.Equal(iretHypercall ? 3 : shadowFault ? 1 : 0, window.Count(EventKind.ReturnToUser, Layer.Hypervisor));
     }
@@ -322,7 +450,10 @@ public sealed class PtSequenceTests
     {
         string platform = testCase.Split('+')[0];
         var run = new PlatformRun(PlatformRun.Options(platform));
-        HvSim.GuestOs.Kernel.Process process = run.Run(PtGuest.OneProtectedWrite(pages, touchByReading: testCase.EndsWith("+clean", StringComparison.Ordinal)));
+        FirstTouch touch = testCase.EndsWith("+clean", StringComparison.Ordinal) ? FirstTouch.ReadShared
+            : testCase.EndsWith("+zero", StringComparison.Ordinal) ? FirstTouch.ReadPrivate
+            : FirstTouch.Write;
+        HvSim.GuestOs.Kernel.Process process = run.Run(PtGuest.OneProtectedWrite(pages, touch));
         _output.WriteLine($"{testCase}:\n{run.TraceText()}");
         Assert.True(process.ExitStatus == 7, $"the restarted store took effect and the guest exited with it: status {process.ExitStatus} ({process.FatalReport})");
         Assert.Equal(2, run.MarkersPassed);

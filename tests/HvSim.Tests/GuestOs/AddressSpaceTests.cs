@@ -15,10 +15,11 @@ public sealed class AddressSpaceTests
 {
     private const ulong Base = 0x0000_1000_0000;
 
-    private static SpaceRig WithRegion(int pages, MemoryProtection protection = RW)
+    /// <param name="shared">A shared mapping: a page only read still gets a frame of its own and a writable, clean PTE (a private one reads the zero page, read-only).</param>
+    private static SpaceRig WithRegion(int pages, MemoryProtection protection = RW, bool shared = false)
     {
         var rig = new SpaceRig();
-        rig.Space.Map(Base, (ulong)pages * Page, protection, shared: false, name: "anon");
+        rig.Space.Map(Base, (ulong)pages * Page, protection, shared, name: "anon");
         return rig;
     }
 
@@ -75,7 +76,7 @@ public sealed class AddressSpaceTests
     [Fact]
     public void Mprotect_rewrites_present_ptes_keeping_frame_and_accessed_dirty_bits_and_sets_nx_unless_executable()
     {
-        SpaceRig rig = WithRegion(2);
+        SpaceRig rig = WithRegion(2, shared: true);
         Assert.Equal(FaultOutcome.Fixed, rig.Touch(Base, AccessKind.Write, 0x5a));
         Assert.Equal(FaultOutcome.Fixed, rig.Touch(Base + Page, AccessKind.Read));
         ulong dirty = rig.Pte(Base), clean = rig.Pte(Base + Page);
@@ -144,7 +145,7 @@ public sealed class AddressSpaceTests
     [Fact]
     public void Mprotect_invalidates_only_pages_whose_pte_changed_and_untouched_pages_get_no_pte()
     {
-        SpaceRig rig = WithRegion(8);
+        SpaceRig rig = WithRegion(8, shared: true);
         Assert.Equal(FaultOutcome.Fixed, rig.Touch(Base + (2 * Page), AccessKind.Write));
         Assert.Equal(FaultOutcome.Fixed, rig.Touch(Base + (5 * Page), AccessKind.Read));
         long invalidations = rig.Ledger.Count(EventKind.TlbFlushPage);
