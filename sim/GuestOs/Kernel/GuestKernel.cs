@@ -85,7 +85,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     }
 
     /// <summary>The wall-clock limit of the run under way (null without one).</summary>
-    public WallClockLimit? WallClock { get; private set; }
+    internal WallClockLimit? WallClock { get; private set; }
 
     /// <summary>Runs the process until it ends or the instruction or wall-clock limit is reached.</summary>
     public RunOutcome Run(Process process)
