@@ -11,6 +11,8 @@ public enum RunEnd
     Crashed,
     /// <summary>The instruction budget ran out.</summary>
     InstructionLimit,
+    /// <summary>The wall-clock limit passed (<see cref="KernelOptions.MaxWallTime"/>).</summary>
+    TimeLimit,
 }
 
 /// <summary>The outcome of <see cref="CheckpointedRun.Run"/>.</summary>
@@ -49,6 +51,7 @@ public static class CheckpointedRun
             return new CheckpointedResult(kernel, process, session, crashed ? RunEnd.Crashed : RunEnd.InstructionLimit,
                 crashed ? session.CheckRecovery() : session.CheckAtExit());
         }
-        return new CheckpointedResult(kernel, process, session, RunEnd.Exited, session.CheckAtExit());
+        RunEnd end = outcome == RunOutcome.TimeLimit ? RunEnd.TimeLimit : RunEnd.Exited;
+        return new CheckpointedResult(kernel, process, session, end, session.CheckAtExit());
     }
 }

@@ -15,7 +15,7 @@ public static class ExecCommand
     public const long MaxProgramBytes = 256L << 20;
 
     /// <summary>Exit status when the guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
-    public const int InstructionLimitStatus = 124;
+    public const int InstructionLimitStatus = GuestLimitOption.InstructionLimitStatus;
 
     public static int Run(string[] args)
     {
@@ -30,8 +30,10 @@ public static class ExecCommand
         {
             switch (option)
             {
+                case "--guest-ram":
                 case "--max-instructions":
-                    kernelOptions = kernelOptions with { MaxInstructions = options.Long(option, min: 1) };
+                case "--max-seconds":
+                    kernelOptions = GuestLimitOption.Apply(kernelOptions, option, options);
                     break;
                 case "--seed":
                     kernelOptions = kernelOptions with { Seed = (ulong)options.Long(option, min: 0) };
@@ -97,9 +99,9 @@ public static class ExecCommand
             // A deliberate crash: what matters is whether recovery yields the last committed state.
             status = result.Check.Equal ? 0 : 1;
         }
-        else if (result.End == RunEnd.InstructionLimit)
+        else if (GuestLimitOption.Status(result.End) is int limitStatus)
         {
-            status = Program.Fail($"guest exceeded --max-instructions ({kernelOptions.MaxInstructions}) at rip 0x{kernel.Cpu.Rip:x}", InstructionLimitStatus);
+            status = Program.Fail(GuestLimitOption.Describe(result.End, kernelOptions, kernel.Cpu.InstructionsRetired, kernel.Cpu.Rip), limitStatus);
         }
         else
         {

@@ -22,6 +22,7 @@ public static class MicroCommand
     {
         var options = new OptionReader(args);
         var platform = new PlatformOptions();
+        var limits = new KernelOptions();
         bool allPlatforms = false, json = false;
         Technique? technique = null;
         long cdaKib = 1024, tcount = 1000, seed = 1;
@@ -65,6 +66,11 @@ public static class MicroCommand
                 case "--profile":
                     profileName = options.Value(option);
                     break;
+                case "--guest-ram":
+                case "--max-instructions":
+                case "--max-seconds":
+                    limits = GuestLimitOption.Apply(limits, option, options);
+                    break;
                 default:
                     throw new UsageException($"micro: unknown option {option}");
             }
@@ -82,9 +88,10 @@ public static class MicroCommand
         string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
         var results = new CheckpointedResult[runs.Count];
         Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            results[i] = RunOne(runs[i].Technique, runs[i].Platform, guestArgs));
+            results[i] = RunOne(runs[i].Technique, limits with { Platform = runs[i].Platform }, guestArgs));
 
-        int status = results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1;
+        int status = GuestLimitOption.Status(results.Select(r => r.End))
+            ?? (results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1);
         if (json)
         {
             Console.Out.WriteLine(Json(results, profile, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
@@ -121,19 +128,25 @@ public static class MicroCommand
         return pairs;
     }
 
-    internal static CheckpointedResult RunOne(Technique technique, PlatformOptions platform, string[] guestArgs)
+    /// <param name="kernel">The machine, its platform and the run's limits.</param>
+    internal static CheckpointedResult RunOne(Technique technique, KernelOptions kernel, string[] guestArgs)
     {
         string path = BenchCommand.GuestPath(GuestName);
         var argv = new List<string> { path };
         argv.AddRange(guestArgs);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), path, argv, [], new KernelOptions { Platform = platform },
+        CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), path, argv, [], kernel,
             new CheckpointOptions { Technique = technique }, Stream.Null, stdout, stderr);
-        if (result.ExitStatus != 0)
+        string run = $"micro under {Techniques.Name(technique)} on {PlatformNames.Name(kernel.Platform.Platform)}";
+        if (GuestLimitOption.Status(result.End) is not null)
+        {
+            Console.Error.WriteLine($"hvsim: {run}: {GuestLimitOption.Describe(result.End, kernel, result.Kernel.Cpu.InstructionsRetired, result.Kernel.Cpu.Rip)}");
+        }
+        else if (result.ExitStatus != 0)
         {
             string why = result.Process.FatalReport ?? Encoding.UTF8.GetString(stderr.ToArray()).Trim();
-            Console.Error.WriteLine($"hvsim: micro under {Techniques.Name(technique)} on {PlatformNames.Name(platform.Platform)} failed (status {result.ExitStatus}): {why}");
+            Console.Error.WriteLine($"hvsim: {run} failed (status {result.ExitStatus}): {why}");
         }
         return result;
     }

@@ -1,3 +1,5 @@
+using HvSim.Checkpoint;
+using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
@@ -11,12 +13,13 @@ public static class TraceCommand
 {
     private const string Usage =
         "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none|emul|ptxen|emulxen|scanxen [--format text|json|mermaid] " +
-        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] [--verbose]";
+        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] " + GuestLimitOption.Usage + " [--verbose]";
 
     public static int Run(string[] args)
     {
         var options = new OptionReader(args);
         PlatformOptions platform = new();
+        var limits = new KernelOptions();
         bool platformGiven = false;
         string? technique = null;
         string format = "text";
@@ -50,6 +53,11 @@ public static class TraceCommand
                 case "--verbose":
                     verbose = true;
                     break;
+                case "--guest-ram":
+                case "--max-instructions":
+                case "--max-seconds":
+                    limits = GuestLimitOption.Apply(limits, option, options);
+                    break;
                 case "--help":
                     Console.Out.WriteLine(Usage);
                     return 0;
@@ -71,7 +79,12 @@ public static class TraceCommand
         }
 
         TechniqueOption.CheckSupported(TechniqueOption.Parse(technique), platform.Platform);
-        TraceRecording recording = TraceRecorder.Record(platform, technique);
+        TraceRecording recording = TraceRecorder.Record(platform, technique, limits);
+        if (recording.Outcome != RunOutcome.Exited)
+        {
+            RunEnd end = recording.Outcome == RunOutcome.TimeLimit ? RunEnd.TimeLimit : RunEnd.InstructionLimit;
+            return Program.Fail($"trace: {GuestLimitOption.Describe(end, limits, recording.Instructions, recording.Rip)}", GuestLimitOption.Status(end)!.Value);
+        }
         if (verbose)
         {
             Console.Error.Write(recording.GuestStdout);

@@ -4,7 +4,7 @@ using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
-/// <summary>What one traced write did: the steps between the guest's two markers, and how the guest ended.</summary>
+/// <summary>What one traced write did: the steps between the guest's two markers, and how the guest ended (or where a limit stopped it).</summary>
 public sealed record TraceRecording(
     PlatformOptions Platform,
     string Technique,
@@ -13,7 +13,10 @@ public sealed record TraceRecording(
     string? FatalReport,
     int MarkersPassed,
     string GuestStdout,
-    string GuestStderr)
+    string GuestStderr,
+    RunOutcome Outcome = RunOutcome.Exited,
+    long Instructions = 0,
+    ulong Rip = 0)
 {
     /// <summary>The guest did what the technique says it must: none dies of SIGSEGV at the write; every other exits 0 past both markers.</summary>
     public bool GuestBehavedAsExpected => Technique == "none"
@@ -47,7 +50,8 @@ public static class TraceRecorder
     /// <summary>More than enough for the guest (about 2,000 instructions); a runaway guest stops here.</summary>
     private const long InstructionLimit = 10_000_000;
 
-    public static TraceRecording Record(PlatformOptions platform, string technique)
+    /// <param name="limits">The machine's guest RAM and the run's limits (the recorder's own instruction limit still applies).</param>
+    public static TraceRecording Record(PlatformOptions platform, string technique, KernelOptions? limits = null)
     {
         if (!Techniques.Contains(technique))
         {
@@ -59,7 +63,8 @@ public static class TraceRecorder
         byte[] elf = File.ReadAllBytes(path);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var options = new KernelOptions { Platform = platform, MaxInstructions = InstructionLimit };
+        limits ??= new KernelOptions();
+        var options = limits with { Platform = platform, MaxInstructions = Math.Min(limits.MaxInstructions, InstructionLimit) };
         var kernel = new GuestKernel(options, Stream.Null, stdout, stderr);
         if (library)
         {
@@ -87,7 +92,7 @@ public static class TraceRecorder
         string[] argv = library ? [guest] : [guest, technique];
         Process process = kernel.CreateProcess(elf, path, argv, Array.Empty<string>());
         RunOutcome outcome = kernel.Run(process);
-        if (outcome == RunOutcome.InstructionLimit)
+        if (outcome == RunOutcome.InstructionLimit && limits.MaxInstructions > InstructionLimit)
         {
             throw new InvalidOperationException($"the trace guest ran past {InstructionLimit} instructions (rip 0x{kernel.Cpu.Rip:x})");
         }
@@ -99,6 +104,9 @@ public static class TraceRecorder
             process.FatalReport,
             markers,
             System.Text.Encoding.UTF8.GetString(stdout.ToArray()),
-            System.Text.Encoding.UTF8.GetString(stderr.ToArray()));
+            System.Text.Encoding.UTF8.GetString(stderr.ToArray()),
+            outcome,
+            kernel.Cpu.InstructionsRetired,
+            kernel.Cpu.Rip);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using HvSim.Checkpoint;
 using HvSim.Core;
+using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 using HvSim.Validation;
 
@@ -19,14 +20,16 @@ namespace HvSim.Cli;
 public static class WorkloadCommand
 {
     public const string Usage =
-        "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N] [--profile P|none] [--json]\n" +
+        "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N]\n" +
+        "                      [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--profile P|none] [--json]\n" +
         "       hvsim workload --table2 [--suite textbook|ours] [--ops N] [--seed N] [--cda-kib N] [--json]";
 
     public static int Run(string[] args)
     {
         var options = new OptionReader(args);
         var platform = new PlatformOptions();
-        bool allPlatforms = false, json = false, table2 = false, techniqueGiven = false, platformGiven = false;
+        var limits = new KernelOptions();
+        bool allPlatforms = false, json = false, table2 = false, techniqueGiven = false, platformGiven = false, limitsGiven = false;
         Technique? technique = Technique.None;
         string? ds = null;
         DsOperation? operation = null;
@@ -94,6 +97,12 @@ public static class WorkloadCommand
                 case "--profile":
                     profileName = options.Value(option);
                     break;
+                case "--guest-ram":
+                case "--max-instructions":
+                case "--max-seconds":
+                    limits = GuestLimitOption.Apply(limits, option, options);
+                    limitsGiven = true;
+                    break;
                 default:
                     throw new UsageException($"workload: unknown option {option}");
             }
@@ -105,7 +114,7 @@ public static class WorkloadCommand
         SuiteOption.CheckOps(suite, ops);
         if (table2)
         {
-            if (ds is not null || operation is not null || opt != 1 || techniqueGiven || platformGiven)
+            if (ds is not null || operation is not null || opt != 1 || techniqueGiven || platformGiven || limitsGiven)
             {
                 throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
             }
@@ -123,15 +132,19 @@ public static class WorkloadCommand
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BenchCommand.GuestPath);
 
         WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: !json && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, run.Platform), _ => step()));
+            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, limits with { Platform = run.Platform }), _ => step()));
 
         foreach (WorkloadResult result in results.Where(r => !r.Ok))
         {
-            Console.Error.WriteLine($"hvsim: {result.Spec} under {Techniques.Name(result.Run.Session.Technique)} on {PlatformNames.Name(result.Run.Kernel.Options.Platform.Platform)} failed: {result.Failure}");
+            CheckpointedResult r = result.Run;
+            string why = GuestLimitOption.Status(r.End) is null
+                ? result.Failure!
+                : GuestLimitOption.Describe(r.End, r.Kernel.Options, r.Kernel.Cpu.InstructionsRetired, r.Kernel.Cpu.Rip);
+            Console.Error.WriteLine($"hvsim: {result.Spec} under {Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)} failed: {why}");
         }
         bool single = results.Length == 1 && ds != "all" && technique is not null && !allPlatforms;
         Console.Out.Write(json ? Json(results, single, profile) + "\n" : Table(results));
-        return results.All(r => r.Ok) ? 0 : 1;
+        return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
     }
 
     /// <summary>The runs --ds and --op ask for: one (structure, operation), or every pair of the suite (restricted to --op when given).</summary>

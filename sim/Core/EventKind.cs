@@ -52,4 +52,10 @@ public enum EventKind : byte
     FaultHandled,
     /// <summary>Control went back to user mode (iret/sysret natively; the iret hypercall's exit under Xen).</summary>
     ReturnToUser,
+    /// <summary>
+    /// The shadow pool could not hold one more fill: every shadow table was dropped, to be rebuilt
+    /// on demand from the guest's tables (Xen's shadow_prealloc falling back to shadow_blow_tables);
+    /// one per eviction, beside the hypervisor's TlbFlush that goes with it.
+    /// </summary>
+    ShadowEviction,
 }

@@ -18,6 +18,7 @@ public sealed class Machine
         ulong split = Memory.FrameCount - (Memory.FrameCount / 8);
         GuestFrames = new FrameAllocator(Memory, firstFrame: 1, endFrame: split);
         HypervisorFrames = new FrameAllocator(Memory, firstFrame: split);
+        HypervisorFrameCount = (long)(Memory.FrameCount - split);
         Mmu = new HvSim.Mmu.Mmu(Memory, tlb, Ledger);
         Cpu = new HvSim.Cpu.Cpu(Mmu);
     }
@@ -26,6 +27,9 @@ public sealed class Machine
     public PhysicalMemory Memory { get; }
     public FrameAllocator GuestFrames { get; }
     public FrameAllocator HypervisorFrames { get; }
+
+    /// <summary>How many frames the hypervisor's share holds (the most <see cref="HypervisorFrames"/> can hand out).</summary>
+    public long HypervisorFrameCount { get; }
     public HvSim.Mmu.Mmu Mmu { get; }
     public HvSim.Cpu.Cpu Cpu { get; }
 }

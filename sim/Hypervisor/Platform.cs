@@ -111,4 +111,19 @@ public sealed record PlatformOptions
     /// flush), which shows what goes wrong when a re-protected PTE stays cached writable.
     /// </summary>
     public bool OmitTlbInvalidations { get; init; }
+
+    /// <summary>
+    /// xen-shadow: how many frames the hypervisor's shadow page tables may hold (Xen's
+    /// shadow_memory); null for the hypervisor's whole share of the machine (its top eighth). At
+    /// least <see cref="ShadowPager.MinPoolFrames"/>. A full pool drops every shadow, which is
+    /// rebuilt on demand (<see cref="Core.EventKind.ShadowEviction"/>).
+    /// </summary>
+    public long? ShadowPoolFrames { get; init; }
+
+    /// <summary>
+    /// Fault injection for the regression tests (never set by the command line): xen-shadow drops
+    /// every shadow at every Nth fill (0: never), as a full pool would, wherever in a run that
+    /// falls. At least <see cref="ShadowPager.MinFillsBetweenEvictions"/>.
+    /// </summary>
+    public int ShadowEvictEveryFills { get; init; }
 }

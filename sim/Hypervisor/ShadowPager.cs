@@ -19,8 +19,10 @@ namespace HvSim.Hypervisor;
 /// remapped, <see cref="DirtyEntryLeaving"/> hears of it so the information is not lost. The
 /// techniques keep CDA pages read-only through <see cref="KeepReadOnly"/>, consulted whenever an
 /// entry is filled or propagated.
+/// The tables come from a pool of the hypervisor's frames; when it cannot hold one more fill,
+/// every shadow is dropped and rebuilt on demand (ShadowPager.Pool.cs).
 /// </remarks>
-public sealed class ShadowPager
+public sealed partial class ShadowPager
 {
     private readonly Machine _machine;
     private readonly PageTableEditor _tables;
@@ -29,10 +31,12 @@ public sealed class ShadowPager
     private readonly Dictionary<ulong, List<Derived>> _derived = new();
     private ulong _guestCr3;
 
-    public ShadowPager(Machine machine)
+    /// <param name="options">The platform's knobs: the pool's size (<see cref="PlatformOptions.ShadowPoolFrames"/>) and the tests' forced evictions.</param>
+    public ShadowPager(Machine machine, PlatformOptions? options = null)
     {
         _machine = machine;
         _tables = new PageTableEditor(machine.Memory, machine.HypervisorFrames);
+        (PoolFrames, _evictEveryFills) = PoolSize(machine, options ?? new PlatformOptions());
     }
 
     /// <summary>The guest's own page-table root for the current address space.</summary>
@@ -55,9 +59,16 @@ public sealed class ShadowPager
     {
         if (!_roots.TryGetValue(guestCr3, out ulong root))
         {
+            Reserve(1);
+            // An eviction there gave the current address space a fresh root: it may be this one.
+            if (_roots.TryGetValue(guestCr3, out root))
+            {
+                return root;
+            }
             root = _tables.CreateRoot();
             _roots.Add(guestCr3, root);
             _guestOfRoot.Add(root, guestCr3);
+            NotePeak();
         }
         return root;
     }
@@ -108,6 +119,9 @@ public sealed class ShadowPager
         {
             bits |= Pte.NX;
         }
+        // Room for the tables the fill may add (an eviction drops every shadow first, this
+        // page's old entry too, so what follows reads the fresh root).
+        Reserve(TablesPerFill, fill: true);
         ulong root = ShadowRootFor(_guestCr3);
         // D only for a write about to go through the entry, or kept from the entry being
         // replaced when it maps the same frame (its writes happened); never from the guest's D.
@@ -116,8 +130,10 @@ public sealed class ShadowPager
         bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && bits.HasFlag(Pte.RW));
         if (!_tables.Map(root, page, new Frame(guest.PhysicalPage >> PageGeometry.PageShift), bits))
         {
-            throw new InvalidOperationException("the hypervisor ran out of frames for shadow page tables");
+            // Reserve made room for every table a fill can add: this is a simulator bug.
+            throw new InvalidOperationException($"the shadow pool had no frame for a fill after reserving {TablesPerFill}");
         }
+        NotePeak();
         // The rights the levels above the leaf grant, kept so a later write to the guest's leaf
         // can be propagated without walking (and touching A bits in) the guest's tables again.
         ulong leaf = _machine.Memory.ReadU64(new GuestPhysical(guest.LeafEntryAddress));
@@ -232,6 +248,17 @@ public sealed class ShadowPager
         return writing || oldDirty ? Pte.D : Pte.None;
     }
 
+    /// <summary>A shadow entry is leaving: if writes went through it (D), the techniques hear of it; true when they did.</summary>
+    private bool ReportIfDirty(ulong root, ulong va, ulong entry)
+    {
+        if (!PteFormat.Has(entry, Pte.P | Pte.D))
+        {
+            return false;
+        }
+        DirtyEntryLeaving?.Invoke(_guestOfRoot.GetValueOrDefault(root), va);
+        return true;
+    }
+
     private void Drop(ulong root, ulong va)
     {
         GuestPhysical? at = _tables.LeafEntryAddress(root, va, create: false);
@@ -240,10 +267,7 @@ public sealed class ShadowPager
         {
             return;
         }
-        if (PteFormat.Has(old, Pte.P | Pte.D))
-        {
-            DirtyEntryLeaving?.Invoke(_guestOfRoot.GetValueOrDefault(root), va);
-        }
+        ReportIfDirty(root, va, old);
         _machine.Memory.WriteU64(at!.Value, 0);
         if (_roots.TryGetValue(_guestCr3, out ulong current) && current == root)
         {

@@ -24,7 +24,7 @@ public sealed class XenPlatform : IPlatform
         Hypervisor = new XenHypervisor(machine, seed);
         if (options.Platform == Platform.XenShadow)
         {
-            _shadow = new ShadowPager(machine);
+            _shadow = new ShadowPager(machine, options);
             Paging = new ShadowPaging(machine, Hypervisor, _shadow);
         }
         else

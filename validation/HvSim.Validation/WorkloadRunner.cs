@@ -35,12 +35,15 @@ public static class WorkloadRunner
     /// guests/bin/ds-NAME) under <paramref name="technique"/> on <paramref name="platform"/>.
     /// </summary>
     /// <param name="writes">When given, counts every committed transaction's writes and pages (from each commit's record, as the session hands it over).</param>
-    public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, PlatformOptions platform, TransactionWrites? writes = null)
+    public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, PlatformOptions platform, TransactionWrites? writes = null) =>
+        Run(elfPath, spec, technique, new KernelOptions { Platform = platform }, writes);
+
+    /// <summary>The same on a machine of <paramref name="kernelOptions"/> (its platform, guest RAM and limits).</summary>
+    public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, KernelOptions kernelOptions, TransactionWrites? writes = null)
     {
         byte[] elf = File.ReadAllBytes(elfPath);
         var argv = new List<string> { elfPath };
         argv.AddRange(spec.GuestArguments);
-        var kernelOptions = new KernelOptions { Platform = platform };
         var options = new CheckpointOptions { Technique = technique };
         var output = new MemoryStream();
         CheckpointedResult result = CheckpointedRun.Run(elf, elfPath, argv, [], kernelOptions, options, Stream.Null, output, output,

@@ -88,16 +88,28 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         return process;
     }
 
-    /// <summary>Runs the process until it ends or the instruction limit is reached.</summary>
+    /// <summary>The wall-clock limit of the run under way (null without one).</summary>
+    internal WallClockLimit? WallClock { get; private set; }
+
+    /// <summary>Runs the process until it ends or the instruction or wall-clock limit is reached.</summary>
     public RunOutcome Run(Process process)
     {
         _current = process;
+        WallClockLimit? clock = WallClock = WallClockLimit.Start(_options.MaxWallTime);
         while (process.ExitStatus is null)
         {
             long remaining = _options.MaxInstructions - Cpu.InstructionsRetired;
             if (remaining <= 0)
             {
                 return RunOutcome.InstructionLimit;
+            }
+            if (clock is not null)
+            {
+                if (clock.Passed)
+                {
+                    return RunOutcome.TimeLimit;
+                }
+                remaining = Math.Min(remaining, WallClockLimit.InstructionsBetweenReads);
             }
             long before = Cpu.InstructionsRetired;
             ulong startRip = Cpu.Rip;
@@ -114,7 +126,11 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             }
             if (exit == ExitReason.Budget)
             {
-                return RunOutcome.InstructionLimit;
+                if (clock is null)
+                {
+                    return RunOutcome.InstructionLimit;
+                }
+                continue; // a slice ended: the loop looks at both limits
             }
             if (exit == ExitReason.Marker)
             {

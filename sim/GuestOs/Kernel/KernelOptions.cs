@@ -20,6 +20,14 @@ public sealed record KernelOptions
     /// <summary>The run stops with <see cref="RunOutcome.InstructionLimit"/> past this many instructions.</summary>
     public long MaxInstructions { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// The run stops with <see cref="RunOutcome.TimeLimit"/> once this much host time has passed
+    /// in <see cref="GuestKernel.Run"/> (null: no limit). The clock is read between exits and
+    /// every <see cref="WallClockLimit.InstructionsBetweenReads"/> instructions, so a run may
+    /// overshoot by that much guest code.
+    /// </summary>
+    public TimeSpan? MaxWallTime { get; init; }
+
     /// <summary>Simulated nanoseconds per retired instruction, for clock_gettime (a clock, not a cost model).</summary>
     public ulong ClockNanosecondsPerInstruction { get; init; } = 1;
 }
@@ -31,4 +39,6 @@ public enum RunOutcome
     Exited,
     /// <summary>The instruction limit was reached first.</summary>
     InstructionLimit,
+    /// <summary>The wall-clock limit (<see cref="KernelOptions.MaxWallTime"/>) was reached first.</summary>
+    TimeLimit,
 }

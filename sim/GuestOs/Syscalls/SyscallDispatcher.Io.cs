@@ -78,7 +78,19 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.EBADF);
         }
         byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
-        int n = _stdin.Read(chunk, 0, chunk.Length);
+        int n;
+        if (_kernel.WallClock is WallClockLimit clock)
+        {
+            if (!clock.TryRead(_stdin, chunk, out n))
+            {
+                // Waited out the run's wall-clock limit: the run ends before the guest sees this.
+                return Error(Errno.EINTR);
+            }
+        }
+        else
+        {
+            n = _stdin.Read(chunk, 0, chunk.Length);
+        }
         if (n > 0 && !User.CopyTo(process.Space, buffer, chunk.AsSpan(0, n)))
         {
             return Error(Errno.EFAULT);
