@@ -172,6 +172,29 @@ public sealed class FrameAllocatorTests
         Assert.True(allocator.InUse == 2 && b.Number == a.Number + 1, "InUse follows allocate and free");
     }
 
+    /// <summary>
+    /// Issue 13's exploit ended with a frame freed while a user PTE still mapped it, and reused as
+    /// a page table: the map counts make that impossible whatever a caller gets wrong.
+    /// </summary>
+    [Fact]
+    public void A_mapped_frame_cannot_be_freed_and_a_free_frame_cannot_be_mapped()
+    {
+        var memory = new PhysicalMemory(1UL << 20);
+        var allocator = new FrameAllocator(memory);
+        Frame a = allocator.TryAllocate()!.Value;
+        allocator.NoteMapped(a);
+        allocator.NoteMapped(a); // a shared frame, or the zero page: mapped twice
+        Assert.Equal(2, allocator.MapCount(a));
+        Assert.Throws<InvalidOperationException>(() => allocator.Free(a));
+        allocator.NoteUnmapped(a);
+        Assert.Throws<InvalidOperationException>(() => allocator.Free(a));
+        allocator.NoteUnmapped(a);
+        allocator.Free(a);
+        Assert.Throws<InvalidOperationException>(() => allocator.NoteMapped(a));
+        Assert.Throws<InvalidOperationException>(() => allocator.NoteUnmapped(a));
+        Assert.Equal(0, allocator.InUse);
+    }
+
     [Fact]
     public void Freeing_twice_or_freeing_a_never_allocated_frame_is_rejected()
     {
