@@ -167,9 +167,17 @@ internal sealed class RecordBuffer
         return true;
     }
 
-    /// <summary>Zeroes npages, nwords and fallbacks: a new cycle starts with an empty record.</summary>
+    /// <summary>
+    /// Zeroes npages, nwords and fallbacks: a new cycle starts with an empty record. All or
+    /// nothing: a header that runs onto a page the application cannot write is left as it is
+    /// (a call that fails writes nothing).
+    /// </summary>
     public bool TryResetCounters(HvProcess process, Registration registration)
     {
+        if (!_memory.CanWrite(process.Cr3, registration.RecordBuffer, RecordLayout.Fallbacks + 8, out _))
+        {
+            return false;
+        }
         Span<byte> zero = stackalloc byte[16];
         zero.Clear();
         return Write(process, registration.RecordBuffer + RecordLayout.NPages, zero)

@@ -60,4 +60,39 @@ public sealed class HostileRecordTests
         Assert.Equal(1UL, end.Record.Lost);
         Assert.NotEqual(1UL, end.CdaU64(0)); // the timespec's seconds replaced the prologue's 1
     }
+
+    /// <summary>
+    /// A record buffer whose header runs off the end of its mapping: CycleBegin cannot reset the
+    /// counters (fallbacks lies on the unmapped page) and says so with -EFAULT, but it had already
+    /// zeroed npages and nwords. A call that fails writes nothing; the hypervisor now checks the
+    /// whole header before it writes any of it.
+    /// </summary>
+    [Theory]
+    [InlineData("xen-pv", CheckpointMode.PtXen)]
+    [InlineData("xen-shadow", CheckpointMode.ScanXen)]
+    public void A_cycle_begin_that_cannot_reset_the_record_writes_none_of_it(string platform, CheckpointMode mode)
+    {
+        const ulong header = Record + 4096 - 16; // npages and nwords on the mapped page, the rest beyond it
+        var run = new TechniqueRun(platform);
+        run.Execute(new TechniqueGuest(2)
+            .Code(a =>
+            {
+                a.mov(eax, SysMmap); a.mov(edi, (uint)Record); a.mov(esi, 4096); a.mov(edx, 3);
+                a.mov(r10d, 0x22 | 0x10); a.mov(r8, -1L); a.xor(r9d, r9d);
+                a.syscall();
+                a.mov(r14d, (uint)header);
+                a.mov(__qword_ptr[r14], 5);                         // npages
+                a.mov(__qword_ptr[r14 + 8], 6);                     // nwords
+            })
+            .Register(run.Token, (ulong)mode, recordLength: 4096, record: header)
+            .Begin()
+            .Begin()                                                // its result slot takes what follows
+            .Code(a =>
+            {
+                a.mov(rax, __qword_ptr[r14]);
+                a.add(rax, __qword_ptr[r14 + 8]);
+                a.mov(__qword_ptr[r15 + 16], rax);                  // npages + nwords after both, as the third result
+            }));
+        Assert.Equal([0L, -14L, 11L], run.Results(3));
+    }
 }
