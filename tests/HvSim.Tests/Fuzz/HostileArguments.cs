@@ -68,9 +68,10 @@ internal static class HostileArguments
     /// <summary>A store of a hostile header field or entry into the record buffer (the counts and capacities the hypervisor and the COMMIT parser must bound).</summary>
     public static FuzzAction RecordField(Random random)
     {
-        ulong offset = random.Next(4) switch
+        ulong offset = random.Next(5) switch
         {
             0 or 1 => (ulong)random.Next(8) * 8,                                    // the header
+            4 => ActionRunner.RecordBytes - 16 + ((ulong)random.Next(2) * 8),       // the counters of a record registered at the mapping's last bytes
             2 => 64 + ((ulong)random.Next(ActionRunner.CdaPages + 2) * 8),          // pages[]
             _ => 64 + (ActionRunner.CdaPages * 8) + ((ulong)random.Next(16) * 32) + ((ulong)random.Next(2) * 8), // words[]: address or size
         };
