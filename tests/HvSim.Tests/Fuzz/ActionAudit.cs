@@ -58,12 +58,14 @@ internal sealed class ActionAudit
         {
             return; // an action of no known kind: nothing ran
         }
+        Dictionary<ulong, (ulong Frame, ulong Hash)> after = UserPages.Snapshot(_kernel, process.Space);
         var audited = new AuditedAction(
             _index,
             _actions[_index],
             _kernel.Cpu.R(Reg.Rax),
             _kernel.Ledger.Count(EventKind.SignalDelivery) > _signals,
-            UserPages.Written(_pages, UserPages.Snapshot(_kernel, process.Space)),
+            UserPages.Written(_pages, after),
+            after.GroupBy(p => p.Value.Frame).ToDictionary(g => g.Key, g => g.Select(p => p.Key).ToArray()),
             _registration,
             CurrentRegistration(),
             _registers,
@@ -79,14 +81,17 @@ internal sealed class ActionAudit
         }
     }
 
-    /// <summary>A written page in no mapping the guest may write (null when there is none).</summary>
+    /// <summary>
+    /// A written page whose frame no mapping lets the guest write (null when there is none): a page
+    /// written through a writable alias of the same frame (Emul's) is one the guest may write.
+    /// </summary>
     private static string? WrittenWithoutRight(AuditedAction action)
     {
         foreach (ulong page in action.Written)
         {
-            Vma? vma = action.Process.Space.Find(page);
-            if (vma is null || !vma.CanWrite)
+            if (!action.Views(page).Any(view => action.Process.Space.Find(view) is { CanWrite: true }))
             {
+                Vma? vma = action.Process.Space.Find(page);
                 return $"page 0x{page:x} ({vma?.ToString() ?? "no mapping"}) was written, which the guest itself may not write";
             }
         }
@@ -107,13 +112,18 @@ internal sealed class ActionAudit
     }
 }
 
-/// <summary>One action as the audit saw it: RAX after it, whether a signal was delivered during it, the pages written, the registration and the registers (RAX..R15 by number, then RFLAGS) before and after.</summary>
+/// <summary>
+/// One action as the audit saw it: RAX after it, whether a signal was delivered during it, the
+/// pages written, every user page mapping each frame (after it), the registration and the
+/// registers (RAX..R15 by number, then RFLAGS) before and after.
+/// </summary>
 internal sealed record AuditedAction(
     int Index,
     FuzzAction Action,
     ulong Rax,
     bool Signalled,
     IReadOnlyList<ulong> Written,
+    IReadOnlyDictionary<ulong, ulong[]> PagesByFrame,
     Registration? RegistrationBefore,
     Registration? RegistrationAfter,
     ulong[] RegistersBefore,
@@ -123,13 +133,26 @@ internal sealed record AuditedAction(
     /// <summary>RAX as a signed result (a negative errno when a call was refused).</summary>
     public long Result => (long)Rax;
 
-    /// <summary>The first written page outside every one of <paramref name="ranges"/> (start, length), or null.</summary>
+    /// <summary>Every user page that maps the same frame as <paramref name="page"/> (itself included): one write changes them all.</summary>
+    public IEnumerable<ulong> Views(ulong page)
+    {
+        foreach ((ulong frame, ulong[] pages) in PagesByFrame)
+        {
+            if (pages.Contains(page))
+            {
+                return pages;
+            }
+        }
+        return [page];
+    }
+
+    /// <summary>The first written page none of whose views lies in one of <paramref name="ranges"/> (start, length), or null.</summary>
     public ulong? WrittenOutside(params (ulong Start, ulong Length)[] ranges)
     {
         foreach (ulong page in Written)
         {
-            // The page overlaps [start, start + length), computed without overflow.
-            bool inside = ranges.Any(r => r.Length != 0 && (page >= r.Start ? page - r.Start < r.Length : r.Start - page < PageGeometry.PageSize));
+            // A view of the page overlaps [start, start + length), computed without overflow.
+            bool inside = Views(page).Any(view => ranges.Any(r => r.Length != 0 && (view >= r.Start ? view - r.Start < r.Length : r.Start - view < PageGeometry.PageSize)));
             if (!inside)
             {
                 return page;

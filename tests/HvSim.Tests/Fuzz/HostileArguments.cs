@@ -21,7 +21,7 @@ internal static class HostileArguments
 
     private static readonly ulong[] s_lengths =
     [
-        0, 1, 8, 64, 4095, 4096, 4097, ActionRunner.CdaBytes, ActionRunner.CdaBytes + 1, ActionRunner.RecordBytes,
+        0, 1, 8, 64, 100, 4095, 4096, 4097, ActionRunner.CdaBytes - 4095, ActionRunner.CdaBytes - 1, ActionRunner.CdaBytes, ActionRunner.CdaBytes + 1, ActionRunner.RecordBytes,
         1UL << 30, (1UL << 30) + 4096, 2UL << 30, 4UL << 30, 1UL << 40, 1UL << 47, 1UL << 63, ulong.MaxValue - 4095, ulong.MaxValue,
     ];
 
@@ -75,8 +75,11 @@ internal static class HostileArguments
             2 => 64 + ((ulong)random.Next(ActionRunner.CdaPages + 2) * 8),          // pages[]
             _ => 64 + (ActionRunner.CdaPages * 8) + ((ulong)random.Next(16) * 32) + ((ulong)random.Next(2) * 8), // words[]: address or size
         };
-        ulong value = random.Next(3) switch
+        ulong value = random.Next(4) switch
         {
+            // The field's sane value now and then (counts 0, the true capacities), so that a record
+            // damaged earlier gets usable again and the logging paths keep being reached.
+            3 => offset switch { 16 => ActionRunner.CdaPages, 24 => ActionRunner.WordCap, _ => 0 },
             0 => Count(random),
             1 => InCda(random) & (random.Next(2) == 0 ? ~0xFFFUL : ulong.MaxValue),
             _ => Address(random),
