@@ -23,12 +23,17 @@ public sealed class BackupCda
 
     public ReadOnlySpan<byte> Image => _image;
 
-    /// <summary>Applies a staged record: whole pages first, then words in log order.</summary>
+    /// <summary>
+    /// Applies a staged record: whole pages first, then words in log order. A CDA may end inside
+    /// its last page (only its start must be aligned): of that page, only the bytes inside the CDA
+    /// are the backup's.
+    /// </summary>
     public void Apply(HelperBuffer staged)
     {
         foreach ((ulong page, byte[] contents) in staged.Pages)
         {
-            contents.CopyTo(_image.AsSpan((int)(page - Start)));
+            int offset = (int)(page - Start);
+            contents.AsSpan(0, Math.Min(contents.Length, _image.Length - offset)).CopyTo(_image.AsSpan(offset));
         }
         Span<byte> data = stackalloc byte[16];
         foreach (LoggedWord word in staged.Words)

@@ -21,8 +21,8 @@ public sealed class CheckpointRecord
         Fallbacks = fallbacks;
     }
 
-    /// <summary>Most logged words one record may hold (2 Mi words, 64 MiB of log).</summary>
-    public const ulong MaxWords = 1UL << 21;
+    /// <summary>Most logged words one record may hold (the ABI's bound, <see cref="RecordLayout.MaxWords"/>).</summary>
+    public const ulong MaxWords = RecordLayout.MaxWords;
 
     public IReadOnlyList<ulong> Pages { get; }
 

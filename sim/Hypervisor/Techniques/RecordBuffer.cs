@@ -10,10 +10,14 @@ namespace HvSim.Hypervisor.Techniques;
 /// pages and words, counts fallbacks, marks the record lost, lists last cycle's pages and zeroes
 /// the counters, all through the guest's page tables (<see cref="GuestVirtualMemory"/>). The
 /// header is the application's, so every capacity it states is bounded by the buffer length
-/// given at registration: the hypervisor never writes outside the buffer it was handed.
+/// given at registration (the hypervisor never writes outside the buffer it was handed) and by
+/// the most words a record may hold (its host cost never grows with what the header claims).
 /// </summary>
 internal sealed class RecordBuffer
 {
+    /// <summary>Words read at a time when a page's logged words are dropped (4 KiB of entries).</summary>
+    private const int DropChunkWords = 128;
+
     private readonly GuestVirtualMemory _memory;
     private readonly EventLedger _ledger;
 
@@ -86,7 +90,11 @@ internal sealed class RecordBuffer
     /// <summary>
     /// Drops the words logged for <paramref name="page"/> (keeping the others in order): the page
     /// is about to be listed whole and written natively, and COMMIT applies words after pages, so
-    /// a word logged before would overwrite a later native write with its older value.
+    /// a word logged before would overwrite a later native write with its older value. The log is
+    /// compacted in place a chunk at a time (the kept entries move down over the dropped ones,
+    /// never past what has been read), so the host's cost is a fixed buffer however many words the
+    /// header claims. False when the log cannot be read or written: it may then be half compacted,
+    /// and the caller marks the record lost, so COMMIT refuses it.
     /// </summary>
     public bool TryDropWordsOf(HvProcess process, Registration registration, ulong page)
     {
@@ -94,33 +102,37 @@ internal sealed class RecordBuffer
         {
             return false;
         }
-        if (header.NWords == 0)
-        {
-            return true;
-        }
         ulong first = RecordLayout.WordEntry(registration.RecordBuffer, header.RawPageCap, 0);
-        byte[] words = new byte[header.NWords * RecordLayout.WordEntryBytes];
-        if (!_memory.TryRead(process.Cr3, first, words, AccessKind.Read, out _))
+        Span<byte> chunk = stackalloc byte[DropChunkWords * RecordLayout.WordEntryBytes];
+        ulong kept = 0;
+        for (ulong read = 0; read < header.NWords;)
         {
-            return false;
-        }
-        int kept = 0;
-        for (int i = 0; i < (int)header.NWords; i++)
-        {
-            ReadOnlySpan<byte> entry = words.AsSpan(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
-            if (PageGeometry.PageBase(BinaryPrimitives.ReadUInt64LittleEndian(entry)) == page)
+            int count = (int)Math.Min(DropChunkWords, header.NWords - read);
+            Span<byte> entries = chunk[..(count * RecordLayout.WordEntryBytes)];
+            if (!_memory.TryRead(process.Cr3, first + (read * RecordLayout.WordEntryBytes), entries, AccessKind.Read, out _))
             {
-                continue;
+                return false;
             }
-            entry.CopyTo(words.AsSpan(kept * RecordLayout.WordEntryBytes));
-            kept++;
+            int keptHere = 0;
+            for (int i = 0; i < count; i++)
+            {
+                Span<byte> entry = entries.Slice(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
+                if (PageGeometry.PageBase(BinaryPrimitives.ReadUInt64LittleEndian(entry)) != page)
+                {
+                    entry.CopyTo(entries[(keptHere * RecordLayout.WordEntryBytes)..]);
+                    keptHere++;
+                }
+            }
+            // Nothing moves until a word has been dropped: a log without the page's words is left untouched.
+            if (kept != read && keptHere > 0
+                && !Write(process, first + (kept * RecordLayout.WordEntryBytes), entries[..(keptHere * RecordLayout.WordEntryBytes)]))
+            {
+                return false;
+            }
+            kept += (ulong)keptHere;
+            read += (ulong)count;
         }
-        if ((ulong)kept == header.NWords)
-        {
-            return true;
-        }
-        return Write(process, first, words.AsSpan(0, kept * RecordLayout.WordEntryBytes))
-            && WriteField(process, registration, RecordLayout.NWords, (ulong)kept);
+        return kept == header.NWords || WriteField(process, registration, RecordLayout.NWords, kept);
     }
 
     /// <summary>fallbacks += 1.</summary>
@@ -155,9 +167,17 @@ internal sealed class RecordBuffer
         return true;
     }
 
-    /// <summary>Zeroes npages, nwords and fallbacks: a new cycle starts with an empty record.</summary>
+    /// <summary>
+    /// Zeroes npages, nwords and fallbacks: a new cycle starts with an empty record. All or
+    /// nothing: a header that runs onto a page the application cannot write is left as it is
+    /// (a call that fails writes nothing).
+    /// </summary>
     public bool TryResetCounters(HvProcess process, Registration registration)
     {
+        if (!_memory.CanWrite(process.Cr3, registration.RecordBuffer, RecordLayout.Fallbacks + 8, out _))
+        {
+            return false;
+        }
         Span<byte> zero = stackalloc byte[16];
         zero.Clear();
         return Write(process, registration.RecordBuffer + RecordLayout.NPages, zero)
@@ -178,9 +198,10 @@ internal sealed class RecordBuffer
         // What fits in the buffer: pages[] right after the header, words[] right after pages[page_cap].
         ulong room = registration.RecordLength - RecordLayout.HeaderBytes;
         ulong pageCap = Math.Min(rawPageCap, room / RecordLayout.PageEntryBytes);
+        // Nor more words than a record may hold (COMMIT refuses more): a huge buffer bounds nothing.
         ulong wordCap = rawPageCap > room / RecordLayout.PageEntryBytes
             ? 0
-            : Math.Min(rawWordCap, (room - (rawPageCap * RecordLayout.PageEntryBytes)) / RecordLayout.WordEntryBytes);
+            : Math.Min(Math.Min(rawWordCap, (room - (rawPageCap * RecordLayout.PageEntryBytes)) / RecordLayout.WordEntryBytes), RecordLayout.MaxWords);
         header = new Header(
             BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.NPages..]),
             BinaryPrimitives.ReadUInt64LittleEndian(bytes[RecordLayout.NWords..]),

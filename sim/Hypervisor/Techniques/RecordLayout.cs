@@ -19,6 +19,14 @@ public static class RecordLayout
     public const int WordEntryBytes = 32;
     public const int WordDataBytes = 16;
 
+    /// <summary>
+    /// Most logged words one record may hold (2 Mi words, 64 MiB of log; the guest library's log
+    /// holds 64 Ki): COMMIT refuses a record claiming more, and the hypervisor reads no header as
+    /// stating more room than this, whatever buffer length it was given (issue 13: a header
+    /// claiming 2^28 words in a 1 TiB buffer made it copy the log into an 8 GiB host array).
+    /// </summary>
+    public const ulong MaxWords = 1UL << 21;
+
     /// <summary>Address of pages[index].</summary>
     public static ulong PageEntry(ulong record, ulong index) => record + HeaderBytes + index * PageEntryBytes;
 

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
-using HvSim.Hypervisor;
-using HvSim.Mmu;
 using HvSim.Tests.GuestOsTests;
 using Iced.Intel;
 using Xunit.Abstractions;
@@ -170,15 +168,13 @@ public sealed class SyscallFuzzTests(ITestOutputHelper output)
         return TinyElf.Build(stream.ToArray());
     }
 
-    public static TheoryData<string> Platforms() => new() { "native", "xen-pv", "xen-shadow" };
-
     [Theory]
-    [MemberData(nameof(Platforms))]
+    [MemberData(nameof(FuzzHarness.Platforms), MemberType = typeof(FuzzHarness))]
     public void Hostile_system_calls_never_break_the_kernel_or_its_isolation(string platformName)
     {
-        PlatformOptions platform = HvSim.Tests.FaultPath.PlatformRun.Options(platformName);
+        int runs = FuzzHarness.Runs(RunsPerPlatform);
         long cases = 0;
-        for (int run = 0; run < RunsPerPlatform; run++)
+        for (int run = 0; run < runs; run++)
         {
             int seed = (run * 7919) + platformName.Length;
             var random = new Random(seed);
@@ -187,89 +183,13 @@ public sealed class SyscallFuzzTests(ITestOutputHelper output)
             {
                 calls[i] = RandomCall(random);
             }
-            cases += RunOne(platform, Runner(calls), seed, platformName);
+            byte[] elf = Runner(calls);
+            GuestKernel kernel = FuzzHarness.NewKernel(platformName, CallsPerRun * 200L);
+            FuzzHarness.Run(kernel, () => kernel.CreateProcess(elf, "fuzz", ["fuzz"], []), $"{platformName}, seed {seed}");
+            cases += kernel.Ledger.Count(EventKind.SyscallEntry, Layer.Kernel);
         }
-        output.WriteLine($"{platformName}: {cases} system calls in {RunsPerPlatform} runs");
+        output.WriteLine($"{platformName}: {cases} system calls in {runs} runs");
         // Most runs make all their calls: the fuzzing is not lost to early deaths.
-        Assert.True(cases >= RunsPerPlatform * CallsPerRun * 9L / 10, $"most calls ran ({cases})");
-    }
-
-    /// <summary>Runs one program; returns how many system calls it made. Fails on an internal error or a broken invariant.</summary>
-    private static long RunOne(PlatformOptions platform, byte[] elf, int seed, string platformName)
-    {
-        var stdin = new MemoryStream(new byte[8192]);
-        // 64 MiB of guest memory: a run that touches page after page (a read of a huge mapping
-        // populates each page it reads) ends with the guest's out-of-memory, not the host's.
-        var kernel = new GuestKernel(new KernelOptions { Platform = platform, MaxInstructions = CallsPerRun * 200L, PhysicalMemoryBytes = 64UL << 20 },
-            stdin, Stream.Null, Stream.Null);
-        string? broken = null;
-        kernel.ProcessExiting = p => broken ??= Invariants(kernel, p.Space);
-        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(elf, "fuzz", ["fuzz"], []);
-        RunOutcome outcome;
-        try
-        {
-            outcome = kernel.Run(process);
-        }
-        catch (Exception e)
-        {
-            throw new Xunit.Sdk.XunitException($"internal error on {platformName}, seed {seed}: {e}");
-        }
-        if (outcome == RunOutcome.InstructionLimit)
-        {
-            broken ??= Invariants(kernel, process.Space);
-        }
-        Assert.True(broken is null, $"{platformName}, seed {seed}: {broken}");
-        return kernel.Ledger.Count(EventKind.SyscallEntry, Layer.Kernel);
-    }
-
-    /// <summary>The isolation invariants of one address space (null when they hold).</summary>
-    private static string? Invariants(GuestKernel kernel, AddressSpace space)
-    {
-        ulong previousEnd = 0;
-        foreach (Vma vma in space.Vmas)
-        {
-            if (vma.Start >= vma.End || vma.Start < previousEnd || vma.Start < UserRange.MmapMinAddr || vma.End > UserRange.TaskSize + PageGeometry.PageSize)
-            {
-                return $"VMA {vma} is inverted, overlaps its neighbour or leaves the user half";
-            }
-            previousEnd = vma.End;
-        }
-        // No user-reachable leaf may map a frame that holds a page table.
-        var tables = new HashSet<ulong>();
-        var userLeaves = new List<(ulong Va, ulong Frame)>();
-        Walk(kernel.Memory, PteFormat.Address(space.Cr3), 4, 0, tables, userLeaves);
-        foreach ((ulong va, ulong frame) in userLeaves)
-        {
-            if (tables.Contains(frame))
-            {
-                return $"user page 0x{va:x} maps page-table frame 0x{frame:x}";
-            }
-        }
-        return null;
-    }
-
-    private static void Walk(PhysicalMemory memory, ulong table, int level, ulong vaBase, HashSet<ulong> tables, List<(ulong, ulong)> userLeaves)
-    {
-        tables.Add(table);
-        for (int i = 0; i < 512; i++)
-        {
-            ulong entry = memory.ReadU64(new GuestPhysical(table + ((ulong)i * 8)));
-            if (!PteFormat.Has(entry, Pte.P))
-            {
-                continue;
-            }
-            ulong va = vaBase | ((ulong)i << (12 + (9 * (level - 1))));
-            if (level == 1)
-            {
-                if (PteFormat.Has(entry, Pte.US))
-                {
-                    userLeaves.Add((va, PteFormat.Address(entry)));
-                }
-            }
-            else
-            {
-                Walk(memory, PteFormat.Address(entry), level - 1, va, tables, userLeaves);
-            }
-        }
+        Assert.True(cases >= runs * CallsPerRun * 9L / 10, $"most calls ran ({cases})");
     }
 }
