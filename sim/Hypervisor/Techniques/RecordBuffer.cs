@@ -123,8 +123,9 @@ internal sealed class RecordBuffer
                     keptHere++;
                 }
             }
-            // Nothing moves until a word has been dropped: a log without the page's words is left untouched.
-            if (kept != read && keptHere > 0
+            // The chunk's kept words go back to where they now belong once any word (before this
+            // chunk or in it) has been dropped; a log without the page's words is left untouched.
+            if ((kept != read || keptHere != count) && keptHere > 0
                 && !Write(process, first + (kept * RecordLayout.WordEntryBytes), entries[..(keptHere * RecordLayout.WordEntryBytes)]))
             {
                 return false;

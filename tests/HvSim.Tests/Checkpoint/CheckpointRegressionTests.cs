@@ -13,6 +13,26 @@ public sealed class CheckpointRegressionTests
     ]);
 
     /// <summary>
+    /// Emulxen logs a word on one page, then a write on another page it cannot emulate (fnstcw)
+    /// makes it track that page whole and drop that page's words from the log. The drop compacted
+    /// the log but wrote a chunk back only when a word before the chunk had gone, so a word dropped
+    /// at the head left the log as it was with nwords one shorter: the other page's word (here the
+    /// dec at CDA offset 0) was lost. Found by the stack-in-CDA property with the zero page.
+    /// </summary>
+    [Theory]
+    [InlineData(Platform.XenPv)]
+    [InlineData(Platform.XenShadow)]
+    public void EmulxenFallbackDropsOnlyThePagesOwnWordsFromTheLog(Platform platform)
+    {
+        var script = new TxScript(3,
+        [
+            [new TxWrite(12, 0x1A13, 0), new TxWrite(26, 0, 0), new TxWrite(66, 0x1B82, 1)],
+        ]);
+        var pair = new TechniquePair(Technique.EmulXen, platform);
+        TxRun.AssertHealthy(TxRun.Run(script, pair, new CheckpointOptions { VerifyEveryCommit = true }), pair);
+    }
+
+    /// <summary>
     /// PT re-protects the CDA at each begin. If the kernel changed the PTE but did not invalidate
     /// the TLB entry, the entry cached writable (and dirty) in the last cycle lets the next
     /// cycle's first write through without a fault: it is never recorded and the backup is stale.
