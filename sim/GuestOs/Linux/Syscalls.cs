@@ -68,6 +68,7 @@ public enum SyscallNumber
     Geteuid = 107,
     Getegid = 108,
     Getppid = 110,
+    RtSigpending = 127,
     Sigaltstack = 131,
     ArchPrctl = 158,
     Gettid = 186,

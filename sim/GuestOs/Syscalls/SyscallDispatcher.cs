@@ -62,7 +62,8 @@ internal sealed partial class SyscallDispatcher
         SyscallNumber.Exit or SyscallNumber.ExitGroup or SyscallNumber.Brk or SyscallNumber.Close
             or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time => 1,
         SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
-            or SyscallNumber.Fstat or SyscallNumber.SetRobustList => 2,
+            or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
+            or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending => 2,
         SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat => 4,
         SyscallNumber.Mremap => 5,
         SyscallNumber.Mmap => 6,
@@ -97,7 +98,11 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.RtSigaction => RtSigaction(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigprocmask => RtSigprocmask(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigreturn => RtSigreturn(process),
-            SyscallNumber.Sigaltstack => 0,
+            SyscallNumber.RtSigpending => RtSigpending(process, Arg(0), Arg(1)),
+            SyscallNumber.Sigaltstack => Sigaltstack(process, Arg(0), Arg(1)),
+            SyscallNumber.Kill => Kill(process, (int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Tkill => Tkill(process, (int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Tgkill => Tgkill(process, (int)Arg(0), (int)Arg(1), (int)Arg(2)),
             SyscallNumber.Exit or SyscallNumber.ExitGroup => Exit(process, (int)Arg(0)),
             SyscallNumber.Getpid or SyscallNumber.Gettid => process.Pid,
             SyscallNumber.Getppid => 1,
