@@ -15,6 +15,7 @@ public sealed class Process
         Pid = pid;
         Space = space;
         ExecutablePath = executablePath;
+        Control = new ProcessControlState(executablePath);
     }
 
     public int Pid { get; }
@@ -47,6 +48,9 @@ public sealed class Process
     /// thread.error_code, trap_nr and cr2): a frame for a sent signal carries them, as Linux's does.
     /// </summary>
     public (ulong ErrorCode, ulong TrapNumber, ulong Cr2) LastFault { get; set; }
+
+    /// <summary>What prctl reads and sets (name, dumpable, parent-death signal, no_new_privs, timer slack).</summary>
+    public ProcessControlState Control { get; }
 
     /// <summary>set_tid_address's pointer (cleared at exit in a threaded program; kept for completeness).</summary>
     public ulong ClearChildTid { get; set; }

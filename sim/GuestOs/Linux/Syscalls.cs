@@ -70,6 +70,7 @@ public enum SyscallNumber
     Getppid = 110,
     RtSigpending = 127,
     Sigaltstack = 131,
+    Prctl = 157,
     ArchPrctl = 158,
     Gettid = 186,
     Tkill = 200,

@@ -65,7 +65,7 @@ internal sealed partial class SyscallDispatcher
             or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
             or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending => 2,
         SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat => 4,
-        SyscallNumber.Mremap => 5,
+        SyscallNumber.Mremap or SyscallNumber.Prctl => 5,
         SyscallNumber.Mmap => 6,
         _ => 3,
     };
@@ -103,6 +103,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Kill => Kill(process, (int)Arg(0), (int)Arg(1)),
             SyscallNumber.Tkill => Tkill(process, (int)Arg(0), (int)Arg(1)),
             SyscallNumber.Tgkill => Tgkill(process, (int)Arg(0), (int)Arg(1), (int)Arg(2)),
+            SyscallNumber.Prctl => Prctl(process, (int)Arg(0), Arg(1), Arg(2), Arg(3), Arg(4)),
             SyscallNumber.Exit or SyscallNumber.ExitGroup => Exit(process, (int)Arg(0)),
             SyscallNumber.Getpid or SyscallNumber.Gettid => process.Pid,
             SyscallNumber.Getppid => 1,
@@ -114,7 +115,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Rseq => Error(Errno.ENOSYS),
             SyscallNumber.Prlimit64 => Prlimit64(process, (int)Arg(0), (int)Arg(1), Arg(2), Arg(3)),
             SyscallNumber.Getrlimit => Prlimit64(process, 0, (int)Arg(0), 0, Arg(1)),
-            SyscallNumber.Getrandom => Getrandom(process, Arg(0), Arg(1)),
+            SyscallNumber.Getrandom => Getrandom(process, Arg(0), Arg(1), (uint)Arg(2)),
             SyscallNumber.ClockGettime => ClockGettime(process, Arg(1)),
             SyscallNumber.Gettimeofday => Gettimeofday(process, Arg(0)),
             SyscallNumber.Time => Time(process, Arg(0)),
