@@ -1,4 +1,6 @@
 using HvSim.Core;
+using HvSim.GuestOs.Kernel;
+using HvSim.Hypervisor;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 using static HvSim.Tests.GuestOsTests.OsCallGuest;
@@ -27,6 +29,25 @@ public sealed class SentSignalTests
         KernelRun run = AssertStatus(elf, 128 + Sigabrt, "tgkill-abrt");
         Assert.Contains("killed by SIGABRT (SI_TKILL from pid 1000)", run.Process.FatalReport);
         Assert.Equal(0, run.Ledger.Count(EventKind.SignalDelivery));
+    }
+
+    /// <summary>Sent signals do not depend on who sees the system call first: the same on every platform.</summary>
+    [Theory]
+    [InlineData(Platform.Native)]
+    [InlineData(Platform.XenPv)]
+    [InlineData(Platform.XenShadow)]
+    public void Tgkill_of_SIGABRT_ends_with_134_on_every_platform(Platform platform)
+    {
+        byte[] elf = Program(a =>
+        {
+            RaiseByTgkill(a, Sigabrt);
+            Exit(a, 0);
+        });
+        var kernel = new GuestKernel(new KernelOptions { Platform = new PlatformOptions { Platform = platform }, MaxInstructions = 1000 },
+            new MemoryStream(), new MemoryStream(), new MemoryStream());
+        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(elf, "abrt", ["abrt"], []);
+        Assert.Equal(RunOutcome.Exited, kernel.Run(process));
+        Assert.True(process.ExitStatus == 128 + Sigabrt, $"{platform}: status {process.ExitStatus} ({process.FatalReport})");
     }
 
     /// <summary>The default action of each kind: terminate (128+n), ignore (the program goes on to exit 0).</summary>
