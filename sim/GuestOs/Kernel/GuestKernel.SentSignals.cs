@@ -1,4 +1,3 @@
-using HvSim.Cpu;
 using HvSim.GuestOs.Linux;
 using HvSim.GuestOs.Linux.Structs;
 

@@ -19,7 +19,8 @@ public sealed partial class GuestKernel
     /// Delivers a synchronous signal raised by the current instruction, as Linux's force_sig
     /// does: to the handler installed with rt_sigaction, through a real rt_sigframe (siginfo,
     /// ucontext with the general registers, RIP, flags, error code and CR2, and an FXSAVE image
-    /// of the SSE state) pushed below the red zone of the user stack; or, when the signal is
+    /// of the SSE state) pushed below the red zone of the user stack, or on the alternate stack
+    /// for a SA_ONSTACK handler (a stack overflow can be caught there); or, when the signal is
     /// blocked, ignored or has no handler, by ending the process with status 128+n and a one-line
     /// report naming the signal, RIP, the address and the instruction. When the frame cannot be
     /// written (the stack is unmapped or read-only), the process dies of SIGSEGV whatever the
