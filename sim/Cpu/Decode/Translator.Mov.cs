@@ -27,6 +27,14 @@ internal static unsafe partial class Translator
     private static bool TranslateMov(in Instruction instruction, ref DecodedOp op)
     {
         op.Size = (byte)OperandSize(instruction, 0);
+        if (instruction.Op0Kind == OpKind.Register && instruction.Op0Register.IsSegmentRegister())
+        {
+            return TranslateMovToSegment(instruction, ref op);
+        }
+        if (instruction.Op1Kind == OpKind.Register && instruction.Op1Register.IsSegmentRegister())
+        {
+            return TranslateMovFromSegment(instruction, ref op);
+        }
         if (instruction.Op0Kind == OpKind.Register)
         {
             if (!Gpr(instruction.Op0Register, out op.Dst))
@@ -59,6 +67,42 @@ internal static unsafe partial class Translator
         op.Imm = Immediate(instruction, 1, op.Size);
         op.Handler = MovFast.MemoryImmediate(op.Size);
         return true;
+    }
+
+    /// <summary>
+    /// mov r16/r32/r64/m16, Sreg (8C /r): the selector is a constant (<see cref="UserSelectors"/>),
+    /// so this is a move of an immediate. A 16-bit register keeps its upper bits, a 32-bit one
+    /// clears them as every 32-bit write does, and memory gets 16 bits whatever the operand size.
+    /// </summary>
+    private static bool TranslateMovFromSegment(in Instruction instruction, ref DecodedOp op)
+    {
+        op.Imm = UserSelectors.Of(instruction.Op1Register);
+        if (instruction.Op0Kind == OpKind.Register)
+        {
+            op.Handler = &MovOps.MovRI;
+            return Gpr(instruction.Op0Register, out op.Dst);
+        }
+        op.Size = 2;
+        op.Handler = MovFast.MemoryImmediate(2);
+        return SetMemory(instruction, ref op);
+    }
+
+    /// <summary>mov Sreg, r/m16 (8E /r): see <see cref="SegmentOps"/>; mov cs is #UD, as on hardware.</summary>
+    private static bool TranslateMovToSegment(in Instruction instruction, ref DecodedOp op)
+    {
+        if (instruction.Op0Register == Register.CS)
+        {
+            return false;
+        }
+        op.Imm = UserSelectors.Of(instruction.Op0Register);
+        op.Size = 2;
+        if (instruction.Op1Kind == OpKind.Register)
+        {
+            op.Handler = &SegmentOps.LoadFromRegister;
+            return Gpr(instruction.Op1Register, out op.Src);
+        }
+        op.Handler = &SegmentOps.LoadFromMemory;
+        return SetMemory(instruction, ref op);
     }
 
     private static bool TranslateExtend(in Instruction instruction, ref DecodedOp op)

@@ -12,7 +12,7 @@ namespace HvSim.Cpu.Emulation;
 /// </summary>
 /// <remarks>
 /// A listed mnemonic is still refused when the interpreter does not implement the particular
-/// form (its translator yields #UD: e.g. mov to a segment register, push fs, MMX movq) or when
+/// form (its translator yields #UD: e.g. mov cs, push fs, MMX movq) or when
 /// its handler raises an exception (#GP for a misaligned movdqa, #UD for a misplaced lock).
 /// Deliberately absent: x87 environment stores (fnstcw, fnstsw, fnstenv, fxsave) and stmxcsr
 /// (they store state the engine does not carry in a <see cref="CpuState"/>), system calls and

@@ -19,7 +19,8 @@ public sealed partial class GuestKernel
     /// Delivers a synchronous signal raised by the current instruction, as Linux's force_sig
     /// does: to the handler installed with rt_sigaction, through a real rt_sigframe (siginfo,
     /// ucontext with the general registers, RIP, flags, error code and CR2, and an FXSAVE image
-    /// of the SSE state) pushed below the red zone of the user stack; or, when the signal is
+    /// of the SSE state) pushed below the red zone of the user stack, or on the alternate stack
+    /// for a SA_ONSTACK handler (a stack overflow can be caught there); or, when the signal is
     /// blocked, ignored or has no handler, by ending the process with status 128+n and a one-line
     /// report naming the signal, RIP, the address and the instruction. When the frame cannot be
     /// written (the stack is unmapped or read-only), the process dies of SIGSEGV whatever the
@@ -29,6 +30,7 @@ public sealed partial class GuestKernel
     {
         KernelSigaction action = process.Actions[(int)signal - 1];
         bool blocked = (process.SignalMask & SignalFacts.MaskBit(signal)) != 0;
+        process.LastFault = (errorCode, trapNumber, address);
         if (action.Handler is SigDfl or SigIgn || blocked)
         {
             string instruction = DisassembleAt(Cpu.Rip);
@@ -36,27 +38,84 @@ public sealed partial class GuestKernel
                 $"hvsim: guest killed by {signal} ({SigCodes.Name(signal, code)}) at rip 0x{Cpu.Rip:x}, address 0x{address:x}: {instruction}";
             Exit(process, 128 + (int)signal);
         }
-        else if (!TryPushSignalFrame(process, signal, code, address, errorCode, trapNumber, action))
+        else if (TryPushSignalFrame(process, SigInfo.Fault(signal, code, address), action) is { } failure)
         {
-            string instruction = DisassembleAt(Cpu.Rip);
-            string why = (action.Flags & SigActionFlags.SA_RESTORER) == 0
-                ? $"the {signal} handler has no SA_RESTORER"
-                : $"the {signal} frame could not be written below rsp 0x{Cpu.R(Reg.Rsp):x}";
-            process.FatalReport = $"hvsim: guest killed by {Signal.SIGSEGV} ({why}) at rip 0x{Cpu.Rip:x}: {instruction}";
-            Exit(process, 128 + (int)Signal.SIGSEGV);
+            KillForUnusableFrame(process, signal, failure);
         }
     }
 
-    private bool TryPushSignalFrame(Process process, Signal signal, int code, ulong address, ulong errorCode, ulong trapNumber, KernelSigaction action)
+    /// <summary>Why a signal frame could not be pushed.</summary>
+    private enum FrameFailure
+    {
+        NoRestorer,
+        AlternateStackOverflow,
+        StackUnwritable,
+    }
+
+    /// <summary>
+    /// The frame for a handler could not be set up: Linux's force_sigsegv ends the process with
+    /// SIGSEGV, whatever the signal was (reported with why).
+    /// </summary>
+    private void KillForUnusableFrame(Process process, Signal signal, FrameFailure failure)
+    {
+        string instruction = DisassembleAt(Cpu.Rip);
+        string name = SignalFacts.Name((int)signal);
+        string why = failure switch
+        {
+            FrameFailure.NoRestorer => $"the {name} handler has no SA_RESTORER",
+            FrameFailure.AlternateStackOverflow =>
+                $"the {name} frame does not fit on the alternate signal stack 0x{process.AlternateStack.Pointer:x}+0x{process.AlternateStack.Size:x}",
+            _ => $"the {name} frame could not be written below rsp 0x{Cpu.R(Reg.Rsp):x}",
+        };
+        process.FatalReport = $"hvsim: guest killed by {Signal.SIGSEGV} ({why}) at rip 0x{Cpu.Rip:x}: {instruction}";
+        Exit(process, 128 + (int)Signal.SIGSEGV);
+    }
+
+    /// <summary>
+    /// Where the frame goes (get_sigframe in arch/x86/kernel/signal.c): below the red zone of the
+    /// interrupted stack, or at the top of the alternate stack when the handler asked for it
+    /// (SA_ONSTACK) and one is installed and not already in use. A frame that would leave the
+    /// alternate stack (a nested signal overflowing it, or a stack too small for one frame) is
+    /// refused: Linux hands out an address that faults, so the process gets SIGSEGV.
+    /// </summary>
+    private static SignalFramePlacement? PlaceFrame(AlternateSignalStack alternate, ulong rsp, KernelSigaction action)
+    {
+        bool wasOnAlternate = alternate.IsOn(rsp);
+        ulong? alternateTop = null;
+        if ((action.Flags & SigActionFlags.SA_ONSTACK) != 0 && alternate.FlagsAt(rsp - RtSigFrame.RedZoneSize) == 0)
+        {
+            alternateTop = alternate.Pointer + alternate.Size;
+        }
+        SignalFramePlacement place = RtSigFrame.Place(rsp, alternateTop, FxsaveSize);
+        ulong frame = place.FrameAddress;
+        if (wasOnAlternate && !alternate.IsOn(frame))
+        {
+            return null;
+        }
+        if (alternateTop is not null && (frame <= alternate.Pointer || frame - alternate.Pointer > alternate.Size))
+        {
+            return null;
+        }
+        return place;
+    }
+
+    /// <summary>Pushes the rt_sigframe for <paramref name="info"/> and enters the handler; null on success, else why not.</summary>
+    private FrameFailure? TryPushSignalFrame(Process process, in SigInfo info, KernelSigaction action)
     {
         if ((action.Flags & SigActionFlags.SA_RESTORER) == 0)
         {
-            return false; // x86-64 has no default return trampoline: the kernel refuses too
+            return FrameFailure.NoRestorer; // x86-64 has no default return trampoline: the kernel refuses too
         }
-        SignalFramePlacement place = RtSigFrame.Place(Cpu.R(Reg.Rsp), alternateStackTop: null, FxsaveSize);
+        if (PlaceFrame(process.AlternateStack, Cpu.R(Reg.Rsp), action) is not { } place)
+        {
+            return FrameFailure.AlternateStackOverflow;
+        }
+        int signal = info.Signo;
+        (ulong errorCode, ulong trapNumber, ulong cr2) = process.LastFault;
         var context = new UContext
         {
             Flags = UContext.DefaultFlags,
+            Stack = process.AlternateStack.Saved,
             Mcontext = new SigContext
             {
                 R8 = Cpu.R(Reg.R8), R9 = Cpu.R(Reg.R9), R10 = Cpu.R(Reg.R10), R11 = Cpu.R(Reg.R11),
@@ -70,7 +129,7 @@ public sealed partial class GuestKernel
                 Err = errorCode,
                 Trapno = trapNumber,
                 Oldmask = process.SignalMask,
-                Cr2 = address,
+                Cr2 = cr2,
                 Fpstate = place.FpStateAddress,
             },
             Sigmask = process.SignalMask,
@@ -78,17 +137,28 @@ public sealed partial class GuestKernel
         // One frame per simulated PT fault: built on the host stack, not in fresh arrays.
         Span<byte> frame = stackalloc byte[RtSigFrame.Size];
         frame.Clear();
-        RtSigFrame.Write(frame, action.Restorer, context, SigInfo.Fault(signal, code, address));
+        RtSigFrame.Write(frame, action.Restorer, context, info);
         Span<byte> fx = stackalloc byte[FxsaveSize];
         SaveFxState(fx);
         if (!UserMemory.CopyTo(process.Space, place.FpStateAddress, fx)
             || !UserMemory.CopyTo(process.Space, place.FrameAddress, frame))
         {
-            return false; // the stack is unusable: the kernel's force_sigsegv ends the process
+            return FrameFailure.StackUnwritable; // the stack is unusable: the kernel's force_sigsegv ends the process
         }
-        Ledger.Add(EventKind.SignalDelivery, Layer.Kernel, Ledger.IsTracing
-            ? $"{signal} ({SigCodes.Name(signal, code)}, address 0x{address:x}): rt_sigframe pushed at 0x{place.FrameAddress:x}, handler 0x{action.Handler:x} gets it, returns through 0x{action.Restorer:x}"
-            : "");
+        process.AlternateStack.DisarmIfAsked();
+        if (Ledger.IsTracing)
+        {
+            string name = SignalFacts.Name(signal);
+            string cause = info.FaultAddress is { } address
+                ? $"{name} ({SigCodes.Name((Signal)signal, info.Code)}, address 0x{address:x})"
+                : $"{name} ({SigCodes.Name((Signal)signal, info.Code)} from pid {info.SenderPid})";
+            Ledger.Add(EventKind.SignalDelivery, Layer.Kernel,
+                $"{cause}: rt_sigframe pushed at 0x{place.FrameAddress:x}, handler 0x{action.Handler:x} gets it, returns through 0x{action.Restorer:x}");
+        }
+        else
+        {
+            Ledger.Add(EventKind.SignalDelivery, Layer.Kernel, "");
+        }
 
         // The handler starts with the signal, &siginfo and &ucontext as arguments; DF is cleared
         // (the ABI requires it at function entry).
@@ -110,9 +180,9 @@ public sealed partial class GuestKernel
         process.SignalMask |= action.Mask;
         if ((action.Flags & SigActionFlags.SA_RESETHAND) != 0)
         {
-            process.Actions[(int)signal - 1] = default;
+            process.Actions[signal - 1] = default;
         }
-        return true;
+        return null;
     }
 
     /// <summary>
@@ -149,6 +219,11 @@ public sealed partial class GuestKernel
         // Only the flags user code may change are taken from the frame (the kernel's FIX_EFLAGS).
         Cpu.Rflags = (Cpu.Rflags & ~FlagBits.UserWritable) | (m.Eflags & FlagBits.UserWritable);
         process.SignalMask = context.Sigmask & ~(SignalFacts.MaskBit(Signal.SIGKILL) | SignalFacts.MaskBit(Signal.SIGSTOP));
+        // restore_altstack: the handler may have changed uc_stack; a refusal (a bad size, EPERM
+        // while on the alternate stack) is ignored, as Linux ignores it. "On it" is judged by the
+        // stack the frame lies on, not the restored rsp: a handler on the alternate stack that
+        // reinstalls that same stack keeps its version (observed on Linux 6.18).
+        _ = process.AlternateStack.Set(context.Stack, frameAddress + 8); // rsp at rt_sigreturn
         Ledger.Add(EventKind.SigReturn, Layer.Kernel, Ledger.IsTracing
             ? $"rt_sigframe at 0x{frameAddress:x} unwound: registers, flags, mask and SSE state restored, back to rip 0x{m.Rip:x}"
             : "");

@@ -163,7 +163,13 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             // rt_sigreturn has no result of its own: RAX is the interrupted code's, restored.
             Ledger.Add(EventKind.SyscallExit, Layer.Kernel,
                 !Ledger.IsTracing ? "" : sigreturn ? "back to the interrupted code (no return value)" : $"returns {(long)Cpu.R(Reg.Rax)}");
-            Platform.ReturnToUser(sigreturn ? "return to the interrupted instruction" : "back to user mode after the system call");
+            // Signals the call sent, or unblocked, are delivered before user code runs again.
+            int handlers = process.Pending.Mask == 0 ? 0 : DeliverPendingSignals(process);
+            if (process.ExitStatus is null)
+            {
+                Platform.ReturnToUser(handlers > 0 ? "back to user mode into the signal handler"
+                    : sigreturn ? "return to the interrupted instruction" : "back to user mode after the system call");
+            }
         }
     }
 

@@ -7,11 +7,15 @@ public sealed class Process
 {
     public const int SignalCount = 64;
 
+    /// <summary>The real and effective user id (getuid), also si_uid of the signals it sends.</summary>
+    public const int UserId = 1000;
+
     public Process(int pid, AddressSpace space, string executablePath)
     {
         Pid = pid;
         Space = space;
         ExecutablePath = executablePath;
+        Control = new ProcessControlState(executablePath);
     }
 
     public int Pid { get; }
@@ -32,6 +36,21 @@ public sealed class Process
 
     /// <summary>Blocked signals (bit n-1 for signal n).</summary>
     public ulong SignalMask { get; set; }
+
+    /// <summary>Signals sent (kill, tgkill) and not yet delivered, because blocked or because the sending call has not returned yet.</summary>
+    public PendingSignals Pending { get; } = new();
+
+    /// <summary>The sigaltstack state.</summary>
+    public AlternateSignalStack AlternateStack { get; } = new();
+
+    /// <summary>
+    /// The error code, trap number and CR2 of the last fault that raised a signal (the kernel's
+    /// thread.error_code, trap_nr and cr2): a frame for a sent signal carries them, as Linux's does.
+    /// </summary>
+    public (ulong ErrorCode, ulong TrapNumber, ulong Cr2) LastFault { get; set; }
+
+    /// <summary>What prctl reads and sets (name, dumpable, parent-death signal, no_new_privs, timer slack).</summary>
+    public ProcessControlState Control { get; }
 
     /// <summary>set_tid_address's pointer (cleared at exit in a threaded program; kept for completeness).</summary>
     public ulong ClearChildTid { get; set; }

@@ -71,7 +71,12 @@ public static class ProcessLoader
         process.BrkStart = imageEnd;
         process.Brk = imageEnd;
 
-        space.Map(StackTop - StackSize, StackSize, MemoryProtection.PROT_READ | MemoryProtection.PROT_WRITE, shared: false, name: "[stack]");
+        // PT_GNU_STACK with PF_X asks for an executable stack (gcc's nested-function trampolines
+        // live there). On x86-64 that is all it does: since Linux 5.8 it no longer turns on
+        // READ_IMPLIES_EXEC for 64-bit programs, so other mappings keep their rights.
+        MemoryProtection stackProtection = MemoryProtection.PROT_READ | MemoryProtection.PROT_WRITE
+            | (image.ExecutableStack ? MemoryProtection.PROT_EXEC : MemoryProtection.PROT_NONE);
+        space.Map(StackTop - StackSize, StackSize, stackProtection, shared: false, name: "[stack]");
 
         ulong phdr = image.ProgramHeaderAddress
             ?? FindProgramHeaders(image)

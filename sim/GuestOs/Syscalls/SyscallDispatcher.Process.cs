@@ -69,8 +69,20 @@ internal sealed partial class SyscallDispatcher
         return 0; // new limits are accepted and have no effect
     }
 
-    private long Getrandom(Process process, ulong buffer, ulong length)
+    /// <summary>
+    /// getrandom (drivers/char/random.c): unknown flags, or GRND_RANDOM with GRND_INSECURE, are
+    /// EINVAL before anything else (even for a zero length); the bytes come from the seeded
+    /// generator whatever the flags, so a run is reproducible.
+    /// </summary>
+    private long Getrandom(Process process, ulong buffer, ulong length, uint flags)
     {
+        const GetrandomFlags known = GetrandomFlags.GRND_NONBLOCK | GetrandomFlags.GRND_RANDOM | GetrandomFlags.GRND_INSECURE;
+        const GetrandomFlags contradictory = GetrandomFlags.GRND_RANDOM | GetrandomFlags.GRND_INSECURE;
+        var given = (GetrandomFlags)flags;
+        if ((given & ~known) != 0 || (given & contradictory) == contradictory)
+        {
+            return Error(Errno.EINVAL);
+        }
         int n = (int)Math.Min(length, 1 << 20);
         byte[] bytes = new byte[n];
         _kernel.Random.Fill(bytes);

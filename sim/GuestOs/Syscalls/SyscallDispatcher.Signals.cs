@@ -34,7 +34,13 @@ internal sealed partial class SyscallDispatcher
             {
                 return Error(Errno.EFAULT);
             }
-            process.Actions[signal - 1] = KernelSigaction.ReadFrom(bytes);
+            // do_sigaction: SIGKILL and SIGSTOP can never be blocked, so they leave sa_mask.
+            KernelSigaction installed = KernelSigaction.ReadFrom(bytes);
+            process.Actions[signal - 1] = installed with { Mask = installed.Mask & ~Unblockable };
+            if (GuestKernel.IsIgnored(process, signal))
+            {
+                process.Pending.Discard(signal); // POSIX: setting a pending signal to ignored discards it
+            }
         }
         return 0;
     }
@@ -82,6 +88,51 @@ internal sealed partial class SyscallDispatcher
                 return Error(Errno.EINVAL);
         }
         process.SignalMask &= ~Unblockable;
+        return 0;
+    }
+
+    /// <summary>rt_sigpending: the signals pending while blocked; sigsetsize may be smaller than 8 (that many bytes are written).</summary>
+    private long RtSigpending(Process process, ulong set, ulong setSize)
+    {
+        if (setSize > KernelSigaction.SigsetSize)
+        {
+            return Error(Errno.EINVAL);
+        }
+        Span<byte> bytes = stackalloc byte[KernelSigaction.SigsetSize];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, process.Pending.Mask & process.SignalMask);
+        return User.CopyTo(process.Space, set, bytes[..(int)setSize]) ? 0 : Error(Errno.EFAULT);
+    }
+
+    /// <summary>
+    /// sigaltstack (do_sigaltstack in kernel/signal.c): the new stack is read first (EFAULT), the
+    /// old value is taken before it is changed and written only when the change succeeded.
+    /// </summary>
+    private long Sigaltstack(Process process, ulong newStack, ulong oldStack)
+    {
+        Span<byte> bytes = stackalloc byte[SignalStack.StructSize];
+        SignalStack? requested = null;
+        if (newStack != 0)
+        {
+            if (!User.CopyFrom(process.Space, newStack, bytes))
+            {
+                return Error(Errno.EFAULT);
+            }
+            requested = SignalStack.ReadFrom(bytes);
+        }
+        ulong rsp = Cpu.R(HvSim.Cpu.Reg.Rsp);
+        SignalStack old = process.AlternateStack.Query(rsp);
+        if (requested is { } stack && process.AlternateStack.Set(stack, rsp) is { } error)
+        {
+            return Error(error);
+        }
+        if (oldStack != 0)
+        {
+            old.WriteTo(bytes);
+            if (!User.CopyTo(process.Space, oldStack, bytes))
+            {
+                return Error(Errno.EFAULT);
+            }
+        }
         return 0;
     }
 }

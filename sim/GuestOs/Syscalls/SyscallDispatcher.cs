@@ -62,9 +62,10 @@ internal sealed partial class SyscallDispatcher
         SyscallNumber.Exit or SyscallNumber.ExitGroup or SyscallNumber.Brk or SyscallNumber.Close
             or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time => 1,
         SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
-            or SyscallNumber.Fstat or SyscallNumber.SetRobustList => 2,
+            or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
+            or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending => 2,
         SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat => 4,
-        SyscallNumber.Mremap => 5,
+        SyscallNumber.Mremap or SyscallNumber.Prctl => 5,
         SyscallNumber.Mmap => 6,
         _ => 3,
     };
@@ -97,7 +98,12 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.RtSigaction => RtSigaction(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigprocmask => RtSigprocmask(process, (int)Arg(0), Arg(1), Arg(2), Arg(3)),
             SyscallNumber.RtSigreturn => RtSigreturn(process),
-            SyscallNumber.Sigaltstack => 0,
+            SyscallNumber.RtSigpending => RtSigpending(process, Arg(0), Arg(1)),
+            SyscallNumber.Sigaltstack => Sigaltstack(process, Arg(0), Arg(1)),
+            SyscallNumber.Kill => Kill(process, (int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Tkill => Tkill(process, (int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Tgkill => Tgkill(process, (int)Arg(0), (int)Arg(1), (int)Arg(2)),
+            SyscallNumber.Prctl => Prctl(process, (int)Arg(0), Arg(1), Arg(2), Arg(3), Arg(4)),
             SyscallNumber.Exit or SyscallNumber.ExitGroup => Exit(process, (int)Arg(0)),
             SyscallNumber.Getpid or SyscallNumber.Gettid => process.Pid,
             SyscallNumber.Getppid => 1,
@@ -109,7 +115,7 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Rseq => Error(Errno.ENOSYS),
             SyscallNumber.Prlimit64 => Prlimit64(process, (int)Arg(0), (int)Arg(1), Arg(2), Arg(3)),
             SyscallNumber.Getrlimit => Prlimit64(process, 0, (int)Arg(0), 0, Arg(1)),
-            SyscallNumber.Getrandom => Getrandom(process, Arg(0), Arg(1)),
+            SyscallNumber.Getrandom => Getrandom(process, Arg(0), Arg(1), (uint)Arg(2)),
             SyscallNumber.ClockGettime => ClockGettime(process, Arg(1)),
             SyscallNumber.Gettimeofday => Gettimeofday(process, Arg(0)),
             SyscallNumber.Time => Time(process, Arg(0)),

@@ -14,9 +14,34 @@ internal static class TinyElf
     private const int HeaderSize = 64, PhdrSize = 56;
     public const ulong Entry = LoadAddress + HeaderSize + PhdrSize;
 
-    public static byte[] Build(ReadOnlySpan<byte> code)
+    public static byte[] Build(ReadOnlySpan<byte> code) => Build(code, gnuStackFlags: null);
+
+    /// <summary>
+    /// As <see cref="Build(ReadOnlySpan{byte})"/>, plus a PT_GNU_STACK header with
+    /// <paramref name="gnuStackFlags"/> (PF_X 1, PF_W 2, PF_R 4) when given. The two headers then
+    /// sit after the code (e_phoff points there), so the entry point stays at <see cref="Entry"/>.
+    /// </summary>
+    public static byte[] Build(ReadOnlySpan<byte> code, uint? gnuStackFlags)
     {
-        byte[] file = new byte[HeaderSize + PhdrSize + code.Length];
+        byte[] file = BuildFile(code, gnuStackFlags is null ? 0 : 2);
+        if (gnuStackFlags is { } flags)
+        {
+            Span<byte> f = file;
+            int table = (int)BinaryPrimitives.ReadUInt64LittleEndian(f[32..]);
+            f.Slice(HeaderSize, PhdrSize).CopyTo(f[table..]);      // the PT_LOAD, moved
+            f.Slice(HeaderSize, PhdrSize).Clear();
+            Span<byte> stack = f[(table + PhdrSize)..];
+            BinaryPrimitives.WriteUInt32LittleEndian(stack, 0x6474E551);       // PT_GNU_STACK
+            BinaryPrimitives.WriteUInt32LittleEndian(stack[4..], flags);
+            BinaryPrimitives.WriteUInt64LittleEndian(stack[48..], 16);         // p_align
+        }
+        return file;
+    }
+
+    private static byte[] BuildFile(ReadOnlySpan<byte> code, int trailingHeaders)
+    {
+        int table = trailingHeaders == 0 ? HeaderSize : (HeaderSize + PhdrSize + code.Length + 7) & ~7;
+        byte[] file = new byte[trailingHeaders == 0 ? HeaderSize + PhdrSize + code.Length : table + (trailingHeaders * PhdrSize)];
         byte[] ident = [0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0];
         ident.CopyTo(file, 0);
         Span<byte> f = file;
@@ -24,10 +49,10 @@ internal static class TinyElf
         BinaryPrimitives.WriteUInt16LittleEndian(f[18..], 62);             // EM_X86_64
         BinaryPrimitives.WriteUInt32LittleEndian(f[20..], 1);              // EV_CURRENT
         BinaryPrimitives.WriteUInt64LittleEndian(f[24..], Entry);
-        BinaryPrimitives.WriteUInt64LittleEndian(f[32..], HeaderSize);     // e_phoff
+        BinaryPrimitives.WriteUInt64LittleEndian(f[32..], (ulong)table);   // e_phoff
         BinaryPrimitives.WriteUInt16LittleEndian(f[52..], HeaderSize);     // e_ehsize
         BinaryPrimitives.WriteUInt16LittleEndian(f[54..], PhdrSize);       // e_phentsize
-        BinaryPrimitives.WriteUInt16LittleEndian(f[56..], 1);              // e_phnum
+        BinaryPrimitives.WriteUInt16LittleEndian(f[56..], (ushort)Math.Max(1, trailingHeaders)); // e_phnum
         Span<byte> ph = f[HeaderSize..];
         BinaryPrimitives.WriteUInt32LittleEndian(ph, 1);                   // PT_LOAD
         BinaryPrimitives.WriteUInt32LittleEndian(ph[4..], 5);              // R+X
