@@ -18,7 +18,7 @@ namespace HvSim.Tests.Fuzz;
 /// </summary>
 public sealed class RandomCodeFuzzTests(ITestOutputHelper output)
 {
-    private const int RunsPerPlatform = 10, SnippetsPerRun = 2000;
+    private const int RunsPerPlatform = 30, SnippetsPerRun = 2000;
     private const int CaseBytes = 17 * 8; // sixteen registers by number (RAX..R15), then the slot's address
     private const ulong JumpTarget = RecoveringGuest.State + 80;
     private const int SysRtSigreturn = 15, SysExitGroup = 231;
