@@ -92,7 +92,7 @@ internal static class FuzzHarness
         RunOutcome outcome = RunOutcome.Exited;
         Exception? error = null, refusal = null;
         long allocated = 0;
-        var thread = new Thread(() =>
+        bool finished = Watchdog.TryRun(() =>
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             try
@@ -115,12 +115,10 @@ internal static class FuzzHarness
                 error = e;
             }
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }, maxStackSize: 16 << 20)
-        { IsBackground = true, Name = "fuzz run" };
-        thread.Start();
-        if (!thread.Join(WallLimit))
+        }, WallLimit);
+        if (!finished)
         {
-            // The thread is left running (it is a background thread): nothing can stop a hung call.
+            // The worker is left running (a background thread): nothing can stop a hung call.
             throw new XunitException($"hang, {what}: still running after {WallLimit.TotalSeconds} s (rip 0x{kernel.Cpu.Rip:x}, {kernel.Cpu.InstructionsRetired} instructions)");
         }
         if (error is InvariantViolation violation)
@@ -210,6 +208,49 @@ internal static class FuzzHarness
                 Walk(memory, PteFormat.Address(entry), level - 1, va, tables, leaves);
             }
         }
+    }
+}
+
+/// <summary>
+/// Runs the fuzzers' runs on a worker thread, one per test thread, so that a hung run can be left
+/// behind: the caller waits with a time limit, and after a hang the next run gets a new worker.
+/// One long-lived worker rather than a thread per run, which cost more than a short run itself.
+/// </summary>
+internal sealed class Watchdog
+{
+    [ThreadStatic]
+    private static Watchdog? t_worker;
+
+    private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = new();
+
+    private Watchdog()
+    {
+        new Thread(() =>
+        {
+            foreach (Action work in _work.GetConsumingEnumerable())
+            {
+                work();
+            }
+        })
+        { IsBackground = true, Name = "fuzz run" }.Start();
+    }
+
+    /// <summary>Runs <paramref name="work"/> (which must not throw) on this thread's worker; false when it is still running after <paramref name="limit"/>.</summary>
+    public static bool TryRun(Action work, TimeSpan limit)
+    {
+        Watchdog worker = t_worker ??= new Watchdog();
+        using var done = new ManualResetEventSlim();
+        worker._work.Add(() =>
+        {
+            work();
+            done.Set();
+        });
+        if (done.Wait(limit))
+        {
+            return true;
+        }
+        t_worker = null; // abandoned with its hung run
+        return false;
     }
 }
 

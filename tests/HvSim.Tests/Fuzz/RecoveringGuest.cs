@@ -20,8 +20,13 @@ internal static class RecoveringGuest
     /// <summary>Top of the safe stack the runner resets RSP to before every case (124 KiB below it are mapped).</summary>
     public const ulong SafeStackTop = 0x1002_0000;
 
-    /// <summary>A read-write region where hostile stack pointers usually point, so that a fault after them can still push its signal frame.</summary>
-    public const ulong Junk = 0x1100_0000;
+    /// <summary>
+    /// A read-write region where hostile stack pointers usually point, so that a fault after them
+    /// can still push its signal frame. Over 1 GiB above the runner's variables (a disp32 from a
+    /// pointer into it cannot reach them) and below 4 GiB (a pointer truncated to 32 bits still
+    /// points into it).
+    /// </summary>
+    public const ulong Junk = 0x6000_0000;
 
     public const ulong JunkBytes = 256 << 10;
 

@@ -19,7 +19,7 @@ namespace HvSim.Tests.Fuzz;
 /// </summary>
 public sealed class SigreturnFuzzTests(ITestOutputHelper output)
 {
-    private const int RunsPerPlatform = 12, CasesPerRun = 2500;
+    private const int RunsPerPlatform = 40, CasesPerRun = 2500;
 
     /// <summary>Where forged frames are copied before rt_sigreturn reads them: on the safe stack, with room below for the frame of the fault that may follow.</summary>
     private const ulong FrameArea = RecoveringGuest.SafeStackTop - 0x2000;
