@@ -169,18 +169,21 @@ internal static class PtGuest
     }
 
     /// <summary>rt_sigaction(SIGSEGV, {handler, SA_SIGINFO|SA_RESTORER, restorer, 0}, NULL, 8), the struct built on the stack.</summary>
-    public static void InstallSigsegvHandler(Assembler a, Label handler, Label restorer)
+    public static void InstallSigsegvHandler(Assembler a, Label handler, Label restorer) => Sigaction(a, Sigsegv, handler, restorer, SaSiginfo);
+
+    /// <summary>rt_sigaction(signal, {handler, flags|SA_RESTORER, restorer, 0}, NULL, 8), the struct built on the stack (clobbers rax, rdi, rsi, rdx, r10).</summary>
+    public static void Sigaction(Assembler a, int signal, Label handler, Label restorer, ulong flags)
     {
         a.sub(rsp, 32);
         a.lea(rax, __[handler]);
         a.mov(__qword_ptr[rsp], rax);
-        a.mov(rax, SaSiginfo | SaRestorer);
+        a.mov(rax, flags | SaRestorer);
         a.mov(__qword_ptr[rsp + 8], rax);
         a.lea(rax, __[restorer]);
         a.mov(__qword_ptr[rsp + 16], rax);
         a.mov(__qword_ptr[rsp + 24], 0);
         a.mov(eax, SysRtSigaction);
-        a.mov(edi, Sigsegv);
+        a.mov(edi, signal);
         a.mov(rsi, rsp);
         a.xor(edx, edx);
         a.mov(r10d, 8);

@@ -55,21 +55,7 @@ internal static class RecoveringGuest
         MapFixed(a, Junk, JunkBytes);
         foreach (int signal in HandledSignals)
         {
-            a.sub(rsp, 32);
-            a.lea(rax, __[handler]);
-            a.mov(__qword_ptr[rsp], rax);
-            a.mov(rax, PtGuest.SaSiginfo | PtGuest.SaRestorer | SaNodefer);
-            a.mov(__qword_ptr[rsp + 8], rax);
-            a.lea(rax, __[restorer]);
-            a.mov(__qword_ptr[rsp + 16], rax);
-            a.mov(__qword_ptr[rsp + 24], 0);
-            a.mov(eax, PtGuest.SysRtSigaction);
-            a.mov(edi, signal);
-            a.mov(rsi, rsp);
-            a.xor(edx, edx);
-            a.mov(r10d, 8);
-            a.syscall();
-            a.add(rsp, 32);
+            PtGuest.Sigaction(a, signal, handler, restorer, PtGuest.SaSiginfo | SaNodefer);
         }
     }
 

@@ -50,24 +50,8 @@ internal static class OsCallGuest
     }
 
     /// <summary>rt_sigaction(signal, {handler, flags|SA_RESTORER, restorer, 0}, NULL, 8), built on the stack.</summary>
-    public static void Sigaction(Assembler a, int signal, Label handler, Label restorer, ulong flags)
-    {
-        a.sub(rsp, 32);
-        a.lea(rax, __[handler]);
-        a.mov(__qword_ptr[rsp], rax);
-        a.mov(rax, flags | SaRestorer);
-        a.mov(__qword_ptr[rsp + 8], rax);
-        a.lea(rax, __[restorer]);
-        a.mov(__qword_ptr[rsp + 16], rax);
-        a.mov(__qword_ptr[rsp + 24], 0);
-        a.mov(eax, SysRtSigaction);
-        a.mov(edi, signal);
-        a.mov(rsi, rsp);
-        a.xor(edx, edx);
-        a.mov(r10d, 8);
-        a.syscall();
-        a.add(rsp, 32);
-    }
+    public static void Sigaction(Assembler a, int signal, Label handler, Label restorer, ulong flags) =>
+        HvSim.Tests.FaultPath.PtGuest.Sigaction(a, signal, handler, restorer, flags);
 
     /// <summary>rt_sigprocmask(how, {mask}, NULL, 8) with the set on the stack (0 block, 1 unblock).</summary>
     public static void Sigprocmask(Assembler a, int how, ulong mask)
