@@ -123,9 +123,10 @@ internal sealed class RecordBuffer
                     keptHere++;
                 }
             }
-            // The chunk's kept words go back to where they now belong once any word (before this
-            // chunk or in it) has been dropped; a log without the page's words is left untouched.
-            if ((kept != read || keptHere != count) && keptHere > 0
+            // Nothing moves until a word has been dropped (here or in an earlier chunk): a log
+            // without the page's words is left untouched.
+            bool moved = kept != read || keptHere != count;
+            if (moved && keptHere > 0
                 && !Write(process, first + (kept * RecordLayout.WordEntryBytes), entries[..(keptHere * RecordLayout.WordEntryBytes)]))
             {
                 return false;

@@ -116,7 +116,7 @@ public sealed class EscapeFuzzTests(ITestOutputHelper output)
         {
             return $"the escape changed RFLAGS (0x{action.RegistersBefore[16]:x} -> 0x{action.RegistersAfter[16]:x})";
         }
-        bool emulated = emulatedByTheLibrary && action.Rax == UserLevelEmulatorResults.Emulated;
+        bool emulated = emulatedByTheLibrary && action.Rax == HvSim.Checkpoint.UserLevel.UserLevelEmulator.Emulated;
         if (!emulated && action.Written.Count > 0)
         {
             return $"escape function {action.Action.Rdi} wrote page 0x{action.Written[0]:x} (only an emulated EMULATE writes)";
@@ -130,11 +130,5 @@ public sealed class EscapeFuzzTests(ITestOutputHelper output)
             }
         }
         return null;
-    }
-
-    /// <summary>EMULATE's result when it emulated (docs/checkpoint-abi.md).</summary>
-    private static class UserLevelEmulatorResults
-    {
-        public const ulong Emulated = HvSim.Checkpoint.UserLevel.UserLevelEmulator.Emulated;
     }
 }

@@ -235,21 +235,29 @@ internal sealed class Watchdog
         { IsBackground = true, Name = "fuzz run" }.Start();
     }
 
-    /// <summary>Runs <paramref name="work"/> (which must not throw) on this thread's worker; false when it is still running after <paramref name="limit"/>.</summary>
+    /// <summary>Runs <paramref name="work"/> (which catches what it throws) on this thread's worker; false when it is still running after <paramref name="limit"/>.</summary>
     public static bool TryRun(Action work, TimeSpan limit)
     {
         Watchdog worker = t_worker ??= new Watchdog();
-        using var done = new ManualResetEventSlim();
+        var done = new ManualResetEventSlim();
         worker._work.Add(() =>
         {
-            work();
-            done.Set();
+            try
+            {
+                work();
+            }
+            finally
+            {
+                done.Set();
+            }
         });
         if (done.Wait(limit))
         {
+            done.Dispose();
             return true;
         }
-        t_worker = null; // abandoned with its hung run
+        // Abandoned with its hung run; the event stays undisposed, since the run may yet set it.
+        t_worker = null;
         return false;
     }
 }

@@ -1,7 +1,5 @@
-using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
-using HvSim.Hypervisor.Techniques;
 using Xunit.Abstractions;
 
 namespace HvSim.Tests.Fuzz;

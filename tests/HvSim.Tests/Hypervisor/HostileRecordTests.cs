@@ -95,4 +95,35 @@ public sealed class HostileRecordTests
             }));
         Assert.Equal([0L, -14L, 11L], run.Results(3));
     }
+
+    /// <summary>
+    /// The words logged for a page that falls back to whole-page tracking are dropped, the others
+    /// kept in order: the in-place compaction (a chunk of the log at a time) writes the kept words
+    /// back even when the first dropped one lies in the first chunk.
+    /// </summary>
+    [Theory]
+    [InlineData("xen-pv")]
+    [InlineData("xen-shadow")]
+    public void A_fallback_drops_its_pages_words_and_keeps_the_others_in_order(string platform)
+    {
+        var run = new TechniqueRun(platform);
+        run.Execute(new TechniqueGuest(2)
+            .Register(run.Token, (ulong)CheckpointMode.EmulXen).Begin()
+            .Store(0, 8, 0x11)
+            .Store(1, 8, 0x22)
+            .Store(0, 16, 0x33)
+            .Code(a =>
+            {
+                a.xor(edi, edi);                                   // clock_gettime(CLOCK_REALTIME, cda + 4096): the kernel's write
+                a.lea(rsi, __[r12 + 4096]);
+                a.mov(eax, SysClockGettime);
+                a.syscall();
+            })
+            .Marker()
+            .End());
+        RecordImage record = run.Markers[0].Record;
+        Assert.Equal([new LoggedWrite(8, 8, 0x11), new LoggedWrite(16, 8, 0x33)], record.Words);
+        Assert.Equal([1], record.PageNumbers);
+        Assert.Equal(0UL, record.Lost);
+    }
 }
