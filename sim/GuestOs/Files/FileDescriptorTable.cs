@@ -3,10 +3,11 @@ using HvSim.GuestOs.Linux;
 namespace HvSim.GuestOs.Files;
 
 /// <summary>
-/// A process's file descriptors above the standard three (which the kernel still answers
-/// itself, as pipes): each slot holds an open file description and its FD_CLOEXEC flag. New
-/// descriptors take the lowest free number, as POSIX requires; there are at most
-/// <see cref="Limit"/> (RLIMIT_NOFILE's soft limit), beyond which open fails with EMFILE.
+/// A process's open files: each slot holds an open file description and its FD_CLOEXEC flag.
+/// Slots 0, 1 and 2 are empty while they are the standard streams (which the kernel answers
+/// itself, as pipes); only dup2/dup3 put a file there. New descriptors take the lowest free
+/// number from 3, as POSIX requires; there are at most <see cref="Limit"/> (RLIMIT_NOFILE's soft
+/// limit), beyond which open fails with EMFILE.
 /// </summary>
 public sealed class FileDescriptorTable
 {
@@ -19,11 +20,21 @@ public sealed class FileDescriptorTable
     private readonly OpenFile?[] _files = new OpenFile?[Limit];
     private readonly bool[] _closeOnExec = new bool[Limit];
 
-    public OpenFile? Get(int fd) => fd is >= FirstFree and < Limit ? _files[fd] : null;
+    public OpenFile? Get(int fd) => fd is >= 0 and < Limit ? _files[fd] : null;
 
-    /// <summary>Installs <paramref name="file"/> at the lowest free fd ≥ <paramref name="lowest"/>; -EMFILE when full.</summary>
-    public long Install(OpenFile file, bool closeOnExec, int lowest = FirstFree)
+    /// <summary>
+    /// Installs <paramref name="file"/> at the lowest free fd ≥ <paramref name="lowest"/> (from 3),
+    /// or at <paramref name="lowest"/> itself when <paramref name="exactly"/> (dup2; the caller
+    /// has closed it); -EMFILE when full.
+    /// </summary>
+    public long Install(OpenFile file, bool closeOnExec, int lowest = FirstFree, bool exactly = false)
     {
+        if (exactly)
+        {
+            _files[lowest] = file;
+            _closeOnExec[lowest] = closeOnExec;
+            return lowest;
+        }
         for (int fd = Math.Max(lowest, FirstFree); fd < Limit; fd++)
         {
             if (_files[fd] is null)
@@ -64,7 +75,7 @@ public sealed class FileDescriptorTable
     /// <summary>At exit: every host handle is released.</summary>
     public void CloseAll()
     {
-        for (int fd = FirstFree; fd < Limit; fd++)
+        for (int fd = 0; fd < Limit; fd++)
         {
             Close(fd);
         }

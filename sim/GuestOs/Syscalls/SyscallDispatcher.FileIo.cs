@@ -16,7 +16,8 @@ internal sealed partial class SyscallDispatcher
     private const int SeekSet = 0, SeekCur = 1, SeekEnd = 2;
     private const int CloseRangeUnshare = 2, CloseRangeCloexec = 4;
 
-    private static bool IsStandard(int fd) => fd is >= 0 and <= 2;
+    /// <summary>Whether <paramref name="fd"/> is a standard stream still (dup2 may have put a file there).</summary>
+    private static bool IsStandard(Process process, int fd) => fd is >= 0 and <= 2 && process.Files.Get(fd) is null;
 
     /// <summary>read or pread64 (<paramref name="at"/> set) on a mounted file.</summary>
     private long ReadFile(Process process, int fd, ulong buffer, ulong count, long? at)
@@ -110,7 +111,7 @@ internal sealed partial class SyscallDispatcher
 
     private long Pread64(Process process, int fd, ulong buffer, ulong count, long offset)
     {
-        if (IsStandard(fd))
+        if (IsStandard(process, fd))
         {
             return Error(Errno.ESPIPE);
         }
@@ -119,7 +120,7 @@ internal sealed partial class SyscallDispatcher
 
     private long Pwrite64(Process process, int fd, ulong buffer, ulong count, long offset)
     {
-        if (IsStandard(fd))
+        if (IsStandard(process, fd))
         {
             return Error(Errno.ESPIPE);
         }
@@ -128,7 +129,7 @@ internal sealed partial class SyscallDispatcher
 
     private static long Lseek(Process process, int fd, long offset, int whence)
     {
-        if (IsStandard(fd))
+        if (IsStandard(process, fd))
         {
             return Error(Errno.ESPIPE);
         }
@@ -167,7 +168,7 @@ internal sealed partial class SyscallDispatcher
     private long Getdents64(Process process, int fd, ulong buffer, ulong count)
     {
         OpenFile? file = process.Files.Get(fd);
-        if (file is null && !IsStandard(fd))
+        if (file is null && !IsStandard(process, fd))
         {
             return Error(Errno.EBADF);
         }
@@ -251,11 +252,40 @@ internal sealed partial class SyscallDispatcher
         {
             return process.Files.Install(file.AddReference(), closeOnExec: false);
         }
-        return IsStandard(fd) ? Error(Errno.EMFILE) : Error(Errno.EBADF);
+        return IsStandard(process, fd) ? Error(Errno.EMFILE) : Error(Errno.EBADF);
     }
 
+    /// <summary>
+    /// dup2 and dup3: <paramref name="newFd"/> (closed first if open) refers to the same open file
+    /// as <paramref name="oldFd"/>; busybox's "sort -o FILE" moves FILE onto stdout this way. A
+    /// standard stream cannot be the source (it is not in the table).
+    /// </summary>
+    private static long Dup3(Process process, int oldFd, int newFd, int flags, bool isDup2)
+    {
+        if ((flags & ~FileConstants.O_CLOEXEC) != 0 || (!isDup2 && oldFd == newFd))
+        {
+            return Error(Errno.EINVAL);
+        }
+        OpenFile? file = process.Files.Get(oldFd);
+        if (file is null)
+        {
+            return IsStandard(process, oldFd) ? (isDup2 && oldFd == newFd ? newFd : Error(Errno.EMFILE)) : Error(Errno.EBADF);
+        }
+        if (newFd is < 0 or >= FileDescriptorTable.Limit)
+        {
+            return Error(Errno.EBADF);
+        }
+        if (oldFd == newFd)
+        {
+            return newFd;
+        }
+        process.Files.Close(newFd);
+        return process.Files.Install(file.AddReference(), (flags & FileConstants.O_CLOEXEC) != 0, newFd, exactly: true);
+    }
+
+    /// <summary>close: on a standard stream a no-op (it stays open), unless dup2 put a file there.</summary>
     private static long Close(Process process, int fd) =>
-        IsStandard(fd) || process.Files.Close(fd) ? 0 : Error(Errno.EBADF);
+        process.Files.Close(fd) || IsStandard(process, fd) ? 0 : Error(Errno.EBADF);
 
     /// <summary>close_range: the standard streams stay (closing them is a no-op, as close is).</summary>
     private static long CloseRange(Process process, uint first, uint last, int flags)
@@ -265,7 +295,7 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.EINVAL);
         }
         uint end = Math.Min(last, FileDescriptorTable.Limit - 1);
-        for (uint fd = Math.Max(first, FileDescriptorTable.FirstFree); fd <= end; fd++)
+        for (uint fd = first; fd <= end; fd++)
         {
             if ((flags & CloseRangeCloexec) != 0)
             {

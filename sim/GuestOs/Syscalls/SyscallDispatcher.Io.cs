@@ -19,7 +19,7 @@ internal sealed partial class SyscallDispatcher
 
     private long Write(Process process, int fd, ulong buffer, ulong count)
     {
-        if (!IsStandard(fd))
+        if (!IsStandard(process, fd))
         {
             return WriteFile(process, fd, buffer, count, at: null);
         }
@@ -76,7 +76,7 @@ internal sealed partial class SyscallDispatcher
 
     private long Read(Process process, int fd, ulong buffer, ulong count)
     {
-        if (!IsStandard(fd))
+        if (!IsStandard(process, fd))
         {
             return ReadFile(process, fd, buffer, count, at: null);
         }
@@ -111,7 +111,7 @@ internal sealed partial class SyscallDispatcher
     /// </summary>
     private static long Ioctl(Process process, int fd, ulong request)
     {
-        if (!IsStandard(fd) && process.Files.Get(fd) is null)
+        if (!IsStandard(process, fd) && process.Files.Get(fd) is null)
         {
             return Error(Errno.EBADF);
         }
@@ -126,7 +126,7 @@ internal sealed partial class SyscallDispatcher
     /// </summary>
     private static long Fcntl(Process process, int fd, int command, ulong argument)
     {
-        if (!IsStandard(fd))
+        if (!IsStandard(process, fd))
         {
             return FcntlFile(process, fd, command, argument);
         }
@@ -142,7 +142,7 @@ internal sealed partial class SyscallDispatcher
 
     private long Fstat(Process process, int fd, ulong statAddress)
     {
-        if (!IsStandard(fd))
+        if (!IsStandard(process, fd))
         {
             return FstatFile(process, fd, statAddress);
         }

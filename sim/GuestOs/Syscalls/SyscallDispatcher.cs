@@ -65,7 +65,7 @@ internal sealed partial class SyscallDispatcher
         SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
             or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
             or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending or SyscallNumber.Stat or SyscallNumber.Lstat
-            or SyscallNumber.Access or SyscallNumber.Mkdir => 2,
+            or SyscallNumber.Access or SyscallNumber.Mkdir or SyscallNumber.Dup2 => 2,
         SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat
             or SyscallNumber.Openat or SyscallNumber.Pread64 or SyscallNumber.Pwrite64 => 4,
         SyscallNumber.Mremap or SyscallNumber.Prctl => 5,
@@ -87,6 +87,8 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Close => Close(process, (int)Arg(0)),
             SyscallNumber.CloseRange => CloseRange(process, (uint)Arg(0), (uint)Arg(1), (int)Arg(2)),
             SyscallNumber.Dup => Dup(process, (int)Arg(0)),
+            SyscallNumber.Dup2 => Dup3(process, (int)Arg(0), (int)Arg(1), 0, isDup2: true),
+            SyscallNumber.Dup3 => Dup3(process, (int)Arg(0), (int)Arg(1), (int)Arg(2), isDup2: false),
             SyscallNumber.Ioctl => Ioctl(process, (int)Arg(0), Arg(1)),
             SyscallNumber.Fcntl => Fcntl(process, (int)Arg(0), (int)Arg(1), Arg(2)),
             SyscallNumber.Getcwd => Getcwd(process, Arg(0), Arg(1)),
