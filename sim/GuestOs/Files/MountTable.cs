@@ -105,6 +105,10 @@ public sealed class MountTable
         return true;
     }
 
-    private static bool IsInside(string host, string root) =>
-        host == root || host.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+    /// <summary>Whether <paramref name="host"/>, with any "." and ".." resolved, lies under <paramref name="root"/>.</summary>
+    private static bool IsInside(string host, string root)
+    {
+        string full = Path.GetFullPath(host);
+        return full == root || full.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+    }
 }

@@ -240,6 +240,24 @@ public sealed class MountedFileTests : IDisposable
     }
 
     [Fact]
+    public void AFifoInTheMountIsRefusedWithoutBlocking()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(_tree.Inside, "fifo")))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        var s = new FileScript();
+        s.Call(Open, "/data/fifo", ORdonly); // opening it on the host would wait for a writer forever
+        s.Call(Open, "/data/fifo", OWronly);
+        Assert.Equal([-13L, -13L], s.Run(_tree.Data).Results);
+    }
+
+    [Fact]
     public void DescriptorsAreLowestFreeAndLimitedTo1024()
     {
         var s = new FileScript();
