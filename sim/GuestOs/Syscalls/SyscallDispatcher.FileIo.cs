@@ -33,6 +33,10 @@ internal sealed partial class SyscallDispatcher
             case HostFile file:
                 count = Math.Min(count, FileConstants.MaxRwCount);
                 long start = at ?? file.Offset;
+                if (EndOverflows(start, count))
+                {
+                    return Error(Errno.EINVAL);
+                }
                 long done = 0;
                 byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
                 try
@@ -83,6 +87,10 @@ internal sealed partial class SyscallDispatcher
         try
         {
             long start = at ?? (file.Appends ? file.Length : file.Offset);
+            if (EndOverflows(start, count))
+            {
+                return Error(Errno.EINVAL);
+            }
             while ((ulong)done < count)
             {
                 int n = (int)Math.Min(count - (ulong)done, (ulong)chunk.Length);
@@ -108,6 +116,9 @@ internal sealed partial class SyscallDispatcher
             return done > 0 ? done : Error(HostErrors.From(e));
         }
     }
+
+    /// <summary>rw_verify_area: a transfer whose end would pass the largest offset is EINVAL.</summary>
+    private static bool EndOverflows(long start, ulong count) => (ulong)(long.MaxValue - start) < count;
 
     private long Pread64(Process process, int fd, ulong buffer, ulong count, long offset)
     {

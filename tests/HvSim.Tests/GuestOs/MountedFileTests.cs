@@ -136,8 +136,12 @@ public sealed class MountedFileTests : IDisposable
         s.Call(Pread64, new Result(rd), new Buf(), 3, 4);
         s.Call(Lseek, 1, 0, 0);                              // a pipe
         s.Call(Open, "/data/nothing/new.txt", OWronly | OCreat, 0x1A4);
+        s.Call(Pread64, new Result(rd), new Buf(), 3, long.MaxValue - 1); // the end would overflow: EINVAL
+        s.Call(Pread64, new Result(rd), new Buf(), 3, -1);
+        s.Call(Lseek, new Result(rd), 10, 0);
+        s.Call(Lseek, new Result(rd), long.MaxValue, 1);                  // SEEK_CUR past the largest offset
         (long[] r, byte[] buffer) = s.Run(_tree.Data);
-        Assert.Equal([3, 6, 2, 2, 1, 6, EBADF, 0, 3, 0, 1, EEXIST, ENOTDIR, EISDIR, 4, EISDIR, 5, 3, ESPIPE, ENOENT], r);
+        Assert.Equal([3, 6, 2, 2, 1, 6, EBADF, 0, 3, 0, 1, EEXIST, ENOTDIR, EISDIR, 4, EISDIR, 5, 3, ESPIPE, ENOENT, -22, -22, 10, -22], r);
         Assert.Equal("abXYeZ+", File.ReadAllText(Path.Combine(_tree.Inside, "out.txt")));
         Assert.Equal("eZ+", Encoding.ASCII.GetString(buffer, 0, 3)); // pread at 4
         if (!OperatingSystem.IsWindows())
