@@ -31,7 +31,7 @@ public readonly record struct HostNode(HostNodeKind Kind, long Size, uint Mode, 
     private const int StxModeOffset = 0x1C;
     private const int StxInoOffset = 0x20;
     private const int StxSizeOffset = 0x28;
-    private const int Enoent = 2, Enotdir = 20;
+    private const int Enoent = 2, Eacces = 13, Enotdir = 20;
 
     public static HostNode Missing => new(HostNodeKind.Missing, 0, 0, 0, 0);
 
@@ -50,7 +50,7 @@ public readonly record struct HostNode(HostNodeKind Kind, long Size, uint Mode, 
             {
                 return Missing;
             }
-            if (errno == 13)
+            if (errno == Eacces)
             {
                 throw new UnauthorizedAccessException(hostPath);
             }

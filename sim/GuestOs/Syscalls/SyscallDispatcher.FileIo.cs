@@ -172,7 +172,7 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.EBADF);
         }
         long? size = file is HostFile host ? host.Length : null;
-        return CopyStat(process, FileStatus.Of(file.Path.Node, Files.Mounts.IndexOf(file.Path.Mount), size), statAddress);
+        return CopyStat(process, FileStatus.Of(file.Path.Node, FileSystem.Mounts.IndexOf(file.Path.Mount), size), statAddress);
     }
 
     /// <summary>getdents64: as many whole entries as fit, from the directory's position; 0 at the end.</summary>

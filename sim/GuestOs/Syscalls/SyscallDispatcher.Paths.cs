@@ -14,7 +14,7 @@ internal sealed partial class SyscallDispatcher
 {
     private const int AtRemoveDir = 0x200;
 
-    private GuestFileSystem Files => _kernel.FileSystem;
+    private GuestFileSystem FileSystem => _kernel.FileSystem;
 
     /// <summary>
     /// The normalised components of the path at <paramref name="address"/>, relative paths taken
@@ -76,7 +76,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(error);
         }
-        return Files.Open(process.Files, components, trailingSlash, flags, mode);
+        return FileSystem.Open(process.Files, components, trailingSlash, flags, mode);
     }
 
     private long Newfstatat(Process process, int dirfd, ulong path, ulong statAddress, int flags)
@@ -94,7 +94,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(error);
         }
-        KernelStat? stat = Files.Stat(components, (flags & FileConstants.AT_SYMLINK_NOFOLLOW) != 0, out error);
+        KernelStat? stat = FileSystem.Stat(components, (flags & FileConstants.AT_SYMLINK_NOFOLLOW) != 0, out error);
         return stat is { } found ? CopyStat(process, found, statAddress) : Error(error);
     }
 
@@ -104,7 +104,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(error);
         }
-        return Files.Access(components, mode);
+        return FileSystem.Access(components, mode);
     }
 
     private long Mkdirat(Process process, int dirfd, ulong path, int mode)
@@ -113,7 +113,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(error);
         }
-        return Files.MakeDirectory(components, mode);
+        return FileSystem.MakeDirectory(components, mode);
     }
 
     private long Unlinkat(Process process, int dirfd, ulong path, int flags)
@@ -130,11 +130,11 @@ internal sealed partial class SyscallDispatcher
         if (!directory && trailingSlash)
         {
             // unlink("x/"): the slash asks for a directory, which unlink never removes.
-            KernelStat? stat = Files.Stat(components, noFollow: true, out error);
+            KernelStat? stat = FileSystem.Stat(components, noFollow: true, out error);
             return stat is not { } found ? Error(error)
                 : (found.Mode & FileConstants.S_IFMT) == FileConstants.S_IFDIR ? Error(Errno.EISDIR) : Error(Errno.ENOTDIR);
         }
-        return Files.Remove(components, directory);
+        return FileSystem.Remove(components, directory);
     }
 
     private long CopyStat(Process process, KernelStat stat, ulong statAddress)
