@@ -11,7 +11,7 @@ public static class Program
 
     private const string Usage =
         "usage: hvsim exec [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
-        "                  [--technique T] [--crash-at N] [--verify-every-commit] [--json [--profile P|none]] PROG [ARGS...]\n" +
+        "                  [--mount HOSTDIR:GUESTDIR[:ro]]... [--technique T] [--crash-at N] [--verify-every-commit] [--json [--profile P|none]] PROG [ARGS...]\n" +
         "       hvsim trace --platform P --technique T [--format text|json|mermaid] [--syscall-path S] [--pte-updates U] " + GuestLimitOption.Usage + "\n" +
         "       hvsim micro --technique T|all --platform P|all [--cda-kib N] [--wpp X] [--ppt X] [--tcount N] [--seed N] [--profile P|none] [--json]\n" +
         "                   " + GuestLimitOption.Usage + "\n" +

@@ -33,6 +33,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         Paging = Platform.Paging;
         UserMemory = new UserMemory(Mmu, Platform.TryFixKernelFault);
         Random = new DeterministicRandom(options.Seed);
+        FileSystem = new HvSim.GuestOs.Files.GuestFileSystem(new HvSim.GuestOs.Files.MountTable(options.Mounts));
         _syscalls = new SyscallDispatcher(this, stdin, stdout, stderr);
     }
 
@@ -53,6 +54,9 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     public IPagingOps Paging { get; }
     public UserMemory UserMemory { get; }
     public DeterministicRandom Random { get; }
+
+    /// <summary>The host directories under --mount: the only files a guest can reach.</summary>
+    public HvSim.GuestOs.Files.GuestFileSystem FileSystem { get; }
     public KernelOptions Options => _options;
 
     /// <summary>Simulated wall-clock time: a fixed epoch plus the retired instructions.</summary>
@@ -211,6 +215,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         ProcessExiting?.Invoke(process);
         process.ExitStatus = status & 0xFF;
         process.Space.Destroy();
+        process.Files.CloseAll(); // host handles are not left for the finaliser
     }
 
     private Process? _current;

@@ -30,6 +30,12 @@ public sealed record KernelOptions
 
     /// <summary>Simulated nanoseconds per retired instruction, for clock_gettime (a clock, not a cost model).</summary>
     public ulong ClockNanosecondsPerInstruction { get; init; } = 1;
+
+    /// <summary>
+    /// Host directories the guest may reach (--mount), and the only files it can: with none, every
+    /// path is ENOENT. See <see cref="HvSim.GuestOs.Files.MountTable"/> for the confinement rules.
+    /// </summary>
+    public IReadOnlyList<HvSim.GuestOs.Files.MountPoint> Mounts { get; init; } = [];
 }
 
 /// <summary>How a run ended.</summary>

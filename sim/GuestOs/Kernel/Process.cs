@@ -52,6 +52,9 @@ public sealed class Process
     /// <summary>What prctl reads and sets (name, dumpable, parent-death signal, no_new_privs, timer slack).</summary>
     public ProcessControlState Control { get; }
 
+    /// <summary>The process's file descriptors from 3 up (files under --mount).</summary>
+    public HvSim.GuestOs.Files.FileDescriptorTable Files { get; } = new();
+
     /// <summary>set_tid_address's pointer (cleared at exit in a threaded program; kept for completeness).</summary>
     public ulong ClearChildTid { get; set; }
 

@@ -85,7 +85,9 @@ public enum SyscallNumber
     ExitGroup = 231,
     Tgkill = 234,
     Openat = 257,
+    Mkdirat = 258,
     Newfstatat = 262,
+    Unlinkat = 263,
     Readlinkat = 267,
     Faccessat = 269,
     SetRobustList = 273,
@@ -97,6 +99,7 @@ public enum SyscallNumber
     MemfdCreate = 319,
     Statx = 332,
     Rseq = 334,
+    CloseRange = 436,
     Faccessat2 = 439,
 }
 

@@ -8,7 +8,6 @@ namespace HvSim.GuestOs.Syscalls;
 internal sealed partial class SyscallDispatcher
 {
     private const int CopyChunk = 64 * 1024;
-    private const int AtEmptyPath = 0x1000;
     private const ulong Tcgets = 0x5401;
 
     private Stream? Output(int fd) => fd switch
@@ -20,6 +19,10 @@ internal sealed partial class SyscallDispatcher
 
     private long Write(Process process, int fd, ulong buffer, ulong count)
     {
+        if (!IsStandard(process, fd))
+        {
+            return WriteFile(process, fd, buffer, count, at: null);
+        }
         Stream? stream = Output(fd);
         if (stream is null)
         {
@@ -73,6 +76,10 @@ internal sealed partial class SyscallDispatcher
 
     private long Read(Process process, int fd, ulong buffer, ulong count)
     {
+        if (!IsStandard(process, fd))
+        {
+            return ReadFile(process, fd, buffer, count, at: null);
+        }
         if (fd != 0)
         {
             return Error(Errno.EBADF);
@@ -98,10 +105,13 @@ internal sealed partial class SyscallDispatcher
         return n;
     }
 
-    /// <summary>Standard streams are pipes here: not terminals (so stdio buffers fully, as under a test harness).</summary>
-    private static long Ioctl(int fd, ulong request)
+    /// <summary>
+    /// Standard streams are pipes here and mounted files are files: neither is a terminal (so
+    /// stdio buffers fully, as under a test harness).
+    /// </summary>
+    private static long Ioctl(Process process, int fd, ulong request)
     {
-        if (fd is < 0 or > 2)
+        if (!IsStandard(process, fd) && process.Files.Get(fd) is null)
         {
             return Error(Errno.EBADF);
         }
@@ -109,15 +119,16 @@ internal sealed partial class SyscallDispatcher
     }
 
     /// <summary>
-    /// fcntl on the three standard descriptors (the only ones there are): F_GETFL reports stdin
-    /// read-only and stdout/stderr write-only, as for pipes; FD_CLOEXEC and status flags are
-    /// accepted and forgotten (nothing is ever exec'd); duplication is refused (no fd table).
+    /// fcntl on the three standard descriptors: F_GETFL reports stdin read-only and stdout/stderr
+    /// write-only, as for pipes; FD_CLOEXEC and status flags are accepted and forgotten (nothing
+    /// is ever exec'd); duplication is refused (they are not in the fd table). Descriptors from 3
+    /// up are the mounted files' (<see cref="FcntlFile"/>).
     /// </summary>
-    private static long Fcntl(int fd, int command)
+    private static long Fcntl(Process process, int fd, int command, ulong argument)
     {
-        if (fd is < 0 or > 2)
+        if (!IsStandard(process, fd))
         {
-            return Error(Errno.EBADF);
+            return FcntlFile(process, fd, command, argument);
         }
         return command switch
         {
@@ -131,9 +142,9 @@ internal sealed partial class SyscallDispatcher
 
     private long Fstat(Process process, int fd, ulong statAddress)
     {
-        if (fd is < 0 or > 2)
+        if (!IsStandard(process, fd))
         {
-            return Error(Errno.EBADF);
+            return FstatFile(process, fd, statAddress);
         }
         var stat = new KernelStat
         {
@@ -150,20 +161,6 @@ internal sealed partial class SyscallDispatcher
         return User.CopyTo(process.Space, statAddress, bytes) ? 0 : Error(Errno.EFAULT);
     }
 
-    private long Newfstatat(Process process, int dirfd, ulong path, ulong statAddress, int flags)
-    {
-        string? name = User.ReadCString(process.Space, path);
-        if (name is null)
-        {
-            return Error(Errno.EFAULT);
-        }
-        if (name.Length == 0 && (flags & AtEmptyPath) != 0)
-        {
-            return Fstat(process, dirfd, statAddress);
-        }
-        return Error(Errno.ENOENT);
-    }
-
     private long Readlink(Process process, ulong path, ulong buffer, ulong size)
     {
         string? name = User.ReadCString(process.Space, path);
@@ -175,8 +172,8 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(Errno.ENOENT);
         }
-        // The guest's file system is empty and its working directory is "/": the program is seen
-        // there by its file name. The host's path (its directories, user names) is none of the
+        // The guest's working directory is "/" and the program is not under any mount: it is
+        // seen there by its file name. The host's path (its directories, user names) is none of the
         // guest's business (issue 13).
         byte[] target = System.Text.Encoding.UTF8.GetBytes("/" + Path.GetFileName(process.ExecutablePath));
         int n = (int)Math.Min((ulong)target.Length, size); // readlink does not NUL-terminate

@@ -56,7 +56,7 @@ internal sealed partial class SyscallDispatcher
             Rlimit limit = (RlimitResource)resource switch
             {
                 RlimitResource.RLIMIT_STACK => new Rlimit(ProcessLoader.StackSize, Rlimit.Infinity),
-                RlimitResource.RLIMIT_NOFILE => new Rlimit(1024, 4096),
+                RlimitResource.RLIMIT_NOFILE => new Rlimit(HvSim.GuestOs.Files.FileDescriptorTable.Limit, 4096),
                 _ => new Rlimit(Rlimit.Infinity, Rlimit.Infinity),
             };
             byte[] bytes = new byte[Rlimit.Size];

@@ -60,11 +60,14 @@ internal sealed partial class SyscallDispatcher
             or SyscallNumber.Geteuid or SyscallNumber.Getgid or SyscallNumber.Getegid or SyscallNumber.Getppid
             or SyscallNumber.SchedYield => 0,
         SyscallNumber.Exit or SyscallNumber.ExitGroup or SyscallNumber.Brk or SyscallNumber.Close
-            or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time => 1,
+            or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time or SyscallNumber.Dup
+            or SyscallNumber.Unlink or SyscallNumber.Rmdir => 1,
         SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
             or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
-            or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending => 2,
-        SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat => 4,
+            or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending or SyscallNumber.Stat or SyscallNumber.Lstat
+            or SyscallNumber.Access or SyscallNumber.Mkdir or SyscallNumber.Dup2 => 2,
+        SyscallNumber.RtSigaction or SyscallNumber.RtSigprocmask or SyscallNumber.Prlimit64 or SyscallNumber.Newfstatat
+            or SyscallNumber.Openat or SyscallNumber.Pread64 or SyscallNumber.Pwrite64 => 4,
         SyscallNumber.Mremap or SyscallNumber.Prctl => 5,
         SyscallNumber.Mmap => 6,
         _ => 3,
@@ -78,17 +81,33 @@ internal sealed partial class SyscallDispatcher
         {
             SyscallNumber.Read => Read(process, (int)Arg(0), Arg(1), Arg(2)),
             SyscallNumber.Write => Write(process, (int)Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Pread64 => Pread64(process, (int)Arg(0), Arg(1), Arg(2), (long)Arg(3)),
+            SyscallNumber.Pwrite64 => Pwrite64(process, (int)Arg(0), Arg(1), Arg(2), (long)Arg(3)),
             SyscallNumber.Writev => Writev(process, (int)Arg(0), Arg(1), Arg(2)),
-            SyscallNumber.Close => (int)Arg(0) is >= 0 and <= 2 ? 0 : Error(Errno.EBADF),
-            SyscallNumber.Ioctl => Ioctl((int)Arg(0), Arg(1)),
-            SyscallNumber.Fcntl => Fcntl((int)Arg(0), (int)Arg(1)),
+            SyscallNumber.Close => Close(process, (int)Arg(0)),
+            SyscallNumber.CloseRange => CloseRange(process, (uint)Arg(0), (uint)Arg(1), (int)Arg(2)),
+            SyscallNumber.Dup => Dup(process, (int)Arg(0)),
+            SyscallNumber.Dup2 => Dup3(process, (int)Arg(0), (int)Arg(1), 0, isDup2: true),
+            SyscallNumber.Dup3 => Dup3(process, (int)Arg(0), (int)Arg(1), (int)Arg(2), isDup2: false),
+            SyscallNumber.Ioctl => Ioctl(process, (int)Arg(0), Arg(1)),
+            SyscallNumber.Fcntl => Fcntl(process, (int)Arg(0), (int)Arg(1), Arg(2)),
             SyscallNumber.Getcwd => Getcwd(process, Arg(0), Arg(1)),
             SyscallNumber.Fstat => Fstat(process, (int)Arg(0), Arg(1)),
             SyscallNumber.Newfstatat => Newfstatat(process, (int)Arg(0), Arg(1), Arg(2), (int)Arg(3)),
-            SyscallNumber.Lseek => (int)Arg(0) is >= 0 and <= 2 ? Error(Errno.ESPIPE) : Error(Errno.EBADF),
+            SyscallNumber.Stat => Newfstatat(process, FileConstants.AT_FDCWD, Arg(0), Arg(1), 0),
+            SyscallNumber.Lstat => Newfstatat(process, FileConstants.AT_FDCWD, Arg(0), Arg(1), FileConstants.AT_SYMLINK_NOFOLLOW),
+            SyscallNumber.Lseek => Lseek(process, (int)Arg(0), (long)Arg(1), (int)Arg(2)),
+            SyscallNumber.Getdents64 => Getdents64(process, (int)Arg(0), Arg(1), Arg(2)),
             SyscallNumber.Readlink => Readlink(process, Arg(0), Arg(1), Arg(2)),
-            SyscallNumber.Open or SyscallNumber.Openat or SyscallNumber.Stat or SyscallNumber.Lstat
-                or SyscallNumber.Access or SyscallNumber.Faccessat or SyscallNumber.Faccessat2 => Error(Errno.ENOENT),
+            SyscallNumber.Open => Openat(process, FileConstants.AT_FDCWD, Arg(0), (int)Arg(1), (int)Arg(2)),
+            SyscallNumber.Openat => Openat(process, (int)Arg(0), Arg(1), (int)Arg(2), (int)Arg(3)),
+            SyscallNumber.Access => Faccessat(process, FileConstants.AT_FDCWD, Arg(0), (int)Arg(1)),
+            SyscallNumber.Faccessat or SyscallNumber.Faccessat2 => Faccessat(process, (int)Arg(0), Arg(1), (int)Arg(2)),
+            SyscallNumber.Mkdir => Mkdirat(process, FileConstants.AT_FDCWD, Arg(0), (int)Arg(1)),
+            SyscallNumber.Mkdirat => Mkdirat(process, (int)Arg(0), Arg(1), (int)Arg(2)),
+            SyscallNumber.Unlink => Unlinkat(process, FileConstants.AT_FDCWD, Arg(0), 0),
+            SyscallNumber.Rmdir => Unlinkat(process, FileConstants.AT_FDCWD, Arg(0), AtRemoveDir),
+            SyscallNumber.Unlinkat => Unlinkat(process, (int)Arg(0), Arg(1), (int)Arg(2)),
             SyscallNumber.Mmap => Mmap(process, Arg(0), Arg(1), (int)Arg(2), (int)Arg(3), (int)Arg(4), Arg(5)),
             SyscallNumber.Munmap => Munmap(process, Arg(0), Arg(1)),
             SyscallNumber.Mprotect => Mprotect(process, Arg(0), Arg(1), (int)Arg(2)),

@@ -15,11 +15,13 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
     public static bool HostCanRunGuests => OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64;
 
     /// <summary>Runs the program under the simulator, in process.</summary>
-    public static GuestRun Simulated(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, long maxInstructions = 2_000_000_000)
+    public static GuestRun Simulated(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, long maxInstructions = 2_000_000_000,
+        IReadOnlyList<HvSim.GuestOs.Files.MountPoint>? mounts = null)
     {
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var kernel = new GuestKernel(new KernelOptions { MaxInstructions = maxInstructions }, new MemoryStream(stdin ?? []), stdout, stderr);
+        var options = new KernelOptions { MaxInstructions = maxInstructions, Mounts = mounts ?? [] };
+        var kernel = new GuestKernel(options, new MemoryStream(stdin ?? []), stdout, stderr);
         var argv = new List<string> { path };
         argv.AddRange(args);
         HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, env);
