@@ -74,7 +74,7 @@ internal static class ActionRunner
     /// <summary>The store instructions, by RDX: mov of 1, 2, 4 and 8 bytes, movdqu, rep stosb, lock xadd, xchg, add.</summary>
     public const int StoreForms = 9;
 
-    private const int SysMremap = 25, SysRtSigreturn = 15, SysExitGroup = 231;
+    private const int SysMremap = 25, SysExitGroup = 231;
 
     /// <summary>The runner's addresses the test needs.</summary>
     public sealed record Program(AssembledRunner Code, ulong AfterMarked);
@@ -192,9 +192,7 @@ internal static class ActionRunner
         a.mov(rax, Faulted);
         a.jmp(after);
 
-        a.Label(ref restorer);
-        a.mov(eax, SysRtSigreturn);
-        a.syscall();
+        HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
 
         a.Label(ref done);
         a.xor(edi, edi);

@@ -21,7 +21,7 @@ public sealed class RandomCodeFuzzTests(ITestOutputHelper output)
     private const int RunsPerPlatform = 30, SnippetsPerRun = 2000;
     private const int CaseBytes = 17 * 8; // sixteen registers by number (RAX..R15), then the slot's address
     private const ulong JumpTarget = RecoveringGuest.State + 80;
-    private const int SysRtSigreturn = 15, SysExitGroup = 231;
+    private const int SysExitGroup = 231;
 
     private static readonly Lazy<Runner> s_runner = new(Runner.Assemble);
 
@@ -249,9 +249,7 @@ public sealed class RandomCodeFuzzTests(ITestOutputHelper output)
             a.inc(__qword_ptr[RecoveringGuest.Recoveries]);
             a.jmp(next);
 
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
 
             // The data's first qword holds where the cases are (after the slots, however many).
             a.Label(ref start);

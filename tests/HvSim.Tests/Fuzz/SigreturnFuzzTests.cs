@@ -211,9 +211,7 @@ public sealed class SigreturnFuzzTests(ITestOutputHelper output)
             a.inc(__qword_ptr[RecoveringGuest.Recoveries]);
             a.jmp(nextCase);
 
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
 
             a.Label(ref landing);
             a.xchg(bx, bx);

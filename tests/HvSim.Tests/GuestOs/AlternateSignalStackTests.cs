@@ -87,9 +87,7 @@ public sealed class AlternateSignalStackTests
             Exit(a, 42);
             a.Label(ref bad);
             Exit(a, 1);
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         });
         AssertStatus(elf, 42, "onstack-handler");
     }
@@ -114,9 +112,7 @@ public sealed class AlternateSignalStackTests
             a.add(edi, 41);
             a.mov(eax, SysExitGroup);
             a.syscall();
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         });
         AssertStatus(elf, 42, "no-onstack-handler");
     }
@@ -141,9 +137,7 @@ public sealed class AlternateSignalStackTests
             a.Label(ref handler);
             RaiseByTgkill(a, Sigusr1);
             Exit(a, 2);
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         });
         KernelRun run = AssertStatus(elf, 128 + 11, "altstack-overflow");
         Assert.Equal(1, run.Ledger.Count(EventKind.SignalDelivery));

@@ -174,9 +174,7 @@ public sealed class SentSignalTests
             a.jne(bad);
             a.inc(__qword_ptr[rdx + UcR15]); // r15 as rt_sigreturn will restore it
             a.ret();
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         }));
         Assert.True(run.ExitStatus == 42, run.Describe());
         Assert.Equal(1, run.Ledger.Count(EventKind.SignalDelivery));
@@ -211,9 +209,7 @@ public sealed class SentSignalTests
             a.lea(rdi, __[r12 + 40]);
             a.mov(eax, SysExitGroup);
             a.syscall();
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         });
         AssertStatus(elf, 42, "pending-until-unblocked");
     }
@@ -243,9 +239,7 @@ public sealed class SentSignalTests
             a.ret();
             a.Label(ref second);
             Exit(a, 42);
-            a.Label(ref restorer);
-            a.mov(eax, SysRtSigreturn);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
         });
         KernelRun run = AssertStatus(elf, 42, "resent-from-handler");
         Assert.Equal(2, run.Ledger.Count(EventKind.SignalDelivery));
