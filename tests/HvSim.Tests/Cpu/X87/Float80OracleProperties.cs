@@ -1,6 +1,7 @@
 using HvSim.Cpu.X87;
 using HvSim.Tests.Cpu.Oracle;
 using Iced.Intel;
+using RoundingControl = HvSim.Cpu.X87.RoundingControl;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace HvSim.Tests.Cpu.X87;
@@ -108,6 +109,67 @@ public sealed class Float80OracleProperties
             Assert.True(
                 value == model.Value && (status & ArithmeticStatus) == Status(model.Exceptions, model.RoundedUp),
                 $"{what} 0x{image:X16}: host {value} status 0x{status & ArithmeticStatus:X4}, model {model}");
+        }
+    }
+
+    /// <summary>
+    /// OE and UE unmasked: the register result is the exponent-wrapped value (SDM Vol. 1, 8.5.4.2, 8.5.5.2). Also
+    /// checks IE, DE, ZE and PE unmasked, whose results the interpreter must discard.
+    /// </summary>
+    [HostOracleProperty(MaxTest = Tests / 4, Arbitrary = [typeof(Float80Generators)])]
+    public void UnmaskedExceptions(X87Case c)
+    {
+        var control = new X87Control((ushort)(c.Control.Word & ~(ushort)(X87Exceptions.Overflow | X87Exceptions.Underflow)));
+        Check("fmul", a => a.fmul(st0, st1), Float80Arithmetic.Multiply(c.A, c.B, control));
+        Check("fdiv", a => a.fdiv(st0, st1), Float80Arithmetic.Divide(c.A, c.B, control));
+        Check("fadd", a => a.fadd(st0, st1), Float80Arithmetic.Add(c.A, c.B, control));
+
+        void Check(string what, Action<Assembler> operation, X87Result model)
+        {
+            var (value, status) = HostX87.RunUnmasked(operation, c.A, c.B, control);
+            Assert.True(
+                value == model.Value && (status & 0x023F) == Status(model.Exceptions, model.RoundedUp),
+                $"{what} a={c.A} b={c.B} cw=0x{control.Word:X4}: host {value} status 0x{status:X4}, model {model.Value} {model.Exceptions} up={model.RoundedUp}");
+        }
+    }
+
+    /// <summary>Pins the wrapped-exponent responses on operands certain to overflow or underflow, in every rounding mode.</summary>
+    [HostOracleFact]
+    public void UnmaskedOverflowAndUnderflowWrapLikeTheHost()
+    {
+        var operands = new[]
+        {
+            (new Float80(0x0001, Float80.IntegerBit), new Float80(0x0001, Float80.IntegerBit)),
+            (new Float80(0x0001, 0xC000_0000_0000_0001), new Float80(0x3FFE, 0xFFFF_FFFF_FFFF_FFFF)),
+            (new Float80(0x0000, 0x0000_0000_0000_0003), new Float80(0x3FFE, 0x8000_0000_0000_0000)),
+            (new Float80(0x7FFE, ulong.MaxValue), new Float80(0x4000, 0x8000_0000_0000_0001)),
+            (new Float80(0xFFFE, 0x8000_0000_0000_0000), new Float80(0x4000, 0x8000_0000_0000_0000)),
+        };
+        foreach (var rounding in Enum.GetValues<RoundingControl>())
+        {
+            foreach (var (a, b) in operands)
+            {
+                UnmaskedExceptions(new X87Case(a, b, X87Control.Create(rounding, PrecisionControl.Single)));
+                UnmaskedExceptions(new X87Case(a, b, X87Control.Create(rounding, PrecisionControl.Extended)));
+            }
+        }
+    }
+
+    /// <summary>NaN pairs the table does not decide (equal significands, opposite signs) and SNaN/QNaN mixes.</summary>
+    [HostOracleFact]
+    public void NaNSelectionMatchesTheHost()
+    {
+        var quiet = new Float80(0x7FFF, 0xC000_0000_0000_1234);
+        var signaling = new Float80(0x7FFF, 0x8000_0000_0000_1234);
+        foreach (var (a, b) in new[]
+        {
+            (quiet, quiet.Negate()), (quiet.Negate(), quiet), (signaling, signaling.Negate()), (signaling.Negate(), signaling),
+            (signaling, quiet.Negate()), (quiet.Negate(), signaling), (new Float80(0xFFFF, 0xFFFF_FFFF_FFFF_FFFF), signaling),
+        })
+        {
+            var c = new X87Case(a, b, X87Control.Default);
+            Same(c, asm => asm.fadd(st0, st1), Float80Arithmetic.Add(a, b, c.Control));
+            Same(c, asm => asm.fmul(st0, st1), Float80Arithmetic.Multiply(a, b, c.Control));
         }
     }
 

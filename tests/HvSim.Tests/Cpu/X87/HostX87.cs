@@ -7,7 +7,7 @@ namespace HvSim.Tests.Cpu.X87;
 
 /// <summary>
 /// Runs single x87 operations on the host FPU through <see cref="NativeExecutor"/>. The scratch block at rdi
-/// holds the control word (0), operand b (16), operand a (32), the status word (48) and the result (64).
+/// holds the control word (0), operand b (16), operand a (32), the status word (48), the result (64) and an FNSAVE image (128).
 /// Every snippet starts and ends with FNINIT, so the host thread's x87 state is left as Linux starts it;
 /// the status word is stored right after the operation so later instructions cannot change C1.
 /// </summary>
@@ -18,6 +18,7 @@ internal static class HostX87
     public const int AAt = 32;
     private const int StatusAt = 48;
     public const int ResultAt = 64;
+    private const int SaveAt = 128;
 
     private static readonly ThreadLocal<NativeExecutor> Executor = new(() => new NativeExecutor());
 
@@ -37,6 +38,28 @@ internal static class HostX87
             b.ToBytes(),
             control);
         return (Float80.FromBytes(memory.AsSpan(ResultAt, 10)), Status(memory));
+    }
+
+    /// <summary>
+    /// As <see cref="Run"/>, but reads ST(0) and the status word with FNSAVE, which neither waits nor traps, so
+    /// the control word may unmask exceptions: the pending exception is discarded by FNSAVE's reinitialization.
+    /// </summary>
+    public static (Float80 Result, ushort Status) RunUnmasked(Action<Assembler> operation, Float80 a, Float80 b, X87Control control)
+    {
+        var memory = Execute(
+            asm =>
+            {
+                asm.fld(__tword_ptr[rdi + BAt]);
+                asm.fld(__tword_ptr[rdi + AAt]);
+                operation(asm);
+                asm.fnsave(__[rdi + SaveAt]);
+            },
+            a.ToBytes(),
+            b.ToBytes(),
+            control);
+
+        // 32-bit-format FNSAVE image (SDM Vol. 1, Figure 8-10): status word at 4, ST(0) at 28.
+        return (Float80.FromBytes(memory.AsSpan(SaveAt + 28, 10)), BitConverter.ToUInt16(memory, SaveAt + 4));
     }
 
     /// <summary>Loads a, runs <paramref name="store"/> (which writes at most 8 bytes at rdi+ResultAt); returns them and the status word.</summary>
@@ -82,7 +105,7 @@ internal static class HostX87
             body(asm);
             asm.fninit();
         });
-        var input = new MachineSnapshot(128);
+        var input = new MachineSnapshot(256);
         input[Register.RDI] = 0x10_0000;
         BitConverter.GetBytes(control.Word).CopyTo(input.Memory, ControlAt);
         a.CopyTo(input.Memory, AAt);
