@@ -34,8 +34,8 @@ public readonly record struct X87Control(ushort Word)
     public X87Exceptions Masks => (X87Exceptions)(Word & 0x3F);
 
     /// <summary>
-    /// Significand bits results of FADD/FSUB/FMUL/FDIV/FSQRT are rounded to. The reserved encoding
-    /// 01 behaves as 64-bit on the processors we compare against; the SDM leaves it undefined.
+    /// Significand bits results of FADD/FSUB/FMUL/FDIV/FSQRT are rounded to. The SDM leaves the reserved
+    /// encoding 01 undefined; the host-oracle properties show it rounding to 64 bits, as here.
     /// </summary>
     public int SignificandBits => Precision switch
     {

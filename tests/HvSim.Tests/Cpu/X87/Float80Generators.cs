@@ -12,7 +12,7 @@ public sealed record X87Case(Float80 A, Float80 B, X87Control Control)
 
 /// <summary>
 /// Operands covering every encoding class, exponents at and near the extremes, significands at the rounding
-/// boundaries of each precision, and pairs close enough for cancellation; every RC and PC with all exceptions masked.
+/// boundaries of each precision, and pairs close enough for cancellation; every RC and PC (the reserved PC 01 included) with all exceptions masked.
 /// </summary>
 public static class Float80Generators
 {
@@ -52,7 +52,7 @@ public static class Float80Generators
 
     public static readonly Gen<X87Control> Control =
         from rounding in Gen.Elements(Enum.GetValues<RoundingControl>())
-        from precision in Gen.Elements(PrecisionControl.Single, PrecisionControl.Double, PrecisionControl.Extended)
+        from precision in Gen.Elements(Enum.GetValues<PrecisionControl>())
         select X87Control.Create(rounding, precision);
 
     /// <summary>B independent of A, or near A (same or adjacent exponent, perturbed significand) to force cancellation and ties.</summary>
