@@ -38,7 +38,7 @@ internal sealed partial class SyscallDispatcher
                     return Error(Errno.EINVAL);
                 }
                 long done = 0;
-                byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
+                byte[] chunk = CopyBuffer;
                 try
                 {
                     while ((ulong)done < count)
@@ -83,7 +83,7 @@ internal sealed partial class SyscallDispatcher
         }
         count = Math.Min(count, FileConstants.MaxRwCount);
         long done = 0;
-        byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
+        byte[] chunk = CopyBuffer;
         try
         {
             long start = at ?? (file.Appends ? file.Length : file.Offset);

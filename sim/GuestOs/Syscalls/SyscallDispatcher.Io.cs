@@ -8,6 +8,15 @@ namespace HvSim.GuestOs.Syscalls;
 internal sealed partial class SyscallDispatcher
 {
     private const int CopyChunk = 64 * 1024;
+
+    /// <summary>
+    /// One buffer for the copies between user memory and a stream or host file: a call moves its
+    /// bytes through it piece by piece, so no call allocates in proportion to its count (a writev
+    /// of 1,024 vectors allocated 64 KiB per vector, a getrandom 1 MiB).
+    /// </summary>
+    private byte[] CopyBuffer => _copyBuffer ??= new byte[CopyChunk];
+
+    private byte[]? _copyBuffer;
     private const ulong Tcgets = 0x5401;
 
     private Stream? Output(int fd) => fd switch
@@ -30,7 +39,7 @@ internal sealed partial class SyscallDispatcher
         }
         count = Math.Min(count, FileConstants.MaxRwCount);
         long written = 0;
-        byte[] chunk = new byte[(int)Math.Min(count, CopyChunk)];
+        byte[] chunk = CopyBuffer;
         while ((ulong)written < count)
         {
             int n = (int)Math.Min(count - (ulong)written, CopyChunk);

@@ -84,9 +84,19 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.EINVAL);
         }
         int n = (int)Math.Min(length, 1 << 20);
-        byte[] bytes = new byte[n];
-        _kernel.Random.Fill(bytes);
-        return User.CopyTo(process.Space, buffer, bytes) ? n : Error(Errno.EFAULT);
+        // Piece by piece through the copy buffer: the pieces are multiples of 8 bytes, so the bytes
+        // are exactly those one fill of n would give.
+        for (int done = 0; done < n;)
+        {
+            Span<byte> piece = CopyBuffer.AsSpan(0, Math.Min(n - done, CopyChunk));
+            _kernel.Random.Fill(piece);
+            if (!User.CopyTo(process.Space, buffer + (ulong)done, piece))
+            {
+                return done > 0 ? done : Error(Errno.EFAULT);
+            }
+            done += piece.Length;
+        }
+        return n;
     }
 
     private long ClockGettime(Process process, ulong address)
