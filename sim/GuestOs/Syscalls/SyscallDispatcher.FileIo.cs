@@ -82,8 +82,7 @@ internal sealed partial class SyscallDispatcher
             return Error(Errno.EBADF); // not open, a directory, or opened read-only
         }
         count = Math.Min(count, FileConstants.MaxRwCount);
-        long done = 0;
-        byte[] chunk = CopyBuffer;
+        long written = 0; // what reached the file, for a host error part way
         try
         {
             long start = at ?? (file.Appends ? file.Length : file.Offset);
@@ -91,21 +90,12 @@ internal sealed partial class SyscallDispatcher
             {
                 return Error(Errno.EINVAL);
             }
-            while ((ulong)done < count)
+            long done = TransferFromUser(process, buffer, count, (chunk, n, offset) =>
             {
-                int n = (int)Math.Min(count - (ulong)done, (ulong)chunk.Length);
-                if (!User.CopyFrom(process.Space, buffer + (ulong)done, chunk.AsSpan(0, n)))
-                {
-                    if (done == 0)
-                    {
-                        return Error(Errno.EFAULT);
-                    }
-                    break;
-                }
-                RandomAccess.Write(file.Handle, chunk.AsSpan(0, n), start + done);
-                done += n;
-            }
-            if (at is null)
+                RandomAccess.Write(file.Handle, chunk.AsSpan(0, n), start + offset);
+                written = offset + n;
+            });
+            if (done >= 0 && at is null)
             {
                 file.Offset = start + done;
             }
@@ -113,7 +103,7 @@ internal sealed partial class SyscallDispatcher
         }
         catch (IOException e)
         {
-            return done > 0 ? done : Error(HostErrors.From(e));
+            return written > 0 ? written : Error(HostErrors.From(e));
         }
     }
 

@@ -35,23 +35,36 @@ internal sealed partial class SyscallDispatcher
         Stream? stream = Output(fd);
         if (stream is null)
         {
-            return Error(fd == 0 ? Errno.EBADF : Errno.EBADF);
+            return Error(Errno.EBADF);
         }
-        count = Math.Min(count, FileConstants.MaxRwCount);
-        long written = 0;
-        byte[] chunk = CopyBuffer;
-        while ((ulong)written < count)
-        {
-            int n = (int)Math.Min(count - (ulong)written, CopyChunk);
-            if (!User.CopyFrom(process.Space, buffer + (ulong)written, chunk.AsSpan(0, n)))
-            {
-                return written > 0 ? written : Error(Errno.EFAULT);
-            }
-            stream.Write(chunk, 0, n);
-            written += n;
-        }
+        long written = TransferFromUser(process, buffer, count, (chunk, n, _) => stream.Write(chunk, 0, n));
         stream.Flush();
         return written;
+    }
+
+    /// <summary>
+    /// write(2)'s transfer, whatever the destination: up to <paramref name="count"/> bytes (cut to
+    /// MAX_RW_COUNT) go from user memory to <paramref name="sink"/> through the copy buffer, piece
+    /// by piece (the sink gets the buffer, the piece's length and its offset in the transfer). A
+    /// piece that cannot be read ends the transfer: the bytes moved so far, or -EFAULT when none
+    /// were, as Linux's write returns.
+    /// </summary>
+    private long TransferFromUser(Process process, ulong buffer, ulong count, Action<byte[], int, long> sink)
+    {
+        count = Math.Min(count, FileConstants.MaxRwCount);
+        byte[] chunk = CopyBuffer;
+        long done = 0;
+        while ((ulong)done < count)
+        {
+            int n = (int)Math.Min(count - (ulong)done, CopyChunk);
+            if (!User.CopyFrom(process.Space, buffer + (ulong)done, chunk.AsSpan(0, n)))
+            {
+                return done > 0 ? done : Error(Errno.EFAULT);
+            }
+            sink(chunk, n, done);
+            done += n;
+        }
+        return done;
     }
 
     private long Writev(Process process, int fd, ulong iov, ulong count)
