@@ -74,7 +74,7 @@ internal static class ActionRunner
     /// <summary>The store instructions, by RDX: mov of 1, 2, 4 and 8 bytes, movdqu, rep stosb, lock xadd, xchg, add.</summary>
     public const int StoreForms = 9;
 
-    private const int SysMremap = 25, SysExitGroup = 231;
+    private const int SysMremap = 25;
 
     /// <summary>The runner's addresses the test needs.</summary>
     public sealed record Program(AssembledRunner Code, ulong AfterMarked);
@@ -194,13 +194,7 @@ internal static class ActionRunner
 
         HvSim.Tests.FaultPath.PtGuest.EmitRestorer(a, restorer);
 
-        a.Label(ref done);
-        a.xor(edi, edi);
-        a.mov(eax, SysExitGroup);
-        a.syscall();
-        a.Label(ref data);
-        a.db(0);
-        AssembledRunner code = RecoveringGuest.Assemble(a, data);
+        AssembledRunner code = RecoveringGuest.Finish(a, done, data);
         return new Program(code, code.Address(after) + 3);
     }
 

@@ -21,7 +21,6 @@ public sealed class RandomCodeFuzzTests(ITestOutputHelper output)
     private const int RunsPerPlatform = 30, SnippetsPerRun = 2000;
     private const int CaseBytes = 17 * 8; // sixteen registers by number (RAX..R15), then the slot's address
     private const ulong JumpTarget = RecoveringGuest.State + 80;
-    private const int SysExitGroup = 231;
 
     private static readonly Lazy<Runner> s_runner = new(Runner.Assemble);
 
@@ -257,13 +256,7 @@ public sealed class RandomCodeFuzzTests(ITestOutputHelper output)
             a.mov(__qword_ptr[RecoveringGuest.CasePointer], rax);
             a.jmp(next);
 
-            a.Label(ref done);
-            a.xor(edi, edi);
-            a.mov(eax, SysExitGroup);
-            a.syscall();
-            a.Label(ref data);
-            a.db(0);
-            AssembledRunner program = RecoveringGuest.Assemble(a, data);
+            AssembledRunner program = RecoveringGuest.Finish(a, done, data);
             return new Runner(program, program.Address(handler) + 3) { Next = program.Address(next) };
         }
     }

@@ -84,6 +84,21 @@ internal static class RecoveringGuest
     }
 
     /// <summary>
+    /// Ends a runner's code the way every fuzzer's does — <paramref name="done"/>: exit_group(0),
+    /// then the data label — and assembles it (<see cref="Assemble"/>).
+    /// </summary>
+    public static AssembledRunner Finish(Assembler a, Label done, Label data)
+    {
+        a.Label(ref done);
+        a.xor(edi, edi);
+        a.mov(eax, PtGuest.SysExitGroup);
+        a.syscall();
+        a.Label(ref data);
+        a.db(0);
+        return Assemble(a, data);
+    }
+
+    /// <summary>
     /// Assembles <paramref name="a"/> at TinyElf's entry, where the code ends with
     /// <c>Label(ref data); db(0)</c>: the code up to <paramref name="data"/>, and where each label
     /// landed. The fuzzers append their case table at that address, so the cases can name the code's

@@ -24,7 +24,7 @@ public sealed class SigreturnFuzzTests(ITestOutputHelper output)
     /// <summary>Where forged frames are copied before rt_sigreturn reads them: on the safe stack, with room below for the frame of the fault that may follow.</summary>
     private const ulong FrameArea = RecoveringGuest.SafeStackTop - 0x2000;
 
-    private const int SysRtSigreturn = 15, SysExitGroup = 231;
+    private const int SysRtSigreturn = 15;
 
     [Theory]
     [MemberData(nameof(FuzzHarness.Platforms), MemberType = typeof(FuzzHarness))]
@@ -238,14 +238,7 @@ public sealed class SigreturnFuzzTests(ITestOutputHelper output)
             a.syscall();
             a.jmp(nextCase);
 
-            a.Label(ref done);
-            a.xor(edi, edi);
-            a.mov(eax, SysExitGroup);
-            a.syscall();
-            a.Label(ref data);
-            a.db(0);
-
-            AssembledRunner program = RecoveringGuest.Assemble(a, data);
+            AssembledRunner program = RecoveringGuest.Finish(a, done, data);
             return new Runner(program, program.Address(landing), [.. traps.Select(program.Address)],
                 program.Address(syscallTrap), program.Address(handler) + 3);
         }
