@@ -375,7 +375,7 @@ public sealed class AddressSpace
             if (access == AccessKind.Write && _zero.Maps(entry))
             {
                 fix = FaultFix.ZeroPageCopied;
-                return CopyZeroPage(vma, page, at.Value) ? FaultOutcome.Fixed : FaultOutcome.OutOfMemory;
+                return MapOwnFrame(vma, page, at.Value, page, replacingZero: true) is null ? FaultOutcome.OutOfMemory : FaultOutcome.Fixed;
             }
             // The PTE already allows it: the TLB held a stale entry (a spurious fault).
             _paging.InvalidatePage(page);
@@ -394,34 +394,35 @@ public sealed class AddressSpace
             fix = FaultFix.ZeroPageMapped;
             return FaultOutcome.Fixed;
         }
-        Frame? frame = FrameFor(vma, page);
-        if (frame is null)
+        if (MapOwnFrame(vma, page, at.Value, page, replacingZero: false) is null)
         {
             return FaultOutcome.OutOfMemory;
         }
-        _paging.WritePte(at.Value, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
-        _frames.NoteMapped(frame.Value);
         fix = FaultFix.Populated;
         return FaultOutcome.Fixed;
     }
 
     /// <summary>
-    /// The first write to a page that maps the zero page: a fresh frame of the process's own (zero,
-    /// as the page it replaces) takes its place and the old translation is flushed, as do_wp_page
-    /// copies and ptep_clear_flush drops it. False when no frame is left.
+    /// Maps a frame of the page's own (or its shared object's) with the VMA's rights: a fault's
+    /// populate, the loader's writes, and the first write to a page on the zero page — which also
+    /// drops the zero page's translation, as do_wp_page copies and ptep_clear_flush drops it (the
+    /// copy is a fresh frame: the page it replaces is zero). Null when no frame is left.
     /// </summary>
-    private bool CopyZeroPage(Vma vma, ulong page, GuestPhysical at)
+    private Frame? MapOwnFrame(Vma vma, ulong page, GuestPhysical at, ulong va, bool replacingZero)
     {
         Frame? frame = FrameFor(vma, page);
         if (frame is null)
         {
-            return false;
+            return null;
         }
-        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), page);
-        _paging.InvalidatePage(page);
-        _frames.NoteUnmapped(_zero.Get()!.Value);
+        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), va);
+        if (replacingZero)
+        {
+            _paging.InvalidatePage(page);
+            _frames.NoteUnmapped(_zero.Get()!.Value);
+        }
         _frames.NoteMapped(frame.Value);
-        return true;
+        return frame;
     }
 
     /// <summary>
@@ -489,22 +490,14 @@ public sealed class AddressSpace
             return null;
         }
         ulong entry = _memory.ReadU64(at.Value);
-        bool zero = _zero.Maps(entry) && (PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0);
+        bool zero = _zero.Maps(entry);
         if ((!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0) || zero)
         {
-            Frame? frame = FrameFor(vma, PageGeometry.PageBase(address));
-            if (frame is null)
+            if (MapOwnFrame(vma, PageGeometry.PageBase(address), at.Value, address, zero) is not Frame frame)
             {
                 return null;
             }
-            entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection);
-            _paging.WritePte(at.Value, entry, address);
-            if (zero)
-            {
-                _paging.InvalidatePage(PageGeometry.PageBase(address)); // the zero page's translation goes
-                _frames.NoteUnmapped(_zero.Get()!.Value);
-            }
-            _frames.NoteMapped(frame.Value);
+            return frame.Base;
         }
         return new GuestPhysical(PteFormat.Address(entry));
     }
