@@ -163,7 +163,7 @@ public sealed class CheckpointSession
             return -EINVAL; // beyond 1 GiB the backup would be a host copy of that size (issue 13: 2-4 GiB was an internal error); outside the user half it cannot be the process's
         }
         AddressSpace space = _kernel.CurrentProcess!.Space;
-        if (!Mapped(space, cda, length))
+        if (!space.IsReadable(cda, length))
         {
             return -EINVAL; // checked before the backup is allocated: a refused call costs the host nothing (issue 13)
         }
@@ -183,24 +183,6 @@ public sealed class CheckpointSession
             CommittedImage = (byte[])image.Clone();
         }
         return 0;
-    }
-
-    /// <summary>
-    /// Whether [start, start + length) lies wholly in mappings the kernel may read (none of them
-    /// PROT_NONE), as the copy of the whole CDA needs: one look per mapping, not per page.
-    /// </summary>
-    private static bool Mapped(AddressSpace space, ulong start, ulong length)
-    {
-        ulong end = start + length;
-        for (ulong at = start; at < end;)
-        {
-            if (space.Find(at) is not Vma vma || vma.Protection == HvSim.GuestOs.Linux.MemoryProtection.PROT_NONE)
-            {
-                return false;
-            }
-            at = vma.End;
-        }
-        return true;
     }
 
     private long Commit(ulong recordAddress)

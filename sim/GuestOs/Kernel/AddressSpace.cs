@@ -522,8 +522,18 @@ public sealed class AddressSpace
         return frame;
     }
 
-    /// <summary>The end of the stretch of [start, end) that VMAs cover without a hole from <paramref name="start"/> on (start when start is unmapped).</summary>
-    private ulong CoveredEnd(ulong start, ulong end)
+    /// <summary>
+    /// True when VMAs the kernel may read (none PROT_NONE) cover [start, start + length) without a
+    /// hole: one look per mapping, however long the range (a copy of all of it would succeed).
+    /// </summary>
+    public bool IsReadable(ulong start, ulong length) =>
+        length == 0 || CoveredEnd(start, start + length, vma => vma.Protection != MemoryProtection.PROT_NONE) == start + length;
+
+    /// <summary>
+    /// The end of the stretch of [start, end) that VMAs cover without a hole from <paramref name="start"/> on
+    /// (start when start is unmapped); a VMA that fails <paramref name="counts"/> is a hole.
+    /// </summary>
+    private ulong CoveredEnd(ulong start, ulong end, Func<Vma, bool>? counts = null)
     {
         ulong at = start;
         for (int i = FirstEndingAfter(start); i < _vmas.Count; i++)
@@ -533,7 +543,7 @@ public sealed class AddressSpace
             {
                 continue;
             }
-            if (vma.Start > at)
+            if (vma.Start > at || (counts is not null && !counts(vma)))
             {
                 break;
             }
