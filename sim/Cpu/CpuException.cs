@@ -10,6 +10,8 @@ public enum Vector : byte
     InvalidOpcode = 6,      // #UD
     GeneralProtection = 13, // #GP
     PageFault = 14,         // #PF
+    X87FloatingPoint = 16,  // #MF: an unmasked x87 exception, raised by the next waiting x87 instruction
+    SimdFloatingPoint = 19, // #XM: an unmasked SSE/AVX exception (CR4.OSXMMEXCPT set, as Linux sets it)
 }
 
 /// <summary>Why <see cref="Cpu.Run"/> returned to the CPU's owner.</summary>

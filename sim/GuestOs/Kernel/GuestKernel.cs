@@ -278,6 +278,20 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             case Vector.DivideError:
                 RaiseSignal(process, Signal.SIGFPE, SigCodes.FPE_INTDIV, Cpu.Rip, 0, (ulong)Vector.DivideError);
                 return;
+            case Vector.X87FloatingPoint:
+            case Vector.SimdFloatingPoint:
+            {
+                // Linux's exc_coprocessor_error / exc_simd_coprocessor_error: si_addr is the
+                // instruction that trapped, si_code from the raised, unmasked flags. Linux sends
+                // nothing when that code is 0 and returns to the same instruction; the CPU raises
+                // these vectors only with an unmasked flag raised, so 0 means an inconsistent
+                // state, and the signal (with code 0) ends it rather than retrying forever.
+                int code = Cpu.ExitVector == Vector.X87FloatingPoint
+                    ? FloatingPointSignalCode.ForX87(Cpu.Fsw, Cpu.Fcw)
+                    : FloatingPointSignalCode.ForSimd(Cpu.Mxcsr);
+                RaiseSignal(process, Signal.SIGFPE, code, Cpu.Rip, 0, (ulong)Cpu.ExitVector);
+                return;
+            }
             case Vector.Breakpoint:
                 RaiseSignal(process, Signal.SIGTRAP, SigCodes.SI_KERNEL, 0, 0, (ulong)Vector.Breakpoint);
                 return;
