@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.Intrinsics;
 using HvSim.Cpu;
 using HvSim.Cpu.Emulation;
+using HvSim.Cpu.State;
 
 namespace HvSim.Checkpoint.UserLevel;
 
@@ -15,7 +16,7 @@ internal static class SignalContext
 {
     private const int MContext = 40;
     private const int Rip = 128, Eflags = 136, FpState = 184;
-    private const int FxMxcsr = 24, FxXmm = 160;
+    private const int FxMxcsr = FxsaveImage.Mxcsr, FxXmm = FxsaveImage.Xmm0;
     private const int GregsBytes = 192;
 
     // sigcontext's order of the GPRs: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp.
