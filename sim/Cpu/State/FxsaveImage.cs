@@ -36,7 +36,52 @@ public static class FxsaveImage
     /// </summary>
     public static void Save(Cpu cpu, Span<byte> image, bool wide = true)
     {
-        X87State x87 = cpu.X87;
+        SaveX87(cpu.X87, cpu.Mxcsr, image, wide);
+        for (var i = 0; i < 16; i++)
+        {
+            cpu.Xmm(i).CopyTo(image.Slice(Xmm0 + (XmmStride * i), 16));
+        }
+    }
+
+    /// <summary>As <see cref="Save(Cpu, Span{byte}, bool)"/> from a saved register state (the write emulator's).</summary>
+    public static void Save(X87State x87, uint mxcsr, ReadOnlySpan<Vector128<byte>> xmm, Span<byte> image)
+    {
+        SaveX87(x87, mxcsr, image, wide: true);
+        for (var i = 0; i < 16; i++)
+        {
+            xmm[i].CopyTo(image.Slice(Xmm0 + (XmmStride * i), 16));
+        }
+    }
+
+    /// <summary>The MXCSR an image holds (FXRSTOR raises #GP when it sets bits outside <see cref="MxcsrMask"/>).</summary>
+    public static uint MxcsrOf(ReadOnlySpan<byte> image) => BinaryPrimitives.ReadUInt32LittleEndian(image[Mxcsr..]);
+
+    /// <summary>
+    /// Loads the x87 and SSE state from an image (FXRSTOR): MXCSR bits outside the mask are dropped
+    /// (callers that must fault on them check <see cref="MxcsrOf"/> first); FCS and FDS become 0.
+    /// </summary>
+    public static void Load(Cpu cpu, ReadOnlySpan<byte> image, bool wide = true)
+    {
+        cpu.Mxcsr = LoadX87(cpu.X87, image, wide);
+        for (var i = 0; i < 16; i++)
+        {
+            cpu.Xmm(i) = ReadXmm(image, i);
+        }
+    }
+
+    /// <summary>As <see cref="Load(Cpu, ReadOnlySpan{byte}, bool)"/> into a saved register state; returns MXCSR.</summary>
+    public static uint Load(X87State x87, Span<Vector128<byte>> xmm, ReadOnlySpan<byte> image)
+    {
+        for (var i = 0; i < 16; i++)
+        {
+            xmm[i] = ReadXmm(image, i);
+        }
+
+        return LoadX87(x87, image, wide: true);
+    }
+
+    private static void SaveX87(X87State x87, uint mxcsr, Span<byte> image, bool wide)
+    {
         image[..WrittenLength].Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(image[Fcw..], x87.Control);
         BinaryPrimitives.WriteUInt16LittleEndian(image[Fsw..], x87.Status);
@@ -58,29 +103,16 @@ public static class FxsaveImage
             }
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(image[Mxcsr..], cpu.Mxcsr);
+        BinaryPrimitives.WriteUInt32LittleEndian(image[Mxcsr..], mxcsr);
         BinaryPrimitives.WriteUInt32LittleEndian(image[MxcsrMaskAt..], MxcsrMask);
         for (var i = 0; i < 8; i++)
         {
             x87.St(i).WriteBytes(image[(St0 + (StStride * i))..]);
         }
-
-        for (var i = 0; i < 16; i++)
-        {
-            cpu.Xmm(i).CopyTo(image.Slice(Xmm0 + (XmmStride * i), 16));
-        }
     }
 
-    /// <summary>The MXCSR an image holds (FXRSTOR raises #GP when it sets bits outside <see cref="MxcsrMask"/>).</summary>
-    public static uint MxcsrOf(ReadOnlySpan<byte> image) => BinaryPrimitives.ReadUInt32LittleEndian(image[Mxcsr..]);
-
-    /// <summary>
-    /// Loads the x87 and SSE state from an image (FXRSTOR): MXCSR bits outside the mask are dropped
-    /// (callers that must fault on them check <see cref="MxcsrOf"/> first); FCS and FDS become 0.
-    /// </summary>
-    public static void Load(Cpu cpu, ReadOnlySpan<byte> image, bool wide = true)
+    private static uint LoadX87(X87State x87, ReadOnlySpan<byte> image, bool wide)
     {
-        X87State x87 = cpu.X87;
         x87.Control = Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(image[Fcw..]));
         x87.Status = BinaryPrimitives.ReadUInt16LittleEndian(image[Fsw..]);
         x87.Valid = image[AbridgedFtw];
@@ -91,15 +123,11 @@ public static class FxsaveImage
         x87.DataSelector = 0;
         for (var i = 0; i < 8; i++)
         {
-            x87.St(i) = Float80.FromBytes(image[(St0 + (StStride * i))..]);
+            x87.St(i) = ReadSt(image, i);
         }
 
-        x87.UpdateErrorSummary();
-        cpu.Mxcsr = MxcsrOf(image) & MxcsrMask;
-        for (var i = 0; i < 16; i++)
-        {
-            cpu.Xmm(i) = Vector128.Create(image.Slice(Xmm0 + (XmmStride * i), 16));
-        }
+        x87.UpdateErrorSummary(statusLoaded: true);
+        return MxcsrOf(image) & MxcsrMask;
     }
 
     /// <summary>The x87 register ST(i) an image holds.</summary>

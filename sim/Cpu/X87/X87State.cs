@@ -101,15 +101,33 @@ public sealed class X87State
         DataSelector = 0;
     }
 
+    /// <summary>Copies the whole state into <paramref name="other"/> (the write emulator's scratch CPU and its callers).</summary>
+    public void CopyTo(X87State other)
+    {
+        Registers.CopyTo(other.Registers, 0);
+        other.Control = Control;
+        other.Status = Status;
+        other.Valid = Valid;
+        other.Opcode = Opcode;
+        other.InstructionPointer = InstructionPointer;
+        other.DataPointer = DataPointer;
+        other.CodeSelector = CodeSelector;
+        other.DataSelector = DataSelector;
+    }
+
     /// <summary>
-    /// Sets ES and B from the exception flags and masks: set when a flag is raised whose mask is clear.
-    /// The host recomputes them whenever a control or status word is loaded (fldcw, fldenv, frstor,
-    /// fxrstor: measured on the AMD host, where fxrstor of FSW 0x8081 under FCW 0x037F reads back 0x0001).
+    /// Sets ES from the exception flags and masks (set when a flag is raised whose mask is clear), as the
+    /// host recomputes it whenever a control or status word is loaded. B follows ES after a control word
+    /// load (fldcw, fnstenv); after a status word load (fldenv, frstor, fxrstor) B stays only if the image
+    /// had it and ES is set (measured on the AMD host: fldenv of 0xB8A1 under 0x0B7F reads 0x3821, of
+    /// 0x0021 under 0x0B7E reads 0x80A1; fxrstor of 0x8081 under 0x037F reads 0x0001).
     /// </summary>
-    public void UpdateErrorSummary()
+    public void UpdateErrorSummary(bool statusLoaded = false)
     {
         var pending = (Status & ~Control & 0x3F) != 0;
-        Status = pending ? (ushort)(Status | ErrorSummary | Busy) : (ushort)(Status & ~(ErrorSummary | Busy));
+        var busy = pending && (!statusLoaded || (Status & Busy) != 0);
+        var status = Status & ~(ErrorSummary | Busy);
+        Status = (ushort)(status | (pending ? ErrorSummary : 0) | (busy ? Busy : 0));
     }
 
     /// <summary>
