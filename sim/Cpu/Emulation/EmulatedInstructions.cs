@@ -50,6 +50,8 @@ internal static class EmulatedInstructions
         Mnemonic.Movhps, Mnemonic.Movlps, Mnemonic.Movhpd, Mnemonic.Movlpd,
         Mnemonic.Movnti, Mnemonic.Movntdq, Mnemonic.Movntps, Mnemonic.Movntpd,
         Mnemonic.Pextrw, Mnemonic.Maskmovdqu,
+        // SSE4.1 element stores and movbe's byte-reversed store.
+        Mnemonic.Pextrb, Mnemonic.Pextrd, Mnemonic.Pextrq, Mnemonic.Extractps, Mnemonic.Movbe,
     }.ToFrozenSet();
 
     /// <summary>True when the engine emulates instructions of this mnemonic (in the forms the interpreter implements).</summary>
