@@ -65,6 +65,20 @@ public sealed class Bmi2Tests
         Assert.Equal(Vector.InvalidOpcode, m.Cpu.ExitVector);
     }
 
+    [Theory]
+    [InlineData("C4E26CF5C1", "bzhi eax, ecx, edx with VEX.L = 1")]
+    [InlineData("C4E26DF7C1", "shlx eax, ecx, edx with VEX.L = 1")]
+    [InlineData("C4E3FFF0C105", "rorx rax, rcx, 5 with VEX.L = 1")]
+    [InlineData("F0C4E268F5C1", "lock bzhi eax, ecx, edx")]
+    public void InvalidEncodingsAreUndefined(string hex, string what)
+    {
+        // SDM BMI2 instructions: "#UD if VEX.L = 1" and with a lock prefix.
+        var m = new TestMachine();
+        m.LoadCode([.. Convert.FromHexString(hex), 0xCC]);
+        m.Run();
+        Assert.True(m.Cpu.ExitVector == Vector.InvalidOpcode, $"{what} should raise #UD");
+    }
+
     [Fact]
     public void EveryFormMatchesTheHost()
     {
