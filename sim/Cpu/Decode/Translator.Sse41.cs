@@ -87,8 +87,8 @@ internal static unsafe partial class Translator
 
     /// <summary>
     /// pextrb/pextrw/pextrd/pextrq and extractps r/m, xmm, imm8: a register destination is written
-    /// whole (zero-extended), a memory one gets the element's bytes. The SSE2 pextrw r32, xmm, imm8
-    /// (0F C5) arrives here too, through TranslatePextrw.
+    /// whole (zero-extended), a memory one gets the element's bytes. pextrw's SSE4.1 encoding
+    /// (66 0F 3A 15) arrives here through TranslatePextrw, which keeps the SSE2 one (66 0F C5).
     /// </summary>
     private static bool TranslateElementExtract(in Instruction instruction, ref DecodedOp op)
     {
