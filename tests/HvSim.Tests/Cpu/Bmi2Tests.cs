@@ -79,6 +79,35 @@ public sealed class Bmi2Tests
         Assert.True(m.Cpu.ExitVector == Vector.InvalidOpcode, $"{what} should raise #UD");
     }
 
+    [Theory]
+    [InlineData("v2", "bzhi eax, ecx, edx", false)]
+    [InlineData("v2", "movbe eax, [rbx]", false)]
+    [InlineData("v2", "pcmpistri xmm0, xmm1, 0", true)]
+    [InlineData("v2", "pshufb xmm0, xmm1", true)]
+    [InlineData("baseline", "pshufb xmm0, xmm1", false)]
+    [InlineData("baseline", "crc32 eax, cl", false)]
+    [InlineData("v3", "movbe eax, [rbx]", true)]
+    public void RunsOnlyOnTheLevelThatHasIt(string level, string form, bool runs)
+    {
+        // x86-64-v2 has SSE3..SSE4.2 but not BMI2 or MOVBE (v3); the baseline has none of them.
+        var m = new TestMachine(identity: CpuIdentity.Level(level));
+        m.Load(a =>
+        {
+            switch (form)
+            {
+                case "bzhi eax, ecx, edx": a.bzhi(eax, ecx, edx); break;
+                case "movbe eax, [rbx]": a.movbe(eax, __dword_ptr[rbx]); break;
+                case "pcmpistri xmm0, xmm1, 0": a.pcmpistri(xmm0, xmm1, 0); break;
+                case "pshufb xmm0, xmm1": a.pshufb(xmm0, xmm1); break;
+                default: a.crc32(eax, cl); break;
+            }
+            a.int3();
+        });
+        m.Cpu.R(Reg.Rbx) = TestMachine.DataBase;
+        m.Run();
+        Assert.Equal(runs ? Vector.Breakpoint : Vector.InvalidOpcode, m.Cpu.ExitVector);
+    }
+
     [Fact]
     public void EveryFormMatchesTheHost()
     {

@@ -48,7 +48,7 @@ public sealed class Sse4WriteTests
         state.Gpr[Rbx] = at;
         state.Xmm[3] = Vector128<byte>.Indices;
 
-        EmulationResult result = new WriteEmulator().Emulate(state, view);
+        EmulationResult result = new WriteEmulator(HvSim.Cpu.CpuIdentity.V3).Emulate(state, view); // movbe is a v3 instruction
 
         Assert.Equal(EmulationStatus.Emulated, result.Status);
         Assert.Equal(bytes.Length > 1 ? 2 : 1, result.Writes);
