@@ -7,8 +7,8 @@ namespace HvSim.Cpu.Ops;
 /// The compare-and-aggregate engine of SSE4.2's pcmpestri, pcmpestrm, pcmpistri and pcmpistrm
 /// (Intel SDM Vol. 2A, 4.1 "Imm8 Control Byte Operation for PCMPESTRI / PCMPESTRM / PCMPISTRI /
 /// PCMPISTRM"), as a pure function of the two 128-bit operands, their lengths and the imm8, so the
-/// VEX forms reuse it. Computed element by element: the Sse42 intrinsics need a JIT-time constant
-/// imm8.
+/// VEX forms reuse it. .NET has no intrinsics for these instructions: the compare matrix is built
+/// from ordinary vector compares, one per element of the first operand.
 /// </summary>
 /// <remarks>
 /// imm8[1:0] is the element format (unsigned bytes, unsigned words, signed bytes, signed words),
@@ -43,65 +43,54 @@ internal static class PackedStringCompare
     }
 
     /// <summary>IntRes2 (one bit per element of b) and the status flags of the instruction.</summary>
+    /// <remarks>
+    /// The SDM's BoolRes matrix row by row: for each element a[i], one vector compare gives the bits
+    /// j where b[j] matches it. The overrides for invalid elements (SDM Table 4-7) become masks:
+    /// equal any and ranges never match an invalid element; equal each counts two invalid elements
+    /// as equal and one as unequal; equal ordered lets an invalid a[i] match anything (the needle
+    /// has ended), and a valid one match nothing past b's end or past the register.
+    /// </remarks>
     public static uint Compare(Vector128<byte> a, Vector128<byte> b, int lengthA, int lengthB, byte imm, out ulong flags)
     {
         int n = Elements(imm);
-        uint result1 = 0;
+        uint all = (1u << n) - 1;
+        uint validA = (1u << lengthA) - 1;
+        uint validB = (1u << lengthB) - 1;
+        uint result1;
         switch ((imm >> 2) & 3)
         {
-            case 0: // equal any: b[j] equals some valid a[i]; invalid elements never match
-                for (int j = 0; j < lengthB; j++)
+            case 0: // equal any: b[j] equals some valid a[i]
+                result1 = 0;
+                for (int i = 0; i < lengthA; i++)
                 {
-                    int bj = Element(b, j, imm);
-                    for (int i = 0; i < lengthA; i++)
-                    {
-                        if (Element(a, i, imm) == bj)
-                        {
-                            result1 |= 1u << j;
-                            break;
-                        }
-                    }
+                    result1 |= MatchesOf(a, i, b, imm);
                 }
+                result1 &= validB;
                 break;
-            case 1: // ranges: a[i] <= b[j] <= a[i+1] for an even i; a bound that is invalid never matches
-                for (int j = 0; j < lengthB; j++)
+            case 1: // ranges: a[i] <= b[j] <= a[i+1] for an even i whose two bounds are valid
+                result1 = 0;
+                for (int i = 0; i + 1 < lengthA; i += 2)
                 {
-                    int bj = Element(b, j, imm);
-                    for (int i = 0; i + 1 < lengthA; i += 2)
-                    {
-                        if (Element(a, i, imm) <= bj && bj <= Element(a, i + 1, imm))
-                        {
-                            result1 |= 1u << j;
-                            break;
-                        }
-                    }
+                    result1 |= AtLeast(a, i, b, imm) & AtMost(a, i + 1, b, imm);
                 }
+                result1 &= validB;
                 break;
-            case 2: // equal each: a[j] == b[j]; both invalid counts as equal, one invalid as unequal
-                for (int j = 0; j < n; j++)
-                {
-                    bool aValid = j < lengthA, bValid = j < lengthB;
-                    bool match = aValid && bValid ? Element(a, j, imm) == Element(b, j, imm) : aValid == bValid;
-                    result1 |= match ? 1u << j : 0;
-                }
+            case 2: // equal each: a[j] == b[j]
+                result1 = (ElementwiseEqual(a, b, imm) & validA & validB) | (all & ~validA & ~validB);
                 break;
-            default: // equal ordered: a occurs in b at j; an invalid a[i] matches anything, past b's end nothing but that
-                for (int j = 0; j < n; j++)
+            default: // equal ordered: a[0..lengthA) occurs in b at j (a needle cut off by the register end matches)
+                result1 = all;
+                for (int i = 0; i < lengthA; i++)
                 {
-                    bool match = true;
-                    for (int i = 0; i < n - j && i < lengthA && match; i++)
-                    {
-                        match = j + i < lengthB && Element(a, i, imm) == Element(b, j + i, imm);
-                    }
-                    result1 |= match ? 1u << j : 0;
+                    uint beyondRegister = all & ~((1u << (n - i)) - 1); // j + i >= n: not compared
+                    result1 &= ((MatchesOf(a, i, b, imm) & validB) >> i) | beyondRegister;
                 }
                 break;
         }
-        uint all = (1u << n) - 1;
         uint result2 = ((imm >> 4) & 3) switch
         {
             1 => result1 ^ all,                       // negative polarity
-            3 => result1 ^ ((1u << lengthB) - 1),     // masked negative: only b's valid elements
+            3 => result1 ^ validB,                    // masked negative: only b's valid elements
             _ => result1,                             // positive (00 and 10)
         };
         // SDM: CF = IntRes2 is not 0; ZF = b is shorter than the register; SF = a is; OF = IntRes2[0]; AF, PF cleared.
@@ -139,11 +128,31 @@ internal static class PackedStringCompare
         return Vector128.Equals(spread & byteBits, byteBits);
     }
 
-    private static int Element(Vector128<byte> v, int i, byte imm) => (imm & 3) switch
+    /// <summary>The bits j where b[j] == a[i].</summary>
+    private static uint MatchesOf(Vector128<byte> a, int i, Vector128<byte> b, byte imm) => (imm & 1) != 0
+        ? Vector128.Equals(b.AsUInt16(), Vector128.Create(a.AsUInt16().GetElement(i))).ExtractMostSignificantBits()
+        : Vector128.Equals(b, Vector128.Create(a.GetElement(i))).ExtractMostSignificantBits();
+
+    /// <summary>The bits j where b[j] == a[j].</summary>
+    private static uint ElementwiseEqual(Vector128<byte> a, Vector128<byte> b, byte imm) => (imm & 1) != 0
+        ? Vector128.Equals(a.AsUInt16(), b.AsUInt16()).ExtractMostSignificantBits()
+        : Vector128.Equals(a, b).ExtractMostSignificantBits();
+
+    /// <summary>The bits j where b[j] >= a[i], signed or unsigned as imm8[1] says.</summary>
+    private static uint AtLeast(Vector128<byte> a, int i, Vector128<byte> b, byte imm) => (imm & 3) switch
     {
-        0 => v.GetElement(i),
-        1 => v.AsUInt16().GetElement(i),
-        2 => (sbyte)v.GetElement(i),
-        _ => v.AsInt16().GetElement(i),
+        0 => Vector128.GreaterThanOrEqual(b, Vector128.Create(a.GetElement(i))).ExtractMostSignificantBits(),
+        1 => Vector128.GreaterThanOrEqual(b.AsUInt16(), Vector128.Create(a.AsUInt16().GetElement(i))).ExtractMostSignificantBits(),
+        2 => Vector128.GreaterThanOrEqual(b.AsSByte(), Vector128.Create(a.AsSByte().GetElement(i))).ExtractMostSignificantBits(),
+        _ => Vector128.GreaterThanOrEqual(b.AsInt16(), Vector128.Create(a.AsInt16().GetElement(i))).ExtractMostSignificantBits(),
+    };
+
+    /// <summary>The bits j where b[j] &lt;= a[i], signed or unsigned as imm8[1] says.</summary>
+    private static uint AtMost(Vector128<byte> a, int i, Vector128<byte> b, byte imm) => (imm & 3) switch
+    {
+        0 => Vector128.LessThanOrEqual(b, Vector128.Create(a.GetElement(i))).ExtractMostSignificantBits(),
+        1 => Vector128.LessThanOrEqual(b.AsUInt16(), Vector128.Create(a.AsUInt16().GetElement(i))).ExtractMostSignificantBits(),
+        2 => Vector128.LessThanOrEqual(b.AsSByte(), Vector128.Create(a.AsSByte().GetElement(i))).ExtractMostSignificantBits(),
+        _ => Vector128.LessThanOrEqual(b.AsInt16(), Vector128.Create(a.AsInt16().GetElement(i))).ExtractMostSignificantBits(),
     };
 }
