@@ -12,7 +12,8 @@ internal struct Pcmpgtq : IXmmOp { public static Vector128<byte> Apply(Vector128
 
 /// <summary>
 /// pclmulqdq xmm1, xmm2/m128, imm8: the carry-less product of d's quadword imm8[0] and s's
-/// quadword imm8[4]. Computed bit by bit: the intrinsic needs a JIT-time constant selector.
+/// quadword imm8[4]. The quadwords are chosen here, so the host instruction runs with the
+/// constant selector 0 (its imm8 must be a JIT-time constant); bit by bit where the host lacks it.
 /// </summary>
 internal struct Pclmulqdq : IXmmImmOp
 {
@@ -20,6 +21,10 @@ internal struct Pclmulqdq : IXmmImmOp
     {
         ulong a = d.AsUInt64().GetElement(imm & 1);
         ulong b = s.AsUInt64().GetElement((imm >> 4) & 1);
+        if (System.Runtime.Intrinsics.X86.Pclmulqdq.IsSupported)
+        {
+            return System.Runtime.Intrinsics.X86.Pclmulqdq.CarrylessMultiply(Vector128.CreateScalar(a), Vector128.CreateScalar(b), 0).AsByte();
+        }
         ulong low = 0, high = 0;
         for (int i = 0; i < 64; i++)
         {
