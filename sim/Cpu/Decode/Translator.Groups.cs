@@ -18,6 +18,10 @@ internal static partial class Translator
         RegisterBits,
         RegisterString,
         RegisterSse,
+        RegisterSsse3,
+        RegisterSse41,
+        RegisterSse42,
+        RegisterBmi2,
         RegisterX87Control,
         RegisterX87,
     };

@@ -6,8 +6,8 @@ namespace HvSim.Cpu.Decode;
 /// <summary>
 /// The SSE/SSE2 group (integer, moves, shuffles; floating point in Translator.SseFloat.cs). One
 /// line per mnemonic: the generic form helper picks the operand shapes, the struct the operation.
-/// Only the baseline x86-64 set is here: SSE3, SSSE3, SSE4 and AVX encodings, and the MMX forms
-/// of these mnemonics, stay #UD, as on a CPU that reports SSE2 only.
+/// Only the baseline x86-64 set is here; SSE3 moves and SSSE3, SSE4.1 and SSE4.2 have their own
+/// group files. AVX encodings and the MMX forms of these mnemonics stay #UD.
 /// </summary>
 internal static unsafe partial class Translator
 {
@@ -236,9 +236,13 @@ internal static unsafe partial class Translator
             && Xmm(instruction.Op1Register, out op.Src);
     }
 
-    /// <summary>pextrw r32/r64, xmm, imm8 (the SSE4.1 encoding 66 0F 3A 15 is not part of the baseline).</summary>
+    /// <summary>pextrw r32/r64, xmm, imm8; the SSE4.1 encoding 66 0F 3A 15 (r/m16 destination) goes to the SSE4.1 extracts.</summary>
     private static bool TranslatePextrw(in Instruction instruction, ref DecodedOp op)
     {
+        if (instruction.Code is Code.Pextrw_r32m16_xmm_imm8 or Code.Pextrw_r64m16_xmm_imm8)
+        {
+            return TranslateElementExtract(instruction, ref op);
+        }
         if (instruction.Code != Code.Pextrw_r32_xmm_imm8 && instruction.Code != Code.Pextrw_r64_xmm_imm8)
         {
             return false;

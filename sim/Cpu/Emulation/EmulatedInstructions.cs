@@ -54,6 +54,8 @@ internal static class EmulatedInstructions
         // x87 stores (the x87 state travels in the CpuState) and the x87 environment stores.
         Mnemonic.Fst, Mnemonic.Fstp, Mnemonic.Fist, Mnemonic.Fistp, Mnemonic.Fisttp, Mnemonic.Fbstp,
         Mnemonic.Fnstsw, Mnemonic.Fnstenv, Mnemonic.Fnsave, Mnemonic.Fxsave, Mnemonic.Fxsave64,
+        // SSE4.1 element stores and movbe's byte-reversed store.
+        Mnemonic.Pextrb, Mnemonic.Pextrd, Mnemonic.Pextrq, Mnemonic.Extractps, Mnemonic.Movbe,
     }.ToFrozenSet();
 
     /// <summary>True when the engine emulates instructions of this mnemonic (in the forms the interpreter implements).</summary>

@@ -55,8 +55,8 @@ internal static class SseOracle
         }
     }
 
-    /// <summary>Loads <paramref name="input"/> into the machine, runs its code to the int3, and stores the end state.</summary>
-    public static void RunInterpreter(TestMachine machine, MachineSnapshot input, MachineSnapshot output)
+    /// <summary>Loads <paramref name="input"/> into the machine, runs its code (from <paramref name="entry"/>, by default the start) to the int3, and stores the end state.</summary>
+    public static void RunInterpreter(TestMachine machine, MachineSnapshot input, MachineSnapshot output, ulong entry = TestMachine.CodeBase)
     {
         HvSim.Cpu.Cpu cpu = machine.Cpu;
         for (int r = 0; r < 16; r++)
@@ -73,7 +73,7 @@ internal static class SseOracle
         {
             Assert.Fail("the scratch block is not writable");
         }
-        cpu.Rip = TestMachine.CodeBase;
+        cpu.Rip = entry;
         ExitReason exit = machine.Run(1000);
         if (exit != ExitReason.Exception || cpu.ExitVector != HvSim.Cpu.Vector.Breakpoint)
         {

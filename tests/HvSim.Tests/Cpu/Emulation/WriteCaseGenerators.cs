@@ -44,6 +44,7 @@ internal static class WriteCaseGenerators
         Mnemonic.Shld, Mnemonic.Shrd, Mnemonic.Bts, Mnemonic.Btr, Mnemonic.Btc,
         Mnemonic.Seto, Mnemonic.Setno, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setbe, Mnemonic.Seta,
         Mnemonic.Sets, Mnemonic.Setns, Mnemonic.Setp, Mnemonic.Setnp, Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg,
+        Mnemonic.Movbe,
     ];
 
     private static readonly Mnemonic[] AtomicMnemonics =
@@ -54,6 +55,7 @@ internal static class WriteCaseGenerators
         Mnemonic.Movdqa, Mnemonic.Movdqu, Mnemonic.Movaps, Mnemonic.Movups, Mnemonic.Movapd, Mnemonic.Movupd,
         Mnemonic.Movq, Mnemonic.Movd, Mnemonic.Movss, Mnemonic.Movsd, Mnemonic.Movhps, Mnemonic.Movlps, Mnemonic.Movhpd, Mnemonic.Movlpd,
         Mnemonic.Movnti, Mnemonic.Movntdq, Mnemonic.Movntps, Mnemonic.Movntpd, Mnemonic.Pextrw, Mnemonic.Maskmovdqu,
+        Mnemonic.Pextrb, Mnemonic.Pextrd, Mnemonic.Pextrq, Mnemonic.Extractps,
     ];
 
     private static readonly Mnemonic[] StackMnemonics = [Mnemonic.Push, Mnemonic.Pop, Mnemonic.Call];

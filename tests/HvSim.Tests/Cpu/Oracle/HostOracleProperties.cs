@@ -60,6 +60,9 @@ public sealed class HostOracleProperties
     [HostOracleProperty(MaxTest = Tests, Arbitrary = [typeof(Sse2Cases)])]
     public Property Sse2(OracleCase c) => Holds(c);
 
+    [HostOracleProperty(MaxTest = Tests, Arbitrary = [typeof(Sse4Cases)])]
+    public Property Sse4(OracleCase c) => Holds(c);
+
     [HostOracleProperty(MaxTest = Tests, Arbitrary = [typeof(MixedCases)])]
     public Property Mixed(OracleCase c) => Holds(c);
 
@@ -101,6 +104,11 @@ public static class Sse2Cases
     public static Arbitrary<OracleCase> Cases() => OracleArbitrary.For(OracleCategory.Sse2);
 }
 
+public static class Sse4Cases
+{
+    public static Arbitrary<OracleCase> Cases() => OracleArbitrary.For(OracleCategory.Sse4);
+}
+
 public static class MixedCases
 {
     public static Arbitrary<OracleCase> Cases() => OracleArbitrary.For(OracleCategory.Mixed);
@@ -116,6 +124,7 @@ public sealed class HostOracleMachineryTests
     [InlineData(OracleCategory.Bits)]
     [InlineData(OracleCategory.Moves)]
     [InlineData(OracleCategory.Sse2)]
+    [InlineData(OracleCategory.Sse4)]
     public void Generated_instructions_round_trip_and_keep_to_the_rules(OracleCategory category)
     {
         foreach (Instruction[] step in InstructionGenerators.Step(category).Sample(500))
