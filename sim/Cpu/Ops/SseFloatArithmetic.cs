@@ -156,8 +156,8 @@ internal struct Cvtps2pd : IFloatXmmOp
     public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r)
     {
         Vector128<uint> x = b.AsUInt32();
-        ulong r0 = SoftFloat<Binary64>.Convert<Binary32>(x.GetElement(0), m, ref r);
-        ulong r1 = SoftFloat<Binary64>.Convert<Binary32>(x.GetElement(1), m, ref r);
+        ulong r0 = ScalarFloat.Convert<Binary64, Binary32>(x.GetElement(0), m, ref r);
+        ulong r1 = ScalarFloat.Convert<Binary64, Binary32>(x.GetElement(1), m, ref r);
         return Vector128.Create(r0, r1).AsByte();
     }
 }
@@ -167,8 +167,8 @@ internal struct Cvtpd2ps : IFloatXmmOp
     public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r)
     {
         Vector128<ulong> x = b.AsUInt64();
-        uint r0 = (uint)SoftFloat<Binary32>.Convert<Binary64>(x.GetElement(0), m, ref r);
-        uint r1 = (uint)SoftFloat<Binary32>.Convert<Binary64>(x.GetElement(1), m, ref r);
+        uint r0 = (uint)ScalarFloat.Convert<Binary32, Binary64>(x.GetElement(0), m, ref r);
+        uint r1 = (uint)ScalarFloat.Convert<Binary32, Binary64>(x.GetElement(1), m, ref r);
         return Vector128.Create(r0, r1, 0, 0).AsByte();
     }
 }
@@ -176,11 +176,11 @@ internal struct Cvtpd2ps : IFloatXmmOp
 internal struct Cvtss2sd : IFloatXmmOp
 {
     public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) =>
-        a.AsUInt64().WithElement(0, SoftFloat<Binary64>.Convert<Binary32>(b.AsUInt32().ToScalar(), m, ref r)).AsByte();
+        a.AsUInt64().WithElement(0, ScalarFloat.Convert<Binary64, Binary32>(b.AsUInt32().ToScalar(), m, ref r)).AsByte();
 }
 
 internal struct Cvtsd2ss : IFloatXmmOp
 {
     public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) =>
-        a.AsUInt32().WithElement(0, (uint)SoftFloat<Binary32>.Convert<Binary64>(b.AsUInt64().ToScalar(), m, ref r)).AsByte();
+        a.AsUInt32().WithElement(0, (uint)ScalarFloat.Convert<Binary32, Binary64>(b.AsUInt64().ToScalar(), m, ref r)).AsByte();
 }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using HvSim.Cpu.X87;
 
 namespace HvSim.Cpu.SimdFloat;
@@ -75,7 +77,7 @@ internal static class ScalarFloat
             float x = F(a), y = subtract ? -F(b) : F(b);
             float r = x + y;
             uint result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && !SumIsExact(x, y, r))
                 {
@@ -95,7 +97,7 @@ internal static class ScalarFloat
             double x = D(a), y = subtract ? -D(b) : D(b);
             double r = x + y;
             ulong result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && !SumIsExact(x, y, r))
                 {
@@ -113,7 +115,7 @@ internal static class ScalarFloat
         {
             float r = F(a) * F(b);
             uint result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && (double)F(a) * F(b) != r)
                 {
@@ -131,7 +133,7 @@ internal static class ScalarFloat
         {
             double r = D(a) * D(b);
             ulong result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && Math.FusedMultiplyAdd(D(a), D(b), -r) != 0)
                 {
@@ -149,7 +151,7 @@ internal static class ScalarFloat
         {
             float r = F(a) / F(b);
             uint result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && (double)r * F(b) != F(a))
                 {
@@ -167,7 +169,7 @@ internal static class ScalarFloat
         {
             double r = D(a) / D(b);
             ulong result = B(r);
-            if (Ordinary(a) && Ordinary(b) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(b) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && Math.FusedMultiplyAdd(r, D(b), -D(a)) != 0)
                 {
@@ -185,7 +187,7 @@ internal static class ScalarFloat
         {
             float r = MathF.Sqrt(F(a));
             uint result = B(r);
-            if (Ordinary(a) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && (double)r * r != F(a))
                 {
@@ -203,7 +205,7 @@ internal static class ScalarFloat
         {
             double r = Math.Sqrt(D(a));
             ulong result = B(r);
-            if (Ordinary(a) && Ordinary(result))
+            if (Ordinary(a) & Ordinary(result))
             {
                 if ((mxcsr & Mxcsr.Precision) == 0 && Math.FusedMultiplyAdd(r, r, -D(a)) != 0)
                 {
@@ -222,6 +224,10 @@ internal static class ScalarFloat
     /// </summary>
     public static ulong MinMax<TFormat>(ulong a, ulong b, bool max, uint mxcsr, ref uint raised) where TFormat : struct, IBinaryFormat
     {
+        if (PlainOperands<TFormat>(a, b, out double p, out double q))
+        {
+            return (max ? p > q : p < q) ? a : b;
+        }
         Operand x = SoftFloat<TFormat>.Read(a, mxcsr);
         Operand y = SoftFloat<TFormat>.Read(b, mxcsr);
         a = SoftFloat<TFormat>.AfterDaz(a, mxcsr);
@@ -235,6 +241,28 @@ internal static class ScalarFloat
         int order = Compare(x, y);
         return (max ? order > 0 : order < 0) ? a : b;
     }
+
+    /// <summary>
+    /// Compare fast path: both operands normal or zero (so no NaN, no denormal: nothing to raise, and DAZ
+    /// changes nothing), compared by the host (IEEE order does not depend on MXCSR).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PlainOperands<TFormat>(ulong a, ulong b, out double x, out double y) where TFormat : struct, IBinaryFormat
+    {
+        if (TFormat.Width == 32)
+        {
+            x = F((uint)a);
+            y = F((uint)b);
+            return NormalOrZero((uint)a) && NormalOrZero((uint)b);
+        }
+        x = D(a);
+        y = D(b);
+        return NormalOrZero(a) && NormalOrZero(b);
+    }
+
+    private static bool NormalOrZero(uint bits) => ((bits >> 23) & 0xFF) - 1 < 0xFE || (bits << 1) == 0;
+
+    private static bool NormalOrZero(ulong bits) => ((bits >> 52) & 0x7FF) - 1 < 0x7FE || (bits << 1) == 0;
 
     /// <summary>The order of two non-NaN operands: −1, 0 (equal, ±0 included) or 1.</summary>
     public static int Compare(in Operand x, in Operand y)
@@ -264,10 +292,15 @@ internal static class ScalarFloat
     /// </summary>
     public static bool ComparePredicate<TFormat>(ulong a, ulong b, int predicate, uint mxcsr, ref uint raised) where TFormat : struct, IBinaryFormat
     {
+        int order;
+        if (PlainOperands<TFormat>(a, b, out double p, out double q))
+        {
+            order = p < q ? -1 : p > q ? 1 : 0;
+            return Holds(predicate, order);
+        }
         Operand x = SoftFloat<TFormat>.Read(a, mxcsr);
         Operand y = SoftFloat<TFormat>.Read(b, mxcsr);
         bool signalling = predicate is 1 or 2 or 5 or 6;
-        int order;
         if (x.IsNaN || y.IsNaN)
         {
             if (signalling || x.IsSignalingNaN || y.IsSignalingNaN)
@@ -281,6 +314,12 @@ internal static class ScalarFloat
             raised |= Operand.DenormalFlag(x, y);
             order = Compare(x, y);
         }
+        return Holds(predicate, order);
+    }
+
+    /// <summary>Whether a cmpps predicate holds for an order (−1, 0, 1, or 2 for unordered).</summary>
+    private static bool Holds(int predicate, int order)
+    {
         bool unordered = order == 2;
         return predicate switch
         {
@@ -301,6 +340,10 @@ internal static class ScalarFloat
     /// </summary>
     public static ulong CompareFlags<TFormat>(ulong a, ulong b, bool signalling, uint mxcsr, ref uint raised) where TFormat : struct, IBinaryFormat
     {
+        if (PlainOperands<TFormat>(a, b, out double p, out double q))
+        {
+            return p < q ? FlagBits.CF : p == q ? FlagBits.ZF : 0;
+        }
         Operand x = SoftFloat<TFormat>.Read(a, mxcsr);
         Operand y = SoftFloat<TFormat>.Read(b, mxcsr);
         if (x.IsNaN || y.IsNaN)
@@ -316,11 +359,65 @@ internal static class ScalarFloat
         return order < 0 ? FlagBits.CF : order == 0 ? FlagBits.ZF : 0;
     }
 
-    /// <summary>Float element to integer; <paramref name="truncate"/> for the cvtt forms, else MXCSR.RC.</summary>
+    /// <summary>
+    /// Float element to integer; <paramref name="truncate"/> for the cvtt forms, else MXCSR.RC. Fast path:
+    /// a normal operand of magnitude below 2^31 − 1 (even rounded up it fits every destination) truncated, or rounded to nearest
+    /// under RC = nearest, by the host instruction (DAZ and FTZ do not touch normals; conversions raise no
+    /// DE), PE when the integer differs from the operand (exact: both are below 2^53).
+    /// </summary>
     public static ulong ToInteger<TFormat>(ulong bits, bool wide, bool truncate, uint mxcsr, ref uint raised) where TFormat : struct, IBinaryFormat
     {
         RoundingControl rounding = truncate ? RoundingControl.TowardZero : Mxcsr.Rounding(mxcsr);
+        if (rounding is RoundingControl.TowardZero or RoundingControl.NearestEven)
+        {
+            double value = TFormat.Width == 32 ? F((uint)bits) : D(bits);
+            if (Math.Abs(value) < 2147483647.0 && (TFormat.Width == 32 ? Normal((uint)bits) : Normal(bits)))
+            {
+                Vector128<double> v = Vector128.CreateScalarUnsafe(value);
+                int integer = rounding == RoundingControl.TowardZero ? Sse2.ConvertToInt32WithTruncation(v) : Sse2.ConvertToInt32(v);
+                if (integer != value)
+                {
+                    raised |= Mxcsr.Precision;
+                }
+                return wide ? (ulong)(long)integer : (uint)integer;
+            }
+        }
         return SoftFloat<TFormat>.ToInteger(bits, wide, rounding, mxcsr, ref raised);
+    }
+
+    /// <summary>A normal value (exponent field neither 0 nor all ones).</summary>
+    private static bool Normal(uint bits) => ((bits >> 23) & 0xFF) - 1 < 0xFE;
+
+    private static bool Normal(ulong bits) => ((bits >> 52) & 0x7FF) - 1 < 0x7FE;
+
+    /// <summary>
+    /// Between formats (cvtss2sd, cvtsd2ss, cvtps2pd, cvtpd2ps). Fast paths: widening a normal binary32 is
+    /// exact and raises nothing under any MXCSR; narrowing under the default control is the host's
+    /// conversion when source and result are ordinary, PE when the result widened back differs.
+    /// </summary>
+    public static ulong Convert<TTo, TFrom>(ulong bits, uint mxcsr, ref uint raised) where TTo : struct, IBinaryFormat where TFrom : struct, IBinaryFormat
+    {
+        if (TFrom.Width == 32 && TTo.Width == 64)
+        {
+            if (Normal((uint)bits))
+            {
+                return B((double)F((uint)bits));
+            }
+        }
+        else if (TFrom.Width == 64 && TTo.Width == 32 && Mxcsr.IsDefaultControl(mxcsr))
+        {
+            float narrowed = (float)D(bits);
+            uint result = B(narrowed);
+            if (Ordinary(bits) & Ordinary(result))
+            {
+                if ((mxcsr & Mxcsr.Precision) == 0 && narrowed != D(bits))
+                {
+                    raised |= Mxcsr.Precision;
+                }
+                return result;
+            }
+        }
+        return SoftFloat<TTo>.Convert<TFrom>(bits, mxcsr, ref raised);
     }
 
     /// <summary>
