@@ -139,6 +139,8 @@ int main(int argc, char **argv, char **envp)
 
     /* 1/0, ZE unmasked: FPE_FLTDIV, xmm0 still 1.0 in the frame; masked rerun gives +inf. */
     run_divsd("divsd 1/0 (ZE unmasked)", 0x1F80 & ~0x200u, (struct vec){ONE, 0x1111}, (struct vec){0, 0x2222});
+    /* The same with ZE already set: a raised, unmasked exception traps whatever the sticky flag held. */
+    run_divsd("divsd 1/0 (ZE unmasked, flag set)", (0x1F80 & ~0x200u) | 0x04, (struct vec){ONE, 0x1111}, (struct vec){0, 0x2222});
     /* lanes 1/0 (ZE masked), 1e30/1e-30 (OE unmasked), 1/3 (PE), 2/2: post-computation trap, ZE|OE|PE. */
     run_divps("divps ZE masked, OE unmasked", 0x1F80 & ~0x400u,
               (struct vec){0x3F800000ull | (F(0x7149F2CA) << 32), 0x3F800000ull | (F(0x40000000) << 32)},

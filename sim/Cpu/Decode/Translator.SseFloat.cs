@@ -120,7 +120,7 @@ internal static unsafe partial class Translator
         return XmmSource(instruction, ref op, &SseFloatHandlers.RRI<T>, &SseFloatHandlers.RM128I<T>);
     }
 
-    internal static bool FloatLow64Imm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
+    private static bool FloatLow64Imm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
     {
         op.Imm = instruction.Immediate8;
         return XmmSource(instruction, ref op, &SseFloatHandlers.RRI<T>, &SseFloatHandlers.RM64I<T>);

@@ -50,7 +50,120 @@ public sealed class SseMxcsrTests
                     BitConverter.TryWriteBytes(s.Memory.AsSpan(MxcsrIn, 4), RandomMxcsr(random));
                 });
         }
+        foreach (SseOracle.Form f in ThresholdForms())
+        {
+            forms[f.Name] = f;
+        }
         return forms;
+    }
+
+    /// <summary>
+    /// Operand pairs on the rounding thresholds (low lanes of xmm1 and xmm2, signs flipped at random):
+    /// products and sums that are tiny only before or only after rounding, exactly halfway to the
+    /// smallest normal or to zero, just past the largest finite value, narrowing conversions at the
+    /// binary32 limits, integer conversions at the int32/int64 limits.
+    /// </summary>
+    private static readonly (ulong A, ulong B)[] s_thresholds64 =
+    [
+        (0x3FEFFFFFFFFFFFFF, 0x0010000000000000), // (1 − 2^-53) × min normal: tiny after rounding, rounds to min normal
+        (0x3FE0000000000000, 0x0010000000000001), // half of just-above min normal: halfway case in the denormal range
+        (0x3FE0000000000000, 0x0000000000000001), // half the smallest denormal: halfway to zero
+        (0x3FF8000000000000, 0x0000000000000001), // 1.5 × smallest denormal
+        (0x000FFFFFFFFFFFFF, 0x0000000000000001), // largest denormal + smallest: exactly min normal
+        (0x7FEFFFFFFFFFFFFF, 0x3FF0000000000001), // max × (1 + 2^-52): overflow
+        (0x7FEFFFFFFFFFFFFF, 0x7C9FFFFFFFFFFFFF), // max + half an ulp (below): rounds per mode
+        (0x7FEFFFFFFFFFFFFF, 0x3FE0000000000000), // max ÷ 0.5: overflow
+        (0x47EFFFFFE0000000, 0x47EFFFFFF0000000), // binary32 max, and halfway to 2^128 (narrowing)
+        (0x36A0000000000000, 0x3690000000000000), // 2^-149 and 2^-150 (narrowing to the smallest binary32 denormal)
+        (0x380FFFFFF0000000, 0x3810000000000000), // just below and at binary32 min normal
+        (0x41DFFFFFFFFFFFFF, 0xC1E0000000100000), // int32 limits: 2^31 − ε and −2^31 − 2^-1
+        (0x43DFFFFFFFFFFFFF, 0x43E0000000000000), // int64 limits: below 2^63 and 2^63
+        (0x4330000000000001, 0x3FE0000000000001), // 2^52 + 1 and 0.5 + ε: rounding to integers
+    ];
+
+    private static readonly (uint A, uint B)[] s_thresholds32 =
+    [
+        (0x3F7FFFFF, 0x00800000), // (1 − 2^-24) × min normal
+        (0x3F000000, 0x00800001),
+        (0x3F000000, 0x00000001),
+        (0x3FC00000, 0x00000001),
+        (0x007FFFFF, 0x00000001),
+        (0x7F7FFFFF, 0x3F800001),
+        (0x7F7FFFFF, 0x737FFFFF),
+        (0x7F7FFFFF, 0x3F000000),
+        (0x4EFFFFFF, 0xCF000001), // int32 limits
+        (0x5EFFFFFF, 0x5F000000), // int64 limits
+        (0x4B000001, 0x3F000001),
+    ];
+
+    private static IEnumerable<SseOracle.Form> ThresholdForms()
+    {
+        string[] doubles = ["addsd", "subsd", "mulsd", "divsd", "sqrtsd", "minsd", "cvtsd2ss", "comisd", "cvtsd2si", "cvttsd2si", "roundsd"];
+        string[] singles = ["addss", "subss", "mulss", "divss", "sqrtss", "maxss", "cvtss2sd", "ucomiss", "cvtss2si", "cvttss2si", "roundss"];
+        foreach (string mnemonic in doubles.Concat(singles))
+        {
+            bool wide = doubles.Contains(mnemonic);
+            yield return new SseOracle.Form(
+                $"thresholds {mnemonic}",
+                a =>
+                {
+                    a.ldmxcsr(__dword_ptr[rdi + MxcsrIn]);
+                    ThresholdInstruction(a, mnemonic);
+                    a.stmxcsr(__dword_ptr[rdi + MxcsrOut]);
+                },
+                (s, random) =>
+                {
+                    ulong x, y;
+                    if (wide)
+                    {
+                        (x, y) = s_thresholds64[random.Next(s_thresholds64.Length)];
+                        x |= random.Next(2) == 0 ? 0 : 1UL << 63;
+                        y |= random.Next(2) == 0 ? 0 : 1UL << 63;
+                    }
+                    else
+                    {
+                        (uint p, uint q) = s_thresholds32[random.Next(s_thresholds32.Length)];
+                        x = p | (random.Next(2) == 0 ? 0 : 1u << 31);
+                        y = q | (random.Next(2) == 0 ? 0 : 1u << 31);
+                    }
+                    if (random.Next(2) == 0)
+                    {
+                        (x, y) = (y, x);
+                    }
+                    s.Xmm[1] = s.Xmm[1] with { Lo = (s.Xmm[1].Lo & (wide ? 0 : 0xFFFF_FFFF_0000_0000)) | x };
+                    s.Xmm[2] = s.Xmm[2] with { Lo = (s.Xmm[2].Lo & (wide ? 0 : 0xFFFF_FFFF_0000_0000)) | y };
+                    BitConverter.TryWriteBytes(s.Memory.AsSpan(MxcsrIn, 4), RandomMxcsr(random));
+                });
+        }
+    }
+
+    private static void ThresholdInstruction(Assembler a, string mnemonic)
+    {
+        switch (mnemonic)
+        {
+            case "addsd": a.addsd(xmm1, xmm2); break;
+            case "subsd": a.subsd(xmm1, xmm2); break;
+            case "mulsd": a.mulsd(xmm1, xmm2); break;
+            case "divsd": a.divsd(xmm1, xmm2); break;
+            case "sqrtsd": a.sqrtsd(xmm1, xmm2); break;
+            case "minsd": a.minsd(xmm1, xmm2); break;
+            case "cvtsd2ss": a.cvtsd2ss(xmm1, xmm2); break;
+            case "comisd": a.comisd(xmm1, xmm2); break;
+            case "cvtsd2si": a.cvtsd2si(rax, xmm2); a.cvtsd2si(ecx, xmm1); break;
+            case "cvttsd2si": a.cvttsd2si(rax, xmm2); a.cvttsd2si(ecx, xmm1); break;
+            case "roundsd": a.roundsd(xmm1, xmm2, 4); a.roundsd(xmm3, xmm1, 2); break;
+            case "addss": a.addss(xmm1, xmm2); break;
+            case "subss": a.subss(xmm1, xmm2); break;
+            case "mulss": a.mulss(xmm1, xmm2); break;
+            case "divss": a.divss(xmm1, xmm2); break;
+            case "sqrtss": a.sqrtss(xmm1, xmm2); break;
+            case "maxss": a.maxss(xmm1, xmm2); break;
+            case "cvtss2sd": a.cvtss2sd(xmm1, xmm2); break;
+            case "ucomiss": a.ucomiss(xmm1, xmm2); break;
+            case "cvtss2si": a.cvtss2si(rax, xmm2); a.cvtss2si(ecx, xmm1); break;
+            case "cvttss2si": a.cvttss2si(rax, xmm2); a.cvttss2si(ecx, xmm1); break;
+            default: a.roundss(xmm1, xmm2, 4); a.roundss(xmm3, xmm1, 1); break;
+        }
     }
 
     /// <summary>SSE3 and SSE4.1 floating-point arithmetic (also checked here at the default MXCSR by the plain name).</summary>
