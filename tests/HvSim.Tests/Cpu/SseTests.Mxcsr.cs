@@ -166,7 +166,7 @@ public sealed class SseMxcsrTests
         }
     }
 
-    /// <summary>SSE3 and SSE4.1 floating-point arithmetic (also checked here at the default MXCSR by the plain name).</summary>
+    /// <summary>SSE3 and SSE4.1 floating-point arithmetic (a third of the random MXCSRs are the default control).</summary>
     internal static SseFormList SseArithmetic41Forms()
     {
         var l = new SseFormList();
