@@ -23,13 +23,14 @@ public sealed class UserLevelEmulator
     private readonly UserModeAccess _access;
     private readonly EventLedger _ledger;
     private readonly HvSim.Cpu.Cpu _cpu;
-    private readonly WriteEmulator _engine = new();
+    private readonly WriteEmulator _engine;
 
     public UserLevelEmulator(Machine machine, IPlatform platform)
     {
         _access = new UserModeAccess(machine.Mmu, platform);
         _ledger = machine.Ledger;
         _cpu = machine.Cpu;
+        _engine = new WriteEmulator(machine.Cpu.Identity); // the guest's CPU: the same extensions emulate
     }
 
     /// <summary>Emulations that fell back to page tracking, by reason (for the run's summary).</summary>
@@ -52,7 +53,7 @@ public sealed class UserLevelEmulator
         // The frame must take the result before anything is written: an emulated write whose
         // registers could not be stored would run again when the handler returns.
         if (!_access.CanWrite(ucontext + SignalContext.GregsOffset, SignalContext.GregsLength, out _)
-            || (fpstate != 0 && !_access.CanWrite(fpstate + SignalContext.XmmOffset, 16 * 16, out _)))
+            || (fpstate != 0 && !_access.CanWrite(fpstate, SignalContext.FpuLength, out _)))
         {
             return Fallback("the signal frame is not writable");
         }
@@ -61,20 +62,20 @@ public sealed class UserLevelEmulator
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
         var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
-        Span<System.Runtime.Intrinsics.Vector128<byte>> xmmBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
-        state.Xmm.CopyTo(xmmBefore);
+        (_, byte[] fpuBefore) = SignalContext.Images(gregs, state);
         EmulationResult result = _engine.Emulate(state, view);
         if (result.Status != EmulationStatus.Emulated)
         {
             return Fallback(result.Disassembly);
         }
-        (byte[] newGregs, byte[] xmm) = SignalContext.Images(gregs, state);
+        (byte[] newGregs, byte[] fpu) = SignalContext.Images(gregs, state);
         _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
-        // The XMM registers go back only when the instruction changed one: the emulated
-        // instructions are stores, so almost never (and the frame was checked writable above).
-        if (fpstate != 0 && !xmmBefore.SequenceEqual(state.Xmm))
+        // The FPU image goes back only when the instruction changed the x87 or SSE state (an x87
+        // store pops, a movq to a register...); most emulated stores leave it (the frame was
+        // checked writable above).
+        if (fpstate != 0 && !fpuBefore.AsSpan().SequenceEqual(fpu))
         {
-            _access.Write(fpstate + SignalContext.XmmOffset, xmm, out _);
+            _access.Write(fpstate, fpu, out _);
         }
         return Emulated;
     }

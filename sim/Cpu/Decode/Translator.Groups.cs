@@ -19,5 +19,6 @@ internal static partial class Translator
         RegisterString,
         RegisterSse,
         RegisterX87Control,
+        RegisterX87,
     };
 }

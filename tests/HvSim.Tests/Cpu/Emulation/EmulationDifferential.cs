@@ -87,6 +87,7 @@ internal static class EmulationDifferential
         cpu.Rflags = input.Rflags;
         cpu.FsBase = input.FsBase;
         cpu.GsBase = input.GsBase;
+        X87CaseState.From(c).CopyTo(cpu.X87);
 
         // One instruction; a rep string instruction runs in chunks that each count as one.
         ExitReason exit = cpu.Run(1);
@@ -120,8 +121,9 @@ internal static class EmulationDifferential
         var state = new CpuState { Rip = EmulationLayout.Code, Rflags = input.Rflags, FsBase = input.FsBase, GsBase = input.GsBase };
         input.Gpr.CopyTo(state.Gpr, 0);
         input.Xmm.CopyTo(state.Xmm, 0);
+        X87CaseState.From(c).CopyTo(state.X87);
 
-        WriteEmulator engine = t_engine ??= new WriteEmulator();
+        WriteEmulator engine = t_engine ??= new WriteEmulator(HvSim.Cpu.CpuIdentity.V3); // the interpreter's TestMachine CPU
         bool rep = InstructionKinds.IsRepString(c.Instruction);
         int maxCalls = rep ? (int)Math.Min(c.Placement.Count, 10_000) + 2 : 1;
         for (int call = 1; ; call++)
@@ -174,6 +176,7 @@ internal static class EmulationDifferential
         var copy = new CpuState { Rip = state.Rip, Rflags = state.Rflags, FsBase = state.FsBase, GsBase = state.GsBase, Mxcsr = state.Mxcsr };
         state.Gpr.CopyTo(copy.Gpr, 0);
         state.Xmm.CopyTo(copy.Xmm, 0);
+        state.X87.CopyTo(copy.X87);
         return copy;
     }
 
@@ -182,7 +185,8 @@ internal static class EmulationDifferential
     {
         bool same = before.Rip == after.Rip && before.Rflags == after.Rflags && before.FsBase == after.FsBase
             && before.GsBase == after.GsBase && before.Mxcsr == after.Mxcsr
-            && before.Gpr.AsSpan().SequenceEqual(after.Gpr) && before.Xmm.AsSpan().SequenceEqual(after.Xmm);
+            && before.Gpr.AsSpan().SequenceEqual(after.Gpr) && before.Xmm.AsSpan().SequenceEqual(after.Xmm)
+            && X87CaseState.Describe(before.X87) == X87CaseState.Describe(after.X87);
         if (!same)
         {
             problems.Add($"{what} changed the state");
@@ -212,6 +216,10 @@ internal static class EmulationDifferential
             {
                 problems.Add($"XMM{i}: interpreter {Show(cpu.Xmm(i))}, engine {Show(state.Xmm[i])}");
             }
+        }
+        if (X87CaseState.Describe(cpu.X87) is var interpreterX87 && interpreterX87 != X87CaseState.Describe(state.X87))
+        {
+            problems.Add($"x87: interpreter {interpreterX87}, engine {X87CaseState.Describe(state.X87)}");
         }
     }
 
