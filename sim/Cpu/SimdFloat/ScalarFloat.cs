@@ -22,10 +22,12 @@ namespace HvSim.Cpu.SimdFloat;
 /// is finite and not tiny even before rounding (no OE, no UE), and only PE remains. PE is sticky: once
 /// set in MXCSR nothing changes; while clear, inexactness is decided exactly by an error-free
 /// transformation: TwoSum's error term for add/sub; for singles the product, quotient × divisor or
-/// root² recomputed exactly in double (48-bit products); for doubles the same residual by one fused
-/// multiply-add, which is exact because the binary64 thresholds keep it above the denormal range
-/// (the residual is a multiple of 2^(e−105) for result/operand exponent e ≥ −959). Anything else
-/// goes to <see cref="SoftFloat{F}"/>, which is exact under any MXCSR.
+/// root² recomputed exactly in double (48-bit products); for doubles the residual a×b − r,
+/// r×b − a or r×r − a by one fused multiply-add. The FMA rounds the residual once, and only its
+/// zero-ness matters: the exact residual is a multiple of 2^(e−105) where e ≥ −959 is the exponent
+/// of the product or dividend/radicand (the binary64 threshold 64 keeps them there), so a non-zero
+/// residual is at least 2^-1064 and cannot round to zero. Anything else goes to
+/// <see cref="SoftFloat{F}"/>, which is exact under any MXCSR.
 /// </para>
 /// </remarks>
 internal static class ScalarFloat
