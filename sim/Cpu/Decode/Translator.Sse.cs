@@ -114,7 +114,7 @@ internal static unsafe partial class Translator
                     ? RegisterOnly<MoveMergeLow64>(instruction, ref op)
                     : Store(instruction, ref op, &SseMoveOps.StoreLow64);
             case Code.Cmpsd_xmm_xmmm64_imm8:
-                return Low64Imm<Cmpsd>(instruction, ref op);
+                return FloatLow64Imm<Cmpsd>(instruction, ref op);
             default:
                 return false;
         }

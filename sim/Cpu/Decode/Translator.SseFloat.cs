@@ -3,61 +3,61 @@ using HvSim.Cpu.Ops;
 
 namespace HvSim.Cpu.Decode;
 
-/// <summary>SSE/SSE2 floating point: arithmetic, compares, conversions and MXCSR access.</summary>
+/// <summary>SSE/SSE2 floating point (arithmetic, compares, conversions, MXCSR access) and the SSE3/SSE4.1 floating-point arithmetic.</summary>
 internal static unsafe partial class Translator
 {
     private static void RegisterSseFloat(Dictionary<Mnemonic, TranslateFn> table)
     {
-        Add(table, Packed<Addps>, Mnemonic.Addps);
-        Add(table, Packed<Subps>, Mnemonic.Subps);
-        Add(table, Packed<Mulps>, Mnemonic.Mulps);
-        Add(table, Packed<Divps>, Mnemonic.Divps);
-        Add(table, Packed<Minps>, Mnemonic.Minps);
-        Add(table, Packed<Maxps>, Mnemonic.Maxps);
-        Add(table, Packed<Sqrtps>, Mnemonic.Sqrtps);
+        Add(table, FloatPacked<Addps>, Mnemonic.Addps);
+        Add(table, FloatPacked<Subps>, Mnemonic.Subps);
+        Add(table, FloatPacked<Mulps>, Mnemonic.Mulps);
+        Add(table, FloatPacked<Divps>, Mnemonic.Divps);
+        Add(table, FloatPacked<Minps>, Mnemonic.Minps);
+        Add(table, FloatPacked<Maxps>, Mnemonic.Maxps);
+        Add(table, FloatPacked<Sqrtps>, Mnemonic.Sqrtps);
         Add(table, Packed<Rcpps>, Mnemonic.Rcpps);
         Add(table, Packed<Rsqrtps>, Mnemonic.Rsqrtps);
-        Add(table, Packed<Addpd>, Mnemonic.Addpd);
-        Add(table, Packed<Subpd>, Mnemonic.Subpd);
-        Add(table, Packed<Mulpd>, Mnemonic.Mulpd);
-        Add(table, Packed<Divpd>, Mnemonic.Divpd);
-        Add(table, Packed<Minpd>, Mnemonic.Minpd);
-        Add(table, Packed<Maxpd>, Mnemonic.Maxpd);
-        Add(table, Packed<Sqrtpd>, Mnemonic.Sqrtpd);
+        Add(table, FloatPacked<Addpd>, Mnemonic.Addpd);
+        Add(table, FloatPacked<Subpd>, Mnemonic.Subpd);
+        Add(table, FloatPacked<Mulpd>, Mnemonic.Mulpd);
+        Add(table, FloatPacked<Divpd>, Mnemonic.Divpd);
+        Add(table, FloatPacked<Minpd>, Mnemonic.Minpd);
+        Add(table, FloatPacked<Maxpd>, Mnemonic.Maxpd);
+        Add(table, FloatPacked<Sqrtpd>, Mnemonic.Sqrtpd);
 
-        Add(table, Low32<Addss>, Mnemonic.Addss);
-        Add(table, Low32<Subss>, Mnemonic.Subss);
-        Add(table, Low32<Mulss>, Mnemonic.Mulss);
-        Add(table, Low32<Divss>, Mnemonic.Divss);
-        Add(table, Low32<Minss>, Mnemonic.Minss);
-        Add(table, Low32<Maxss>, Mnemonic.Maxss);
-        Add(table, Low32<Sqrtss>, Mnemonic.Sqrtss);
+        Add(table, FloatLow32<Addss>, Mnemonic.Addss);
+        Add(table, FloatLow32<Subss>, Mnemonic.Subss);
+        Add(table, FloatLow32<Mulss>, Mnemonic.Mulss);
+        Add(table, FloatLow32<Divss>, Mnemonic.Divss);
+        Add(table, FloatLow32<Minss>, Mnemonic.Minss);
+        Add(table, FloatLow32<Maxss>, Mnemonic.Maxss);
+        Add(table, FloatLow32<Sqrtss>, Mnemonic.Sqrtss);
         Add(table, Low32<Rcpss>, Mnemonic.Rcpss);
         Add(table, Low32<Rsqrtss>, Mnemonic.Rsqrtss);
-        Add(table, Low64<Addsd>, Mnemonic.Addsd);
-        Add(table, Low64<Subsd>, Mnemonic.Subsd);
-        Add(table, Low64<Mulsd>, Mnemonic.Mulsd);
-        Add(table, Low64<Divsd>, Mnemonic.Divsd);
-        Add(table, Low64<Minsd>, Mnemonic.Minsd);
-        Add(table, Low64<Maxsd>, Mnemonic.Maxsd);
-        Add(table, Low64<Sqrtsd>, Mnemonic.Sqrtsd);
+        Add(table, FloatLow64<Addsd>, Mnemonic.Addsd);
+        Add(table, FloatLow64<Subsd>, Mnemonic.Subsd);
+        Add(table, FloatLow64<Mulsd>, Mnemonic.Mulsd);
+        Add(table, FloatLow64<Divsd>, Mnemonic.Divsd);
+        Add(table, FloatLow64<Minsd>, Mnemonic.Minsd);
+        Add(table, FloatLow64<Maxsd>, Mnemonic.Maxsd);
+        Add(table, FloatLow64<Sqrtsd>, Mnemonic.Sqrtsd);
 
-        Add(table, PackedImm<Cmpps>, Mnemonic.Cmpps);
-        Add(table, PackedImm<Cmppd>, Mnemonic.Cmppd);
-        Add(table, Low32Imm<Cmpss>, Mnemonic.Cmpss);
+        Add(table, FloatPackedImm<Cmpps>, Mnemonic.Cmpps);
+        Add(table, FloatPackedImm<Cmppd>, Mnemonic.Cmppd);
+        Add(table, FloatLow32Imm<Cmpss>, Mnemonic.Cmpss);
         // cmpsd xmm, xmm/m64, imm8 arrives through TranslateSseScalarDouble (the mnemonic is shared with the string cmpsd).
         Add(table, TranslateComis, Mnemonic.Comiss, Mnemonic.Ucomiss, Mnemonic.Comisd, Mnemonic.Ucomisd);
 
-        Add(table, Packed<Cvtdq2ps>, Mnemonic.Cvtdq2ps);
-        Add(table, Packed<Cvtps2dq>, Mnemonic.Cvtps2dq);
-        Add(table, Packed<Cvttps2dq>, Mnemonic.Cvttps2dq);
-        Add(table, Packed<Cvtpd2dq>, Mnemonic.Cvtpd2dq);
-        Add(table, Packed<Cvttpd2dq>, Mnemonic.Cvttpd2dq);
-        Add(table, Packed<Cvtpd2ps>, Mnemonic.Cvtpd2ps);
-        Add(table, Low64<Cvtdq2pd>, Mnemonic.Cvtdq2pd);
-        Add(table, Low64<Cvtps2pd>, Mnemonic.Cvtps2pd);
-        Add(table, Low32<Cvtss2sd>, Mnemonic.Cvtss2sd);
-        Add(table, Low64<Cvtsd2ss>, Mnemonic.Cvtsd2ss);
+        Add(table, FloatPacked<Cvtdq2ps>, Mnemonic.Cvtdq2ps);
+        Add(table, FloatPacked<Cvtps2dq>, Mnemonic.Cvtps2dq);
+        Add(table, FloatPacked<Cvttps2dq>, Mnemonic.Cvttps2dq);
+        Add(table, FloatPacked<Cvtpd2dq>, Mnemonic.Cvtpd2dq);
+        Add(table, FloatPacked<Cvttpd2dq>, Mnemonic.Cvttpd2dq);
+        Add(table, FloatPacked<Cvtpd2ps>, Mnemonic.Cvtpd2ps);
+        Add(table, FloatLow64<Cvtdq2pd>, Mnemonic.Cvtdq2pd);
+        Add(table, FloatLow64<Cvtps2pd>, Mnemonic.Cvtps2pd);
+        Add(table, FloatLow32<Cvtss2sd>, Mnemonic.Cvtss2sd);
+        Add(table, FloatLow64<Cvtsd2ss>, Mnemonic.Cvtsd2ss);
         Add(table, ToGpr<Cvttsd2si>, Mnemonic.Cvttsd2si);
         Add(table, ToGpr<Cvtsd2si>, Mnemonic.Cvtsd2si);
         Add(table, ToGpr<Cvttss2si>, Mnemonic.Cvttss2si);
@@ -66,14 +66,70 @@ internal static unsafe partial class Translator
         Add(table, FromGpr<Cvtsi2ss>, Mnemonic.Cvtsi2ss);
 
         Add(table, TranslateMxcsr, Mnemonic.Ldmxcsr, Mnemonic.Stmxcsr);
+
+        // SSE3 and SSE4.1 floating-point arithmetic.
+        Add(table, FloatPacked<Addsubps>, Mnemonic.Addsubps);
+        Add(table, FloatPacked<Addsubpd>, Mnemonic.Addsubpd);
+        Add(table, FloatPacked<Haddps>, Mnemonic.Haddps);
+        Add(table, FloatPacked<Haddpd>, Mnemonic.Haddpd);
+        Add(table, FloatPacked<Hsubps>, Mnemonic.Hsubps);
+        Add(table, FloatPacked<Hsubpd>, Mnemonic.Hsubpd);
+        Add(table, FloatPackedImm<Dpps>, Mnemonic.Dpps);
+        Add(table, FloatPackedImm<Dppd>, Mnemonic.Dppd);
+        Add(table, FloatPackedImm<Roundps>, Mnemonic.Roundps);
+        Add(table, FloatPackedImm<Roundpd>, Mnemonic.Roundpd);
+        Add(table, FloatLow32Imm<Roundss>, Mnemonic.Roundss);
+        Add(table, FloatLow64Imm<Roundsd>, Mnemonic.Roundsd);
     }
 
+    /// <summary>(u)comiss/(u)comisd: Sub is the element width (4 or 8), Size 1 for the signalling comis.</summary>
     private static bool TranslateComis(in Instruction instruction, ref DecodedOp op)
     {
-        bool isDouble = instruction.Mnemonic is Mnemonic.Comisd or Mnemonic.Ucomisd;
-        return isDouble
-            ? XmmSource(instruction, ref op, &SseFloatOps.ComisdR, &SseFloatOps.ComisdM)
-            : XmmSource(instruction, ref op, &SseFloatOps.ComissR, &SseFloatOps.ComissM);
+        if (!XmmSource(instruction, ref op, &SseFloatOps.ComisR, &SseFloatOps.ComisM))
+        {
+            return false;
+        }
+        op.Sub = (byte)(instruction.Mnemonic is Mnemonic.Comisd or Mnemonic.Ucomisd ? 8 : 4);
+        op.Size = (byte)(instruction.Mnemonic is Mnemonic.Comiss or Mnemonic.Comisd ? 1 : 0);
+        return true;
+    }
+
+    // Operand shapes of the floating-point forms (as Packed, Low64... of Translator.Sse.cs, with MXCSR-aware handlers).
+
+    /// <summary>xmm, xmm/m128 with the m128 16-byte aligned.</summary>
+    private static bool FloatPacked<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmOp
+    {
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RR<T>, &SseFloatHandlers.RM128<T>);
+    }
+
+    /// <summary>xmm, xmm/m64 (scalar double and the half-width conversions; no alignment).</summary>
+    private static bool FloatLow64<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmOp
+    {
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RR<T>, &SseFloatHandlers.RM64<T>);
+    }
+
+    /// <summary>xmm, xmm/m32 (scalar single; no alignment).</summary>
+    private static bool FloatLow32<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmOp
+    {
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RR<T>, &SseFloatHandlers.RM32<T>);
+    }
+
+    private static bool FloatPackedImm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
+    {
+        op.Imm = instruction.Immediate8;
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RRI<T>, &SseFloatHandlers.RM128I<T>);
+    }
+
+    private static bool FloatLow64Imm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
+    {
+        op.Imm = instruction.Immediate8;
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RRI<T>, &SseFloatHandlers.RM64I<T>);
+    }
+
+    private static bool FloatLow32Imm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
+    {
+        op.Imm = instruction.Immediate8;
+        return XmmSource(instruction, ref op, &SseFloatHandlers.RRI<T>, &SseFloatHandlers.RM32I<T>);
     }
 
     /// <summary>cvt(t)sd2si/cvt(t)ss2si r32/r64, xmm/m64|m32: Size is the GPR width, Sub the memory width.</summary>

@@ -1,138 +1,186 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using HvSim.Cpu.SimdFloat;
 
 namespace HvSim.Cpu.Ops;
 
-// SSE/SSE2 floating-point arithmetic, compares and vector conversions, one struct per instruction
-// for the generic handlers of SseOps. Each runs the host instruction of the same name (see
-// SseFloatOps for the MXCSR assumptions). Scalar forms keep the destination's upper elements;
-// min/max return the source operand when either is NaN or both are zero, as the hardware does.
+// SSE/SSE2 floating-point arithmetic, compares and vector conversions, one struct per instruction for
+// the generic handlers of SseFloatHandlers. Each is exact under the guest's MXCSR (SimdFloat/): a
+// host fast path when the control bits are the default, exact soft arithmetic otherwise. Scalar
+// forms keep the first source's upper elements.
 
-internal struct Addps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Add(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Subps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Subtract(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Mulps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Multiply(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Divps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Divide(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Minps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Min(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Maxps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Max(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Sqrtps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Sqrt(s.AsSingle()).AsByte(); }
+internal struct Addps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.AddPs(a, b, m, ref r); }
+internal struct Subps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.SubPs(a, b, m, ref r); }
+internal struct Mulps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.MulPs(a, b, m, ref r); }
+internal struct Divps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.DivPs(a, b, m, ref r); }
+internal struct Minps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Each32<MinElement>(a, b, m, ref r); }
+internal struct Maxps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Each32<MaxElement>(a, b, m, ref r); }
+internal struct Sqrtps : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.SqrtPs(b, m, ref r); }
+
+internal struct Addpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.AddPd(a, b, m, ref r); }
+internal struct Subpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.SubPd(a, b, m, ref r); }
+internal struct Mulpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.MulPd(a, b, m, ref r); }
+internal struct Divpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.DivPd(a, b, m, ref r); }
+internal struct Minpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Each64<MinElement>(a, b, m, ref r); }
+internal struct Maxpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Each64<MaxElement>(a, b, m, ref r); }
+internal struct Sqrtpd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.SqrtPd(b, m, ref r); }
+
+internal struct Addss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<AddElement>(a, b, m, ref r); }
+internal struct Subss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<SubtractElement>(a, b, m, ref r); }
+internal struct Mulss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<MultiplyElement>(a, b, m, ref r); }
+internal struct Divss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<DivideElement>(a, b, m, ref r); }
+internal struct Minss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<MinElement>(a, b, m, ref r); }
+internal struct Maxss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<MaxElement>(a, b, m, ref r); }
+internal struct Sqrtss : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low32<SquareRootElement>(a, b, m, ref r); }
+
+internal struct Addsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<AddElement>(a, b, m, ref r); }
+internal struct Subsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<SubtractElement>(a, b, m, ref r); }
+internal struct Mulsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<MultiplyElement>(a, b, m, ref r); }
+internal struct Divsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<DivideElement>(a, b, m, ref r); }
+internal struct Minsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<MinElement>(a, b, m, ref r); }
+internal struct Maxsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<MaxElement>(a, b, m, ref r); }
+internal struct Sqrtsd : IFloatXmmOp { public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => PackedFloat.Low64<SquareRootElement>(a, b, m, ref r); }
+
+// rcpps/rsqrtps and scalar forms are approximations whose tables are the host's: they raise no
+// exceptions and ignore the rounding mode (SDM Vol. 2 RCPPS), so the host result is the guest's.
 internal struct Rcpps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.Reciprocal(s.AsSingle()).AsByte(); }
 internal struct Rsqrtps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.ReciprocalSqrt(s.AsSingle()).AsByte(); }
-
-internal struct Addpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Add(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Subpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Subtract(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Mulpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Multiply(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Divpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Divide(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Minpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Min(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Maxpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Max(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Sqrtpd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.Sqrt(s.AsDouble()).AsByte(); }
-
-internal struct Addss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.AddScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Subss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.SubtractScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Mulss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.MultiplyScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Divss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.DivideScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Minss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.MinScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Maxss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.MaxScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
-internal struct Sqrtss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.SqrtScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
 internal struct Rcpss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.ReciprocalScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
 internal struct Rsqrtss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.ReciprocalSqrtScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
 
-internal struct Addsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.AddScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Subsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.SubtractScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Mulsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.MultiplyScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Divsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.DivideScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Minsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.MinScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Maxsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.MaxScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-internal struct Sqrtsd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.SqrtScalar(d.AsDouble(), s.AsDouble()).AsByte(); }
-
-// Conversions. Rounding ones (no "t") round to nearest-even: the host's MXCSR, not the guest's.
-internal struct Cvtdq2ps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Single(s.AsInt32()).AsByte(); }
-internal struct Cvtps2dq : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Int32(s.AsSingle()).AsByte(); }
-internal struct Cvttps2dq : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Int32WithTruncation(s.AsSingle()).AsByte(); }
-internal struct Cvtdq2pd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Double(s.AsInt32()).AsByte(); }
-internal struct Cvtpd2dq : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Int32(s.AsDouble()).AsByte(); }
-internal struct Cvttpd2dq : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Int32WithTruncation(s.AsDouble()).AsByte(); }
-internal struct Cvtps2pd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Double(s.AsSingle()).AsByte(); }
-internal struct Cvtpd2ps : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertToVector128Single(s.AsDouble()).AsByte(); }
-internal struct Cvtss2sd : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertScalarToVector128Double(d.AsDouble(), s.AsSingle()).AsByte(); }
-internal struct Cvtsd2ss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse2.ConvertScalarToVector128Single(d.AsSingle(), s.AsDouble()).AsByte(); }
-
-/// <summary>cmpps predicates imm8[2:0]: eq, lt, le, unord, neq, nlt, nle, ord (legacy SSE ignores imm8[7:3]).</summary>
-internal struct Cmpps : IXmmImmOp
+/// <summary>cmpps: predicate imm8[2:0] per lane, all-ones or zero (legacy SSE ignores imm8[7:3]).</summary>
+internal struct Cmpps : IFloatXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
     {
-        Vector128<float> a = d.AsSingle();
-        Vector128<float> b = s.AsSingle();
-        return (imm & 7) switch
-        {
-            0 => Sse.CompareEqual(a, b).AsByte(),
-            1 => Sse.CompareLessThan(a, b).AsByte(),
-            2 => Sse.CompareLessThanOrEqual(a, b).AsByte(),
-            3 => Sse.CompareUnordered(a, b).AsByte(),
-            4 => Sse.CompareNotEqual(a, b).AsByte(),
-            5 => Sse.CompareNotLessThan(a, b).AsByte(),
-            6 => Sse.CompareNotLessThanOrEqual(a, b).AsByte(),
-            _ => Sse.CompareOrdered(a, b).AsByte(),
-        };
+        Vector128<uint> x = a.AsUInt32(), y = b.AsUInt32();
+        int p = imm & 7;
+        return Vector128.Create(
+            Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(0), y.GetElement(0), p, m, ref r)),
+            Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(1), y.GetElement(1), p, m, ref r)),
+            Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(2), y.GetElement(2), p, m, ref r)),
+            Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(3), y.GetElement(3), p, m, ref r))).AsByte();
+    }
+
+    public static uint Mask32(bool value) => value ? uint.MaxValue : 0;
+}
+
+internal struct Cmppd : IFloatXmmImmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
+    {
+        Vector128<ulong> x = a.AsUInt64(), y = b.AsUInt64();
+        int p = imm & 7;
+        return Vector128.Create(
+            Mask64(ScalarFloat.ComparePredicate<Binary64>(x.GetElement(0), y.GetElement(0), p, m, ref r)),
+            Mask64(ScalarFloat.ComparePredicate<Binary64>(x.GetElement(1), y.GetElement(1), p, m, ref r))).AsByte();
+    }
+
+    public static ulong Mask64(bool value) => value ? ulong.MaxValue : 0;
+}
+
+internal struct Cmpss : IFloatXmmImmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) =>
+        a.AsUInt32().WithElement(0, Cmpps.Mask32(ScalarFloat.ComparePredicate<Binary32>(a.AsUInt32().ToScalar(), b.AsUInt32().ToScalar(), imm & 7, m, ref r))).AsByte();
+}
+
+internal struct Cmpsd : IFloatXmmImmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) =>
+        a.AsUInt64().WithElement(0, Cmppd.Mask64(ScalarFloat.ComparePredicate<Binary64>(a.AsUInt64().ToScalar(), b.AsUInt64().ToScalar(), imm & 7, m, ref r))).AsByte();
+}
+
+// Conversions (SDM Vol. 2 CVT*): the rounding ones use MXCSR.RC, the "t" ones truncate; out-of-range
+// and NaN inputs give the integer indefinite with IE.
+internal struct Cvtdq2ps : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r)
+    {
+        Vector128<int> x = b.AsInt32();
+        return Vector128.Create(
+            ScalarFloat.FromInteger32(x.GetElement(0), m, ref r),
+            ScalarFloat.FromInteger32(x.GetElement(1), m, ref r),
+            ScalarFloat.FromInteger32(x.GetElement(2), m, ref r),
+            ScalarFloat.FromInteger32(x.GetElement(3), m, ref r)).AsByte();
     }
 }
 
-internal struct Cmppd : IXmmImmOp
+internal struct Cvtps2dq : IFloatXmmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => ToInt32s(b, false, m, ref r);
+
+    public static Vector128<byte> ToInt32s(Vector128<byte> b, bool truncate, uint m, ref uint r)
     {
-        Vector128<double> a = d.AsDouble();
-        Vector128<double> b = s.AsDouble();
-        return (imm & 7) switch
-        {
-            0 => Sse2.CompareEqual(a, b).AsByte(),
-            1 => Sse2.CompareLessThan(a, b).AsByte(),
-            2 => Sse2.CompareLessThanOrEqual(a, b).AsByte(),
-            3 => Sse2.CompareUnordered(a, b).AsByte(),
-            4 => Sse2.CompareNotEqual(a, b).AsByte(),
-            5 => Sse2.CompareNotLessThan(a, b).AsByte(),
-            6 => Sse2.CompareNotLessThanOrEqual(a, b).AsByte(),
-            _ => Sse2.CompareOrdered(a, b).AsByte(),
-        };
+        Vector128<uint> x = b.AsUInt32();
+        return Vector128.Create(
+            (uint)ScalarFloat.ToInteger<Binary32>(x.GetElement(0), false, truncate, m, ref r),
+            (uint)ScalarFloat.ToInteger<Binary32>(x.GetElement(1), false, truncate, m, ref r),
+            (uint)ScalarFloat.ToInteger<Binary32>(x.GetElement(2), false, truncate, m, ref r),
+            (uint)ScalarFloat.ToInteger<Binary32>(x.GetElement(3), false, truncate, m, ref r)).AsByte();
     }
 }
 
-internal struct Cmpss : IXmmImmOp
+internal struct Cvttps2dq : IFloatXmmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => Cvtps2dq.ToInt32s(b, true, m, ref r);
+}
+
+/// <summary>Two int32 to two doubles: always exact, no exceptions.</summary>
+internal struct Cvtdq2pd : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => Sse2.ConvertToVector128Double(b.AsInt32()).AsByte();
+}
+
+internal struct Cvtpd2dq : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => ToInt32s(b, false, m, ref r);
+
+    /// <summary>Two doubles to the low two dwords; the upper quadword is zeroed.</summary>
+    public static Vector128<byte> ToInt32s(Vector128<byte> b, bool truncate, uint m, ref uint r)
     {
-        Vector128<float> a = d.AsSingle();
-        Vector128<float> b = s.AsSingle();
-        return (imm & 7) switch
-        {
-            0 => Sse.CompareScalarEqual(a, b).AsByte(),
-            1 => Sse.CompareScalarLessThan(a, b).AsByte(),
-            2 => Sse.CompareScalarLessThanOrEqual(a, b).AsByte(),
-            3 => Sse.CompareScalarUnordered(a, b).AsByte(),
-            4 => Sse.CompareScalarNotEqual(a, b).AsByte(),
-            5 => Sse.CompareScalarNotLessThan(a, b).AsByte(),
-            6 => Sse.CompareScalarNotLessThanOrEqual(a, b).AsByte(),
-            _ => Sse.CompareScalarOrdered(a, b).AsByte(),
-        };
+        Vector128<ulong> x = b.AsUInt64();
+        uint r0 = (uint)ScalarFloat.ToInteger<Binary64>(x.GetElement(0), false, truncate, m, ref r);
+        uint r1 = (uint)ScalarFloat.ToInteger<Binary64>(x.GetElement(1), false, truncate, m, ref r);
+        return Vector128.Create(r0, r1, 0, 0).AsByte();
     }
 }
 
-internal struct Cmpsd : IXmmImmOp
+internal struct Cvttpd2dq : IFloatXmmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) => Cvtpd2dq.ToInt32s(b, true, m, ref r);
+}
+
+internal struct Cvtps2pd : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r)
     {
-        Vector128<double> a = d.AsDouble();
-        Vector128<double> b = s.AsDouble();
-        return (imm & 7) switch
-        {
-            0 => Sse2.CompareScalarEqual(a, b).AsByte(),
-            1 => Sse2.CompareScalarLessThan(a, b).AsByte(),
-            2 => Sse2.CompareScalarLessThanOrEqual(a, b).AsByte(),
-            3 => Sse2.CompareScalarUnordered(a, b).AsByte(),
-            4 => Sse2.CompareScalarNotEqual(a, b).AsByte(),
-            5 => Sse2.CompareScalarNotLessThan(a, b).AsByte(),
-            6 => Sse2.CompareScalarNotLessThanOrEqual(a, b).AsByte(),
-            _ => Sse2.CompareScalarOrdered(a, b).AsByte(),
-        };
+        Vector128<uint> x = b.AsUInt32();
+        ulong r0 = ScalarFloat.Convert<Binary64, Binary32>(x.GetElement(0), m, ref r);
+        ulong r1 = ScalarFloat.Convert<Binary64, Binary32>(x.GetElement(1), m, ref r);
+        return Vector128.Create(r0, r1).AsByte();
     }
+}
+
+internal struct Cvtpd2ps : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r)
+    {
+        Vector128<ulong> x = b.AsUInt64();
+        uint r0 = (uint)ScalarFloat.Convert<Binary32, Binary64>(x.GetElement(0), m, ref r);
+        uint r1 = (uint)ScalarFloat.Convert<Binary32, Binary64>(x.GetElement(1), m, ref r);
+        return Vector128.Create(r0, r1, 0, 0).AsByte();
+    }
+}
+
+internal struct Cvtss2sd : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) =>
+        a.AsUInt64().WithElement(0, ScalarFloat.Convert<Binary64, Binary32>(b.AsUInt32().ToScalar(), m, ref r)).AsByte();
+}
+
+internal struct Cvtsd2ss : IFloatXmmOp
+{
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, uint m, ref uint r) =>
+        a.AsUInt32().WithElement(0, (uint)ScalarFloat.Convert<Binary32, Binary64>(b.AsUInt64().ToScalar(), m, ref r)).AsByte();
 }

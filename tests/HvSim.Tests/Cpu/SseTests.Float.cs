@@ -16,7 +16,7 @@ public sealed class SseFloatTests
     [MemberData(nameof(Forms))]
     public void MatchesHost(string form) => SseOracle.Check(s_forms[form]);
 
-    private static SseFormList Build()
+    internal static SseFormList Build()
     {
         var l = new SseFormList();
         l.XmmM128("addps", (a, d, s) => a.addps(d, s), (a, d, m) => a.addps(d, m));
