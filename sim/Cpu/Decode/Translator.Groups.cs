@@ -18,6 +18,7 @@ internal static partial class Translator
         RegisterBits,
         RegisterString,
         RegisterSse,
+        RegisterAvx,
         RegisterX87Control,
     };
 }
