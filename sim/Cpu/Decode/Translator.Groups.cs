@@ -19,6 +19,7 @@ internal static partial class Translator
         RegisterString,
         RegisterSse,
         RegisterAvx,
+        RegisterXsave,
         RegisterX87Control,
     };
 }

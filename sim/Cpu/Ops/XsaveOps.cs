@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
+using HvSim.Cpu.State;
+using HvSim.Mmu;
+
+namespace HvSim.Cpu.Ops;
+
+/// <summary>
+/// XGETBV and the XSAVE family as user code meets them (glibc's dynamic linker saves and restores
+/// the vector state around lazy binding with xsavec or xsave and xrstor): XCR0 = x87 | SSE | AVX.
+/// The area's extended part is <see cref="XsaveArea"/>; facts from SDM Vol. 1, 13.7 to 13.10 and the
+/// Vol. 2 pages of each instruction. XSAVEOPT is XSAVE here (the modified optimization is optional).
+/// XINUSE: x87 and SSE are reported in use always (allowed: SDM Vol. 1, 13.6), AVX when a bit
+/// 255:128 is set.
+/// </summary>
+internal static unsafe class XsaveOps
+{
+    // The legacy region as far as this CPU model has state for it (FCW, FSW, MXCSR, MXCSR_MASK,
+    // the XMM registers; SDM Vol. 1, Table 10-2). When the FXSAVE image type lands, these offsets
+    // and SaveLegacy/LoadLegacy become calls to it.
+    private const int Fcw = 0, Fsw = 2, Mxcsr = 24, MxcsrMask = 28, Xmm0 = 160;
+
+    /// <summary>xgetbv: EDX:EAX = XCR0 for ECX = 0; #GP(0) for any other ECX (XINUSE via ECX = 1 is not reported in cpuid).</summary>
+    public static int Xgetbv(Cpu c, ref DecodedOp op)
+    {
+        if ((uint)c.R(Reg.Rcx) != 0)
+        {
+            return c.Raise(Vector.GeneralProtection);
+        }
+        c.R(Reg.Rax) = (uint)XsaveArea.Xcr0;
+        c.R(Reg.Rdx) = (uint)(XsaveArea.Xcr0 >> 32);
+        return Exec.Next;
+    }
+
+    /// <summary>xsave/xsaveopt m: every requested component written; XSTATE_BV's requested bits set from XINUSE, its others kept.</summary>
+    public static int Xsave(Cpu c, ref DecodedOp op) => Save(c, ref op, compacted: false);
+
+    /// <summary>xsavec m: the compacted format (requested and in-use components; XCOMP_BV = RFBM | bit 63).</summary>
+    public static int Xsavec(Cpu c, ref DecodedOp op) => Save(c, ref op, compacted: true);
+
+    private static int Save(Cpu c, ref DecodedOp op, bool compacted)
+    {
+        ulong ea = c.Ea(ref op);
+        if ((ea & 63) != 0)
+        {
+            return c.Raise(Vector.GeneralProtection);
+        }
+        ulong rfbm = Requested(c);
+        Span<byte> area = stackalloc byte[XsaveArea.Size];
+        if (!c._bus.TryRead(ea, area, user: true, out MemoryFault fault))
+        {
+            c.RecordFault(fault);
+            return Exec.ExitFault;
+        }
+        ulong inUse = XsaveArea.X87 | XsaveArea.Sse | (XsaveArea.AvxInUse(c) ? XsaveArea.Avx : 0);
+        SaveLegacy(c, area, rfbm);
+        if ((rfbm & XsaveArea.Avx) != 0 && (!compacted || (inUse & XsaveArea.Avx) != 0))
+        {
+            XsaveArea.SaveYmmHigh(c, area);
+        }
+        if (compacted)
+        {
+            XsaveArea.WriteHeader(area, rfbm & inUse, rfbm | XsaveArea.Compacted);
+        }
+        else
+        {
+            ulong xstateBv = (XsaveArea.XstateBv(area) & ~rfbm) | (rfbm & inUse);
+            BinaryPrimitives.WriteUInt64LittleEndian(area[XsaveArea.XstateBvOffset..], xstateBv);
+        }
+        int length = compacted && (rfbm & XsaveArea.Avx) == 0 ? XsaveArea.LegacySize + XsaveArea.HeaderSize : XsaveArea.Size;
+        if (!c._bus.TryWrite(ea, area[..length], user: true, out fault))
+        {
+            c.RecordFault(fault);
+            return Exec.ExitFault;
+        }
+        return Exec.Next;
+    }
+
+    /// <summary>
+    /// xrstor m: for each requested component, its saved state when its XSTATE_BV bit is set, else
+    /// its initial state. #GP(0) for a misaligned area, an XSTATE_BV bit outside XCR0 (standard
+    /// form) or outside XCOMP_BV (compacted form), and reserved header bytes that are not zero;
+    /// then nothing changes.
+    /// </summary>
+    public static int Xrstor(Cpu c, ref DecodedOp op)
+    {
+        ulong ea = c.Ea(ref op);
+        if ((ea & 63) != 0)
+        {
+            return c.Raise(Vector.GeneralProtection);
+        }
+        Span<byte> area = stackalloc byte[XsaveArea.Size];
+        if (!c._bus.TryRead(ea, area[..(XsaveArea.LegacySize + XsaveArea.HeaderSize)], user: true, out MemoryFault fault))
+        {
+            c.RecordFault(fault);
+            return Exec.ExitFault;
+        }
+        ulong xstateBv = XsaveArea.XstateBv(area);
+        ulong xcompBv = XsaveArea.XcompBv(area);
+        bool compacted = (xcompBv & XsaveArea.Compacted) != 0;
+        ulong components = compacted ? xcompBv & ~XsaveArea.Compacted : XsaveArea.Xcr0;
+        if ((xstateBv & ~components) != 0 || (components & ~XsaveArea.Xcr0) != 0 || (!compacted && xcompBv != 0)
+            || area.Slice(XsaveArea.XcompBvOffset + 8, XsaveArea.HeaderSize - 16).ContainsAnyExcept((byte)0))
+        {
+            return c.Raise(Vector.GeneralProtection);
+        }
+        ulong rfbm = Requested(c);
+        bool avxSaved = (rfbm & xstateBv & XsaveArea.Avx) != 0;
+        if (avxSaved && !c._bus.TryRead(ea + XsaveArea.YmmHighOffset, area.Slice(XsaveArea.YmmHighOffset, XsaveArea.YmmHighSize), user: true, out fault))
+        {
+            c.RecordFault(fault);
+            return Exec.ExitFault;
+        }
+        bool loadsMxcsr = (rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0 && (!compacted || (xstateBv & XsaveArea.Sse) != 0);
+        if (loadsMxcsr && (BinaryPrimitives.ReadUInt32LittleEndian(area[Mxcsr..]) & SseFloatOps.MxcsrReserved) != 0)
+        {
+            return c.Raise(Vector.GeneralProtection);
+        }
+        LoadLegacy(c, area, rfbm, xstateBv, loadsMxcsr);
+        XsaveArea.RestoreExtended(c, area, rfbm);
+        return Exec.Next;
+    }
+
+    /// <summary>RFBM = EDX:EAX AND XCR0.</summary>
+    private static ulong Requested(Cpu c) => ((c.R(Reg.Rdx) << 32) | (uint)c.R(Reg.Rax)) & XsaveArea.Xcr0;
+
+    private static void SaveLegacy(Cpu c, Span<byte> area, ulong rfbm)
+    {
+        if ((rfbm & XsaveArea.X87) != 0)
+        {
+            area[..24].Clear();
+            area[32..160].Clear();
+            BinaryPrimitives.WriteUInt16LittleEndian(area[Fcw..], c.Fcw);
+            BinaryPrimitives.WriteUInt16LittleEndian(area[Fsw..], c.Fsw);
+        }
+        if ((rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(area[Mxcsr..], c.Mxcsr);
+            BinaryPrimitives.WriteUInt32LittleEndian(area[MxcsrMask..], 0xFFFF);
+        }
+        if ((rfbm & XsaveArea.Sse) != 0)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                c.Xmm(i).CopyTo(area.Slice(Xmm0 + (16 * i), 16));
+            }
+        }
+    }
+
+    private static void LoadLegacy(Cpu c, ReadOnlySpan<byte> area, ulong rfbm, ulong xstateBv, bool loadsMxcsr)
+    {
+        if ((rfbm & XsaveArea.X87) != 0)
+        {
+            bool saved = (xstateBv & XsaveArea.X87) != 0;
+            c.Fcw = saved ? Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(area[Fcw..])) : Cpu.FcwDefault;
+            c.Fsw = saved ? BinaryPrimitives.ReadUInt16LittleEndian(area[Fsw..]) : (ushort)0;
+        }
+        if (loadsMxcsr)
+        {
+            c.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(area[Mxcsr..]);
+        }
+        else if ((rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0)
+        {
+            c.Mxcsr = 0x1F80;
+        }
+        if ((rfbm & XsaveArea.Sse) != 0)
+        {
+            bool saved = (xstateBv & XsaveArea.Sse) != 0;
+            for (int i = 0; i < 16; i++)
+            {
+                c.Xmm(i) = saved ? Vector128.Create(area.Slice(Xmm0 + (16 * i), 16)) : default;
+            }
+        }
+    }
+}
