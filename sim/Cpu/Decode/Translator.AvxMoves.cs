@@ -28,6 +28,15 @@ internal static unsafe partial class Translator
         Add(table, TranslateVpinsrw, Mnemonic.Vpinsrw);
         Add(table, TranslateVmaskmovdqu, Mnemonic.Vmaskmovdqu);
         Add(table, TranslateVzero, Mnemonic.Vzeroupper, Mnemonic.Vzeroall);
+        Add(table, TranslateVexMxcsr, Mnemonic.Vldmxcsr, Mnemonic.Vstmxcsr);
+    }
+
+    /// <summary>vldmxcsr/vstmxcsr m32: the legacy handlers (the VEX form differs only in encoding).</summary>
+    private static bool TranslateVexMxcsr(in Instruction instruction, ref DecodedOp op)
+    {
+        op.Size = 4;
+        op.Handler = instruction.Mnemonic == Mnemonic.Vldmxcsr ? &SseFloatOps.Ldmxcsr : &SseFloatOps.Stmxcsr;
+        return IsVex(instruction, ref op) && instruction.Op0Kind == OpKind.Memory && SetMemory(instruction, ref op);
     }
 
     /// <summary>vmovdqa/vmovaps/vmovapd: the memory forms need 16- (VEX.128) or 32-byte (VEX.256) alignment.</summary>

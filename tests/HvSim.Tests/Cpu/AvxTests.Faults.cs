@@ -220,6 +220,20 @@ public sealed class AvxFaultTests
         Assert.All(m.ReadPhysical(at, 8), b => Assert.Equal(0xA5, b));
     }
 
+    [Fact]
+    public void VldmxcsrLoadsAndVstmxcsrStores()
+    {
+        TestMachine m = Run(a =>
+        {
+            a.mov(__dword_ptr[rdi], 0x7F80);
+            a.vldmxcsr(__dword_ptr[rdi]);
+            a.vstmxcsr(__dword_ptr[rdi + 4]);
+        }, TestMachine.DataBase);
+        Assert.Equal(HvSim.Cpu.Vector.Breakpoint, m.Cpu.ExitVector);
+        Assert.Equal(0x7F80u, m.Cpu.Mxcsr);
+        Assert.Equal(0x7F80u, BitConverter.ToUInt32(m.ReadPhysical(TestMachine.DataBase + 4, 4)));
+    }
+
     [Theory]
     [InlineData("F0C5F9FEC1", "lock vpaddd xmm0, xmm0, xmm1")]
     [InlineData("62F17D48FEC1", "vpaddd zmm0, zmm0, zmm1 (EVEX)")]

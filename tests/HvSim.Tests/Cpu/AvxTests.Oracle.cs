@@ -68,7 +68,7 @@ public sealed class AvxOracleTests
             Mnemonic.Vmovhlps, Mnemonic.Vmovlhps, Mnemonic.Vpmovmskb, Mnemonic.Vmovmskps, Mnemonic.Vmovmskpd,
             Mnemonic.Vpextrw, Mnemonic.Vpinsrw, Mnemonic.Vmaskmovdqu, Mnemonic.Vzeroupper, Mnemonic.Vzeroall,
             Mnemonic.Vptest, Mnemonic.Vtestps, Mnemonic.Vtestpd,
-            Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq);
+            Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq, Mnemonic.Vstmxcsr);
         Add([0, 1, 2, 3, 0xFC, 0x05, 0x0A], null, Mnemonic.Vshufpd, Mnemonic.Vblendpd);
         Add([0, 1, 0xFE, 0xFF], null, Mnemonic.Vinserti128, Mnemonic.Vinsertf128, Mnemonic.Vextracti128, Mnemonic.Vextractf128);
         Add(LaneSelects, null, Mnemonic.Vperm2i128, Mnemonic.Vperm2f128);
