@@ -43,6 +43,9 @@ public static class ExecCommand
                 case "--pte-updates":
                     kernelOptions = kernelOptions with { Platform = PlatformOption.Apply(kernelOptions.Platform, option, options.Value(option)) };
                     break;
+                case "--cpu":
+                    kernelOptions = CpuOption.Apply(kernelOptions, options.Value(option));
+                    break;
                 case "--mount":
                     kernelOptions = kernelOptions with { Mounts = MountOption.Add(kernelOptions.Mounts, options.Value(option)) };
                     break;

@@ -66,6 +66,9 @@ public static class MicroCommand
                 case "--profile":
                     profileName = options.Value(option);
                     break;
+                case "--cpu":
+                    limits = CpuOption.Apply(limits, options.Value(option));
+                    break;
                 case "--guest-ram":
                 case "--max-instructions":
                 case "--max-seconds":

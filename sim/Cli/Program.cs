@@ -10,11 +10,11 @@ public static class Program
     public const int InternalError = 70;
 
     private const string Usage =
-        "usage: hvsim exec [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
+        "usage: hvsim exec [--cpu L] [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--seed N] [--platform P] [--syscall-path S] [--pte-updates U]\n" +
         "                  [--mount HOSTDIR:GUESTDIR[:ro]]... [--technique T] [--crash-at N] [--verify-every-commit] [--json [--profile P|none]] PROG [ARGS...]\n" +
-        "       hvsim trace --platform P --technique T [--format text|json|mermaid] [--syscall-path S] [--pte-updates U] " + GuestLimitOption.Usage + "\n" +
+        "       hvsim trace --platform P --technique T [--format text|json|mermaid] [--syscall-path S] [--pte-updates U] [--cpu L] " + GuestLimitOption.Usage + "\n" +
         "       hvsim micro --technique T|all --platform P|all [--cda-kib N] [--wpp X] [--ppt X] [--tcount N] [--seed N] [--profile P|none] [--json]\n" +
-        "                   " + GuestLimitOption.Usage + "\n" +
+        "                   " + CpuOption.Usage + " " + GuestLimitOption.Usage + "\n" +
         "       " + WorkloadCommand.Usage + "\n" +
         "       hvsim bench [--json] [--iterations N] [--reproduce quick|full|none]\n" +
         "       " + RepriceCommand.Usage + "\n" +
@@ -23,6 +23,7 @@ public static class Program
         "       " + ReproduceCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: compat | trap-gate | hypervisor   U: hypercall | trapped-write\n" +
+        "  L: the CPU level, baseline (default: SSE2, popcnt, lzcnt, BMI1) | v2 (+ SSE3-SSE4.2, cmpxchg16b, pclmulqdq) | v3 (+ AVX, AVX2, BMI2, FMA, F16C, movbe, xsave)\n" +
         "  SIZE: the guest machine's RAM (16M to 1T; 64M, 512MiB, 4G or bytes; default 4G)   SECS: wall-clock seconds, e.g. 30 or 0.5\n" +
         "  exit status: a guest past --max-instructions 124, past --max-seconds 142; bad usage 2; internal error 70";
 

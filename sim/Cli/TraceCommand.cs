@@ -13,7 +13,7 @@ public static class TraceCommand
 {
     private const string Usage =
         "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none|emul|ptxen|emulxen|scanxen [--format text|json|mermaid] " +
-        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] " + GuestLimitOption.Usage + " [--verbose]";
+        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] " + CpuOption.Usage + " " + GuestLimitOption.Usage + " [--verbose]";
 
     public static int Run(string[] args)
     {
@@ -52,6 +52,9 @@ public static class TraceCommand
                     break;
                 case "--verbose":
                     verbose = true;
+                    break;
+                case "--cpu":
+                    limits = CpuOption.Apply(limits, options.Value(option));
                     break;
                 case "--guest-ram":
                 case "--max-instructions":

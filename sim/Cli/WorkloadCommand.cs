@@ -21,7 +21,7 @@ public static class WorkloadCommand
 {
     public const string Usage =
         "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N]\n" +
-        "                      [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--profile P|none] [--json]\n" +
+        "                      [--cpu baseline|v2|v3] [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--profile P|none] [--json]\n" +
         "       hvsim workload --table2 [--suite textbook|ours] [--ops N] [--seed N] [--cda-kib N] [--json]";
 
     public static int Run(string[] args)
@@ -96,6 +96,10 @@ public static class WorkloadCommand
                     break;
                 case "--profile":
                     profileName = options.Value(option);
+                    break;
+                case "--cpu":
+                    limits = CpuOption.Apply(limits, options.Value(option));
+                    limitsGiven = true;
                     break;
                 case "--guest-ram":
                 case "--max-instructions":

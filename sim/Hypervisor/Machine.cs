@@ -11,7 +11,7 @@ namespace HvSim.Hypervisor;
 /// </summary>
 public sealed class Machine
 {
-    public Machine(ulong physicalBytes, TlbGeometry tlb)
+    public Machine(ulong physicalBytes, TlbGeometry tlb, HvSim.Cpu.CpuIdentity? cpu = null)
     {
         Ledger = new EventLedger();
         Memory = new PhysicalMemory(physicalBytes);
@@ -20,7 +20,7 @@ public sealed class Machine
         HypervisorFrames = new FrameAllocator(Memory, firstFrame: split);
         HypervisorFrameCount = (long)(Memory.FrameCount - split);
         Mmu = new HvSim.Mmu.Mmu(Memory, tlb, Ledger);
-        Cpu = new HvSim.Cpu.Cpu(Mmu);
+        Cpu = new HvSim.Cpu.Cpu(Mmu, cpu);
     }
 
     public EventLedger Ledger { get; }

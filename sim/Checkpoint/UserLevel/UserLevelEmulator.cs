@@ -23,13 +23,14 @@ public sealed class UserLevelEmulator
     private readonly UserModeAccess _access;
     private readonly EventLedger _ledger;
     private readonly HvSim.Cpu.Cpu _cpu;
-    private readonly WriteEmulator _engine = new();
+    private readonly WriteEmulator _engine;
 
     public UserLevelEmulator(Machine machine, IPlatform platform)
     {
         _access = new UserModeAccess(machine.Mmu, platform);
         _ledger = machine.Ledger;
         _cpu = machine.Cpu;
+        _engine = new WriteEmulator(machine.Cpu.Identity); // the guest's CPU: the same extensions emulate
     }
 
     /// <summary>Emulations that fell back to page tracking, by reason (for the run's summary).</summary>

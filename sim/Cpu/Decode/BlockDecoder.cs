@@ -45,7 +45,7 @@ internal sealed unsafe class BlockDecoder
                 cacheable = false;
                 return DecodeCrossing(cpu, rip, frame);
             }
-            bool ends = Append(instruction);
+            bool ends = Append(instruction, cpu.Identity.Features);
             endIp = instruction.NextIP;
             if (ends || reader.Position >= 4096 - offset)
             {
@@ -71,15 +71,15 @@ internal sealed unsafe class BlockDecoder
         new ReadOnlySpan<byte>(tail, 15 - head).CopyTo(new Span<byte>(bytes + head, 15 - head));
         var decoder = Decoder.Create(64, new PointerCodeReader(bytes, 15), rip, DecoderOptions.None);
         decoder.Decode(out Instruction instruction);
-        Append(instruction);
+        Append(instruction, cpu.Identity.Features);
         return new Block(rip, _ops.ToArray(), _raw.ToArray(), instruction.NextIP);
     }
 
     /// <summary>Translates and appends one instruction; true when it must end the block.</summary>
-    private bool Append(in Instruction instruction)
+    private bool Append(in Instruction instruction, CpuFeatures available)
     {
         var op = new DecodedOp { Slot = (ushort)_ops.Count };
-        bool ends = Translator.Translate(instruction, ref op);
+        bool ends = Translator.Translate(instruction, ref op, available);
         _ops.Add(op);
         _raw.Add(instruction);
         return ends;

@@ -14,8 +14,11 @@ internal static unsafe partial class Translator
 {
     private static readonly Dictionary<Mnemonic, TranslateFn> s_table = BuildTable();
 
-    /// <summary>Fills <paramref name="op"/>; returns true when the instruction ends a block.</summary>
-    public static bool Translate(in Instruction instruction, ref DecodedOp op)
+    /// <summary>
+    /// Fills <paramref name="op"/> for a CPU with the extensions <paramref name="available"/>;
+    /// returns true when the instruction ends a block.
+    /// </summary>
+    public static bool Translate(in Instruction instruction, ref DecodedOp op, CpuFeatures available)
     {
         op.Ip = instruction.IP;
         op.Len = (byte)instruction.Length;
@@ -34,6 +37,11 @@ internal static unsafe partial class Translator
         {
             op.Flags |= OpFlags.Lock;
         }
+        CpuFeatures required = FeatureGate.Required(instruction);
+        if ((required & available) != required)
+        {
+            return TranslateUnavailable(instruction, ref op);
+        }
         if (instruction.Code == Code.INVALID
             || !s_table.TryGetValue(instruction.Mnemonic, out TranslateFn? translate)
             || !translate(instruction, ref op))
@@ -45,6 +53,22 @@ internal static unsafe partial class Translator
             return true;
         }
         return instruction.FlowControl != FlowControl.Next;
+    }
+
+    /// <summary>
+    /// An instruction whose extension the CPU lacks: #UD, as on such hardware — except tzcnt and
+    /// lzcnt, whose encodings (F3 0F BC/BD) older CPUs run as bsf and bsr, ignoring the prefix
+    /// (SDM Vol. 2B, TZCNT and LZCNT); compilers rely on that for tzcnt.
+    /// </summary>
+    private static bool TranslateUnavailable(in Instruction instruction, ref DecodedOp op)
+    {
+        if (instruction.Mnemonic is Mnemonic.Tzcnt or Mnemonic.Lzcnt && TranslateBitScan(instruction, ref op))
+        {
+            op.Sub = instruction.Mnemonic == Mnemonic.Tzcnt ? Ops.BitOps.Bsf : Ops.BitOps.Bsr;
+            return false;
+        }
+        op.Handler = &Ops.SystemOps.Undefined;
+        return true;
     }
 
     /// <summary>True when <paramref name="mnemonic"/> has a translator (for diagnostics and tests).</summary>

@@ -15,18 +15,12 @@ internal static class InstructionFetch
     private const int MaxLength = 15;
 
     /// <summary>
-    /// The decoded instruction (Iced's invalid instruction when the bytes are not one), or false
-    /// with the fault of the first byte the instruction needs but the view cannot fetch.
+    /// The decoded instruction (Iced's invalid instruction when the bytes are not one) and its
+    /// translation for a CPU with the extensions <paramref name="available"/>, taken from
+    /// <paramref name="cache"/> when it holds the same bytes at the same address (and put there when
+    /// not); or false with the fault of the first byte the instruction needs but the view cannot fetch.
     /// </summary>
-    public static bool TryDecode(IEmulationView view, ulong rip, out Instruction instruction, out MemoryFault fault) =>
-        TryDecode(view, rip, null, out instruction, out _, out fault);
-
-    /// <summary>
-    /// As <see cref="TryDecode(IEmulationView, ulong, out Instruction, out MemoryFault)"/>, with the
-    /// instruction's translation in <paramref name="op"/>, taken from <paramref name="cache"/> when
-    /// it holds the same bytes at the same address (and put there when not).
-    /// </summary>
-    public static bool TryDecode(IEmulationView view, ulong rip, DecodeCache? cache, out Instruction instruction, out DecodedOp op, out MemoryFault fault)
+    public static bool TryDecode(IEmulationView view, ulong rip, CpuFeatures available, DecodeCache? cache, out Instruction instruction, out DecodedOp op, out MemoryFault fault)
     {
         Span<byte> bytes = stackalloc byte[MaxLength];
         instruction = default;
@@ -38,7 +32,7 @@ internal static class InstructionFetch
                 return true;
             }
             instruction = Decode(bytes, rip, out _);
-            Translator.Translate(instruction, ref op);
+            Translator.Translate(instruction, ref op, available);
             if (!instruction.IsInvalid)
             {
                 cache?.Add(rip, bytes, instruction, op);
@@ -61,7 +55,7 @@ internal static class InstructionFetch
             fault = crossing; // the instruction runs into the page that could not be fetched
             return false;
         }
-        Translator.Translate(instruction, ref op);
+        Translator.Translate(instruction, ref op, available);
         fault = default;
         return true;
     }

@@ -50,7 +50,7 @@ public sealed unsafe class WriteEmulator
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(view);
-        if (!InstructionFetch.TryDecode(view, state.Rip, _decoded, out Instruction instruction, out DecodedOp op, out MemoryFault fetchFault))
+        if (!InstructionFetch.TryDecode(view, state.Rip, _cpu.Identity.Features, _decoded, out Instruction instruction, out DecodedOp op, out MemoryFault fetchFault))
         {
             return new EmulationResult(EmulationStatus.Fault, fetchFault, "(instruction not readable)", 0);
         }

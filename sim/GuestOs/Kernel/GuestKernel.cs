@@ -22,7 +22,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     public GuestKernel(KernelOptions options, Stream stdin, Stream stdout, Stream stderr)
     {
         _options = options;
-        Machine = new Machine(options.PhysicalMemoryBytes, options.Tlb);
+        Machine = new Machine(options.PhysicalMemoryBytes, options.Tlb, options.Cpu);
         Ledger = Machine.Ledger;
         Memory = Machine.Memory;
         Frames = Machine.GuestFrames;

@@ -20,11 +20,12 @@ public sealed class EmulXen
     private readonly ICdaPageTables _tables;
     private readonly RecordBuffer _record;
     private readonly PageTracking _tracking;
-    private readonly WriteEmulator _engine = new();
+    private readonly WriteEmulator _engine;
 
     internal EmulXen(Machine machine, GuestVirtualMemory memory, ICdaPageTables tables, RecordBuffer record, PageTracking tracking)
     {
         _machine = machine;
+        _engine = new WriteEmulator(machine.Cpu.Identity); // the guest's CPU: the same extensions emulate
         _memory = memory;
         _tables = tables;
         _record = record;

@@ -18,7 +18,8 @@ public sealed class TestMachine
     public const ulong StackTop = 0x7FFF_0000;
     public const int StackPages = 8;
 
-    public TestMachine(TlbGeometry? tlb = null)
+    /// <summary>A machine whose CPU is <paramref name="identity"/>; the widest level (v3) by default, so every implemented instruction runs.</summary>
+    public TestMachine(TlbGeometry? tlb = null, HvSim.Cpu.CpuIdentity? identity = null)
     {
         Memory = new PhysicalMemory(64UL << 20);
         Allocator = new FrameAllocator(Memory);
@@ -26,7 +27,7 @@ public sealed class TestMachine
         Mmu = new HvSim.Mmu.Mmu(Memory, tlb);
         Cr3 = Tables.CreateRoot();
         Mmu.LoadCr3(Cr3);
-        Cpu = new CpuCore(Mmu);
+        Cpu = new CpuCore(Mmu, identity ?? HvSim.Cpu.CpuIdentity.V3);
         MapRange(DataBase, DataPages, Pte.RW | Pte.US | Pte.NX);
         MapRange(StackTop - (StackPages * 4096UL), StackPages, Pte.RW | Pte.US | Pte.NX);
         Cpu.R(HvSim.Cpu.Reg.Rsp) = StackTop;

@@ -123,7 +123,7 @@ internal static class EmulationDifferential
         input.Xmm.CopyTo(state.Xmm, 0);
         input.YmmHigh.CopyTo(state.YmmHigh, 0);
 
-        WriteEmulator engine = t_engine ??= new WriteEmulator();
+        WriteEmulator engine = t_engine ??= new WriteEmulator(HvSim.Cpu.CpuIdentity.V3); // the interpreter's TestMachine CPU
         bool rep = InstructionKinds.IsRepString(c.Instruction);
         int maxCalls = rep ? (int)Math.Min(c.Placement.Count, 10_000) + 2 : 1;
         for (int call = 1; ; call++)
