@@ -7,7 +7,8 @@ namespace HvSim.Cpu.Ops;
 
 /// <summary>
 /// XGETBV and the XSAVE family as user code meets them (glibc's dynamic linker saves and restores
-/// the vector state around lazy binding with xsavec or xsave and xrstor): XCR0 = x87 | SSE | AVX.
+/// the vector state around lazy binding with xsavec or xsave and xrstor): XCR0 is the CPU
+/// identity's (x87 | SSE | AVX on v3).
 /// The area's extended part is <see cref="XsaveArea"/>; facts from SDM Vol. 1, 13.7 to 13.10 and the
 /// Vol. 2 pages of each instruction. XSAVEOPT is XSAVE here (the modified optimization is optional).
 /// XINUSE: x87 and SSE are reported in use always (allowed: SDM Vol. 1, 13.6), AVX when a bit
@@ -20,15 +21,16 @@ internal static unsafe class XsaveOps
     // and SaveLegacy/LoadLegacy become calls to it.
     private const int Fcw = 0, Fsw = 2, Mxcsr = 24, MxcsrMask = 28, Xmm0 = 160;
 
-    /// <summary>xgetbv: EDX:EAX = XCR0 for ECX = 0; #GP(0) for any other ECX (XINUSE via ECX = 1 is not reported in cpuid).</summary>
+    /// <summary>xgetbv: EDX:EAX = XCR0 for ECX = 0; #GP(0) for any other ECX (XINUSE via ECX = 1 is not reported in cpuid). Gated on XSAVE.</summary>
     public static int Xgetbv(Cpu c, ref DecodedOp op)
     {
         if ((uint)c.R(Reg.Rcx) != 0)
         {
             return c.Raise(Vector.GeneralProtection);
         }
-        c.R(Reg.Rax) = (uint)XsaveArea.Xcr0;
-        c.R(Reg.Rdx) = (uint)(XsaveArea.Xcr0 >> 32);
+        ulong xcr0 = c.Identity.Xcr0;
+        c.R(Reg.Rax) = (uint)xcr0;
+        c.R(Reg.Rdx) = (uint)(xcr0 >> 32);
         return Exec.Next;
     }
 
@@ -98,8 +100,9 @@ internal static unsafe class XsaveOps
         ulong xstateBv = XsaveArea.XstateBv(area);
         ulong xcompBv = XsaveArea.XcompBv(area);
         bool compacted = (xcompBv & XsaveArea.Compacted) != 0;
-        ulong components = compacted ? xcompBv & ~XsaveArea.Compacted : XsaveArea.Xcr0;
-        if ((xstateBv & ~components) != 0 || (components & ~XsaveArea.Xcr0) != 0 || (!compacted && xcompBv != 0)
+        ulong xcr0 = c.Identity.Xcr0;
+        ulong components = compacted ? xcompBv & ~XsaveArea.Compacted : xcr0;
+        if ((xstateBv & ~components) != 0 || (components & ~xcr0) != 0 || (!compacted && xcompBv != 0)
             || area.Slice(XsaveArea.XcompBvOffset + 8, XsaveArea.HeaderSize - 16).ContainsAnyExcept((byte)0))
         {
             return c.Raise(Vector.GeneralProtection);
@@ -122,7 +125,7 @@ internal static unsafe class XsaveOps
     }
 
     /// <summary>RFBM = EDX:EAX AND XCR0.</summary>
-    private static ulong Requested(Cpu c) => ((c.R(Reg.Rdx) << 32) | (uint)c.R(Reg.Rax)) & XsaveArea.Xcr0;
+    private static ulong Requested(Cpu c) => ((c.R(Reg.Rdx) << 32) | (uint)c.R(Reg.Rax)) & c.Identity.Xcr0;
 
     private static void SaveLegacy(Cpu c, Span<byte> area, ulong rfbm)
     {

@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace HvSim.Cpu.State;
 
 /// <summary>
-/// The parts of an XSAVE area beyond the 512-byte legacy (FXSAVE) region, for XCR0 = x87 | SSE |
-/// AVX (SDM Vol. 1, 13.4 and 13.5): the 64-byte XSAVE header at offset 512 (XSTATE_BV, XCOMP_BV)
+/// The parts of an XSAVE area beyond the 512-byte legacy (FXSAVE) region, for XCR0 up to x87 | SSE |
+/// AVX (<see cref="CpuIdentity.Xcr0"/>; SDM Vol. 1, 13.4 and 13.5): the 64-byte XSAVE header at offset 512 (XSTATE_BV, XCOMP_BV)
 /// and the AVX component, YMM_Hi128 (bits 255:128 of YMM0..15), at offset 576 in the standard
 /// format; in the compacted format (XSAVEC) the first extended component also starts at 576, so
 /// with AVX the only extended component the two formats agree. The legacy region is another type's
@@ -21,14 +21,14 @@ public static class XsaveArea
     public const int YmmHighOffset = 576;
     public const int YmmHighSize = 256;
 
-    /// <summary>The standard-format size for XCR0 = 7 (CPUID.(EAX=0DH,ECX=0).EBX): legacy + header + YMM_Hi128.</summary>
+    /// <summary>The largest standard-format area this model has (XCR0 = 7): legacy + header + YMM_Hi128.</summary>
     public const int Size = 832;
 
     /// <summary>State-component bits (XCR0, XSTATE_BV): x87, SSE, AVX.</summary>
     public const ulong X87 = 1, Sse = 2, Avx = 4;
 
-    /// <summary>XCR0 as an OS that enables AVX sets it (Linux: the user features the CPU has).</summary>
-    public const ulong Xcr0 = X87 | Sse | Avx;
+    /// <summary>The standard-format size for an XCR0 (CPUID.(EAX=0DH,ECX=0).EBX): 832 with AVX, else 576.</summary>
+    public static int StandardSize(ulong xcr0) => (xcr0 & Avx) != 0 ? Size : LegacySize + HeaderSize;
 
     /// <summary>XCOMP_BV bit 63: the area is in the compacted format.</summary>
     public const ulong Compacted = 1UL << 63;

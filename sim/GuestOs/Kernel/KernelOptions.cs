@@ -31,13 +31,6 @@ public sealed record KernelOptions
     /// </summary>
     public TimeSpan? MaxWallTime { get; init; }
 
-    /// <summary>
-    /// The signal frame's FPU state as an XSAVE image with the AVX component (the layout Linux uses
-    /// when XCR0 has AVX: _fpx_sw_bytes, XSAVE header, YMM_Hi128, FP_XSTATE_MAGIC2) instead of a plain
-    /// FXSAVE image. To follow the CPU identity (on when it advertises AVX) once it has feature levels.
-    /// </summary>
-    public bool XsaveSignalFrames { get; init; }
-
     /// <summary>Simulated nanoseconds per retired instruction, for clock_gettime (a clock, not a cost model).</summary>
     public ulong ClockNanosecondsPerInstruction { get; init; } = 1;
 

@@ -7,7 +7,7 @@ using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
 /// <summary>
-/// The signal frame's FPU state in XSAVE format (KernelOptions.XsaveSignalFrames), as a handler
+/// The signal frame's FPU state in XSAVE format (a CPU with XSAVE and AVX: --cpu v3), as a handler
 /// sees it: UC_FP_XSTATE in uc_flags, FP_XSTATE_MAGIC1 in the legacy area's software bytes,
 /// magic2 after the 832-byte image, YMM0's bits 255:128 at fpstate + 576; the handler starts with
 /// them zero, and what it writes there is what rt_sigreturn restores.
@@ -80,13 +80,13 @@ public sealed class XsaveSignalFrameTests
     [InlineData(true)]
     public void A_handler_sees_the_ymm_upper_halves_in_the_frame_and_sigreturn_restores_what_it_left(bool handlerWrites)
     {
-        KernelRun run = KernelRun.Elf(Program(handlerWrites), "xsave-frame", [], 100_000, options: new KernelOptions { XsaveSignalFrames = true });
+        KernelRun run = KernelRun.Elf(Program(handlerWrites), "xsave-frame", [], 100_000, options: new KernelOptions { Cpu = HvSim.Cpu.CpuIdentity.V3 });
         Assert.True(run.Outcome == RunOutcome.Exited && run.ExitStatus == 0, run.Describe());
         Assert.Equal(1, run.Ledger.Count(EventKind.SigReturn));
     }
 
     [Fact]
-    public void Without_xsave_frames_the_frame_is_a_plain_fxsave_image()
+    public void On_a_baseline_cpu_the_frame_is_a_plain_fxsave_image()
     {
         KernelRun run = KernelRun.Elf(Program(handlerWrites: false), "fxsave-frame", [], 100_000);
         Assert.Equal(1, run.ExitStatus); // no UC_FP_XSTATE
