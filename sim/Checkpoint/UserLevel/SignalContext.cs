@@ -2,20 +2,20 @@ using System.Buffers.Binary;
 using System.Runtime.Intrinsics;
 using HvSim.Cpu;
 using HvSim.Cpu.Emulation;
+using HvSim.Cpu.State;
 
 namespace HvSim.Checkpoint.UserLevel;
 
 /// <summary>
 /// The registers a SIGSEGV handler sees in its ucontext (Linux x86-64 layout, as the guest
 /// kernel builds it): uc_mcontext at +40 with the GPRs, RIP and EFLAGS, and a pointer to the
-/// FXSAVE image with MXCSR and the XMM registers. Emul reads the faulting instruction's state
+/// FXSAVE image with the x87 state, MXCSR and the XMM registers. Emul reads the faulting instruction's state
 /// from here and writes the emulated result back, so that rt_sigreturn resumes after it.
 /// </summary>
 internal static class SignalContext
 {
     private const int MContext = 40;
     private const int Rip = 128, Eflags = 136, FpState = 184;
-    private const int FxMxcsr = 24, FxXmm = 160;
     private const int GregsBytes = 192;
 
     // sigcontext's order of the GPRs: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp.
@@ -43,23 +43,19 @@ internal static class SignalContext
         fpstate = BinaryPrimitives.ReadUInt64LittleEndian(gregs[FpState..]);
         if (fpstate == 0)
         {
-            return true; // no FPU state saved: the XMM registers keep the values already in state
+            return true; // no FPU state saved: the x87 and XMM registers keep the values already in state
         }
-        Span<byte> fx = stackalloc byte[FxXmm + (16 * 16)];
+        Span<byte> fx = stackalloc byte[FxsaveImage.WrittenLength];
         if (!read(fpstate, fx))
         {
             return false;
         }
-        state.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx[FxMxcsr..]);
-        for (int i = 0; i < 16; i++)
-        {
-            state.Xmm[i] = Vector128.Create(fx.Slice(FxXmm + (i * 16), 16));
-        }
+        state.Mxcsr = FxsaveImage.Load(state.X87, state.Xmm, fx);
         return true;
     }
 
-    /// <summary>The images to write back: the GPR block (at ucontext+40) and the XMM block (at fpstate+160).</summary>
-    public static (byte[] Gregs, byte[] Xmm) Images(ReadOnlySpan<byte> originalGregs, CpuState state)
+    /// <summary>The images to write back: the GPR block (at ucontext+40) and the FXSAVE legacy image (at fpstate).</summary>
+    public static (byte[] Gregs, byte[] Fpu) Images(ReadOnlySpan<byte> originalGregs, CpuState state)
     {
         byte[] gregs = originalGregs.ToArray();
         for (int i = 0; i < s_order.Length; i++)
@@ -68,19 +64,16 @@ internal static class SignalContext
         }
         BinaryPrimitives.WriteUInt64LittleEndian(gregs.AsSpan(Rip), state.Rip);
         BinaryPrimitives.WriteUInt64LittleEndian(gregs.AsSpan(Eflags), state.Rflags);
-        var xmm = new byte[16 * 16];
-        for (int i = 0; i < 16; i++)
-        {
-            state.Xmm[i].CopyTo(xmm.AsSpan(i * 16));
-        }
-        return (gregs, xmm);
+        var fpu = new byte[FxsaveImage.WrittenLength];
+        FxsaveImage.Save(state.X87, state.Mxcsr, state.Xmm, fpu);
+        return (gregs, fpu);
     }
 
-    // The XSAVE-format fpstate (Linux with AVX): _fpx_sw_bytes.magic1 at 464, XSTATE_BV at 512,
-    // YMM_Hi128 at 576 (arch/x86/kernel/fpu/signal.c; HvSim.Cpu.State.XsaveArea).
-    private const int SwMagic1 = 464, XstateBv = 512, YmmHigh = 576;
+    // The XSAVE-format fpstate (Linux with XSAVE): _fpx_sw_bytes.magic1 at 464
+    // (arch/x86/kernel/fpu/signal.c), then the XSAVE header and YMM_Hi128 of XsaveArea.
+    private const int SwMagic1 = 464, XstateBv = XsaveArea.XstateBvOffset, YmmHigh = XsaveArea.YmmHighOffset;
     private const uint FpXstateMagic1 = 0x46505853;
-    private const ulong AvxComponent = 4;
+    private const ulong AvxComponent = XsaveArea.Avx;
 
     /// <summary>
     /// Reads bits 255:128 of the vector registers from an XSAVE-format fpstate: the saved values
@@ -130,5 +123,7 @@ internal static class SignalContext
 
     public const int GregsOffset = MContext;
     public const int GregsLength = GregsBytes;
-    public const int XmmOffset = FxXmm;
+
+    /// <summary>The FPU image's length written back at fpstate (the legacy FXSAVE area up to its reserved bytes).</summary>
+    public const int FpuLength = FxsaveImage.WrittenLength;
 }

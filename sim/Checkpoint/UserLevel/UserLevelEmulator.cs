@@ -55,7 +55,7 @@ public sealed class UserLevelEmulator
         // The frame must take the result before anything is written: an emulated write whose
         // registers could not be stored would run again when the handler returns.
         if (!_access.CanWrite(ucontext + SignalContext.GregsOffset, SignalContext.GregsLength, out _)
-            || (fpstate != 0 && !_access.CanWrite(fpstate + SignalContext.XmmOffset, 16 * 16, out _))
+            || (fpstate != 0 && !_access.CanWrite(fpstate, SignalContext.FpuLength, out _))
             || (ymmInFrame && !_access.CanWrite(fpstate + SignalContext.XstateBvOffset, SignalContext.YmmHighOffset + (16 * 16) - SignalContext.XstateBvOffset, out _)))
         {
             return Fallback("the signal frame is not writable");
@@ -65,8 +65,7 @@ public sealed class UserLevelEmulator
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
         var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
-        Span<System.Runtime.Intrinsics.Vector128<byte>> xmmBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
-        state.Xmm.CopyTo(xmmBefore);
+        (_, byte[] fpuBefore) = SignalContext.Images(gregs, state);
         Span<System.Runtime.Intrinsics.Vector128<byte>> ymmHighBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
         state.YmmHigh.CopyTo(ymmHighBefore);
         EmulationResult result = _engine.Emulate(state, view);
@@ -74,13 +73,14 @@ public sealed class UserLevelEmulator
         {
             return Fallback(result.Disassembly);
         }
-        (byte[] newGregs, byte[] xmm) = SignalContext.Images(gregs, state);
+        (byte[] newGregs, byte[] fpu) = SignalContext.Images(gregs, state);
         _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
-        // The XMM registers go back only when the instruction changed one: the emulated
-        // instructions are stores, so almost never (and the frame was checked writable above).
-        if (fpstate != 0 && !xmmBefore.SequenceEqual(state.Xmm))
+        // The FPU image goes back only when the instruction changed the x87 or SSE state (an x87
+        // store pops, a movq to a register...); most emulated stores leave it (the frame was
+        // checked writable above).
+        if (fpstate != 0 && !fpuBefore.AsSpan().SequenceEqual(fpu))
         {
-            _access.Write(fpstate + SignalContext.XmmOffset, xmm, out _);
+            _access.Write(fpstate, fpu, out _);
         }
         // Likewise bits 255:128 (a VEX load of a listed mnemonic); XSTATE_BV then marks the AVX
         // component saved, or rt_sigreturn would put it back to its initial state.

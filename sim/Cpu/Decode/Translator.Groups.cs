@@ -21,5 +21,6 @@ internal static partial class Translator
         RegisterAvx,
         RegisterXsave,
         RegisterX87Control,
+        RegisterX87,
     };
 }

@@ -25,6 +25,7 @@ internal static unsafe partial class Translator
         return (in Instruction instruction, ref DecodedOp op) =>
         {
             op.Handler = handler;
+            op.Sub = (byte)(instruction.Mnemonic is Mnemonic.Xsave64 or Mnemonic.Xsaveopt64 or Mnemonic.Xsavec64 or Mnemonic.Xrstor64 ? 1 : 0);
             return (op.Flags & OpFlags.Lock) == 0 && instruction.Op0Kind == OpKind.Memory && SetMemory(instruction, ref op);
         };
     }

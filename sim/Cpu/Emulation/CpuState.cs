@@ -20,4 +20,7 @@ public sealed class CpuState
     public ulong FsBase { get; set; }
     public ulong GsBase { get; set; }
     public uint Mxcsr { get; set; } = 0x1F80;
+
+    /// <summary>The x87 FPU (x87 stores change TOP, tags and the status word).</summary>
+    public X87.X87State X87 { get; } = new();
 }

@@ -31,6 +31,7 @@ public static class CpuStateTransfer
         cpu.Rip = state.Rip;
         cpu.Rflags = state.Rflags;
         cpu.Mxcsr = state.Mxcsr;
+        state.X87.CopyTo(cpu.X87);
         cpu.ExitFault = default;
     }
 
@@ -48,5 +49,6 @@ public static class CpuStateTransfer
         state.Rip = cpu.Rip;
         state.Rflags = (state.Rflags & ~FlagBits.UserWritable) | (cpu.Rflags & FlagBits.UserWritable);
         state.Mxcsr = cpu.Mxcsr;
+        cpu.X87.CopyTo(state.X87);
     }
 }

@@ -14,8 +14,9 @@ namespace HvSim.Cpu.Emulation;
 /// A listed mnemonic is still refused when the interpreter does not implement the particular
 /// form (its translator yields #UD: e.g. mov cs, push fs, MMX movq) or when
 /// its handler raises an exception (#GP for a misaligned movdqa, #UD for a misplaced lock).
-/// Deliberately absent: x87 environment stores (fnstcw, fnstsw, fnstenv, fxsave) and stmxcsr
-/// (they store state the engine does not carry in a <see cref="CpuState"/>), system calls and
+/// Deliberately absent: fnstcw and stmxcsr (the engine could run them; fnstcw is the checkpoint
+/// tests' and guests/src/txprog.c's canonical instruction the engine refuses, so it stays refused
+/// until they get another), system calls and
 /// software interrupts (they leave the CPU), and anything that only reads. pushf and enter are
 /// absent only because no technique has needed them: their handlers would run here unchanged.
 /// </remarks>
@@ -50,6 +51,9 @@ internal static class EmulatedInstructions
         Mnemonic.Movhps, Mnemonic.Movlps, Mnemonic.Movhpd, Mnemonic.Movlpd,
         Mnemonic.Movnti, Mnemonic.Movntdq, Mnemonic.Movntps, Mnemonic.Movntpd,
         Mnemonic.Pextrw, Mnemonic.Maskmovdqu,
+        // x87 stores (the x87 state travels in the CpuState) and the x87 environment stores.
+        Mnemonic.Fst, Mnemonic.Fstp, Mnemonic.Fist, Mnemonic.Fistp, Mnemonic.Fisttp, Mnemonic.Fbstp,
+        Mnemonic.Fnstsw, Mnemonic.Fnstenv, Mnemonic.Fnsave, Mnemonic.Fxsave, Mnemonic.Fxsave64,
         // VEX stores (and the loads of the same mnemonics): whole registers, scalars, halves, lanes, masked elements.
         Mnemonic.Vmovdqa, Mnemonic.Vmovdqu, Mnemonic.Vmovaps, Mnemonic.Vmovups, Mnemonic.Vmovapd, Mnemonic.Vmovupd,
         Mnemonic.Vmovntdq, Mnemonic.Vmovntps, Mnemonic.Vmovntpd,

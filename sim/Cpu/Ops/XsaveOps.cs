@@ -10,17 +10,13 @@ namespace HvSim.Cpu.Ops;
 /// the vector state around lazy binding with xsavec or xsave and xrstor): XCR0 is the CPU
 /// identity's (x87 | SSE | AVX on v3).
 /// The area's extended part is <see cref="XsaveArea"/>; facts from SDM Vol. 1, 13.7 to 13.10 and the
-/// Vol. 2 pages of each instruction. XSAVEOPT is XSAVE here (the modified optimization is optional).
+/// Vol. 2 pages of each instruction; the legacy region's layout is <see cref="FxsaveImage"/>'s.
+/// XSAVEOPT is XSAVE here (the modified optimization is optional).
 /// XINUSE: x87 and SSE are reported in use always (allowed: SDM Vol. 1, 13.6), AVX when a bit
 /// 255:128 is set.
 /// </summary>
 internal static unsafe class XsaveOps
 {
-    // The legacy region as far as this CPU model has state for it (FCW, FSW, MXCSR, MXCSR_MASK,
-    // the XMM registers; SDM Vol. 1, Table 10-2). When the FXSAVE image type lands, these offsets
-    // and SaveLegacy/LoadLegacy become calls to it.
-    private const int Fcw = 0, Fsw = 2, Mxcsr = 24, MxcsrMask = 28, Xmm0 = 160;
-
     /// <summary>xgetbv: EDX:EAX = XCR0 for ECX = 0; #GP(0) for any other ECX (XINUSE via ECX = 1 is not reported in cpuid). Gated on XSAVE.</summary>
     public static int Xgetbv(Cpu c, ref DecodedOp op)
     {
@@ -55,7 +51,7 @@ internal static unsafe class XsaveOps
             return Exec.ExitFault;
         }
         ulong inUse = XsaveArea.X87 | XsaveArea.Sse | (XsaveArea.AvxInUse(c) ? XsaveArea.Avx : 0);
-        SaveLegacy(c, area, rfbm);
+        SaveLegacy(c, area, rfbm, Wide(ref op));
         if ((rfbm & XsaveArea.Avx) != 0 && (!compacted || (inUse & XsaveArea.Avx) != 0))
         {
             XsaveArea.SaveYmmHigh(c, area);
@@ -115,64 +111,88 @@ internal static unsafe class XsaveOps
             return Exec.ExitFault;
         }
         bool loadsMxcsr = (rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0 && (!compacted || (xstateBv & XsaveArea.Sse) != 0);
-        if (loadsMxcsr && (BinaryPrimitives.ReadUInt32LittleEndian(area[Mxcsr..]) & SseFloatOps.MxcsrReserved) != 0)
+        if (loadsMxcsr && (FxsaveImage.MxcsrOf(area) & ~FxsaveImage.MxcsrMask) != 0)
         {
             return c.Raise(Vector.GeneralProtection);
         }
-        LoadLegacy(c, area, rfbm, xstateBv, loadsMxcsr);
+        LoadLegacy(c, area, rfbm, xstateBv, loadsMxcsr, Wide(ref op));
         XsaveArea.RestoreExtended(c, area, rfbm);
         return Exec.Next;
     }
 
+    /// <summary>The REX.W forms (xsave64, xrstor64...) use FXSAVE64's 64-bit FIP and FDP; Sub is 1 for them.</summary>
+    private static bool Wide(ref DecodedOp op) => op.Sub != 0;
+
     /// <summary>RFBM = EDX:EAX AND XCR0.</summary>
     private static ulong Requested(Cpu c) => ((c.R(Reg.Rdx) << 32) | (uint)c.R(Reg.Rax)) & c.Identity.Xcr0;
 
-    private static void SaveLegacy(Cpu c, Span<byte> area, ulong rfbm)
+    // The legacy region's state components (SDM Vol. 1, 13.4.1): x87 in bytes 0..23 and 32..159,
+    // SSE (the XMM registers) in 160..415, MXCSR and MXCSR_MASK in 24..31 with SSE or AVX. The
+    // image itself is FxsaveImage's; XSAVE and XRSTOR move only the requested ranges of it.
+    private const int X87Head = 24, MxcsrPair = 24, MxcsrPairLength = 8, X87Registers = 32, X87RegistersLength = 128;
+    private const int XmmArea = FxsaveImage.Xmm0, XmmAreaLength = 256;
+
+    private static void SaveLegacy(Cpu c, Span<byte> area, ulong rfbm, bool wide)
     {
+        Span<byte> image = stackalloc byte[FxsaveImage.Size];
+        FxsaveImage.Save(c, image, wide);
         if ((rfbm & XsaveArea.X87) != 0)
         {
-            area[..24].Clear();
-            area[32..160].Clear();
-            BinaryPrimitives.WriteUInt16LittleEndian(area[Fcw..], c.Fcw);
-            BinaryPrimitives.WriteUInt16LittleEndian(area[Fsw..], c.Fsw);
+            image[..X87Head].CopyTo(area);
+            image.Slice(X87Registers, X87RegistersLength).CopyTo(area[X87Registers..]);
         }
         if ((rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(area[Mxcsr..], c.Mxcsr);
-            BinaryPrimitives.WriteUInt32LittleEndian(area[MxcsrMask..], 0xFFFF);
+            image.Slice(MxcsrPair, MxcsrPairLength).CopyTo(area[MxcsrPair..]);
         }
         if ((rfbm & XsaveArea.Sse) != 0)
         {
-            for (int i = 0; i < 16; i++)
-            {
-                c.Xmm(i).CopyTo(area.Slice(Xmm0 + (16 * i), 16));
-            }
+            image.Slice(XmmArea, XmmAreaLength).CopyTo(area[XmmArea..]);
         }
     }
 
-    private static void LoadLegacy(Cpu c, ReadOnlySpan<byte> area, ulong rfbm, ulong xstateBv, bool loadsMxcsr)
+    /// <summary>
+    /// The legacy part of XRSTOR: the current state as an FXSAVE image, the requested components
+    /// replaced by the area's (XSTATE_BV bit set) or by their initial state (clear: FCW 0x037F and
+    /// the rest of the x87 state zero, every x87 register empty; the XMM registers zero), loaded back.
+    /// </summary>
+    private static void LoadLegacy(Cpu c, ReadOnlySpan<byte> area, ulong rfbm, ulong xstateBv, bool loadsMxcsr, bool wide)
     {
+        Span<byte> image = stackalloc byte[FxsaveImage.Size];
+        FxsaveImage.Save(c, image, wide);
         if ((rfbm & XsaveArea.X87) != 0)
         {
-            bool saved = (xstateBv & XsaveArea.X87) != 0;
-            c.Fcw = saved ? Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(area[Fcw..])) : Cpu.FcwDefault;
-            c.Fsw = saved ? BinaryPrimitives.ReadUInt16LittleEndian(area[Fsw..]) : (ushort)0;
+            if ((xstateBv & XsaveArea.X87) != 0)
+            {
+                area[..X87Head].CopyTo(image);
+                area.Slice(X87Registers, X87RegistersLength).CopyTo(image[X87Registers..]);
+            }
+            else
+            {
+                image[..X87Head].Clear();
+                image.Slice(X87Registers, X87RegistersLength).Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(image[FxsaveImage.Fcw..], Cpu.FcwDefault);
+            }
         }
         if (loadsMxcsr)
         {
-            c.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(area[Mxcsr..]);
+            area.Slice(MxcsrPair, 4).CopyTo(image[FxsaveImage.Mxcsr..]);
         }
         else if ((rfbm & (XsaveArea.Sse | XsaveArea.Avx)) != 0)
         {
-            c.Mxcsr = 0x1F80;
+            BinaryPrimitives.WriteUInt32LittleEndian(image[FxsaveImage.Mxcsr..], 0x1F80);
         }
         if ((rfbm & XsaveArea.Sse) != 0)
         {
-            bool saved = (xstateBv & XsaveArea.Sse) != 0;
-            for (int i = 0; i < 16; i++)
+            if ((xstateBv & XsaveArea.Sse) != 0)
             {
-                c.Xmm(i) = saved ? Vector128.Create(area.Slice(Xmm0 + (16 * i), 16)) : default;
+                area.Slice(XmmArea, XmmAreaLength).CopyTo(image[XmmArea..]);
+            }
+            else
+            {
+                image.Slice(XmmArea, XmmAreaLength).Clear();
             }
         }
+        FxsaveImage.Load(c, image, wide);
     }
 }

@@ -15,6 +15,32 @@ public static class FileStatus
     /// <summary>st_dev of the first mount (major 0, as for a virtual file system); later mounts count up.</summary>
     private const ulong FirstDevice = 0x30;
 
+    /// <summary>
+    /// A directory that only leads to mounts (<see cref="MountTable.IsAncestorOfMount"/>): root's,
+    /// mode 0111 (it can be passed through, not listed or written), on a device of its own, with
+    /// an inode number derived from the path so that two of them differ.
+    /// </summary>
+    public static KernelStat OfMountAncestor(IReadOnlyList<string> components)
+    {
+        var epoch = new Timespec(FixedEpochSeconds, 0);
+        ulong inode = 14695981039346656037UL;
+        foreach (char c in "/" + string.Join('/', components))
+        {
+            inode = (inode ^ c) * 1099511628211UL;
+        }
+        return new KernelStat
+        {
+            Device = FirstDevice - 1,
+            Inode = inode,
+            LinkCount = 2,
+            Mode = Linux.FileConstants.S_IFDIR | 0x49, // 0111
+            BlockSize = 4096,
+            AccessTime = epoch,
+            ModificationTime = epoch,
+            StatusChangeTime = epoch,
+        };
+    }
+
     public static KernelStat Of(HostNode node, int mountIndex, long? currentSize = null)
     {
         long size = currentSize ?? node.Size;

@@ -18,7 +18,7 @@ public sealed class GuestFileSystem
     /// <summary>Status flags an open file description keeps (F_GETFL): the rest only act at open.</summary>
     private const int KeptStatusFlags = FileConstants.O_ACCMODE | FileConstants.O_APPEND | FileConstants.O_NONBLOCK;
 
-    private const int AccessWriteOk = 2;
+    private const int AccessWriteOk = 2, AccessReadOk = 4;
 
     public GuestFileSystem(MountTable mounts)
     {
@@ -34,6 +34,10 @@ public sealed class GuestFileSystem
         if (access == FileConstants.O_ACCMODE)
         {
             return Fail(Errno.EINVAL);
+        }
+        if (Mounts.IsAncestorOfMount(path))
+        {
+            return Fail(Errno.EACCES); // mode 0111, owned by root: it cannot be opened for reading
         }
         if (Mounts.Resolve(path, out Errno error) is not { } resolved)
         {
@@ -123,6 +127,11 @@ public sealed class GuestFileSystem
     /// <summary>stat (follow) or lstat (<paramref name="noFollow"/>) of a path.</summary>
     public KernelStat? Stat(IReadOnlyList<string> path, bool noFollow, out Errno error)
     {
+        if (Mounts.IsAncestorOfMount(path))
+        {
+            error = 0;
+            return FileStatus.OfMountAncestor(path);
+        }
         if (Mounts.Resolve(path, out error) is not { } resolved)
         {
             return null;
@@ -143,6 +152,10 @@ public sealed class GuestFileSystem
     /// <summary>faccessat: the file exists, and W_OK is refused on a read-only mount.</summary>
     public long Access(IReadOnlyList<string> path, int mode)
     {
+        if (Mounts.IsAncestorOfMount(path))
+        {
+            return (mode & (AccessWriteOk | AccessReadOk)) != 0 ? Fail(Errno.EACCES) : 0; // only X_OK and F_OK pass 0111
+        }
         if (Mounts.Resolve(path, out Errno error) is not { } resolved)
         {
             return Fail(error);
@@ -158,6 +171,10 @@ public sealed class GuestFileSystem
 
     public long MakeDirectory(IReadOnlyList<string> path, int mode)
     {
+        if (Mounts.IsAncestorOfMount(path))
+        {
+            return Fail(Errno.EEXIST); // what mkdir -p expects of "/" and the directories above a mount
+        }
         if (Mounts.Resolve(path, out Errno error) is not { } resolved)
         {
             return Fail(error);
@@ -191,6 +208,10 @@ public sealed class GuestFileSystem
     /// <summary>unlink (a file or a symbolic link itself, never its target) or rmdir (an empty directory).</summary>
     public long Remove(IReadOnlyList<string> path, bool directory)
     {
+        if (Mounts.IsAncestorOfMount(path))
+        {
+            return Fail(directory ? Errno.EBUSY : Errno.EISDIR); // it holds mount points
+        }
         if (Mounts.Resolve(path, out Errno error) is not { } resolved)
         {
             return Fail(error);

@@ -31,6 +31,13 @@ public sealed class MountTable
     public int IndexOf(MountPoint mount) => Array.IndexOf(_mounts, mount);
 
     /// <summary>
+    /// True for a directory that exists only because a mount lies below it ("/" and "/srv" for a
+    /// mount at /srv/in): it is not under any mount, yet mkdir -p and path walks must find it.
+    /// </summary>
+    public bool IsAncestorOfMount(IReadOnlyList<string> components) =>
+        _mounts.Any(m => m.GuestComponents.Count > components.Count && StartsWith(m.GuestComponents, components));
+
+    /// <summary>
     /// The host side of normalised guest path <paramref name="components"/>, or null with the
     /// error Linux would give: ENOENT outside every mount or for a missing parent, ENOTDIR for
     /// a parent that is a file, ELOOP for a symbolic link on the way, EACCES where the host

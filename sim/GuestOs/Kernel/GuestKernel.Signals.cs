@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using System.Runtime.Intrinsics;
 using HvSim.Core;
 using HvSim.Cpu;
+using HvSim.Cpu.State;
 using HvSim.GuestOs.Linux;
 using HvSim.GuestOs.Linux.Structs;
 using HvSim.Mmu;
@@ -12,7 +12,7 @@ namespace HvSim.GuestOs.Kernel;
 public sealed partial class GuestKernel
 {
     private const ulong SigDfl = 0, SigIgn = 1;
-    private const int FxsaveSize = 512, FxsaveFsw = 2, FxsaveMxcsr = 24, FxsaveMxcsrMask = 28, FxsaveXmm = 160;
+    private const int FxsaveSize = FxsaveImage.Size;
     private const ushort UserCs = 0x33, UserSs = 0x2B;
 
     /// <summary>
@@ -169,10 +169,11 @@ public sealed partial class GuestKernel
         Cpu.R(Reg.Rdx) = place.UContextAddress;
         Cpu.R(Reg.Rax) = 0;
         Cpu.DF = false;
-        // Linux starts a handler with a fresh FPU/SSE state (fpu__clear_user_states): default
-        // rounding, all exceptions masked; the interrupted state is in the frame's FXSAVE image.
-        Cpu.Mxcsr = 0x1F80;
-        Cpu.Fcw = HvSim.Cpu.Cpu.FcwDefault;
+        // Linux starts a handler with the init FPU state (fpu__clear_user_states loads
+        // init_fpstate): FCW 0x037F, MXCSR 0x1F80, every x87 register empty, the x87 and XMM
+        // registers zero, the YMM upper halves too with XSAVE; the interrupted state is in the frame's
+        // FPU image.
+        LoadInitialFpuState();
         ClearExtendedFpState();
         Cpu.Rip = action.Handler;
         if ((action.Flags & SigActionFlags.SA_NODEFER) == 0)
@@ -237,29 +238,30 @@ public sealed partial class GuestKernel
         return true;
     }
 
-    /// <summary>Writes the FXSAVE image of the SSE state into a 512-byte span (the bytes it does not set are zero).</summary>
+    /// <summary>
+    /// The frame's FPU state: the FXSAVE image of the x87 and SSE state (<see cref="FxsaveImage"/>);
+    /// the software-reserved bytes after it stay zero (no XSAVE extension is announced).
+    /// </summary>
     private void SaveFxState(Span<byte> fx)
     {
         fx.Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(fx, Cpu.Fcw);
-        BinaryPrimitives.WriteUInt16LittleEndian(fx[FxsaveFsw..], Cpu.Fsw);
-        BinaryPrimitives.WriteUInt32LittleEndian(fx[FxsaveMxcsr..], Cpu.Mxcsr);
-        BinaryPrimitives.WriteUInt32LittleEndian(fx[FxsaveMxcsrMask..], 0xFFFF);
-        for (int i = 0; i < 16; i++)
-        {
-            Cpu.Xmm(i).CopyTo(fx.Slice(FxsaveXmm + (16 * i), 16));
-        }
+        FxsaveImage.Save(Cpu, fx);
     }
 
-    private void RestoreFxState(ReadOnlySpan<byte> fx)
+    /// <summary>
+    /// rt_sigreturn's restore of the FPU state: the whole image; MXCSR bits the CPU does not
+    /// implement are dropped, as Linux's sanitizing with mxcsr_feature_mask drops them.
+    /// </summary>
+    private void RestoreFxState(ReadOnlySpan<byte> fx) => FxsaveImage.Load(Cpu, fx);
+
+    /// <summary>init_fpstate (arch/x86/kernel/fpu/init.c, fpstate_init_fx): an image of zeros but FCW 0x037F and MXCSR 0x1F80.</summary>
+    private void LoadInitialFpuState()
     {
-        Cpu.Fcw = HvSim.Cpu.Cpu.LoadedFcw(BinaryPrimitives.ReadUInt16LittleEndian(fx));
-        Cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(fx[FxsaveFsw..]);
-        Cpu.Mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(fx[FxsaveMxcsr..]) & 0xFFFF;
-        for (int i = 0; i < 16; i++)
-        {
-            Cpu.Xmm(i) = Vector128.Create(fx.Slice(FxsaveXmm + (16 * i), 16));
-        }
+        Span<byte> init = stackalloc byte[FxsaveSize];
+        init.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(init[FxsaveImage.Fcw..], HvSim.Cpu.Cpu.FcwDefault);
+        BinaryPrimitives.WriteUInt32LittleEndian(init[FxsaveImage.Mxcsr..], 0x1F80);
+        FxsaveImage.Load(Cpu, init);
     }
 
     /// <summary>The instruction at a user address in Intel syntax, or a note why it cannot be read.</summary>

@@ -48,6 +48,28 @@ public sealed class MountedFileTests : IDisposable
         Assert.Equal([ENOENT, ENOENT, ENOENT], s.Run().Results);
     }
 
+    /// <summary>
+    /// "/" exists because /data is mounted below it: a directory one may pass through (mode 0111,
+    /// root's) but not list, create in or remove — so mkdir -p /data/a/b walks it as on Linux.
+    /// </summary>
+    [Fact]
+    public void TheDirectoriesAboveAMountExistButCannotBeChanged()
+    {
+        const int StModeOffset = 24, EACCES = -13;
+        var s = new FileScript();
+        s.Call(Newfstatat, AtFdcwd, "/", new Buf(), 0);
+        s.Call(Mkdir, "/", 0x1ED);
+        s.Call(Open, "/", ORdonly | ODirectory);
+        s.Call(Rmdir, "/");
+        s.Call(Unlink, "/");
+        s.Call(Mkdir, "/data", 0x1ED);                          // the mount root: EEXIST from the host
+        s.Call(Mkdir, "/data/made", 0x1ED);
+        s.Call(Newfstatat, AtFdcwd, "/elsewhere", new Buf(512), 0); // beside the mount: nothing
+        (long[] r, byte[] buffer) = s.Run(_tree.Data);
+        Assert.Equal([0, EEXIST, EACCES, EBUSY, EISDIR, EEXIST, 0, ENOENT], r);
+        Assert.Equal(0x4000u | 0x49u, BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(StModeOffset)));
+    }
+
     /// <summary>Each way out of /data that a path could try, and the error Linux would give for it here.</summary>
     [Theory]
     [InlineData("/data/../outside/secret", ENOENT)]          // ".." stops at the guest's root, where nothing is mounted

@@ -88,6 +88,7 @@ internal static class EmulationDifferential
         cpu.Rflags = input.Rflags;
         cpu.FsBase = input.FsBase;
         cpu.GsBase = input.GsBase;
+        X87CaseState.From(c).CopyTo(cpu.X87);
 
         // One instruction; a rep string instruction runs in chunks that each count as one.
         ExitReason exit = cpu.Run(1);
@@ -122,6 +123,7 @@ internal static class EmulationDifferential
         input.Gpr.CopyTo(state.Gpr, 0);
         input.Xmm.CopyTo(state.Xmm, 0);
         input.YmmHigh.CopyTo(state.YmmHigh, 0);
+        X87CaseState.From(c).CopyTo(state.X87);
 
         WriteEmulator engine = t_engine ??= new WriteEmulator(HvSim.Cpu.CpuIdentity.V3); // the interpreter's TestMachine CPU
         bool rep = InstructionKinds.IsRepString(c.Instruction);
@@ -177,6 +179,7 @@ internal static class EmulationDifferential
         state.Gpr.CopyTo(copy.Gpr, 0);
         state.Xmm.CopyTo(copy.Xmm, 0);
         state.YmmHigh.CopyTo(copy.YmmHigh, 0);
+        state.X87.CopyTo(copy.X87);
         return copy;
     }
 
@@ -186,7 +189,8 @@ internal static class EmulationDifferential
         bool same = before.Rip == after.Rip && before.Rflags == after.Rflags && before.FsBase == after.FsBase
             && before.GsBase == after.GsBase && before.Mxcsr == after.Mxcsr
             && before.Gpr.AsSpan().SequenceEqual(after.Gpr) && before.Xmm.AsSpan().SequenceEqual(after.Xmm)
-            && before.YmmHigh.AsSpan().SequenceEqual(after.YmmHigh);
+            && before.YmmHigh.AsSpan().SequenceEqual(after.YmmHigh)
+            && X87CaseState.Describe(before.X87) == X87CaseState.Describe(after.X87);
         if (!same)
         {
             problems.Add($"{what} changed the state");
@@ -220,6 +224,10 @@ internal static class EmulationDifferential
             {
                 problems.Add($"YMM{i}[255:128]: interpreter {Show(cpu.YmmHigh(i))}, engine {Show(state.YmmHigh[i])}");
             }
+        }
+        if (X87CaseState.Describe(cpu.X87) is var interpreterX87 && interpreterX87 != X87CaseState.Describe(state.X87))
+        {
+            problems.Add($"x87: interpreter {interpreterX87}, engine {X87CaseState.Describe(state.X87)}");
         }
     }
 

@@ -23,6 +23,8 @@ public enum WriteFamily
     Strings,
     /// <summary>push, pop, call in every form, with the stack in generated memory.</summary>
     Stack,
+    /// <summary>x87 stores (fst/fstp, fist/fistp/fisttp, fbstp) and environment stores (fnstsw, fnstenv, fnsave, fxsave).</summary>
+    X87,
 }
 
 /// <summary>
@@ -67,11 +69,18 @@ internal static class WriteCaseGenerators
 
     private static readonly Mnemonic[] StackMnemonics = [Mnemonic.Push, Mnemonic.Pop, Mnemonic.Call];
 
+    private static readonly Mnemonic[] X87Mnemonics =
+    [
+        Mnemonic.Fst, Mnemonic.Fstp, Mnemonic.Fist, Mnemonic.Fistp, Mnemonic.Fisttp, Mnemonic.Fbstp,
+        Mnemonic.Fnstsw, Mnemonic.Fnstenv, Mnemonic.Fnsave, Mnemonic.Fxsave, Mnemonic.Fxsave64,
+    ];
+
     /// <summary>Legacy SSE stores and cmpxchg16b: #GP(0) unless the operand is 16-byte aligned.</summary>
     private static readonly FrozenSet<Mnemonic> Aligned16 = new[]
     {
         Mnemonic.Movdqa, Mnemonic.Movaps, Mnemonic.Movapd, Mnemonic.Movntdq, Mnemonic.Movntps, Mnemonic.Movntpd, Mnemonic.Cmpxchg16b,
         Mnemonic.Vmovdqa, Mnemonic.Vmovaps, Mnemonic.Vmovapd, Mnemonic.Vmovntdq, Mnemonic.Vmovntps, Mnemonic.Vmovntpd,
+        Mnemonic.Fxsave, Mnemonic.Fxsave64,
     }.ToFrozenSet();
 
     private static readonly FrozenSet<OpCodeOperandKind> MemoryKinds = new[]
@@ -400,6 +409,7 @@ internal static class WriteCaseGenerators
             [WriteFamily.Sse] = SseMnemonics,
             [WriteFamily.Avx] = AvxMnemonics,
             [WriteFamily.Stack] = StackMnemonics,
+            [WriteFamily.X87] = X87Mnemonics,
         };
         var codes = new Dictionary<WriteFamily, Code[]>();
         foreach ((WriteFamily family, Mnemonic[] mnemonics) in families)

@@ -34,6 +34,9 @@ public sealed class WriteEmulatorProperties
     [Property(MaxTest = Tests, QuietOnSuccess = true, Arbitrary = [typeof(StackCases)])]
     public Property Push_pop_and_call(WriteCase c) => Holds(c);
 
+    [Property(MaxTest = Tests / 2, QuietOnSuccess = true, Arbitrary = [typeof(X87Cases)])]
+    public Property X87_stores(WriteCase c) => Holds(c);
+
     private static Property Holds(WriteCase c)
     {
         EmulationVerdict verdict = EmulationDifferential.Check(c);
@@ -76,6 +79,11 @@ public static class StringCases
 public static class StackCases
 {
     public static Arbitrary<WriteCase> Cases() => WriteCaseArbitrary.For(WriteFamily.Stack);
+}
+
+public static class X87Cases
+{
+    public static Arbitrary<WriteCase> Cases() => WriteCaseArbitrary.For(WriteFamily.X87);
 }
 
 /// <summary>Checks of the property's machinery: the generators reach what they promise, and a difference is reported.</summary>
