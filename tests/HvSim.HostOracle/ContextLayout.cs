@@ -39,6 +39,10 @@ internal static class ContextLayout
     public const int OutRflags = 0x280;
     public const int OutXmm = 0x300;
 
+    /// <summary>Bits 255:128 of YMM0..15 in and out (16 bytes each), used when the host has AVX.</summary>
+    public const int InYmmHigh = 0x600;
+    public const int OutYmmHigh = 0x700;
+
     /// <summary>FXSAVE64 image of the host's x87/SSE state; needs 16-byte alignment and 512 bytes.</summary>
     public const int Fxsave = 0x400;
 

@@ -37,6 +37,14 @@ public sealed partial class MachineSnapshot
             }
         }
 
+        for (var i = 0; i < YmmHigh.Length; i++)
+        {
+            if (YmmHigh[i] != other.YmmHigh[i])
+            {
+                text.AppendLine($"YMM{i}[255:128]: {YmmHigh[i]} != {other.YmmHigh[i]}");
+            }
+        }
+
         DescribeMemory(other, text);
         return text.ToString();
     }
@@ -55,6 +63,14 @@ public sealed partial class MachineSnapshot
         {
             text.Append($"XMM{i,-2}={Xmm[i]}");
             text.Append(i % 2 == 1 ? Environment.NewLine : "  ");
+        }
+
+        for (var i = 0; i < YmmHigh.Length; i++)
+        {
+            if (YmmHigh[i] != default)
+            {
+                text.AppendLine($"YMM{i}[255:128]={YmmHigh[i]}");
+            }
         }
 
         text.Append($"MEM[{Memory.Length}]");

@@ -24,6 +24,7 @@ public sealed partial class MachineSnapshot : IEquatable<MachineSnapshot>
         ArgumentOutOfRangeException.ThrowIfNegative(memorySize);
         Gpr = new ulong[HostOracle.Gpr.Count];
         Xmm = new Xmm128[XmmCount];
+        YmmHigh = new Xmm128[XmmCount];
         Memory = new byte[memorySize];
     }
 
@@ -34,6 +35,12 @@ public sealed partial class MachineSnapshot : IEquatable<MachineSnapshot>
     public ulong Rflags { get; set; }
 
     public Xmm128[] Xmm { get; }
+
+    /// <summary>
+    /// Bits 255:128 of YMM0..15 (all zero unless a test sets them; executors load and report them
+    /// when the host has AVX, so legacy SSE tests that leave them zero compare as before).
+    /// </summary>
+    public Xmm128[] YmmHigh { get; }
 
     /// <summary>
     /// Scratch memory. Its guest address is the input value of the executor's memory base
@@ -57,6 +64,7 @@ public sealed partial class MachineSnapshot : IEquatable<MachineSnapshot>
         var copy = new MachineSnapshot(Memory.Length) { Rflags = Rflags };
         Gpr.CopyTo(copy.Gpr, 0);
         Xmm.CopyTo(copy.Xmm, 0);
+        YmmHigh.CopyTo(copy.YmmHigh, 0);
         Memory.CopyTo(copy.Memory, 0);
         return copy;
     }
@@ -71,6 +79,7 @@ public sealed partial class MachineSnapshot : IEquatable<MachineSnapshot>
         return ((Rflags ^ other.Rflags) & HostOracle.Rflags.Settable) == 0
             && Gpr.AsSpan().SequenceEqual(other.Gpr)
             && Xmm.AsSpan().SequenceEqual(other.Xmm)
+            && YmmHigh.AsSpan().SequenceEqual(other.YmmHigh)
             && Memory.AsSpan().SequenceEqual(other.Memory);
     }
 
@@ -86,6 +95,11 @@ public sealed partial class MachineSnapshot : IEquatable<MachineSnapshot>
         }
 
         foreach (var value in Xmm)
+        {
+            hash.Add(value);
+        }
+
+        foreach (var value in YmmHigh)
         {
             hash.Add(value);
         }

@@ -197,6 +197,13 @@ public sealed unsafe class NativeExecutor : IDisposable
             xmms[(2 * i) + 1] = input.Xmm[i].Hi;
         }
 
+        var ymmHighs = (ulong*)(_context + InYmmHigh);
+        for (var i = 0; i < MachineSnapshot.XmmCount; i++)
+        {
+            ymmHighs[2 * i] = input.YmmHigh[i].Lo;
+            ymmHighs[(2 * i) + 1] = input.YmmHigh[i].Hi;
+        }
+
         input.Memory.CopyTo(new Span<byte>(_scratch, input.Memory.Length));
     }
 
@@ -219,6 +226,12 @@ public sealed unsafe class NativeExecutor : IDisposable
         for (var i = 0; i < MachineSnapshot.XmmCount; i++)
         {
             output.Xmm[i] = new Xmm128(xmms[2 * i], xmms[(2 * i) + 1]);
+        }
+
+        var ymmHighs = (ulong*)(_context + OutYmmHigh);
+        for (var i = 0; i < MachineSnapshot.XmmCount; i++)
+        {
+            output.YmmHigh[i] = new Xmm128(ymmHighs[2 * i], ymmHighs[(2 * i) + 1]);
         }
 
         new ReadOnlySpan<byte>(_scratch, output.Memory.Length).CopyTo(output.Memory);

@@ -27,6 +27,12 @@ internal static class StubAssembler
         xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
     ];
 
+    private static readonly AssemblerRegisterYMM[] Ymms =
+    [
+        ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7,
+        ymm8, ymm9, ymm10, ymm11, ymm12, ymm13, ymm14, ymm15,
+    ];
+
     private static readonly AssemblerRegister64[] CalleeSaved = [rbx, rbp, r12, r13, r14, r15];
 
     /// <summary>Builds the prologue; the user code must follow it directly.</summary>
@@ -64,6 +70,15 @@ internal static class StubAssembler
         for (var i = 0; i < Xmms.Length; i++)
         {
             a.movups(Xmms[i], __xmmword_ptr[rax + (InXmm + (16 * i))]);
+        }
+
+        if (Avx.IsSupported)
+        {
+            // Bits 255:128 after the low halves: the legacy movups above leaves them alone anyway.
+            for (var i = 0; i < Ymms.Length; i++)
+            {
+                a.vinsertf128(Ymms[i], Ymms[i], __xmmword_ptr[rax + (InYmmHigh + (16 * i))], 1);
+            }
         }
 
         for (var i = 1; i < Gprs.Length; i++)
@@ -108,6 +123,17 @@ internal static class StubAssembler
         for (var i = 0; i < Xmms.Length; i++)
         {
             a.movups(__xmmword_ptr[rax + (OutXmm + (16 * i))], Xmms[i]);
+        }
+
+        if (Avx.IsSupported)
+        {
+            for (var i = 0; i < Ymms.Length; i++)
+            {
+                a.vextractf128(__xmmword_ptr[rax + (OutYmmHigh + (16 * i))], Ymms[i], 1);
+            }
+
+            // The runtime gets clean upper halves back (no AVX-SSE transition penalty for it).
+            a.vzeroupper();
         }
 
         // Host MXCSR (and x87 state) back; this also discards the guest's sticky SSE exception flags.

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using HvSim.Cpu;
 using HvSim.Cpu.Emulation;
 using HvSim.Cpu.State;
@@ -67,6 +68,58 @@ internal static class SignalContext
         FxsaveImage.Save(state.X87, state.Mxcsr, state.Xmm, fpu);
         return (gregs, fpu);
     }
+
+    // The XSAVE-format fpstate (Linux with XSAVE): _fpx_sw_bytes.magic1 at 464
+    // (arch/x86/kernel/fpu/signal.c), then the XSAVE header and YMM_Hi128 of XsaveArea.
+    private const int SwMagic1 = 464, XstateBv = XsaveArea.XstateBvOffset, YmmHigh = XsaveArea.YmmHighOffset;
+    private const uint FpXstateMagic1 = 0x46505853;
+    private const ulong AvxComponent = XsaveArea.Avx;
+
+    /// <summary>
+    /// Reads bits 255:128 of the vector registers from an XSAVE-format fpstate: the saved values
+    /// when the frame announces an XSAVE image and its XSTATE_BV has AVX, zero (the initial state)
+    /// when XSTATE_BV has not; <paramref name="present"/> is false for a plain FXSAVE frame (the
+    /// state keeps zero). False when the frame cannot be read.
+    /// </summary>
+    public static bool TryReadYmmHigh(GuestReader read, ulong fpstate, CpuState state, out bool present)
+    {
+        present = false;
+        Span<byte> magic = stackalloc byte[4];
+        if (!read(fpstate + SwMagic1, magic))
+        {
+            return false;
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(magic) != FpXstateMagic1)
+        {
+            return true;
+        }
+        Span<byte> extended = stackalloc byte[YmmHigh + (16 * 16) - XstateBv];
+        if (!read(fpstate + XstateBv, extended))
+        {
+            return false;
+        }
+        present = true;
+        bool saved = (BinaryPrimitives.ReadUInt64LittleEndian(extended) & AvxComponent) != 0;
+        for (int i = 0; i < 16; i++)
+        {
+            state.YmmHigh[i] = saved ? Vector128.Create(extended.Slice(YmmHigh - XstateBv + (i * 16), 16)) : default;
+        }
+        return true;
+    }
+
+    /// <summary>The bytes to write back at fpstate + <see cref="YmmHighOffset"/>: YMM_Hi128 of <paramref name="state"/>.</summary>
+    public static byte[] YmmHighImage(CpuState state)
+    {
+        var image = new byte[16 * 16];
+        for (int i = 0; i < 16; i++)
+        {
+            state.YmmHigh[i].CopyTo(image.AsSpan(i * 16));
+        }
+        return image;
+    }
+
+    public const int YmmHighOffset = YmmHigh;
+    public const int XstateBvOffset = XstateBv;
 
     public const int GregsOffset = MContext;
     public const int GregsLength = GregsBytes;

@@ -42,10 +42,12 @@ public sealed class UserLevelEmulator
     public ulong Emulate(ulong ucontext, ulong record, ulong aliasDelta, ulong cda, ulong length)
     {
         var state = new CpuState { FsBase = _cpu.FsBase, GsBase = _cpu.GsBase, Mxcsr = _cpu.Mxcsr };
+        bool ymmInFrame = false;
         byte[] gregs = new byte[SignalContext.GregsLength];
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
         if (!Read(ucontext + SignalContext.GregsOffset, gregs)
             || !SignalContext.TryRead(Read, ucontext, state, out ulong fpstate)
+            || (fpstate != 0 && !SignalContext.TryReadYmmHigh(Read, fpstate, state, out ymmInFrame))
             || !Read(record, header))
         {
             return Fallback("the signal frame or the record is not readable");
@@ -53,7 +55,8 @@ public sealed class UserLevelEmulator
         // The frame must take the result before anything is written: an emulated write whose
         // registers could not be stored would run again when the handler returns.
         if (!_access.CanWrite(ucontext + SignalContext.GregsOffset, SignalContext.GregsLength, out _)
-            || (fpstate != 0 && !_access.CanWrite(fpstate, SignalContext.FpuLength, out _)))
+            || (fpstate != 0 && !_access.CanWrite(fpstate, SignalContext.FpuLength, out _))
+            || (ymmInFrame && !_access.CanWrite(fpstate + SignalContext.XstateBvOffset, SignalContext.YmmHighOffset + (16 * 16) - SignalContext.XstateBvOffset, out _)))
         {
             return Fallback("the signal frame is not writable");
         }
@@ -63,6 +66,8 @@ public sealed class UserLevelEmulator
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
         var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
         (_, byte[] fpuBefore) = SignalContext.Images(gregs, state);
+        Span<System.Runtime.Intrinsics.Vector128<byte>> ymmHighBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
+        state.YmmHigh.CopyTo(ymmHighBefore);
         EmulationResult result = _engine.Emulate(state, view);
         if (result.Status != EmulationStatus.Emulated)
         {
@@ -76,6 +81,18 @@ public sealed class UserLevelEmulator
         if (fpstate != 0 && !fpuBefore.AsSpan().SequenceEqual(fpu))
         {
             _access.Write(fpstate, fpu, out _);
+        }
+        // Likewise bits 255:128 (a VEX load of a listed mnemonic); XSTATE_BV then marks the AVX
+        // component saved, or rt_sigreturn would put it back to its initial state.
+        if (ymmInFrame && !ymmHighBefore.SequenceEqual(state.YmmHigh))
+        {
+            _access.Write(fpstate + SignalContext.YmmHighOffset, SignalContext.YmmHighImage(state), out _);
+            Span<byte> xstateBv = stackalloc byte[8];
+            if (Read(fpstate + SignalContext.XstateBvOffset, xstateBv))
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(xstateBv, BinaryPrimitives.ReadUInt64LittleEndian(xstateBv) | 4);
+                _access.Write(fpstate + SignalContext.XstateBvOffset, xstateBv.ToArray(), out _);
+            }
         }
         return Emulated;
     }

@@ -22,6 +22,8 @@ internal static partial class Translator
         RegisterSse41,
         RegisterSse42,
         RegisterBmi2,
+        RegisterAvx,
+        RegisterXsave,
         RegisterX87Control,
         RegisterX87,
     };

@@ -14,6 +14,9 @@ public sealed class CpuState
     public ulong Rip { get; set; }
     public ulong Rflags { get; set; }
     public Vector128<byte>[] Xmm { get; } = new Vector128<byte>[16];
+
+    /// <summary>Bits 255:128 of YMM0..15 (what VEX.256 stores write; zero where the state has no AVX part).</summary>
+    public Vector128<byte>[] YmmHigh { get; } = new Vector128<byte>[16];
     public ulong FsBase { get; set; }
     public ulong GsBase { get; set; }
     public uint Mxcsr { get; set; } = 0x1F80;

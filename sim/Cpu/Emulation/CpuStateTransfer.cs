@@ -23,6 +23,7 @@ public static class CpuStateTransfer
         {
             cpu.R(i) = state.Gpr[i];
             cpu.Xmm(i) = state.Xmm[i];
+            cpu.YmmHigh(i) = state.YmmHigh[i];
         }
         cpu.R(Reg.Zero) = 0;
         cpu.FsBase = state.FsBase;
@@ -41,6 +42,7 @@ public static class CpuStateTransfer
         {
             state.Gpr[i] = cpu.R(i);
             state.Xmm[i] = cpu.Xmm(i);
+            state.YmmHigh[i] = cpu.YmmHigh(i);
         }
         state.FsBase = cpu.FsBase;
         state.GsBase = cpu.GsBase;

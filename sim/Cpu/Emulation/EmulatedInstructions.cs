@@ -6,7 +6,7 @@ namespace HvSim.Cpu.Emulation;
 /// <summary>
 /// The instructions the write emulator agrees to run, by Iced mnemonic: the writes a
 /// checkpointing technique meets in application code (stores, read-modify-writes, atomics,
-/// string stores, stack pushes and SSE stores). An explicit allow-list, because emulation is
+/// string stores, stack pushes, SSE and VEX stores). An explicit allow-list, because emulation is
 /// a promise that the instruction's whole effect can be staged and committed at once; an
 /// instruction outside it falls back to page tracking even when the interpreter runs it.
 /// </summary>
@@ -56,6 +56,13 @@ internal static class EmulatedInstructions
         Mnemonic.Fnstsw, Mnemonic.Fnstenv, Mnemonic.Fnsave, Mnemonic.Fxsave, Mnemonic.Fxsave64,
         // SSE4.1 element stores and movbe's byte-reversed store.
         Mnemonic.Pextrb, Mnemonic.Pextrd, Mnemonic.Pextrq, Mnemonic.Extractps, Mnemonic.Movbe,
+        // VEX stores (and the loads of the same mnemonics): whole registers, scalars, halves, lanes, masked elements.
+        Mnemonic.Vmovdqa, Mnemonic.Vmovdqu, Mnemonic.Vmovaps, Mnemonic.Vmovups, Mnemonic.Vmovapd, Mnemonic.Vmovupd,
+        Mnemonic.Vmovntdq, Mnemonic.Vmovntps, Mnemonic.Vmovntpd,
+        Mnemonic.Vmovq, Mnemonic.Vmovd, Mnemonic.Vmovss, Mnemonic.Vmovsd,
+        Mnemonic.Vmovhps, Mnemonic.Vmovlps, Mnemonic.Vmovhpd, Mnemonic.Vmovlpd,
+        Mnemonic.Vextracti128, Mnemonic.Vextractf128, Mnemonic.Vpextrw,
+        Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq, Mnemonic.Vmaskmovdqu,
     }.ToFrozenSet();
 
     /// <summary>True when the engine emulates instructions of this mnemonic (in the forms the interpreter implements).</summary>

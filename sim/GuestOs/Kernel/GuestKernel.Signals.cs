@@ -78,7 +78,7 @@ public sealed partial class GuestKernel
     /// alternate stack (a nested signal overflowing it, or a stack too small for one frame) is
     /// refused: Linux hands out an address that faults, so the process gets SIGSEGV.
     /// </summary>
-    private static SignalFramePlacement? PlaceFrame(AlternateSignalStack alternate, ulong rsp, KernelSigaction action)
+    private static SignalFramePlacement? PlaceFrame(AlternateSignalStack alternate, ulong rsp, KernelSigaction action, int fpStateSize)
     {
         bool wasOnAlternate = alternate.IsOn(rsp);
         ulong? alternateTop = null;
@@ -86,7 +86,7 @@ public sealed partial class GuestKernel
         {
             alternateTop = alternate.Pointer + alternate.Size;
         }
-        SignalFramePlacement place = RtSigFrame.Place(rsp, alternateTop, FxsaveSize);
+        SignalFramePlacement place = RtSigFrame.Place(rsp, alternateTop, fpStateSize);
         ulong frame = place.FrameAddress;
         if (wasOnAlternate && !alternate.IsOn(frame))
         {
@@ -106,7 +106,7 @@ public sealed partial class GuestKernel
         {
             return FrameFailure.NoRestorer; // x86-64 has no default return trampoline: the kernel refuses too
         }
-        if (PlaceFrame(process.AlternateStack, Cpu.R(Reg.Rsp), action) is not { } place)
+        if (PlaceFrame(process.AlternateStack, Cpu.R(Reg.Rsp), action, FpStateSize) is not { } place)
         {
             return FrameFailure.AlternateStackOverflow;
         }
@@ -114,7 +114,7 @@ public sealed partial class GuestKernel
         (ulong errorCode, ulong trapNumber, ulong cr2) = process.LastFault;
         var context = new UContext
         {
-            Flags = UContext.DefaultFlags,
+            Flags = FrameUcFlags,
             Stack = process.AlternateStack.Saved,
             Mcontext = new SigContext
             {
@@ -138,8 +138,9 @@ public sealed partial class GuestKernel
         Span<byte> frame = stackalloc byte[RtSigFrame.Size];
         frame.Clear();
         RtSigFrame.Write(frame, action.Restorer, context, info);
-        Span<byte> fx = stackalloc byte[FxsaveSize];
-        SaveFxState(fx);
+        Span<byte> fx = stackalloc byte[FpStateSize];
+        SaveFxState(fx[..FxsaveSize]);
+        SaveExtendedFpState(fx);
         if (!UserMemory.CopyTo(process.Space, place.FpStateAddress, fx)
             || !UserMemory.CopyTo(process.Space, place.FrameAddress, frame))
         {
@@ -170,8 +171,10 @@ public sealed partial class GuestKernel
         Cpu.DF = false;
         // Linux starts a handler with the init FPU state (fpu__clear_user_states loads
         // init_fpstate): FCW 0x037F, MXCSR 0x1F80, every x87 register empty, the x87 and XMM
-        // registers zero; the interrupted state is in the frame's FXSAVE image.
+        // registers zero, the YMM upper halves too with XSAVE; the interrupted state is in the frame's
+        // FPU image.
         LoadInitialFpuState();
+        ClearExtendedFpState();
         Cpu.Rip = action.Handler;
         if ((action.Flags & SigActionFlags.SA_NODEFER) == 0)
         {
@@ -210,6 +213,10 @@ public sealed partial class GuestKernel
                 return false;
             }
             RestoreFxState(fx);
+            if (!RestoreExtendedFpState(process, m.Fpstate, fx))
+            {
+                return false;
+            }
         }
         Cpu.R(Reg.R8) = m.R8; Cpu.R(Reg.R9) = m.R9; Cpu.R(Reg.R10) = m.R10; Cpu.R(Reg.R11) = m.R11;
         Cpu.R(Reg.R12) = m.R12; Cpu.R(Reg.R13) = m.R13; Cpu.R(Reg.R14) = m.R14; Cpu.R(Reg.R15) = m.R15;

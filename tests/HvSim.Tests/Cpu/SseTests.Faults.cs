@@ -222,7 +222,7 @@ public sealed class SseFaultTests
     [InlineData("F20FF0C1", "lddqu xmm0, xmm1 (register operand)")]
     [InlineData("660F382AC1", "movntdqa xmm0, xmm1 (register operand)")]
     [InlineData("F0F20F38F1C1", "lock crc32 eax, ecx")]
-    [InlineData("C5F9FEC1", "vpaddd xmm0, xmm0, xmm1 (AVX)")]
+    [InlineData("F0C5F9FEC1", "lock vpaddd xmm0, xmm0, xmm1")]
     public void UnimplementedOrInvalidFormsAreUndefined(string hex, string what)
     {
         var m = new TestMachine();

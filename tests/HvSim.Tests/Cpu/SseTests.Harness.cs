@@ -68,6 +68,7 @@ internal static class SseOracle
         for (int x = 0; x < MachineSnapshot.XmmCount; x++)
         {
             cpu.Xmm(x) = Vector128.Create(input.Xmm[x].Lo, input.Xmm[x].Hi).AsByte();
+            cpu.YmmHigh(x) = Vector128.Create(input.YmmHigh[x].Lo, input.YmmHigh[x].Hi).AsByte();
         }
         if (!machine.Mmu.TryWrite(TestMachine.DataBase, input.Memory, user: true, out _))
         {
@@ -89,6 +90,8 @@ internal static class SseOracle
         {
             Vector128<ulong> v = cpu.Xmm(x).AsUInt64();
             output.Xmm[x] = new Xmm128(v.GetElement(0), v.GetElement(1));
+            Vector128<ulong> high = cpu.YmmHigh(x).AsUInt64();
+            output.YmmHigh[x] = new Xmm128(high.GetElement(0), high.GetElement(1));
         }
         if (!machine.Mmu.TryRead(TestMachine.DataBase, output.Memory, user: true, out _))
         {

@@ -37,11 +37,11 @@ internal sealed class KernelRun
     }
 
     /// <summary>Runs an ELF image from memory.</summary>
-    public static KernelRun Elf(byte[] elf, string path, IReadOnlyList<string> args, long maxInstructions = 2_000_000_000, byte[]? stdin = null)
+    public static KernelRun Elf(byte[] elf, string path, IReadOnlyList<string> args, long maxInstructions = 2_000_000_000, byte[]? stdin = null, KernelOptions? options = null)
     {
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var kernel = new GuestKernel(new KernelOptions { MaxInstructions = maxInstructions }, new MemoryStream(stdin ?? []), stdout, stderr);
+        var kernel = new GuestKernel((options ?? new KernelOptions()) with { MaxInstructions = maxInstructions }, new MemoryStream(stdin ?? []), stdout, stderr);
         var argv = new List<string> { path };
         argv.AddRange(args);
         HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(elf, path, argv, ["LANG=C"]);

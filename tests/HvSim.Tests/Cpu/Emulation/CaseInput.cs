@@ -35,6 +35,12 @@ internal sealed class CaseInput
 
     public Vector128<byte>[] Xmm { get; }
 
+    /// <summary>
+    /// Bits 255:128 of YMM0..15: derived from the XMM values (the complement of another register's),
+    /// so that VEX.256 stores write non-zero upper lanes without a second generated array.
+    /// </summary>
+    public Vector128<byte>[] YmmHigh => Xmm.Select((_, i) => ~Xmm[(i + 7) % 16]).ToArray();
+
     /// <summary>The bytes of the image pages (<see cref="EmulationLayout.Data"/> onwards).</summary>
     public byte[] Image { get; }
 
@@ -69,7 +75,7 @@ internal sealed class CaseInput
             ulong rsi = p.Source - segment;
             gpr[Index(Register.RSI)] = addr32 ? (gpr[Index(Register.RSI)] & ~0xFFFF_FFFFUL) | (uint)rsi : rsi;
         }
-        else if (instruction.Code == Iced.Intel.Code.Maskmovdqu_rDI_xmm_xmm)
+        else if (instruction.Code is Iced.Intel.Code.Maskmovdqu_rDI_xmm_xmm or Iced.Intel.Code.VEX_Vmaskmovdqu_rDI_xmm_xmm)
         {
             gpr[Index(Register.RDI)] = p.Target;
         }

@@ -83,6 +83,7 @@ internal static class EmulationDifferential
         {
             cpu.R(i) = input.Gpr[i];
             cpu.Xmm(i) = input.Xmm[i];
+            cpu.YmmHigh(i) = input.YmmHigh[i];
         }
         cpu.Rflags = input.Rflags;
         cpu.FsBase = input.FsBase;
@@ -121,6 +122,7 @@ internal static class EmulationDifferential
         var state = new CpuState { Rip = EmulationLayout.Code, Rflags = input.Rflags, FsBase = input.FsBase, GsBase = input.GsBase };
         input.Gpr.CopyTo(state.Gpr, 0);
         input.Xmm.CopyTo(state.Xmm, 0);
+        input.YmmHigh.CopyTo(state.YmmHigh, 0);
         X87CaseState.From(c).CopyTo(state.X87);
 
         WriteEmulator engine = t_engine ??= new WriteEmulator(HvSim.Cpu.CpuIdentity.V3); // the interpreter's TestMachine CPU
@@ -176,6 +178,7 @@ internal static class EmulationDifferential
         var copy = new CpuState { Rip = state.Rip, Rflags = state.Rflags, FsBase = state.FsBase, GsBase = state.GsBase, Mxcsr = state.Mxcsr };
         state.Gpr.CopyTo(copy.Gpr, 0);
         state.Xmm.CopyTo(copy.Xmm, 0);
+        state.YmmHigh.CopyTo(copy.YmmHigh, 0);
         state.X87.CopyTo(copy.X87);
         return copy;
     }
@@ -186,6 +189,7 @@ internal static class EmulationDifferential
         bool same = before.Rip == after.Rip && before.Rflags == after.Rflags && before.FsBase == after.FsBase
             && before.GsBase == after.GsBase && before.Mxcsr == after.Mxcsr
             && before.Gpr.AsSpan().SequenceEqual(after.Gpr) && before.Xmm.AsSpan().SequenceEqual(after.Xmm)
+            && before.YmmHigh.AsSpan().SequenceEqual(after.YmmHigh)
             && X87CaseState.Describe(before.X87) == X87CaseState.Describe(after.X87);
         if (!same)
         {
@@ -215,6 +219,10 @@ internal static class EmulationDifferential
             if (cpu.Xmm(i) != state.Xmm[i])
             {
                 problems.Add($"XMM{i}: interpreter {Show(cpu.Xmm(i))}, engine {Show(state.Xmm[i])}");
+            }
+            if (cpu.YmmHigh(i) != state.YmmHigh[i])
+            {
+                problems.Add($"YMM{i}[255:128]: interpreter {Show(cpu.YmmHigh(i))}, engine {Show(state.YmmHigh[i])}");
             }
         }
         if (X87CaseState.Describe(cpu.X87) is var interpreterX87 && interpreterX87 != X87CaseState.Describe(state.X87))

@@ -17,6 +17,8 @@ public enum WriteFamily
     Atomics,
     /// <summary>SSE stores (and the loads of the same mnemonics), maskmovdqu.</summary>
     Sse,
+    /// <summary>VEX stores (and the loads of the same mnemonics), 128 and 256 bits, masked stores, lane extraction.</summary>
+    Avx,
     /// <summary>movs and stos of every element size, with and without rep, DF clear and set, 0x67, fs:/gs: sources.</summary>
     Strings,
     /// <summary>push, pop, call in every form, with the stack in generated memory.</summary>
@@ -58,6 +60,15 @@ internal static class WriteCaseGenerators
         Mnemonic.Pextrb, Mnemonic.Pextrd, Mnemonic.Pextrq, Mnemonic.Extractps,
     ];
 
+    private static readonly Mnemonic[] AvxMnemonics =
+    [
+        Mnemonic.Vmovdqa, Mnemonic.Vmovdqu, Mnemonic.Vmovaps, Mnemonic.Vmovups, Mnemonic.Vmovapd, Mnemonic.Vmovupd,
+        Mnemonic.Vmovntdq, Mnemonic.Vmovntps, Mnemonic.Vmovntpd,
+        Mnemonic.Vmovq, Mnemonic.Vmovd, Mnemonic.Vmovss, Mnemonic.Vmovsd, Mnemonic.Vmovhps, Mnemonic.Vmovlps, Mnemonic.Vmovhpd, Mnemonic.Vmovlpd,
+        Mnemonic.Vextracti128, Mnemonic.Vextractf128, Mnemonic.Vpextrw,
+        Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq, Mnemonic.Vmaskmovdqu,
+    ];
+
     private static readonly Mnemonic[] StackMnemonics = [Mnemonic.Push, Mnemonic.Pop, Mnemonic.Call];
 
     private static readonly Mnemonic[] X87Mnemonics =
@@ -70,13 +81,14 @@ internal static class WriteCaseGenerators
     private static readonly FrozenSet<Mnemonic> Aligned16 = new[]
     {
         Mnemonic.Movdqa, Mnemonic.Movaps, Mnemonic.Movapd, Mnemonic.Movntdq, Mnemonic.Movntps, Mnemonic.Movntpd, Mnemonic.Cmpxchg16b,
+        Mnemonic.Vmovdqa, Mnemonic.Vmovaps, Mnemonic.Vmovapd, Mnemonic.Vmovntdq, Mnemonic.Vmovntps, Mnemonic.Vmovntpd,
         Mnemonic.Fxsave, Mnemonic.Fxsave64,
     }.ToFrozenSet();
 
     private static readonly FrozenSet<OpCodeOperandKind> MemoryKinds = new[]
     {
         OpCodeOperandKind.r8_or_mem, OpCodeOperandKind.r16_or_mem, OpCodeOperandKind.r32_or_mem, OpCodeOperandKind.r64_or_mem,
-        OpCodeOperandKind.mem, OpCodeOperandKind.xmm_or_mem, OpCodeOperandKind.seg_rDI,
+        OpCodeOperandKind.mem, OpCodeOperandKind.xmm_or_mem, OpCodeOperandKind.seg_rDI, OpCodeOperandKind.ymm_or_mem,
     }.ToFrozenSet();
 
     private static readonly FrozenSet<OpCodeOperandKind> OtherKinds = new[]
@@ -84,6 +96,7 @@ internal static class WriteCaseGenerators
         OpCodeOperandKind.r8_reg, OpCodeOperandKind.r16_reg, OpCodeOperandKind.r32_reg, OpCodeOperandKind.r64_reg,
         OpCodeOperandKind.r8_opcode, OpCodeOperandKind.r16_opcode, OpCodeOperandKind.r32_opcode, OpCodeOperandKind.r64_opcode,
         OpCodeOperandKind.xmm_reg, OpCodeOperandKind.xmm_rm,
+        OpCodeOperandKind.ymm_reg, OpCodeOperandKind.ymm_rm, OpCodeOperandKind.xmm_vvvv, OpCodeOperandKind.ymm_vvvv,
         OpCodeOperandKind.al, OpCodeOperandKind.ax, OpCodeOperandKind.eax, OpCodeOperandKind.rax, OpCodeOperandKind.cl,
         OpCodeOperandKind.imm8, OpCodeOperandKind.imm8_const_1, OpCodeOperandKind.imm8sex16, OpCodeOperandKind.imm8sex32,
         OpCodeOperandKind.imm8sex64, OpCodeOperandKind.imm16, OpCodeOperandKind.imm32, OpCodeOperandKind.imm32sex64,
@@ -155,12 +168,14 @@ internal static class WriteCaseGenerators
     private static Gen<(Instruction, Placement)> ShapeFor(Code code)
     {
         OpCodeInfo info = code.ToOpCode();
-        if (code == Code.Maskmovdqu_rDI_xmm_xmm)
+        if (code is Code.Maskmovdqu_rDI_xmm_xmm or Code.VEX_Vmaskmovdqu_rDI_xmm_xmm)
         {
             return from a in Xmm
                    from b in Xmm
                    from target in Address(16, aligned16: false)
-                   select (Instruction.CreateMaskmovdqu(64, a, b, Register.None), Place(target));
+                   select (code == Code.Maskmovdqu_rDI_xmm_xmm
+                       ? Instruction.CreateMaskmovdqu(64, a, b, Register.None)
+                       : Instruction.CreateVmaskmovdqu(64, a, b, Register.None), Place(target));
         }
         if (code == Code.Call_rel32_64)
         {
@@ -222,12 +237,13 @@ internal static class WriteCaseGenerators
             OpCodeOperandKind.r16_or_mem => RegisterOrMemory(2),
             OpCodeOperandKind.r32_or_mem => RegisterOrMemory(4),
             OpCodeOperandKind.r64_or_mem => RegisterOrMemory(8),
-            OpCodeOperandKind.mem or OpCodeOperandKind.xmm_or_mem => mem,
+            OpCodeOperandKind.mem or OpCodeOperandKind.xmm_or_mem or OpCodeOperandKind.ymm_or_mem => mem,
             OpCodeOperandKind.r8_reg or OpCodeOperandKind.r8_opcode => GprOfSize(1).Select(r => new Operand(r, null, 0)),
             OpCodeOperandKind.r16_reg or OpCodeOperandKind.r16_opcode => GprOfSize(2).Select(r => new Operand(r, null, 0)),
             OpCodeOperandKind.r32_reg or OpCodeOperandKind.r32_opcode => GprOfSize(4).Select(r => new Operand(r, null, 0)),
             OpCodeOperandKind.r64_reg or OpCodeOperandKind.r64_opcode => GprOfSize(8).Select(r => new Operand(r, null, 0)),
-            OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm => Xmm.Select(r => new Operand(r, null, 0)),
+            OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm or OpCodeOperandKind.xmm_vvvv => Xmm.Select(r => new Operand(r, null, 0)),
+            OpCodeOperandKind.ymm_reg or OpCodeOperandKind.ymm_rm or OpCodeOperandKind.ymm_vvvv => Ymm.Select(r => new Operand(r, null, 0)),
             OpCodeOperandKind.al => Gen.Constant(new Operand(Register.AL, null, 0)),
             OpCodeOperandKind.ax => Gen.Constant(new Operand(Register.AX, null, 0)),
             OpCodeOperandKind.eax => Gen.Constant(new Operand(Register.EAX, null, 0)),
@@ -266,6 +282,7 @@ internal static class WriteCaseGenerators
                 ({ IsMemory: true }, _, { IsRegister: true }) => Instruction.Create(code, ops[0].Memory!.Value, ops[1].Register, ops[2].Register),
                 ({ IsMemory: true }, _, _) => Instruction.Create(code, ops[0].Memory!.Value, ops[1].Register, ops[2].Immediate),
                 (_, { IsMemory: true }, _) => Instruction.Create(code, ops[0].Register, ops[1].Memory!.Value, ops[2].Immediate),
+                (_, _, { IsMemory: true }) => Instruction.Create(code, ops[0].Register, ops[1].Register, ops[2].Memory!.Value),
                 _ => Instruction.Create(code, ops[0].Register, ops[1].Register, ops[2].Immediate),
             },
             _ => throw new NotSupportedException(code.ToString()),
@@ -290,6 +307,8 @@ internal static class WriteCaseGenerators
 
     private static readonly Gen<Register> Xmm = Gen.Choose(0, 15).Select(i => Register.XMM0 + i);
 
+    private static readonly Gen<Register> Ymm = Gen.Choose(0, 15).Select(i => Register.YMM0 + i);
+
     /// <summary>Any GPR of the size (AH..BH now and then; encodings that cannot take them are filtered out).</summary>
     private static Gen<Register> GprOfSize(int size)
     {
@@ -308,7 +327,7 @@ internal static class WriteCaseGenerators
     /// </summary>
     private static Gen<ulong> Address(int size, bool aligned16)
     {
-        int align = Math.Min(size, 16);
+        int align = Math.Min(size, 32);
         Gen<ulong> inside = Gen.Choose(0, (WritableBytes - size) / align).Select(i => EmulationLayout.Data + (ulong)(i * align));
         Gen<ulong> anywhere = Gen.Choose(0, WritableBytes - size).Select(o => EmulationLayout.Data + (ulong)o);
         Gen<ulong> readOnly = Gen.Choose(0, (int)EmulationLayout.PageSize - size).Select(o => EmulationLayout.ReadOnly + (ulong)o);
@@ -390,6 +409,7 @@ internal static class WriteCaseGenerators
             [WriteFamily.Stores] = StoreMnemonics,
             [WriteFamily.Atomics] = AtomicMnemonics,
             [WriteFamily.Sse] = SseMnemonics,
+            [WriteFamily.Avx] = AvxMnemonics,
             [WriteFamily.Stack] = StackMnemonics,
             [WriteFamily.X87] = X87Mnemonics,
         };
@@ -401,16 +421,16 @@ internal static class WriteCaseGenerators
             {
                 throw new InvalidOperationException($"{family}: the engine does not support {string.Join(", ", missing)}");
             }
-            codes[family] = Enum.GetValues<Code>().Where(code => Generated(code, mnemonics, family == WriteFamily.Stack)).ToArray();
+            codes[family] = Enum.GetValues<Code>().Where(code => Generated(code, mnemonics, family == WriteFamily.Stack, family == WriteFamily.Avx ? EncodingKind.VEX : EncodingKind.Legacy)).ToArray();
         }
         codes[WriteFamily.Strings] = [];
         return codes.ToFrozenDictionary();
     }
 
-    private static bool Generated(Code code, Mnemonic[] mnemonics, bool stack)
+    private static bool Generated(Code code, Mnemonic[] mnemonics, bool stack, EncodingKind encoding)
     {
         OpCodeInfo info = code.ToOpCode();
-        if (!info.IsInstruction || !info.Mode64 || info.Encoding != EncodingKind.Legacy || !mnemonics.Contains(info.Mnemonic)
+        if (!info.IsInstruction || !info.Mode64 || info.Encoding != encoding || !mnemonics.Contains(info.Mnemonic)
             || code is Code.Call_m1616 or Code.Call_m1632 or Code.Call_m1664) // far calls: #UD in the interpreter, not worth a third of the calls
         {
             return false;

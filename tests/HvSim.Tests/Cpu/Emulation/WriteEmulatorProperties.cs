@@ -25,6 +25,9 @@ public sealed class WriteEmulatorProperties
     [Property(MaxTest = Tests, QuietOnSuccess = true, Arbitrary = [typeof(SseCases)])]
     public Property Sse_stores(WriteCase c) => Holds(c);
 
+    [Property(MaxTest = Tests, QuietOnSuccess = true, Arbitrary = [typeof(AvxCases)])]
+    public Property Vex_stores(WriteCase c) => Holds(c);
+
     [Property(MaxTest = Tests, QuietOnSuccess = true, Arbitrary = [typeof(StringCases)])]
     public Property String_instructions_element_by_element(WriteCase c) => Holds(c);
 
@@ -61,6 +64,11 @@ public static class AtomicCases
 public static class SseCases
 {
     public static Arbitrary<WriteCase> Cases() => WriteCaseArbitrary.For(WriteFamily.Sse);
+}
+
+public static class AvxCases
+{
+    public static Arbitrary<WriteCase> Cases() => WriteCaseArbitrary.For(WriteFamily.Avx);
 }
 
 public static class StringCases
