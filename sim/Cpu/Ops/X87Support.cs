@@ -124,22 +124,6 @@ internal static class X87Support
         return masked;
     }
 
-    /// <summary>Pushes <paramref name="value"/>, or raises a stack overflow when ST(7) is in use (masked: pushes the indefinite).</summary>
-    public static void Push(X87State s, Float80 value)
-    {
-        if (!s.IsEmpty(7))
-        {
-            if (StackFault(s, overflow: true))
-            {
-                s.Push(Float80.Indefinite);
-            }
-
-            return;
-        }
-
-        s.Push(value);
-    }
-
     /// <summary>True when a push can proceed; otherwise the overflow has been signalled (and, masked, the indefinite pushed).</summary>
     public static bool CanPush(X87State s)
     {
