@@ -21,18 +21,17 @@ internal static class X87Support
     /// Starts a waiting, non-control x87 instruction: a pending unmasked exception raises #MF here
     /// (measured on the host: every such instruction, fnop, fxch and fldcw included, traps), otherwise
     /// FOP, FIP and FCS take this instruction's values (the AMD host updates them for register-only
-    /// instructions too; FDP only for memory operands, <see cref="RecordData"/>).
+    /// instructions too; FDP only for memory operands, <see cref="RecordMemory"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Begin(Cpu c, ref DecodedOp op)
     {
-        X87State s = c.X87;
-        if (s.Pending)
+        if (!Ready(c))
         {
-            c.Raise(Vector.X87FloatingPoint);
             return false;
         }
 
+        X87State s = c.X87;
         s.Opcode = (ushort)(op.Imm & 0x7FF);
         s.InstructionPointer = op.Ip;
         s.CodeSelector = UserSelectors.Cs;
