@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using HvSim.Cpu.X87;
 using HvSim.Mmu;
 
@@ -127,6 +126,4 @@ internal static unsafe class X87Memory
             bytes[i] = (byte)(value >> (8 * i));
         }
     }
-
-    public static ushort ReadUInt16(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
 }

@@ -21,18 +21,17 @@ internal static class X87Support
     /// Starts a waiting, non-control x87 instruction: a pending unmasked exception raises #MF here
     /// (measured on the host: every such instruction, fnop, fxch and fldcw included, traps), otherwise
     /// FOP, FIP and FCS take this instruction's values (the AMD host updates them for register-only
-    /// instructions too; FDP only for memory operands, <see cref="RecordData"/>).
+    /// instructions too; FDP only for memory operands, <see cref="RecordMemory"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Begin(Cpu c, ref DecodedOp op)
     {
-        X87State s = c.X87;
-        if (s.Pending)
+        if (!Ready(c))
         {
-            c.Raise(Vector.X87FloatingPoint);
             return false;
         }
 
+        X87State s = c.X87;
         s.Opcode = (ushort)(op.Imm & 0x7FF);
         s.InstructionPointer = op.Ip;
         s.CodeSelector = UserSelectors.Cs;
@@ -122,22 +121,6 @@ internal static class X87Support
 
         s.Status = (ushort)status;
         return masked;
-    }
-
-    /// <summary>Pushes <paramref name="value"/>, or raises a stack overflow when ST(7) is in use (masked: pushes the indefinite).</summary>
-    public static void Push(X87State s, Float80 value)
-    {
-        if (!s.IsEmpty(7))
-        {
-            if (StackFault(s, overflow: true))
-            {
-                s.Push(Float80.Indefinite);
-            }
-
-            return;
-        }
-
-        s.Push(value);
     }
 
     /// <summary>True when a push can proceed; otherwise the overflow has been signalled (and, masked, the indefinite pushed).</summary>

@@ -126,6 +126,14 @@ public sealed class X87InstructionTests
         F("fnsave/frstor", a => { a.fnsave(__[rdi + OperandsAt + 112]); a.fld1(); a.frstor(__[rdi + OperandsAt + 112]); });
         F("fxsave", a => a.fxsave(__[rdi + OperandsAt]));
         F("fxsave64", a => a.fxsave64(__[rdi + OperandsAt]));
+        // A possibly unmasked exception, then the non-waiting stores that report it (FOP, FIP, FDP with ES set).
+        l.Add(new Form("fdiv m64 then fxsave", a => { a.fdiv(__qword_ptr[rdi + OperandsAt + 8]); a.fxsave(__[rdi + OperandsAt + 128]); },
+            ImageAt: OperandsAt + 128, Image: PointerImage.Fxsave));
+        l.Add(new Form("fdiv m64 then fxsave64", a => { a.fdiv(__qword_ptr[rdi + OperandsAt + 8]); a.fxsave64(__[rdi + OperandsAt + 128]); },
+            ImageAt: OperandsAt + 128, Image: PointerImage.Fxsave64));
+        l.Add(new Form("fsqrt then fnstenv", a => { a.fsqrt(); a.fnstenv(__[rdi + OperandsAt + 64]); },
+            ImageAt: OperandsAt + 64, Image: PointerImage.Environment));
+
         // Several waiting instructions in a row: all exceptions masked, or the host would trap.
         l.Add(new Form(
             "fld fmul fstp sequence",

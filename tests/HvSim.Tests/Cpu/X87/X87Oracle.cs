@@ -24,12 +24,25 @@ namespace HvSim.Tests.Cpu.X87;
 /// </remarks>
 internal static class X87Oracle
 {
-    public const int Cases = 48;
+    public const int Cases = 64;
     public const int SaveAt = 512, AddressAt = 640, OperandsAt = 768, FxsaveAt = 1024, MemorySize = 1536;
 
     private static readonly NativeExecutor s_native = new();
 
-    public sealed record Form(string Name, Action<Assembler> Code, Action<MachineSnapshot, Random>? Prepare = null)
+    /// <summary>Where a form stores an image of its own whose instruction and data pointers need normalizing.</summary>
+    public enum PointerImage
+    {
+        None,
+        /// <summary>FNSTENV/FNSAVE: 32-bit FIP at 12, FDP at 20.</summary>
+        Environment,
+        /// <summary>FXSAVE: 32-bit FIP at 8, FDP at 16 (each followed by its selector).</summary>
+        Fxsave,
+        /// <summary>FXSAVE64: 64-bit FIP at 8, FDP at 16.</summary>
+        Fxsave64,
+    }
+
+    public sealed record Form(
+        string Name, Action<Assembler> Code, Action<MachineSnapshot, Random>? Prepare = null, int ImageAt = 0, PointerImage Image = PointerImage.None)
     {
         public override string ToString() => Name;
     }
@@ -62,8 +75,9 @@ internal static class X87Oracle
             form.Prepare?.Invoke(input, random);
             s_native.Run(code, input, expected, Register.RDI);
             SseOracle.RunInterpreter(machine, input, actual);
-            Normalize(expected);
-            Normalize(actual);
+            Normalize(expected, form);
+            Normalize(actual, form);
+            ForgiveLostPointers(expected, actual);
             if (!expected.Equals(actual))
             {
                 Assert.Fail($"{form.Name} ({Disassembly(code)}), case {i}: host vs interpreter differ\ninput: {DescribeImage(input.Memory, 0)}\n"
@@ -147,7 +161,7 @@ internal static class X87Oracle
     }
 
     /// <summary>Makes pointers position independent: FIP relative to the code start, FDP to the block; MXCSR_MASK dropped.</summary>
-    private static void Normalize(MachineSnapshot s)
+    private static void Normalize(MachineSnapshot s, Form form)
     {
         Span<byte> memory = s.Memory;
         var codeStart = s[Register.R11];
@@ -159,7 +173,41 @@ internal static class X87Oracle
         Relative(memory[(FxsaveAt + FxsaveImage.Fip)..], 8, codeStart);
         Relative(memory[(FxsaveAt + FxsaveImage.Fdp)..], 8, block);
         BinaryPrimitives.WriteUInt32LittleEndian(memory[(FxsaveAt + FxsaveImage.MxcsrMaskAt)..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(memory[(OperandsAt + FxsaveImage.MxcsrMaskAt)..], 0); // the fxsave forms' own image
+        BinaryPrimitives.WriteUInt32LittleEndian(memory[(OperandsAt + FxsaveImage.MxcsrMaskAt)..], 0); // the fxsave forms' own images
+        var image = form.ImageAt;
+        switch (form.Image)
+        {
+            case PointerImage.Environment:
+                Relative(memory[(image + 12)..], 4, codeStart);
+                Relative(memory[(image + 20)..], 4, block);
+                break;
+            case PointerImage.Fxsave:
+            case PointerImage.Fxsave64:
+                var width = form.Image == PointerImage.Fxsave ? 4 : 8;
+                Relative(memory[(image + FxsaveImage.Fip)..], width, codeStart);
+                Relative(memory[(image + FxsaveImage.Fdp)..], width, block);
+                BinaryPrimitives.WriteUInt32LittleEndian(memory[(image + FxsaveImage.MxcsrMaskAt)..], 0);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The host thread can be preempted (or take the runtime's signal) between the instruction and the
+    /// fnsave; Linux then saves and restores the FPU with XSAVE/XRSTOR, which on AMD keep FOP, FIP and
+    /// FDP only while an exception is pending. So when the host's fnsave image shows them all zero with
+    /// ES clear, the interpreter's are not compared (observed: one ffree case in a few thousand).
+    /// </summary>
+    private static void ForgiveLostPointers(MachineSnapshot host, MachineSnapshot interpreter)
+    {
+        Span<byte> expected = host.Memory.AsSpan(SaveAt);
+        var pending = (BinaryPrimitives.ReadUInt16LittleEndian(expected[4..]) & 0x80) != 0;
+        if (pending || BinaryPrimitives.ReadUInt64LittleEndian(expected[12..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(expected[20..]) != 0)
+        {
+            return;
+        }
+
+        interpreter.Memory.AsSpan(SaveAt + 12, 12).Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(interpreter.Memory.AsSpan(SaveAt + 24), 0);
     }
 
     private static void Relative(Span<byte> field, int size, ulong origin)
