@@ -16,18 +16,12 @@ internal static class X87TranscendentalOps
     /// <summary>F2XM1: ST(0) = 2^ST(0) − 1.</summary>
     public static int TwoToXMinusOne(Cpu c, ref DecodedOp op)
     {
-        if (!X87Support.Begin(c, ref op))
+        if (!Start(c, ref op, operands: 1, destination: 0, pop: false, out var exit))
         {
-            return Exec.ExitFault;
+            return exit;
         }
 
         X87State s = c.X87;
-        if (s.IsEmpty(0))
-        {
-            X87ArithmeticOps.Underflow(s, 0, pop: false);
-            return Exec.Next;
-        }
-
         X87ArithmeticOps.Deliver(s, 0, Float80Transcendental.TwoToXMinusOne(s.St(0), s.ControlWord), pop: false);
         return Exec.Next;
     }
@@ -35,18 +29,12 @@ internal static class X87TranscendentalOps
     /// <summary>FYL2X, FYL2XP1 and FPATAN (by Sub): ST(1) = f(ST(0), ST(1)), then pop.</summary>
     public static int Binary(Cpu c, ref DecodedOp op)
     {
-        if (!X87Support.Begin(c, ref op))
+        if (!Start(c, ref op, operands: 2, destination: 1, pop: true, out var exit))
         {
-            return Exec.ExitFault;
+            return exit;
         }
 
         X87State s = c.X87;
-        if (s.IsEmpty(0) || s.IsEmpty(1))
-        {
-            X87ArithmeticOps.Underflow(s, 1, pop: true);
-            return Exec.Next;
-        }
-
         Float80 x = s.St(0), y = s.St(1);
         X87Result result = op.Sub switch
         {
@@ -61,19 +49,12 @@ internal static class X87TranscendentalOps
     /// <summary>FSIN and FCOS (by Sub): ST(0) = sin or cos ST(0).</summary>
     public static int SineOrCosine(Cpu c, ref DecodedOp op)
     {
-        if (!X87Support.Begin(c, ref op))
+        if (!Start(c, ref op, operands: 1, destination: 0, pop: false, out var exit, trigonometric: true))
         {
-            return Exec.ExitFault;
+            return exit;
         }
 
         X87State s = c.X87;
-        if (s.IsEmpty(0))
-        {
-            X87ArithmeticOps.Underflow(s, 0, pop: false);
-            SetC2(s, false);
-            return Exec.Next;
-        }
-
         if (!InRange(s))
         {
             return Exec.Next;
@@ -131,6 +112,36 @@ internal static class X87TranscendentalOps
         }
 
         return Exec.Next;
+    }
+
+    /// <summary>
+    /// Starts the instruction (a pending exception faults) and checks its operand registers: an empty one is
+    /// #IS, whose masked response writes the indefinite to ST(destination) (and pops); FSIN and FCOS
+    /// (<paramref name="trigonometric"/>) also clear C2 then (measured). Returns whether the instruction
+    /// goes on; otherwise <paramref name="exit"/> is its handler's result.
+    /// </summary>
+    private static bool Start(Cpu c, ref DecodedOp op, int operands, int destination, bool pop, out int exit, bool trigonometric = false)
+    {
+        exit = Exec.Next;
+        if (!X87Support.Begin(c, ref op))
+        {
+            exit = Exec.ExitFault;
+            return false;
+        }
+
+        X87State s = c.X87;
+        if (!s.IsEmpty(0) && (operands < 2 || !s.IsEmpty(1)))
+        {
+            return true;
+        }
+
+        X87ArithmeticOps.Underflow(s, destination, pop);
+        if (trigonometric)
+        {
+            SetC2(s, false);
+        }
+
+        return false;
     }
 
     /// <summary>Sets C2 for an operand out of the trigonometric range (which then stays) and clears it otherwise.</summary>
