@@ -28,7 +28,7 @@ public sealed unsafe partial class Cpu
         _bus = bus;
         _mmuBus = bus as Mmu.Mmu;
         _elementwise = elementwise;
-        Identity = identity ?? CpuIdentity.Baseline;
+        Identity = identity ?? CpuIdentity.Default;
         mmu.Memory.CodeWritten += _ => _attention = 1;
     }
 

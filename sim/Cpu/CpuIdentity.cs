@@ -33,6 +33,12 @@ public sealed record CpuIdentity(string Name, string Vendor, uint Family, uint M
             | CpuFeatures.F16c | CpuFeatures.Movbe | CpuFeatures.Xsave,
     };
 
+    /// <summary>
+    /// The level a guest gets unless told otherwise (--cpu): the widest, so a program built for any
+    /// level runs, as on today's hardware (issue 14: "default v3 once it is complete").
+    /// </summary>
+    public static CpuIdentity Default => V3;
+
     /// <summary>The levels by the names --cpu takes.</summary>
     public static IReadOnlyList<CpuIdentity> Levels { get; } = [Baseline, V2, V3];
 
