@@ -88,7 +88,7 @@ public sealed class XsaveSignalFrameTests
     [Fact]
     public void On_a_baseline_cpu_the_frame_is_a_plain_fxsave_image()
     {
-        KernelRun run = KernelRun.Elf(Program(handlerWrites: false), "fxsave-frame", [], 100_000);
+        KernelRun run = KernelRun.Elf(Program(handlerWrites: false), "fxsave-frame", [], 100_000, options: new KernelOptions { Cpu = HvSim.Cpu.CpuIdentity.Baseline });
         Assert.Equal(1, run.ExitStatus); // no UC_FP_XSTATE
     }
 }
