@@ -87,7 +87,7 @@ internal static unsafe partial class Translator
         where TWidening : struct, IWidening
     {
         return VexForm(instruction, ref op, &AvxOps.L128R<T>, &AvxOps.L128M<T>,
-            &AvxOps.Y256R<WidenToYmm<T, TWidening>>, &AvxOps.Y256M<WidenToYmm<T, TWidening>>);
+            &AvxSse4Ops.Widen256R<T, TWidening>, &AvxSse4Ops.Widen256M<T, TWidening>);
     }
 
     /// <summary>vmpsadbw: the 256-bit form's upper lane reads imm8[5:3], so it is not the lane-wise shape.</summary>

@@ -4,50 +4,32 @@ namespace HvSim.Cpu.Ops;
 
 // The VEX forms of SSSE3, SSE4.1, SSE4.2 and PCLMULQDQ that are not simply the legacy struct
 // applied to each 128-bit lane (AvxOps' L shapes do those): the AVX2 widenings, whose 256-bit
-// form reads a whole 128-bit source; vmpsadbw's 256-bit form, whose upper lane has its own imm8
+// form reads a whole 128-bit source and feeds its upper lane from the middle of it; vmpsadbw's 256-bit form, whose upper lane has its own imm8
 // bits; and the inserts and packed-string masks, whose VEX form writes bits 255:128 as zero.
 // The element rules stay in the legacy structs and handlers (Sse41Ops, Sse4Handlers, Sse42Ops).
 
-/// <summary>How far into a 128-bit source the upper lane of a VEX.256 widening starts: the bytes the lower lane consumed.</summary>
+/// <summary>The source of the upper lane of a VEX.256 widening: the source elements after the ones the lower lane consumed, moved down.</summary>
 internal interface IWidening
 {
-    static abstract byte UpperLaneSource { get; }
+    static abstract Vector128<byte> UpperLaneSource(Vector128<byte> source);
 }
 
-/// <summary>Bytes to words, words to doublewords, doublewords to quadwords: the lower lane consumes 8 source bytes.</summary>
+/// <summary>Bytes to words, words to doublewords, doublewords to quadwords: each lane consumes 8 source bytes.</summary>
 internal struct WidenTwice : IWidening
 {
-    public static byte UpperLaneSource => 8;
+    public static Vector128<byte> UpperLaneSource(Vector128<byte> source) => Vector128.CreateScalar(source.AsUInt64().GetElement(1)).AsByte();
 }
 
 /// <summary>Bytes to doublewords, words to quadwords: 4 source bytes per lane.</summary>
 internal struct WidenFourTimes : IWidening
 {
-    public static byte UpperLaneSource => 4;
+    public static Vector128<byte> UpperLaneSource(Vector128<byte> source) => Vector128.CreateScalar(source.AsUInt32().GetElement(1)).AsByte();
 }
 
 /// <summary>Bytes to quadwords: 2 source bytes per lane.</summary>
 internal struct WidenEightTimes : IWidening
 {
-    public static byte UpperLaneSource => 2;
-}
-
-/// <summary>
-/// vpmovsx*/vpmovzx* ymm, xmm/m128 (or m64, m32: the elements used): the lower lane is the legacy
-/// widening of the source's first elements, the upper lane of the next ones (SDM VPMOVSXBW,
-/// "VEX.256 encoded version": sixteen bytes to sixteen words, and so on).
-/// </summary>
-internal struct WidenToYmm<T, TWidening> : IYmmOp
-    where T : struct, IXmmOp
-    where TWidening : struct, IWidening
-{
-    public static Vector256<byte> Apply(Vector256<byte> a, Vector256<byte> b, byte imm)
-    {
-        Vector128<byte> source = b.GetLower();
-        // Shuffle gives zero for the indices past 15: the upper lane's source, moved down.
-        Vector128<byte> next = Vector128.Shuffle(source, Vector128<byte>.Indices + Vector128.Create(TWidening.UpperLaneSource));
-        return Vector256.Create(T.Apply(default, source), T.Apply(default, next));
-    }
+    public static Vector128<byte> UpperLaneSource(Vector128<byte> source) => Vector128.CreateScalar(source.AsUInt16().GetElement(1)).AsByte();
 }
 
 /// <summary>
@@ -68,6 +50,43 @@ internal struct MpsadbwLanes : IYmmOp
 /// </summary>
 internal static unsafe class AvxSse4Ops
 {
+    /// <summary>
+    /// vpmovsx*/vpmovzx* ymm1, xmm2: the lower lane is the legacy widening of the source's first
+    /// elements, the upper lane of the next ones (SDM VPMOVSXBW, "VEX.256 encoded version": sixteen
+    /// bytes to sixteen words, and so on). Both lanes are computed before either is written (xmm2
+    /// may be ymm1's own lower half).
+    /// </summary>
+    public static int Widen256R<T, TWidening>(Cpu c, ref DecodedOp op)
+        where T : struct, IXmmOp
+        where TWidening : struct, IWidening
+    {
+        Widen256<T, TWidening>(c, op.Dst, c.Xmm(op.Src));
+        return Exec.Next;
+    }
+
+    /// <summary>As <see cref="Widen256R{T, TWidening}"/> from m128, m64 or m32 (the bytes the widening uses; no alignment rule).</summary>
+    public static int Widen256M<T, TWidening>(Cpu c, ref DecodedOp op)
+        where T : struct, IXmmOp
+        where TWidening : struct, IWidening
+    {
+        if (!AvxOps.Load(c, ref op, out Vector256<byte> source))
+        {
+            return Exec.ExitFault;
+        }
+        Widen256<T, TWidening>(c, op.Dst, source.GetLower());
+        return Exec.Next;
+    }
+
+    private static void Widen256<T, TWidening>(Cpu c, int dst, Vector128<byte> source)
+        where T : struct, IXmmOp
+        where TWidening : struct, IWidening
+    {
+        Vector128<byte> low = T.Apply(default, source);
+        Vector128<byte> high = T.Apply(default, TWidening.UpperLaneSource(source));
+        c.Xmm(dst) = low;
+        c.YmmHigh(dst) = high;
+    }
+
     /// <summary>vpinsrb/vpinsrd/vpinsrq xmm1, xmm2, r32/r64, imm8: xmm2 with the register's low element at imm8 (modulo the count).</summary>
     public static int PinsrR(Cpu c, ref DecodedOp op)
     {
