@@ -4,9 +4,10 @@ namespace HvSim.Cpu.Ops;
 
 // The VEX forms of SSSE3, SSE4.1, SSE4.2 and PCLMULQDQ that are not simply the legacy struct
 // applied to each 128-bit lane (AvxOps' L shapes do those): the AVX2 widenings, whose 256-bit
-// form reads a whole 128-bit source and feeds its upper lane from the middle of it; vmpsadbw's 256-bit form, whose upper lane has its own imm8
-// bits; and the inserts and packed-string masks, whose VEX form writes bits 255:128 as zero.
-// The element rules stay in the legacy structs and handlers (Sse41Ops, Sse4Handlers, Sse42Ops).
+// form reads one 128-bit source and feeds its upper lane from the middle of it; vmpsadbw's
+// 256-bit form, whose upper lane has its own imm8 bits; and the inserts and packed-string masks,
+// whose VEX form writes bits 255:128 as zero. The element rules stay in the legacy structs and
+// handlers (Sse41Ops, Sse4Handlers, Sse42Ops).
 
 /// <summary>The source of the upper lane of a VEX.256 widening: the source elements after the ones the lower lane consumed, moved down.</summary>
 internal interface IWidening
@@ -44,9 +45,9 @@ internal struct MpsadbwLanes : IYmmOp
 }
 
 /// <summary>
-/// Handlers of the VEX element inserts and the VEX packed-string masks. DecodedOp as the legacy
-/// handlers (<see cref="Sse4Handlers"/>, <see cref="Sse42Ops"/>), with Sub the VEX.vvvv register
-/// the inserts merge into.
+/// Handlers of the VEX.256 widenings, the VEX element inserts and the VEX packed-string masks.
+/// DecodedOp as the legacy handlers (<see cref="Sse4Handlers"/>, <see cref="Sse42Ops"/>) and
+/// <see cref="AvxOps"/>, with Sub the VEX.vvvv register the inserts merge into.
 /// </summary>
 internal static unsafe class AvxSse4Ops
 {
