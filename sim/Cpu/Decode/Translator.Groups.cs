@@ -25,6 +25,7 @@ internal static partial class Translator
         RegisterAvx,
         RegisterXsave,
         RegisterX87Control,
+        RegisterAvxSse4,
         RegisterX87,
     };
 }

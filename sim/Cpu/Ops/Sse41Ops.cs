@@ -8,8 +8,9 @@ namespace HvSim.Cpu.Ops;
 // function of its 128-bit operands (d = the first source, which the legacy encoding also writes;
 // s = the second source; m = the blend mask), so the VEX three- and four-operand forms and the
 // 256-bit forms (one call per 128-bit lane) reuse the same structs. The intrinsics whose imm8
-// must be a JIT-time constant (pblendw, blendps, mpsadbw...) are avoided: the imm8 is a run-time
-// value here, so those blends select through a mask built from it.
+// must be a JIT-time constant (pblendw, blendps...) are avoided: the imm8 is a run-time value
+// here, so those blends select through a mask built from it (mpsadbw, whose imm8 has only eight
+// meaningful values, calls the host instruction once per value).
 
 /// <summary>
 /// An operation of three 128-bit operands: the two sources and a mask (the blendv group, whose
@@ -104,26 +105,23 @@ internal struct Phminposuw : IXmmOp { public static Vector128<byte> Apply(Vector
 /// <summary>
 /// mpsadbw: eight sums of absolute differences of 4-byte groups. SDM: the block of s at
 /// doubleword imm8[1:0] against the eleven bytes of d from byte offset 4 * imm8[2]; result word i
-/// = sum over j of |d[off + i + j] - s[blk + j]|.
+/// = sum over j of |d[off + i + j] - s[blk + j]|. The host instruction's imm8 must be a JIT-time
+/// constant, so each of the eight meaningful imm8 values (bits 2:0; the others are ignored) has
+/// its own call.
 /// </summary>
 internal struct Mpsadbw : IXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm)
+    public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s, byte imm) => (imm & 7) switch
     {
-        int sourceBlock = (imm & 3) * 4;
-        int destinationOffset = ((imm >> 2) & 1) * 4;
-        Span<ushort> result = stackalloc ushort[8];
-        for (int i = 0; i < 8; i++)
-        {
-            int sum = 0;
-            for (int j = 0; j < 4; j++)
-            {
-                sum += Math.Abs(d.GetElement(destinationOffset + i + j) - s.GetElement(sourceBlock + j));
-            }
-            result[i] = (ushort)sum;
-        }
-        return Vector128.Create<ushort>(result).AsByte();
-    }
+        0 => Sse41.MultipleSumAbsoluteDifferences(d, s, 0).AsByte(),
+        1 => Sse41.MultipleSumAbsoluteDifferences(d, s, 1).AsByte(),
+        2 => Sse41.MultipleSumAbsoluteDifferences(d, s, 2).AsByte(),
+        3 => Sse41.MultipleSumAbsoluteDifferences(d, s, 3).AsByte(),
+        4 => Sse41.MultipleSumAbsoluteDifferences(d, s, 4).AsByte(),
+        5 => Sse41.MultipleSumAbsoluteDifferences(d, s, 5).AsByte(),
+        6 => Sse41.MultipleSumAbsoluteDifferences(d, s, 6).AsByte(),
+        _ => Sse41.MultipleSumAbsoluteDifferences(d, s, 7).AsByte(),
+    };
 }
 
 /// <summary>

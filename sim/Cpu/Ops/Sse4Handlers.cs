@@ -99,7 +99,8 @@ internal static unsafe class Sse4Handlers
         return c.Write(c.Ea(ref op), op.Size, Extract(c.Xmm(op.Src), op.Size, (int)op.Imm)) ? Exec.Next : Exec.ExitFault;
     }
 
-    private static Vector128<byte> Insert(Vector128<byte> d, int size, int imm, ulong value) => size switch
+    /// <summary>d with <paramref name="value"/>'s low <paramref name="size"/> bytes at element <paramref name="imm"/> (modulo the count); the VEX inserts share it.</summary>
+    internal static Vector128<byte> Insert(Vector128<byte> d, int size, int imm, ulong value) => size switch
     {
         1 => d.WithElement(imm & 15, (byte)value),
         2 => d.AsUInt16().WithElement(imm & 7, (ushort)value).AsByte(),

@@ -14,9 +14,9 @@ namespace HvSim.Tests.Cpu;
 /// </summary>
 public sealed class Sse4MemoryTests
 {
-    private const ulong Inside = TestMachine.DataBase + 0x200;
-    private const ulong PageEnd = TestMachine.DataBase + 4096;
-    private const ulong MappedEnd = TestMachine.DataBase + (TestMachine.DataPages * 4096UL);
+    internal const ulong Inside = TestMachine.DataBase + 0x200;
+    internal const ulong PageEnd = TestMachine.DataBase + 4096;
+    internal const ulong MappedEnd = TestMachine.DataBase + (TestMachine.DataPages * 4096UL);
 
     /// <summary>Forms whose memory operand is [rdi], with the operand's size.</summary>
     private static readonly Dictionary<string, (int Size, Action<Assembler> Code)> s_forms = new()
@@ -126,11 +126,11 @@ public sealed class Sse4MemoryTests
     }
 
     /// <summary>
-    /// Runs the code with RDI = <paramref name="rdi"/>, fixed pseudo-random registers and 24
-    /// pattern bytes at RDI (as far as they are mapped); returns the end state (GPRs but RDI,
-    /// flags, XMM registers, the bytes at RDI) as text.
+    /// Runs the code with RDI = <paramref name="rdi"/>, fixed pseudo-random registers (YMM
+    /// included) and 40 pattern bytes at RDI (as far as they are mapped); returns the end state
+    /// (GPRs but RDI, flags, YMM registers, the bytes at RDI) as text. The VEX memory tests share it.
     /// </summary>
-    private static (string State, TestMachine Machine) Run(Action<Assembler> code, ulong rdi)
+    internal static (string State, TestMachine Machine) Run(Action<Assembler> code, ulong rdi)
     {
         var m = new TestMachine();
         m.Load(a =>
@@ -143,13 +143,14 @@ public sealed class Sse4MemoryTests
         {
             m.Cpu.R(r) = (ulong)random.NextInt64();
             m.Cpu.Xmm(r) = Vector128.Create((ulong)random.NextInt64(), (ulong)random.NextInt64()).AsByte();
+            m.Cpu.YmmHigh(r) = Vector128.Create((ulong)random.NextInt64(), (ulong)random.NextInt64()).AsByte();
         }
         m.Cpu.R(Reg.Rcx) = 0x0000_0000_0000_0025; // a bzhi index and a shift count
         m.Cpu.R(Reg.Rax) = 5;
         m.Cpu.R(Reg.Rdx) = 11;
         m.Cpu.R(Reg.Rsp) = TestMachine.StackTop;
         m.Cpu.R(Reg.Rdi) = rdi;
-        int mapped = (int)Math.Min(24, MappedEnd - rdi);
+        int mapped = (int)Math.Min(40, MappedEnd - rdi);
         byte[] pattern = new byte[mapped];
         for (int i = 0; i < mapped; i++)
         {
@@ -169,7 +170,8 @@ public sealed class Sse4MemoryTests
         state.Append($"flags={m.Cpu.Rflags & FlagBits.Status:X} ");
         for (int x = 0; x < 16; x++)
         {
-            state.Append($"xmm{x}={m.Cpu.Xmm(x).AsUInt64().GetElement(1):X}_{m.Cpu.Xmm(x).AsUInt64().GetElement(0):X} ");
+            Vector128<ulong> low = m.Cpu.Xmm(x).AsUInt64(), high = m.Cpu.YmmHigh(x).AsUInt64();
+            state.Append($"ymm{x}={high.GetElement(1):X}_{high.GetElement(0):X}_{low.GetElement(1):X}_{low.GetElement(0):X} ");
         }
         state.Append("mem=" + Convert.ToHexString(m.ReadPhysical(rdi, mapped)));
         return (state.ToString(), m);

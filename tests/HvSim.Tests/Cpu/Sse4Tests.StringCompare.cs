@@ -5,8 +5,8 @@ using Iced.Intel;
 namespace HvSim.Tests.Cpu;
 
 /// <summary>
-/// SSE4.2's packed string compares (pcmpestri, pcmpestrm, pcmpistri, pcmpistrm) against the host
-/// CPU over every one of the 256 imm8 values: source format, aggregation, polarity and output
+/// SSE4.2's packed string compares (pcmpestri, pcmpestrm, pcmpistri, pcmpistrm), legacy and VEX
+/// encoded, against the host CPU over every one of the 256 imm8 values: source format, aggregation, polarity and output
 /// selection in every combination, with ECX or XMM0 and every status flag compared.
 /// </summary>
 /// <remarks>
@@ -34,14 +34,17 @@ public sealed class Sse4StringCompareTests
         {
             Code.Pcmpestri_xmm_xmmm128_imm8, Code.Pcmpestri64_xmm_xmmm128_imm8, Code.Pcmpestrm_xmm_xmmm128_imm8,
             Code.Pcmpestrm64_xmm_xmmm128_imm8, Code.Pcmpistri_xmm_xmmm128_imm8, Code.Pcmpistrm_xmm_xmmm128_imm8,
+            Code.VEX_Vpcmpestri_xmm_xmmm128_imm8, Code.VEX_Vpcmpestri64_xmm_xmmm128_imm8, Code.VEX_Vpcmpestrm_xmm_xmmm128_imm8,
+            Code.VEX_Vpcmpestrm64_xmm_xmmm128_imm8, Code.VEX_Vpcmpistri_xmm_xmmm128_imm8, Code.VEX_Vpcmpistrm_xmm_xmmm128_imm8,
         })
         {
-            string name = code.ToString().Split('_')[0].ToLowerInvariant();
+            string name = code.Mnemonic().ToString().ToLowerInvariant();
             forms[$"{name} xmm1, xmm2"] = imm => Instruction.Create(code, Register.XMM1, Register.XMM2, imm);
             forms[$"{name} xmm1, [rdi+U]"] = imm => Instruction.Create(code, Register.XMM1, memory, imm);
         }
         forms["pcmpistrm xmm0, xmm9 (the mask replaces the first operand)"] = imm => Instruction.Create(Code.Pcmpistrm_xmm_xmmm128_imm8, Register.XMM0, Register.XMM9, imm);
         forms["pcmpestri xmm12, xmm12"] = imm => Instruction.Create(Code.Pcmpestri_xmm_xmmm128_imm8, Register.XMM12, Register.XMM12, imm);
+        forms["vpcmpistrm xmm0, xmm9 (the mask replaces the first operand)"] = imm => Instruction.Create(Code.VEX_Vpcmpistrm_xmm_xmmm128_imm8, Register.XMM0, Register.XMM9, imm);
         return forms;
     }
 
@@ -75,6 +78,10 @@ public sealed class Sse4StringCompareTests
                 input[Register.RDI] = TestMachine.DataBase;
                 input[Register.RSP] = TestMachine.StackTop;
                 Shape(input, random, first);
+                if (first.Encoding == EncodingKind.VEX)
+                {
+                    AvxForms.RandomUpperHalves(input, random); // the mask forms zero YMM0's upper half
+                }
                 native.Run(code[imm], input, expected, Register.RDI);
                 SseOracle.RunInterpreter(machine, input, actual, TestMachine.CodeBase + (ulong)(imm * Stride));
                 if (!expected.Equals(actual))

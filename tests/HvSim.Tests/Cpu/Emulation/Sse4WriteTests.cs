@@ -5,8 +5,8 @@ using Iced.Intel;
 namespace HvSim.Tests.Cpu.Emulation;
 
 /// <summary>
-/// The write engine runs the SSE4.1 element stores (pextrb/pextrw/pextrd/pextrq, extractps) and
-/// movbe's store, and stages exactly the element's bytes; across a page boundary as two writes.
+/// The write engine runs the SSE4.1 element stores (pextrb/pextrw/pextrd/pextrq, extractps), their
+/// VEX forms and movbe's store, and stages exactly the element's bytes; across a page boundary as two writes.
 /// (The differential property checks them against the interpreter on random cases.)
 /// </summary>
 public sealed class Sse4WriteTests
@@ -28,6 +28,10 @@ public sealed class Sse4WriteTests
         ["pextrd [rbx], xmm3, 2"] = (Instruction.Create(Code.Pextrd_rm32_xmm_imm8, AtRbx, Register.XMM3, 2), [8, 9, 10, 11]),
         ["pextrq [rbx], xmm3, 1"] = (Instruction.Create(Code.Pextrq_rm64_xmm_imm8, AtRbx, Register.XMM3, 1), [8, 9, 10, 11, 12, 13, 14, 15]),
         ["extractps [rbx], xmm3, 3"] = (Instruction.Create(Code.Extractps_rm32_xmm_imm8, AtRbx, Register.XMM3, 3), [12, 13, 14, 15]),
+        ["vpextrb [rbx], xmm3, 17"] = (Instruction.Create(Code.VEX_Vpextrb_r32m8_xmm_imm8, AtRbx, Register.XMM3, 17), [0x01]),
+        ["vpextrd [rbx], xmm3, 2"] = (Instruction.Create(Code.VEX_Vpextrd_rm32_xmm_imm8, AtRbx, Register.XMM3, 2), [8, 9, 10, 11]),
+        ["vpextrq [rbx], xmm3, 1"] = (Instruction.Create(Code.VEX_Vpextrq_rm64_xmm_imm8, AtRbx, Register.XMM3, 1), [8, 9, 10, 11, 12, 13, 14, 15]),
+        ["vextractps [rbx], xmm3, 3"] = (Instruction.Create(Code.VEX_Vextractps_rm32_xmm_imm8, AtRbx, Register.XMM3, 3), [12, 13, 14, 15]),
         ["movbe [rbx], ax"] = (Instruction.Create(Code.Movbe_m16_r16, AtRbx, Register.AX), [0x22, 0x11]),
         ["movbe [rbx], eax"] = (Instruction.Create(Code.Movbe_m32_r32, AtRbx, Register.EAX), [0x44, 0x33, 0x22, 0x11]),
         ["movbe [rbx], rax"] = (Instruction.Create(Code.Movbe_m64_r64, AtRbx, Register.RAX), [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]),
