@@ -20,7 +20,7 @@ public static class ExecCommand
     public static int Run(string[] args)
     {
         var options = new OptionReader(args);
-        var kernelOptions = new KernelOptions();
+        var kernelOptions = new KernelOptions { Cpu = HvSim.Cpu.CpuIdentity.Default };
         bool json = false;
         Technique technique = Technique.None;
         long? crashAt = null;

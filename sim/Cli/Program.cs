@@ -23,7 +23,7 @@ public static class Program
         "       " + ReproduceCommand.Usage + "\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: compat | trap-gate | hypervisor   U: hypercall | trapped-write\n" +
-        "  L: the CPU level, baseline (SSE2, popcnt, lzcnt, BMI1) | v2 (+ SSE3-SSE4.2, cmpxchg16b, pclmulqdq) | v3 (the default: + AVX, AVX2, BMI2, FMA, F16C, movbe, xsave)\n" +
+        "  L: the CPU level, baseline (SSE2, popcnt, lzcnt, BMI1; the paper's experiments' default) | v2 (+ SSE3-SSE4.2, cmpxchg16b, pclmulqdq) | v3 (exec's default: + AVX, AVX2, BMI2, FMA, F16C, movbe, xsave)\n" +
         "  SIZE: the guest machine's RAM (16M to 1T; 64M, 512MiB, 4G or bytes; default 4G)   SECS: wall-clock seconds, e.g. 30 or 0.5\n" +
         "  exit status: a guest past --max-instructions 124, past --max-seconds 142; bad usage 2; internal error 70";
 

@@ -12,7 +12,7 @@ public sealed record KernelOptions
     public TlbGeometry Tlb { get; init; } = TlbGeometry.Default;
 
     /// <summary>The CPU's identity: what cpuid reports and which extensions it executes (--cpu).</summary>
-    public HvSim.Cpu.CpuIdentity Cpu { get; init; } = HvSim.Cpu.CpuIdentity.Default;
+    public HvSim.Cpu.CpuIdentity Cpu { get; init; } = HvSim.Cpu.CpuIdentity.Paper;
 
     /// <summary>What the kernel runs on: native hardware or the Xen-like hypervisor, and how.</summary>
     public PlatformOptions Platform { get; init; } = new();
