@@ -155,26 +155,9 @@ internal static class X87ArithmeticOps
         }
 
         X87State s = c.X87;
-        if (s.IsEmpty(0))
+        if (s.IsEmpty(0) || !s.IsEmpty(7))
         {
-            if (X87Support.StackFault(s, overflow: false))
-            {
-                s.St(0) = Float80.Indefinite;
-                s.SetValid(0);
-                s.Push(Float80.Indefinite);
-            }
-
-            return Exec.Next;
-        }
-
-        if (!s.IsEmpty(7))
-        {
-            if (X87Support.StackFault(s, overflow: true))
-            {
-                s.St(0) = Float80.Indefinite;
-                s.Push(Float80.Indefinite);
-            }
-
+            X87Support.TwoResultStackFault(s, overflow: !s.IsEmpty(0));
             return Exec.Next;
         }
 

@@ -123,6 +123,21 @@ internal static class X87Support
         return masked;
     }
 
+    /// <summary>
+    /// #IS for an instruction that replaces ST(0) and pushes a second result (FXTRACT, FPTAN, FSINCOS):
+    /// underflow when ST(0) is empty, overflow when the push has no room. Masked, both results are the
+    /// real indefinite.
+    /// </summary>
+    public static void TwoResultStackFault(X87State s, bool overflow)
+    {
+        if (StackFault(s, overflow))
+        {
+            s.St(0) = Float80.Indefinite;
+            s.SetValid(0);
+            s.Push(Float80.Indefinite);
+        }
+    }
+
     /// <summary>True when a push can proceed; otherwise the overflow has been signalled (and, masked, the indefinite pushed).</summary>
     public static bool CanPush(X87State s)
     {

@@ -76,14 +76,7 @@ internal static class X87TranscendentalOps
         X87State s = c.X87;
         if (s.IsEmpty(0) || !s.IsEmpty(7))
         {
-            // #IS (underflow on an empty ST(0), overflow when the push has no room); masked, both results are the indefinite.
-            if (X87Support.StackFault(s, overflow: !s.IsEmpty(0)))
-            {
-                s.St(0) = Float80.Indefinite;
-                s.SetValid(0);
-                s.Push(Float80.Indefinite);
-            }
-
+            X87Support.TwoResultStackFault(s, overflow: !s.IsEmpty(0));
             SetC2(s, false);
             return Exec.Next;
         }
