@@ -3,6 +3,7 @@ using HvSim.Cpu;
 using HvSim.Mmu;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
+using static HvSim.Tests.Cpu.VectorFaultMachine;
 
 namespace HvSim.Tests.Cpu;
 
@@ -12,44 +13,6 @@ namespace HvSim.Tests.Cpu;
 /// </summary>
 public sealed class SseFaultTests
 {
-    private const ulong RwPage = 0x70_0000;
-    private const ulong ReadOnlyPage = RwPage + 0x1000;
-
-    private static readonly Vector128<byte> Marker = Vector128.Create((byte)0xA5);
-
-    /// <summary>Loads the program, fills the data area with a pattern, points rdi at <paramref name="rdi"/> and runs.</summary>
-    private static TestMachine Run(Action<Assembler> program, ulong rdi)
-    {
-        var m = new TestMachine();
-        m.MapRange(RwPage, 1, Pte.RW | Pte.US | Pte.NX);
-        m.MapRange(ReadOnlyPage, 1, Pte.US | Pte.NX);
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
-        byte[] pattern = new byte[TestMachine.DataPages * 4096];
-        for (int i = 0; i < pattern.Length; i++)
-        {
-            pattern[i] = (byte)(i * 7);
-        }
-        m.WritePhysical(TestMachine.DataBase, pattern);
-        for (int x = 0; x < 16; x++)
-        {
-            m.Cpu.Xmm(x) = Marker;
-        }
-        m.Cpu.R(Reg.Rdi) = rdi;
-        m.Run();
-        return m;
-    }
-
-    private static void AssertFaultedAtFirstInstruction(TestMachine m, HvSim.Cpu.Vector vector)
-    {
-        Assert.Equal(vector, m.Cpu.ExitVector);
-        Assert.Equal(TestMachine.CodeBase, m.Cpu.Rip); // a fault leaves RIP at the faulting instruction
-        Assert.Equal(0, m.Cpu.InstructionsRetired);
-    }
-
     public static TheoryData<string> MisalignedForms => new(s_misaligned.Keys);
 
     // Legacy SSE: "128-bit memory operands require 16-byte alignment unless stated otherwise" (SDM Vol. 1, 11.4.1).
