@@ -203,20 +203,7 @@ internal static unsafe partial class Translator
         {
             return false;
         }
-        op.Handler = &SseMoveOps.Maskmovdqu;
-        op.Base = Reg.Rdi;
-        op.Disp = 0;
-        op.Seg = instruction.MemorySegment switch
-        {
-            Register.FS => Reg.FsBase,
-            Register.GS => Reg.GsBase,
-            _ => Reg.Zero,
-        };
-        if (instruction.Op0Kind == OpKind.MemorySegEDI)
-        {
-            op.Flags |= OpFlags.Addr32;
-        }
-        return instruction.Op0Kind is OpKind.MemorySegRDI or OpKind.MemorySegEDI
+        return SetMaskmovDestination(instruction, ref op)
             && Vector(instruction.Op1Register, out op.Dst)
             && Vector(instruction.Op2Register, out op.Src);
     }

@@ -281,6 +281,17 @@ internal static unsafe partial class Translator
         {
             return false;
         }
+        return SetMaskmovDestination(instruction, ref op)
+            && Xmm(instruction.Op1Register, out op.Dst)
+            && Xmm(instruction.Op2Register, out op.Src);
+    }
+
+    /// <summary>
+    /// (V)MASKMOVDQU's handler and implicit destination seg:[rDI] (DS unless overridden; [EDI] with
+    /// an address-size prefix). False when operand 0 is not that implicit operand.
+    /// </summary>
+    private static bool SetMaskmovDestination(in Instruction instruction, ref DecodedOp op)
+    {
         op.Handler = &SseMoveOps.Maskmovdqu;
         op.Base = Reg.Rdi;
         op.Disp = 0;
@@ -294,9 +305,7 @@ internal static unsafe partial class Translator
         {
             op.Flags |= OpFlags.Addr32;
         }
-        return instruction.Op0Kind is OpKind.MemorySegRDI or OpKind.MemorySegEDI
-            && Xmm(instruction.Op1Register, out op.Dst)
-            && Xmm(instruction.Op2Register, out op.Src);
+        return instruction.Op0Kind is OpKind.MemorySegRDI or OpKind.MemorySegEDI;
     }
 
     // Operand-shape helpers. Dst is always the first operand; lock is #UD on every SSE instruction.
