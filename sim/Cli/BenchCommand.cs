@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 
 namespace HvSim.Cli;
@@ -109,28 +110,17 @@ public static class BenchCommand
         return 0;
     }
 
-    internal static string GuestPath(string name)
-    {
-        string? directory = AppContext.BaseDirectory;
-        while (directory is not null)
-        {
-            string candidate = Path.Combine(directory, "guests", "bin", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-            directory = Path.GetDirectoryName(directory);
-        }
-        string fromCwd = Path.Combine("guests", "bin", name);
-        return File.Exists(fromCwd) ? fromCwd : throw new UsageException($"bundled guest {name} not found (run from the repository)");
-    }
+    internal static string GuestPath(string name) =>
+        BundledFiles.Find(Path.Combine("guests", "bin", name))
+        ?? throw new UsageException($"bundled guest {name} not found {BundledFiles.SearchedPlaces()}");
 
     private static (long Instructions, double Seconds, long Blocks) RunSimulated(string path, string[] args)
     {
         var kernel = new GuestKernel(new KernelOptions(), Stream.Null, Stream.Null, Stream.Null);
-        var argv = new List<string> { path };
+        string name = BundledFiles.GuestRunName(path);
+        var argv = new List<string> { name };
         argv.AddRange(args);
-        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, Array.Empty<string>());
+        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), name, argv, Array.Empty<string>());
         var clock = Stopwatch.StartNew();
         kernel.Run(process);
         clock.Stop();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HvSim.Checkpoint;
+using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -77,10 +78,11 @@ public static class FaultCycleBench
     {
         string path = BenchCommand.GuestPath(MicroCommand.GuestName);
         byte[] elf = File.ReadAllBytes(path);
-        var argv = new List<string> { path };
+        string name = BundledFiles.GuestRunName(path);
+        var argv = new List<string> { name };
         argv.AddRange(s_args);
         var clock = Stopwatch.StartNew();
-        CheckpointedResult result = CheckpointedRun.Run(elf, path, argv, [], new KernelOptions { Platform = platform },
+        CheckpointedResult result = CheckpointedRun.Run(elf, name, argv, [], new KernelOptions { Platform = platform },
             new CheckpointOptions { Technique = technique }, Stream.Null, Stream.Null, Stream.Null);
         clock.Stop();
         if (result.ExitStatus != 0 || !result.Check.Equal)

@@ -135,11 +135,12 @@ public static class MicroCommand
     internal static CheckpointedResult RunOne(Technique technique, KernelOptions kernel, string[] guestArgs)
     {
         string path = BenchCommand.GuestPath(GuestName);
-        var argv = new List<string> { path };
+        string name = BundledFiles.GuestRunName(path);
+        var argv = new List<string> { name };
         argv.AddRange(guestArgs);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), path, argv, [], kernel,
+        CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), name, argv, [], kernel,
             new CheckpointOptions { Technique = technique }, Stream.Null, stdout, stderr);
         string run = $"micro under {Techniques.Name(technique)} on {PlatformNames.Name(kernel.Platform.Platform)}";
         if (GuestLimitOption.Status(result.End) is not null)

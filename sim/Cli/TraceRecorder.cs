@@ -87,10 +87,10 @@ public static class TraceRecorder
         // The process's death ends the trace (technique none): what follows is its address
         // space being torn down, not the path of the write.
         kernel.ProcessExiting = _ => kernel.Ledger.StopTrace();
-        // A fixed argv[0] and an empty environment: the stack, and so every address in the
-        // trace, is the same wherever the repository is.
+        // A fixed argv[0] and exec name and an empty environment: the stack, and so every address
+        // in the trace, is the same wherever the repository is.
         string[] argv = library ? [guest] : [guest, technique];
-        Process process = kernel.CreateProcess(elf, path, argv, Array.Empty<string>());
+        Process process = kernel.CreateProcess(elf, BundledFiles.GuestRunName(path), argv, Array.Empty<string>());
         RunOutcome outcome = kernel.Run(process);
         if (outcome == RunOutcome.InstructionLimit && limits.MaxInstructions > InstructionLimit)
         {

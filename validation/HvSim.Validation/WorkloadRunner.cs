@@ -1,5 +1,6 @@
 using System.Text;
 using HvSim.Checkpoint;
+using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -42,11 +43,12 @@ public static class WorkloadRunner
     public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, KernelOptions kernelOptions, TransactionWrites? writes = null)
     {
         byte[] elf = File.ReadAllBytes(elfPath);
-        var argv = new List<string> { elfPath };
+        string name = BundledFiles.GuestRunName(elfPath);
+        var argv = new List<string> { name };
         argv.AddRange(spec.GuestArguments);
         var options = new CheckpointOptions { Technique = technique };
         var output = new MemoryStream();
-        CheckpointedResult result = CheckpointedRun.Run(elf, elfPath, argv, [], kernelOptions, options, Stream.Null, output, output,
+        CheckpointedResult result = CheckpointedRun.Run(elf, name, argv, [], kernelOptions, options, Stream.Null, output, output,
             observe: writes is null ? null : session => session.Committed += commit => writes.Add(commit.Record));
         return new WorkloadResult(spec, result, Encoding.UTF8.GetString(output.ToArray()));
     }

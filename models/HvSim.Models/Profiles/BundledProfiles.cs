@@ -2,8 +2,7 @@ namespace HvSim.Models.Profiles;
 
 /// <summary>
 /// Finds a profile given on the command line: a path to a JSON file, or the bare name of a profile
-/// in models/profiles/ (e.g. "prior-xen-4.1-pv"), looked for upwards from the program's directory
-/// and then from the current one, as the bundled guests are.
+/// in models/profiles/ (e.g. "prior-xen-4.1-pv"), found as every bundled file is (<see cref="HvSim.Core.BundledFiles"/>).
 /// </summary>
 public static class BundledProfiles
 {
@@ -21,20 +20,13 @@ public static class BundledProfiles
         if (bareName)
         {
             string file = nameOrPath.EndsWith(".json", StringComparison.Ordinal) ? nameOrPath : nameOrPath + ".json";
-            foreach (string start in new[] { AppContext.BaseDirectory, System.IO.Directory.GetCurrentDirectory() })
+            if (HvSim.Core.BundledFiles.Find(Path.Combine(Directory, file)) is string found)
             {
-                for (string? directory = start; directory is not null; directory = Path.GetDirectoryName(directory))
-                {
-                    string candidate = Path.Combine(directory, Directory, file);
-                    if (File.Exists(candidate))
-                    {
-                        return candidate;
-                    }
-                }
+                return found;
             }
         }
         throw new ModelInputException(bareName
-            ? $"profile '{nameOrPath}': no such file, and no {Directory}/{nameOrPath}.json found (give a path or a bundled profile's name)"
+            ? $"profile '{nameOrPath}': no such file, and no {Directory}/{nameOrPath}.json {HvSim.Core.BundledFiles.SearchedPlaces()} (give a path or a bundled profile's name)"
             : $"profile {nameOrPath}: no such file");
     }
 }

@@ -91,7 +91,7 @@ public static class ClaimExperiments
         string path = Path.Combine(settings.GuestDirectory, MicroGuest);
         string[] argv =
         [
-            path, point.CdaKib.ToString(CultureInfo.InvariantCulture), point.Wpp, point.Ppt,
+            BundledFiles.GuestRunName(path), point.CdaKib.ToString(CultureInfo.InvariantCulture), point.Wpp, point.Ppt,
             settings.Tcount.ToString(CultureInfo.InvariantCulture), settings.Seed.ToString(CultureInfo.InvariantCulture),
         ];
         var platform = new PlatformOptions { Platform = point.Platform };
@@ -108,7 +108,7 @@ public static class ClaimExperiments
         var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed) { Suite = settings.Suite };
         string path = Path.Combine(settings.GuestDirectory, spec.GuestName);
         Steady steady = new(spec.Transactions, Platforms.XenPv);
-        var argv = new List<string> { path };
+        var argv = new List<string> { BundledFiles.GuestRunName(path) };
         argv.AddRange(spec.GuestArguments);
         // Table 2's counts come for free from the runs that log every store (its own method, Table2.Measure).
         TransactionWrites? writes = point.Technique == Table2.CountingTechnique ? new TransactionWrites() : null;
@@ -130,7 +130,7 @@ public static class ClaimExperiments
         {
             session.Committed += commit => writes.Add(commit.Record);
         }
-        Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, argv, []);
+        Process process = kernel.CreateProcess(File.ReadAllBytes(path), BundledFiles.GuestRunName(path), argv, []);
         kernel.Run(process);
         return (process.ExitStatus, session.CheckAtExit(), Encoding.UTF8.GetString(output.ToArray()));
     }
@@ -158,7 +158,7 @@ public static class ClaimExperiments
             }
         };
         kernel.ProcessExiting = _ => kernel.Ledger.StopTrace();
-        Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, ["trace", "pt"], []);
+        Process process = kernel.CreateProcess(File.ReadAllBytes(path), BundledFiles.GuestRunName(path), ["trace", "pt"], []);
         kernel.Run(process);
         IReadOnlyList<TraceStep> steps = kernel.Ledger.Trace;
         int start = -1;
