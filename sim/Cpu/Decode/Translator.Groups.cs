@@ -26,5 +26,6 @@ internal static partial class Translator
         RegisterXsave,
         RegisterX87Control,
         RegisterX87,
+        RegisterAvxFloat,
     };
 }

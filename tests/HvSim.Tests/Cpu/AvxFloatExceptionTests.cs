@@ -1,0 +1,129 @@
+using System.Runtime.Intrinsics;
+using HvSim.Cpu;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace HvSim.Tests.Cpu;
+
+/// <summary>
+/// VEX floating-point behaviour the host oracle cannot show without dying: unmasked exceptions (#XM)
+/// and page-crossing or faulting operands. Expected values follow from the SDM rules cited (Vol. 1,
+/// 11.5.1 and 11.5.2: on an unmasked exception the destination is unchanged, all of it; IE, DE and ZE
+/// of any element hide the post-computation flags), not from the interpreter.
+/// </summary>
+public sealed class AvxFloatExceptionTests
+{
+    private static readonly Vector128<byte> Marker = Vector128.Create((byte)0xA5);
+    private static readonly Vector128<byte> HighMarker = Vector128.Create((byte)0x5A);
+
+    private const uint InvalidUnmasked = 0x1F80 & ~0x80u;
+    private const uint OverflowUnmasked = 0x1F80 & ~0x400u;
+    private const uint PrecisionUnmasked = 0x1F80 & ~0x1000u;
+
+    /// <summary>Runs <paramref name="program"/> with xmm0/ymm0 holding markers and xmm1, xmm2 (both halves) the given values.</summary>
+    internal static TestMachine Run(uint mxcsr, Action<Assembler> program, Vector256<byte> ymm1, Vector256<byte> ymm2, ulong rdi = TestMachine.DataBase)
+    {
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            program(a);
+            a.int3();
+        });
+        m.Cpu.Mxcsr = mxcsr;
+        m.Cpu.Xmm(0) = Marker;
+        m.Cpu.YmmHigh(0) = HighMarker;
+        m.Cpu.Xmm(1) = ymm1.GetLower();
+        m.Cpu.YmmHigh(1) = ymm1.GetUpper();
+        m.Cpu.Xmm(2) = ymm2.GetLower();
+        m.Cpu.YmmHigh(2) = ymm2.GetUpper();
+        m.Cpu.R(Reg.Rdi) = rdi;
+        m.Run();
+        return m;
+    }
+
+    internal static void AssertTrappedUnchanged(TestMachine m, HvSim.Cpu.Vector vector)
+    {
+        Assert.Equal(vector, m.Cpu.ExitVector);
+        Assert.Equal(TestMachine.CodeBase, m.Cpu.Rip);
+        Assert.Equal(0, m.Cpu.InstructionsRetired);
+        Assert.Equal(Marker, m.Cpu.Xmm(0));
+        Assert.Equal(HighMarker, m.Cpu.YmmHigh(0));
+    }
+
+    [Fact]
+    public void Vaddps256WithAnUnmaskedInvalidInTheUpperHalfTrapsWithPreComputationFlagsOnly()
+    {
+        // Low half inexact (1 + 2^-30), upper half ∞ + −∞: IE unmasked, so only IE becomes sticky.
+        var ones = Vector128.Create(1f, 1f, 1f, 1f);
+        Vector256<byte> y1 = Vector256.Create(ones, Vector128.Create(float.PositiveInfinity, 1f, 1f, 1f)).AsByte();
+        Vector256<byte> y2 = Vector256.Create(Vector128.Create(MathF.ScaleB(1f, -30)), Vector128.Create(float.NegativeInfinity, 1f, 1f, 1f)).AsByte();
+        TestMachine m = Run(InvalidUnmasked, a => a.vaddps(ymm0, ymm1, ymm2), y1, y2);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(InvalidUnmasked | 0x01, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vaddss128WithAnUnmaskedPrecisionTrapsWithoutZeroingTheUpperHalf()
+    {
+        Vector256<byte> y1 = Vector256.Create(1f).AsByte();
+        Vector256<byte> y2 = Vector256.Create(MathF.ScaleB(1f, -30)).AsByte();
+        TestMachine m = Run(PrecisionUnmasked, a => a.vaddss(xmm0, xmm1, xmm2), y1, y2);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(PrecisionUnmasked | 0x20, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vcvtpd2psFromYmmWithAnUnmaskedOverflowInTheUpperHalfTraps()
+    {
+        Vector256<byte> y1 = Vector256.Create(1.0, 2.0, 3.0, 1e300).AsByte();
+        TestMachine m = Run(OverflowUnmasked, a => a.vcvtpd2ps(xmm0, ymm1), y1, y1);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(OverflowUnmasked | 0x08 | 0x20, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vmulpd256MaskedWritesBothHalves()
+    {
+        Vector256<byte> y1 = Vector256.Create(1.5, 2.0, 3.0, -4.0).AsByte();
+        Vector256<byte> y2 = Vector256.Create(2.0).AsByte();
+        TestMachine m = Run(0x1F80, a => a.vmulpd(ymm0, ymm1, ymm2), y1, y2);
+        Assert.Equal(HvSim.Cpu.Vector.Breakpoint, m.Cpu.ExitVector);
+        Assert.Equal(Vector128.Create(3.0, 4.0).AsByte(), m.Cpu.Xmm(0));
+        Assert.Equal(Vector128.Create(6.0, -8.0).AsByte(), m.Cpu.YmmHigh(0));
+        Assert.Equal(0x1F80u, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vsubpd256ReadsAnOperandAcrossAPageBoundary()
+    {
+        ulong at = TestMachine.DataBase + 4096 - 16;
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            a.vsubpd(ymm0, ymm1, __ymmword_ptr[rdi]);
+            a.int3();
+        });
+        byte[] data = new byte[32];
+        for (int i = 0; i < 4; i++)
+        {
+            BitConverter.TryWriteBytes(data.AsSpan(i * 8), (double)(i + 1));
+        }
+        m.WritePhysical(at, data);
+        m.Cpu.R(Reg.Rdi) = at;
+        m.Cpu.Xmm(1) = Vector128.Create(10.0, 20.0).AsByte();
+        m.Cpu.YmmHigh(1) = Vector128.Create(30.0, 40.0).AsByte();
+        m.Run();
+        Assert.Equal(HvSim.Cpu.Vector.Breakpoint, m.Cpu.ExitVector);
+        Assert.Equal(Vector128.Create(9.0, 18.0).AsByte(), m.Cpu.Xmm(0));
+        Assert.Equal(Vector128.Create(27.0, 36.0).AsByte(), m.Cpu.YmmHigh(0));
+    }
+
+    [Fact]
+    public void Vdivps256RunningIntoAnUnmappedPageFaultsAndLeavesTheRegister()
+    {
+        ulong at = TestMachine.DataBase + (TestMachine.DataPages * 4096UL) - 16;
+        TestMachine m = Run(0x1F80, a => a.vdivps(ymm0, ymm1, __ymmword_ptr[rdi]), Vector256<byte>.Zero, Vector256<byte>.Zero, at);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.PageFault);
+        Assert.Equal(TestMachine.DataBase + (TestMachine.DataPages * 4096UL), m.Cpu.ExitFault.Address);
+    }
+}
