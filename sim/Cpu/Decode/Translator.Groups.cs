@@ -27,5 +27,6 @@ internal static partial class Translator
         RegisterX87Control,
         RegisterX87,
         RegisterAvxFloat,
+        RegisterFma,
     };
 }

@@ -15,7 +15,7 @@ namespace HvSim.Cpu.SimdFloat;
 /// Exception priority follows SDM Vol. 1, 4.9.2: a NaN operand or another invalid operation or a
 /// divide by zero hides a denormal operand; DE is then reported and the computation continues.
 /// </remarks>
-internal static class SoftFloat<F> where F : struct, IBinaryFormat
+internal static partial class SoftFloat<F> where F : struct, IBinaryFormat
 {
     private static ulong SignBit => 1UL << (F.Width - 1);
 

@@ -126,4 +126,64 @@ public sealed class AvxFloatExceptionTests
         AssertTrappedUnchanged(m, HvSim.Cpu.Vector.PageFault);
         Assert.Equal(TestMachine.DataBase + (TestMachine.DataPages * 4096UL), m.Cpu.ExitFault.Address);
     }
+    private const uint UnderflowUnmasked = 0x1F80 & ~0x800u;
+
+    [Fact]
+    public void Vfmadd213sdWithAnUnmaskedPrecisionTrapsAndKeepsTheDestination()
+    {
+        // ymm0 (the marker, a normal number) × 1 + 2^-60: inexact; dst = ymm1 × ymm0 + ymm2 (213).
+        Vector256<byte> y1 = Vector256.Create(1.0).AsByte();
+        Vector256<byte> y2 = Vector256.Create(Math.ScaleB(1.0, -60)).AsByte();
+        TestMachine m = Run(PrecisionUnmasked, a => a.vfmadd213sd(xmm0, xmm1, xmm2), y1, y2);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(PrecisionUnmasked | 0x20, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vfnmsub231pd256WithAnUnmaskedUnderflowInTheUpperHalfTraps()
+    {
+        // Upper half: 2^-515 × 2^-515 = 2^-1030, exact but tiny: an unmasked UE needs only tininess (SDM Vol. 1, 4.9.1.5).
+        Vector256<byte> y1 = Vector256.Create(1.0, 1.0, Math.ScaleB(1.0, -515), 1.0).AsByte();
+        Vector256<byte> y2 = Vector256.Create(1.0, 1.0, Math.ScaleB(1.0, -515), 1.0).AsByte();
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            a.vfnmsub231pd(ymm0, ymm1, ymm2);
+            a.int3();
+        });
+        m.Cpu.Mxcsr = UnderflowUnmasked;
+        m.Cpu.Xmm(0) = Vector128<byte>.Zero;
+        m.Cpu.YmmHigh(0) = Vector128<byte>.Zero;
+        m.Cpu.Xmm(1) = y1.GetLower();
+        m.Cpu.YmmHigh(1) = y1.GetUpper();
+        m.Cpu.Xmm(2) = y2.GetLower();
+        m.Cpu.YmmHigh(2) = y2.GetUpper();
+        m.Run();
+        Assert.Equal(HvSim.Cpu.Vector.SimdFloatingPoint, m.Cpu.ExitVector);
+        Assert.Equal(Vector128<byte>.Zero, m.Cpu.Xmm(0));
+        Assert.Equal(Vector128<byte>.Zero, m.Cpu.YmmHigh(0));
+        Assert.Equal(UnderflowUnmasked | 0x10, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vfmadd231psInfinityTimesZeroPlusAQuietNaNRaisesNothing()
+    {
+        // Measured on the host (AMD): ∞ × 0 + QNaN returns the QNaN addend without IE, so an unmasked IE does not trap.
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            a.vfmadd231ps(xmm3, xmm1, xmm2);
+            a.int3();
+        });
+        m.Cpu.Mxcsr = InvalidUnmasked;
+        m.Cpu.Xmm(1) = Vector128.Create(float.PositiveInfinity).AsByte();
+        m.Cpu.Xmm(2) = Vector128.Create(0f).AsByte();
+        m.Cpu.Xmm(3) = Vector128.Create(0x7FC0_0123u).AsByte();
+        m.Cpu.YmmHigh(3) = HighMarker;
+        m.Run();
+        Assert.Equal(HvSim.Cpu.Vector.Breakpoint, m.Cpu.ExitVector);
+        Assert.Equal(Vector128.Create(0x7FC0_0123u).AsByte(), m.Cpu.Xmm(3));
+        Assert.Equal(Vector128<byte>.Zero, m.Cpu.YmmHigh(3));
+        Assert.Equal(InvalidUnmasked, m.Cpu.Mxcsr);
+    }
 }

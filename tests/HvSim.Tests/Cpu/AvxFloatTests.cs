@@ -24,7 +24,7 @@ public sealed class AvxFloatTests
     private static readonly byte[] Predicates = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
     private static readonly byte[] RoundModes = [0, 1, 2, 3, 4, 8, 9, 0xA, 0xB, 0xC];
 
-    private static readonly Dictionary<string, (Mnemonic Mnemonic, byte[] Imms)> s_mnemonics = Build();
+    private static readonly Dictionary<string, (Mnemonic Mnemonic, byte[] Imms, Action<MachineSnapshot, Random, Instruction>? After)> s_mnemonics = Build();
 
     public static TheoryData<string> Mnemonics => new(s_mnemonics.Keys);
 
@@ -32,24 +32,32 @@ public sealed class AvxFloatTests
     [MemberData(nameof(Mnemonics))]
     public void MatchesHost(string mnemonic)
     {
-        var (m, imms) = s_mnemonics[mnemonic];
+        var (m, imms, after) = s_mnemonics[mnemonic];
         int width = ElementWidth(mnemonic);
         foreach (SseOracle.Form form in AvxForms.Of(m, imms))
         {
-            SseOracle.Check(UnderRandomMxcsr(form, width), Cases);
+            Instruction instruction = Decode(form);
+            SseOracle.Check(UnderRandomMxcsr(form, width, after is null ? null : (s, r) => after(s, r, instruction)), Cases);
         }
     }
 
-    private static Dictionary<string, (Mnemonic, byte[])> Build()
+    private static Instruction Decode(SseOracle.Form form)
     {
-        var d = new Dictionary<string, (Mnemonic, byte[])>();
-        void Add(byte[] imms, params Mnemonic[] mnemonics)
+        byte[] code = CodeEncoder.Encode(form.Code);
+        return Decoder.Create(64, new ByteArrayCodeReader(code)).Decode();
+    }
+
+    private static Dictionary<string, (Mnemonic, byte[], Action<MachineSnapshot, Random, Instruction>?)> Build()
+    {
+        var d = new Dictionary<string, (Mnemonic, byte[], Action<MachineSnapshot, Random, Instruction>?)>();
+        void AddWith(Action<MachineSnapshot, Random, Instruction>? after, byte[] imms, IEnumerable<Mnemonic> mnemonics)
         {
             foreach (Mnemonic m in mnemonics)
             {
-                d.Add(m.ToString().ToLowerInvariant(), (m, imms));
+                d.Add(m.ToString().ToLowerInvariant(), (m, imms, after));
             }
         }
+        void Add(byte[] imms, params Mnemonic[] mnemonics) => AddWith(null, imms, mnemonics);
 
         Add(NoImm,
             Mnemonic.Vaddps, Mnemonic.Vaddpd, Mnemonic.Vaddss, Mnemonic.Vaddsd, Mnemonic.Vsubps, Mnemonic.Vsubpd, Mnemonic.Vsubss, Mnemonic.Vsubsd,
@@ -66,6 +74,7 @@ public sealed class AvxFloatTests
         Add([0xFF, 0x31, 0xE5, 0x7A, 0x0F], Mnemonic.Vdpps);
         Add([0x33, 0x31, 0x12, 0x23, 0xFF], Mnemonic.Vdppd);
         Add(RoundModes, Mnemonic.Vroundps, Mnemonic.Vroundpd, Mnemonic.Vroundss, Mnemonic.Vroundsd);
+        AddWith(FmaInputs.NearCancellation, NoImm, FmaInputs.Mnemonics());
         return d;
     }
 
@@ -82,7 +91,7 @@ public sealed class AvxFloatTests
     }
 
     /// <summary>The form between ldmxcsr and stmxcsr of a random masked control word, with float inputs of <paramref name="width"/>.</summary>
-    internal static SseOracle.Form UnderRandomMxcsr(SseOracle.Form form, int width) => new(
+    internal static SseOracle.Form UnderRandomMxcsr(SseOracle.Form form, int width, Action<MachineSnapshot, Random>? after = null) => new(
         "mxcsr " + form.Name,
         a =>
         {
@@ -94,6 +103,7 @@ public sealed class AvxFloatTests
         {
             form.Prepare?.Invoke(s, random);
             FloatInputs(s, random, width);
+            after?.Invoke(s, random);
             BitConverter.TryWriteBytes(s.Memory.AsSpan(SseMxcsrTests.MxcsrIn, 4), SseMxcsrTests.RandomMxcsr(random));
         });
 
