@@ -28,5 +28,6 @@ internal static partial class Translator
         RegisterX87,
         RegisterAvxFloat,
         RegisterFma,
+        RegisterF16c,
     };
 }

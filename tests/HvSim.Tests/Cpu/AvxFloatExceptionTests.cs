@@ -186,4 +186,67 @@ public sealed class AvxFloatExceptionTests
         Assert.Equal(Vector128<byte>.Zero, m.Cpu.YmmHigh(3));
         Assert.Equal(InvalidUnmasked, m.Cpu.Mxcsr);
     }
+    [Fact]
+    public void Vcvtps2phToMemoryWithAnUnmaskedOverflowStoresNothing()
+    {
+        // 1e6 does not fit binary16 (max 65504): OE and PE; OE unmasked, so #XM and the m128 keeps its bytes.
+        Vector256<byte> y1 = Vector256.Create(1f, 2f, 3f, 4f, 5f, 6f, 7f, 1e6f).AsByte();
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            a.vcvtps2ph(__xmmword_ptr[rdi], ymm1, 4);
+            a.int3();
+        });
+        m.WritePhysical(TestMachine.DataBase, Enumerable.Repeat((byte)0xA5, 16).ToArray());
+        m.Cpu.Mxcsr = OverflowUnmasked;
+        m.Cpu.Xmm(1) = y1.GetLower();
+        m.Cpu.YmmHigh(1) = y1.GetUpper();
+        m.Cpu.R(Reg.Rdi) = TestMachine.DataBase;
+        m.Run();
+        Assert.Equal(HvSim.Cpu.Vector.SimdFloatingPoint, m.Cpu.ExitVector);
+        Assert.Equal(TestMachine.CodeBase, m.Cpu.Rip);
+        Assert.Equal(OverflowUnmasked | 0x08 | 0x20, m.Cpu.Mxcsr);
+        byte[] after = new byte[16];
+        Assert.True(m.Mmu.TryRead(TestMachine.DataBase, after, user: true, out _));
+        Assert.All(after, b => Assert.Equal(0xA5, b));
+    }
+
+    [Fact]
+    public void Vcvtps2phStoresAcrossAPageBoundaryAndAFaultingStoreLeavesMxcsr()
+    {
+        // Crossing: 16 bytes from 8 below the page end. Faulting: into the unmapped page after the data, with an inexact element,
+        // so a store that faults must not have made PE sticky (a fault leaves no architectural effect).
+        Vector256<byte> y1 = Vector256.Create(1f, 2f, 3f, 4f, 5f, 6f, 7f, 1.0001f).AsByte();
+        ulong crossing = TestMachine.DataBase + 4096 - 8;
+        var m = new TestMachine();
+        m.Load(a =>
+        {
+            a.vcvtps2ph(__xmmword_ptr[rdi], ymm1, 0);
+            a.int3();
+        });
+        m.Cpu.Xmm(1) = y1.GetLower();
+        m.Cpu.YmmHigh(1) = y1.GetUpper();
+        m.Cpu.R(Reg.Rdi) = crossing;
+        m.Run();
+        Assert.Equal(HvSim.Cpu.Vector.Breakpoint, m.Cpu.ExitVector);
+        byte[] stored = new byte[16];
+        Assert.True(m.Mmu.TryRead(crossing, stored, user: true, out _));
+        Assert.Equal((ushort)0x3C00, BitConverter.ToUInt16(stored, 0)); // 1.0
+        Assert.Equal((ushort)0x4700, BitConverter.ToUInt16(stored, 12)); // 7.0
+        Assert.Equal(0x1F80u | 0x20, m.Cpu.Mxcsr);
+
+        ulong end = TestMachine.DataBase + (TestMachine.DataPages * 4096UL) - 8;
+        TestMachine f = Run(0x1F80, a => a.vcvtps2ph(__xmmword_ptr[rdi], ymm1, 0), y1, y1, end);
+        Assert.Equal(HvSim.Cpu.Vector.PageFault, f.Cpu.ExitVector);
+        Assert.Equal(0x1F80u, f.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vcvtph2psOfASignalingNaNWithInvalidUnmaskedTraps()
+    {
+        Vector256<byte> y1 = Vector256.Create((ushort)0x3C00, 0x7C01, 0, 0, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0, 0, 0, 0, 0, 0, 0, 0).AsByte();
+        TestMachine m = Run(InvalidUnmasked, a => a.vcvtph2ps(ymm0, xmm1), y1, y1);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(InvalidUnmasked | 0x01, m.Cpu.Mxcsr);
+    }
 }

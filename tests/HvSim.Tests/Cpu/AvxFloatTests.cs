@@ -75,6 +75,8 @@ public sealed class AvxFloatTests
         Add([0x33, 0x31, 0x12, 0x23, 0xFF], Mnemonic.Vdppd);
         Add(RoundModes, Mnemonic.Vroundps, Mnemonic.Vroundpd, Mnemonic.Vroundss, Mnemonic.Vroundsd);
         AddWith(FmaInputs.NearCancellation, NoImm, FmaInputs.Mnemonics());
+        AddWith(HalfInputs.Fill, NoImm, [Mnemonic.Vcvtph2ps]);
+        AddWith(HalfInputs.Fill, [0, 1, 2, 3, 4, 7, 0xF8, 0x0B], [Mnemonic.Vcvtps2ph]);
         return d;
     }
 
