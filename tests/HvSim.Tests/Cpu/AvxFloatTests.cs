@@ -18,7 +18,7 @@ namespace HvSim.Tests.Cpu;
 public sealed class AvxFloatTests
 {
     /// <summary>Random inputs per form: the forms are many (every code, operand pattern and imm8).</summary>
-    private const int Cases = 40;
+    private const int Cases = 64;
 
     private static readonly byte[] NoImm = [0];
     private static readonly byte[] Predicates = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
