@@ -56,6 +56,14 @@ while IFS=$'\037' read -r name args expect kind; do
         echo "skip: $name needs bmi1/lzcnt/popcnt on this CPU"
         continue
     fi
+    if [ "$kind" = glibc-v2 ] && ! has_cpu_flags sse4_2 ssse3 popcnt cx16; then
+        echo "skip: $name needs an x86-64-v2 CPU"
+        continue
+    fi
+    if [ "$kind" = glibc-v3 ] && ! has_cpu_flags avx2 bmi2 fma f16c movbe; then
+        echo "skip: $name needs an x86-64-v3 CPU"
+        continue
+    fi
     run "$name" "$args" 1
     run "$name" "$args" 2
     rc=$(cat "$tmp/$name.rc.1")
@@ -77,7 +85,7 @@ while IFS=$'\037' read -r name args expect kind; do
         grep FAIL "$tmp/$name.out.1" | head -5
     fi
     case $kind in
-    freestanding | glibc | fault) ;;
+    freestanding | glibc | glibc-v2 | glibc-v3 | fault) ;;
     *) fail "$name: unknown kind '$kind'" ;;
     esac
     printf '%-16s status %3s  stdout %6d bytes  stderr %4d bytes  %s\n' "$name" "$rc" \

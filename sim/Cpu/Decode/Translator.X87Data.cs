@@ -42,6 +42,15 @@ internal static unsafe partial class Translator
         Add(table, X87Op(null, &X87ArithmeticOps.Remainder, 0), Mnemonic.Fprem);
         Add(table, X87Op(null, &X87ArithmeticOps.Remainder, 1), Mnemonic.Fprem1);
 
+        Add(table, X87Op(null, &X87TranscendentalOps.TwoToXMinusOne, 0), Mnemonic.F2xm1);
+        Add(table, X87Op(null, &X87TranscendentalOps.Binary, X87TranscendentalOps.YLog2X), Mnemonic.Fyl2x);
+        Add(table, X87Op(null, &X87TranscendentalOps.Binary, X87TranscendentalOps.YLog2XPlusOne), Mnemonic.Fyl2xp1);
+        Add(table, X87Op(null, &X87TranscendentalOps.Binary, X87TranscendentalOps.Arctangent), Mnemonic.Fpatan);
+        Add(table, X87Op(null, &X87TranscendentalOps.SineOrCosine, X87TranscendentalOps.Sine), Mnemonic.Fsin);
+        Add(table, X87Op(null, &X87TranscendentalOps.SineOrCosine, X87TranscendentalOps.Cosine), Mnemonic.Fcos);
+        Add(table, X87Op(null, &X87TranscendentalOps.TangentOrSineCosine, X87TranscendentalOps.SineAndCosine), Mnemonic.Fsincos);
+        Add(table, X87Op(null, &X87TranscendentalOps.TangentOrSineCosine, X87TranscendentalOps.TangentAndOne), Mnemonic.Fptan);
+
         const int pop = 1 << X87CompareOps.PopShift;
         Add(table, X87Op(&X87CompareOps.Memory, &X87CompareOps.Register, 0), Mnemonic.Fcom, Mnemonic.Ficom);
         Add(table, X87Op(&X87CompareOps.Memory, &X87CompareOps.Register, pop), Mnemonic.Fcomp, Mnemonic.Ficomp);

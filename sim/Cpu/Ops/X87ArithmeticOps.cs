@@ -220,7 +220,8 @@ internal static class X87ArithmeticOps
         _ => Float80Arithmetic.Divide(b, a, control),
     };
 
-    private static void Deliver(X87State s, int destination, X87Result result, bool pop)
+    /// <summary>Writes a result to ST(destination) (then pops) unless an unmasked exception stops the instruction.</summary>
+    internal static void Deliver(X87State s, int destination, X87Result result, bool pop)
     {
         if (!X87Support.Signal(s, result.Exceptions, result.RoundedUp))
         {
@@ -235,7 +236,7 @@ internal static class X87ArithmeticOps
     }
 
     /// <summary>An operand register is empty: #IS; masked, the destination gets the indefinite (and the pop still happens).</summary>
-    private static void Underflow(X87State s, int destination, bool pop)
+    internal static void Underflow(X87State s, int destination, bool pop)
     {
         if (!X87Support.StackFault(s, overflow: false))
         {

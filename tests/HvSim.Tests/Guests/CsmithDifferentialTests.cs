@@ -36,43 +36,63 @@ public sealed class CsmithDifferentialTests : IClassFixture<CsmithDifferentialTe
         _output = output;
     }
 
-    /// <summary>Seed and optimisation level: every seed at two levels, the levels spread over -O0..-O3 and -Os.</summary>
-    public static TheoryData<int, string> Cases() => new()
+    /// <summary>
+    /// Seed, optimisation level and CPU level: for the baseline every seed at two optimisation
+    /// levels spread over -O0..-O3 and -Os; for x86-64-v2 at -O2 and x86-64-v3 at -O3 (issue 14's
+    /// done-when), each run on the simulated CPU of that level.
+    /// </summary>
+    public static TheoryData<int, string, string> Cases() => new()
     {
-        { 13, "O0" }, { 13, "O2" },
-        { 61, "O1" }, { 61, "O3" },
-        { 74, "O0" }, { 74, "Os" },
-        { 46, "O1" }, { 46, "O2" },
-        { 62, "O0" }, { 62, "O3" },
-        { 70, "O2" }, { 70, "Os" },
+        { 13, "O0", "baseline" }, { 13, "O2", "baseline" },
+        { 61, "O1", "baseline" }, { 61, "O3", "baseline" },
+        { 74, "O0", "baseline" }, { 74, "Os", "baseline" },
+        { 46, "O1", "baseline" }, { 46, "O2", "baseline" },
+        { 62, "O0", "baseline" }, { 62, "O3", "baseline" },
+        { 70, "O2", "baseline" }, { 70, "Os", "baseline" },
+        { 13, "O2", "v2" }, { 61, "O2", "v2" }, { 74, "O2", "v2" }, { 46, "O2", "v2" },
+        { 13, "O3", "v3" }, { 61, "O3", "v3" }, { 62, "O3", "v3" }, { 70, "O3", "v3" },
     };
 
     [CsmithTheory]
     [MemberData(nameof(Cases))]
-    public void SimulatedRunMatchesHostRun(int seed, string level)
+    public void SimulatedRunMatchesHostRun(int seed, string level, string cpu)
     {
         string source = _workspace.Source(seed);
-        string program = Path.Combine(_workspace.Directory, $"csmith-{seed}-{level}");
+        string program = Path.Combine(_workspace.Directory, $"csmith-{seed}-{level}-{cpu}");
+        string march = cpu == "baseline" ? "x86-64" : $"x86-64-{cpu}";
         ToolRun compile = HostTools.Run(CsmithToolchain.Gcc!,
-            new[] { "-static", $"-{level}", "-march=x86-64", "-w", $"-I{CsmithToolchain.IncludeDirectory}", "-o", program, source },
+            new[] { "-static", $"-{level}", $"-march={march}", "-w", $"-I{CsmithToolchain.IncludeDirectory}", "-o", program, source },
             _workspace.Directory, TimeSpan.FromMinutes(3));
-        Assert.True(compile.ExitCode == 0, $"gcc -{level} failed on csmith seed {seed}:\n{compile.Stderr}");
+        Assert.True(compile.ExitCode == 0, $"gcc -{level} -march={march} failed on csmith seed {seed}:\n{compile.Stderr}");
+        if (!HostRuns(cpu))
+        {
+            _output.WriteLine($"csmith seed {seed} -{level} -march={march}: not run, the host CPU lacks that level");
+            return;
+        }
 
         string[] args = { "1" }; // csmith's main prints every global's checksum when argv[1] is "1"
         ToolRun native = HostTools.Run(program, args, _workspace.Directory, NativeLimit, s_environment);
         if (native.TimedOut || native.Elapsed > NativeLimit)
         {
-            _output.WriteLine($"csmith seed {seed} -{level}: discarded, runs {native.Elapsed.TotalSeconds:F2} s or more natively (another csmith version?)");
+            _output.WriteLine($"csmith seed {seed} -{level} -march={march}: discarded, runs {native.Elapsed.TotalSeconds:F2} s or more natively (another csmith version?)");
             return;
         }
 
-        GuestRun simulated = GuestRun.Simulated(program, args, s_environment, maxInstructions: 5_000_000_000);
-        string where = $"csmith seed {seed} -{level} (csmith {string.Join(' ', CsmithOptions)}; hvsim: {simulated.FatalReport ?? "exited normally"})";
+        GuestRun simulated = GuestRun.Simulated(program, args, s_environment, maxInstructions: 5_000_000_000, cpu: HvSim.Cpu.CpuIdentity.Level(cpu));
+        string where = $"csmith seed {seed} -{level} -march={march} (csmith {string.Join(' ', CsmithOptions)}; hvsim: {simulated.FatalReport ?? "exited normally"})";
         Assert.True(native.Stdout == simulated.StdoutText, $"{where}: stdout differs\n{FirstDifference(native.Stdout, simulated.StdoutText)}");
         Assert.True(native.ExitCode == simulated.ExitStatus, $"{where}: exit status {simulated.ExitStatus}, host {native.ExitCode}");
         Assert.True(native.Stderr == simulated.StderrText, $"{where}: stderr differs\n--- host ---\n{native.Stderr}\n--- hvsim ---\n{simulated.StderrText}");
-        _output.WriteLine($"csmith seed {seed} -{level}: {native.Stdout.Split('\n').Length - 1} lines agree, status {native.ExitCode}");
+        _output.WriteLine($"csmith seed {seed} -{level} -march={march}: {native.Stdout.Split('\n').Length - 1} lines agree, status {native.ExitCode}");
     }
+
+    /// <summary>Whether the host CPU runs programs built for the level (it is the oracle).</summary>
+    private static bool HostRuns(string cpu) => cpu switch
+    {
+        "v2" => System.Runtime.Intrinsics.X86.Sse42.IsSupported && System.Runtime.Intrinsics.X86.Ssse3.IsSupported,
+        "v3" => System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Bmi2.IsSupported,
+        _ => true,
+    };
 
     /// <summary>The first line where two outputs differ, with its number.</summary>
     internal static string FirstDifference(string expected, string actual)

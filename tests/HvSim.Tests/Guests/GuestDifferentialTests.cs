@@ -1,3 +1,4 @@
+using HvSim.Cpu;
 namespace HvSim.Tests.Guests;
 
 /// <summary>
@@ -10,10 +11,23 @@ public sealed class GuestDifferentialTests
 {
     private static readonly string[] s_environment = { "LANG=C" };
 
-    /// <summary>Programs from guests/programs.tsv: name, arguments, expected exit status.</summary>
-    public static TheoryData<string, string, int> Programs()
+    /// <summary>One line of guests/programs.tsv: name, arguments, expected exit status, kind.</summary>
+    private sealed record Listed(string Name, string Arguments, int Status, string Kind)
     {
-        var data = new TheoryData<string, string, int>();
+        /// <summary>
+        /// The CPU level the program was built for: glibc-v2 and glibc-v3 programs need that level
+        /// (the host too), everything else runs on the baseline CPU.
+        /// </summary>
+        public CpuIdentity Cpu => Kind switch
+        {
+            "glibc-v2" => CpuIdentity.V2,
+            "glibc-v3" => CpuIdentity.V3,
+            _ => CpuIdentity.Baseline,
+        };
+    }
+
+    private static IEnumerable<Listed> Manifest()
+    {
         string manifest = Path.Combine(RepositoryPaths.Root, "guests", "programs.tsv");
         foreach (string line in File.ReadAllLines(manifest))
         {
@@ -22,7 +36,33 @@ public sealed class GuestDifferentialTests
                 continue;
             }
             string[] fields = line.Split('\t');
-            data.Add(fields[0], fields[1], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
+            yield return new Listed(fields[0], fields[1], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture), fields[3]);
+        }
+    }
+
+    /// <summary>Programs from guests/programs.tsv: name, arguments, expected exit status.</summary>
+    public static TheoryData<string, string, int> Programs()
+    {
+        var data = new TheoryData<string, string, int>();
+        foreach (Listed program in Manifest())
+        {
+            data.Add(program.Name, program.Arguments, program.Status);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// The baseline glibc programs at the higher CPU levels: static glibc picks its string and
+    /// memory functions (IFUNCs) from cpuid, so v2 runs its SSE4.2 variants and v3 its AVX2 ones,
+    /// which must print what the baseline variants print.
+    /// </summary>
+    public static TheoryData<string, string> GlibcAtHigherLevels()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (Listed program in Manifest().Where(p => p.Kind == "glibc"))
+        {
+            data.Add(program.Name, CpuIdentity.V2.Name);
+            data.Add(program.Name, CpuIdentity.V3.Name);
         }
         return data;
     }
@@ -33,18 +73,37 @@ public sealed class GuestDifferentialTests
     {
         string path = RepositoryPaths.Guest(name);
         string[] args = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        GuestRun simulated = GuestRun.Simulated(path, args, s_environment);
+        CpuIdentity cpu = Manifest().Single(p => p.Name == name).Cpu;
+        GuestRun simulated = GuestRun.Simulated(path, args, s_environment, cpu: cpu);
 
         string expectedOut = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "guests", "expected", name + ".out"));
         string expectedErr = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "guests", "expected", name + ".err"));
         AssertSame(name, "recorded", new GuestRun(
             System.Text.Encoding.UTF8.GetBytes(expectedOut), System.Text.Encoding.UTF8.GetBytes(expectedErr), expectedStatus, null), simulated);
 
-        if (GuestRun.HostCanRunGuests)
+        if (GuestRun.HostCanRunGuests && HostHas(cpu))
         {
             AssertSame(name, "native", GuestRun.Native(path, args, s_environment), simulated);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(GlibcAtHigherLevels))]
+    public void GlibcProgramPrintsTheSameAtEveryCpuLevel(string name, string level)
+    {
+        Listed program = Manifest().Single(p => p.Name == name);
+        GuestRun simulated = GuestRun.Simulated(RepositoryPaths.Guest(name), program.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            s_environment, cpu: CpuIdentity.Level(level));
+        string expected = Path.Combine(RepositoryPaths.Root, "guests", "expected", name);
+        AssertSame($"{name} on --cpu {level}", "recorded", new GuestRun(
+            File.ReadAllBytes(expected + ".out"), File.ReadAllBytes(expected + ".err"), program.Status, null), simulated);
+    }
+
+    /// <summary>Whether the host CPU runs programs built for <paramref name="cpu"/> (for the native comparison).</summary>
+    private static bool HostHas(CpuIdentity cpu) =>
+        (!cpu.Has(CpuFeatures.Sse42) || (System.Runtime.Intrinsics.X86.Sse42.IsSupported && System.Runtime.Intrinsics.X86.Ssse3.IsSupported))
+        && (!cpu.Has(CpuFeatures.Avx2) || (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported
+            && System.Runtime.Intrinsics.X86.Bmi2.IsSupported));
 
     [Fact]
     public void GuestSeesArgumentsAndEnvironmentItWasGiven()

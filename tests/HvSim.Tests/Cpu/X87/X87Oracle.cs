@@ -50,8 +50,16 @@ internal static class X87Oracle
     /// <summary>[rdi + OperandsAt + offset] with the given size.</summary>
     public static AssemblerMemoryOperand Operand(int offset) => __[rdi + (OperandsAt + offset)];
 
-    public static void Check(Form form, int cases = Cases)
+    public static void Check(Form form, int cases = Cases) => Check(form, cases, lastPlace: false);
+
+    /// <summary>
+    /// Runs <paramref name="cases"/> cases; with <paramref name="lastPlace"/>, a case whose only differences
+    /// are register values one unit in the last place apart (and C1, which reports the rounding direction)
+    /// is counted instead of failing. Returns that count.
+    /// </summary>
+    public static int Check(Form form, int cases, bool lastPlace)
     {
+        var forgiven = 0;
         byte[] code = CodeEncoder.Encode(a =>
         {
             Label start = a.CreateLabel();
@@ -78,12 +86,67 @@ internal static class X87Oracle
             Normalize(expected, form);
             Normalize(actual, form);
             ForgiveLostPointers(expected, actual);
+            if (lastPlace && !expected.Equals(actual) && AdoptLastPlace(expected, actual) && expected.Equals(actual))
+            {
+                forgiven++;
+                continue;
+            }
+
             if (!expected.Equals(actual))
             {
                 Assert.Fail($"{form.Name} ({Disassembly(code)}), case {i}: host vs interpreter differ\ninput: {DescribeImage(input.Memory, 0)}\n"
                     + $"host:        {DescribeSave(expected.Memory)}\ninterpreter: {DescribeSave(actual.Memory)}\n{expected.Describe(actual)}");
             }
         }
+
+        return forgiven;
+    }
+
+    /// <summary>
+    /// Copies into the interpreter's images every register value that is the host's one unit in the last
+    /// place away, and the host's C1 (which reports the rounding direction: the host's is wrong when the
+    /// exact value lies within a few hundredths of a unit of the result, measured). Returns true.
+    /// </summary>
+    private static bool AdoptLastPlace(MachineSnapshot host, MachineSnapshot interpreter)
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            foreach (var at in (int[])[FxsaveAt + FxsaveImage.St0 + (16 * i), SaveAt + 28 + (10 * i)])
+            {
+                var h = Float80.FromBytes(host.Memory.AsSpan(at, 10));
+                var v = Float80.FromBytes(interpreter.Memory.AsSpan(at, 10));
+                if (h != v && AdjacentFinite(h, v))
+                {
+                    h.WriteBytes(interpreter.Memory.AsSpan(at, 10));
+                }
+            }
+        }
+
+        foreach (var at in (int[])[FxsaveAt + FxsaveImage.Fsw, SaveAt + 4])
+        {
+            const ushort c1 = 0x200;
+            var status = BinaryPrimitives.ReadUInt16LittleEndian(interpreter.Memory.AsSpan(at));
+            var hostC1 = BinaryPrimitives.ReadUInt16LittleEndian(host.Memory.AsSpan(at)) & c1;
+            BinaryPrimitives.WriteUInt16LittleEndian(interpreter.Memory.AsSpan(at), (ushort)((status & ~c1) | hostC1));
+        }
+
+        return true;
+    }
+
+    /// <summary>Two finite values of one sign with no value between them (denormals and the exponent step included).</summary>
+    private static bool AdjacentFinite(Float80 a, Float80 b)
+    {
+        if (a.IsNegative != b.IsNegative || a.Exponent == Float80.MaxExponent || b.Exponent == Float80.MaxExponent)
+        {
+            return false;
+        }
+
+        static UInt128 Ordinal(Float80 f) => f.Exponent == 0
+            ? f.Significand
+            : ((UInt128)(uint)(f.Exponent - 1) << 63) + f.Significand;
+
+        UInt128 x = Ordinal(a), y = Ordinal(b);
+        return x - y == 1 || y - x == 1;
     }
 
     /// <summary>A random state with no exception pending: random RC/PC, usually all masks, random tags, TOP, codes and masked flags.</summary>
