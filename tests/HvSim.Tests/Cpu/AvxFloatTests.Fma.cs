@@ -1,5 +1,6 @@
 using HvSim.HostOracle;
 using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace HvSim.Tests.Cpu;
 
@@ -89,4 +90,88 @@ internal static class FmaInputs
     }
 
     private static int Number(Register register) => register.IsYMM() ? register - Register.YMM0 : register - Register.XMM0;
+    /// <summary>
+    /// Multiply-add triples (a, b, c) on the rounding thresholds, signs flipped at random: a product
+    /// that overflows alone but not with the addend, ties and near-ties of 1 + tiny, tiny products
+    /// meeting the smallest normal and denormals, massive cancellation of (1 + ε)² − 1.
+    /// </summary>
+    private static readonly (ulong A, ulong B, ulong C)[] s_thresholds64 =
+    [
+        (0x7FE0000000000000, 0x4000000000000000, 0xFFE0000000000000), // 2^1023 × 2 − 2^1023: only the unrounded product overflows
+        (0x7FEFFFFFFFFFFFFF, 0x3FF0000000000001, 0xFCA0000000000000), // max × (1 + 2^-52) − 2^971: next to the overflow threshold
+        (0x3FF0000000000001, 0x3FF0000000000001, 0xBFF0000000000000), // (1 + 2^-52)² − 1 = 2^-51 + 2^-104
+        (0x3CA0000000000000, 0x3FF0000000000000, 0x3FF0000000000000), // 2^-53 + 1: a tie
+        (0x3CA0000000000001, 0x3FF0000000000000, 0x3FF0000000000000), // just above the tie
+        (0x2000000000000000, 0x2000000000000000, 0x0000000000000001), // 2^-1022 + the smallest denormal
+        (0x1FF0000000000000, 0x1FF0000000000000, 0x8010000000000000), // 2^-1024 − 2^-1022: a denormal difference
+        (0x0010000000000001, 0x3FE0000000000000, 0x8000000000000001), // tininess after rounding
+        (0x1FFFFFFFFFFFFFFF, 0x1FFFFFFFFFFFFFFF, 0x0000000000000000), // a product just below the smallest normal, zero addend
+    ];
+
+    private static readonly (uint A, uint B, uint C)[] s_thresholds32 =
+    [
+        (0x7F000000, 0x40000000, 0xFF000000),
+        (0x7F7FFFFF, 0x3F800001, 0xF3000000),
+        (0x3F800001, 0x3F800001, 0xBF800000),
+        (0x33800000, 0x3F800000, 0x3F800000),
+        (0x33800001, 0x3F800000, 0x3F800000),
+        (0x1F800000, 0x1F800000, 0x00000001),
+        (0x1F000000, 0x1F800000, 0x80800000),
+        (0x00800001, 0x3F000000, 0x80000001),
+        (0x1FFFFFFF, 0x1FFFFFFF, 0x00000000),
+    ];
+
+    /// <summary>vfmadd231 and vfnmsub231 (sd and ss) on <see cref="s_thresholds64"/>/<see cref="s_thresholds32"/> under a random MXCSR.</summary>
+    public static IEnumerable<SseOracle.Form> ThresholdForms()
+    {
+        foreach (bool wide in new[] { true, false })
+        {
+            string type = wide ? "sd" : "ss";
+            yield return new SseOracle.Form(
+                $"thresholds vfmadd231{type}, vfnmsub231{type}",
+                a =>
+                {
+                    a.ldmxcsr(__dword_ptr[rdi + SseMxcsrTests.MxcsrIn]);
+                    a.vmovaps(xmm4, xmm1);
+                    if (wide)
+                    {
+                        a.vfmadd231sd(xmm1, xmm2, xmm3);
+                        a.vfnmsub231sd(xmm4, xmm2, xmm3);
+                    }
+                    else
+                    {
+                        a.vfmadd231ss(xmm1, xmm2, xmm3);
+                        a.vfnmsub231ss(xmm4, xmm2, xmm3);
+                    }
+                    a.stmxcsr(__dword_ptr[rdi + SseMxcsrTests.MxcsrOut]);
+                },
+                (s, random) =>
+                {
+                    ulong x, y, z, sign;
+                    if (wide)
+                    {
+                        (x, y, z) = s_thresholds64[random.Next(s_thresholds64.Length)];
+                        sign = 1UL << 63;
+                    }
+                    else
+                    {
+                        (uint p, uint q, uint r) = s_thresholds32[random.Next(s_thresholds32.Length)];
+                        (x, y, z) = (p, q, r);
+                        sign = 1u << 31;
+                    }
+                    if (random.Next(2) == 0)
+                    {
+                        (x, y) = (y, x);
+                    }
+                    x ^= random.Next(2) == 0 ? 0 : sign;
+                    y ^= random.Next(2) == 0 ? 0 : sign;
+                    z ^= random.Next(2) == 0 ? 0 : sign;
+                    ulong keep = wide ? 0 : 0xFFFF_FFFF_0000_0000;
+                    s.Xmm[2] = s.Xmm[2] with { Lo = (s.Xmm[2].Lo & keep) | x };
+                    s.Xmm[3] = s.Xmm[3] with { Lo = (s.Xmm[3].Lo & keep) | y };
+                    s.Xmm[1] = s.Xmm[1] with { Lo = (s.Xmm[1].Lo & keep) | z };
+                    BitConverter.TryWriteBytes(s.Memory.AsSpan(SseMxcsrTests.MxcsrIn, 4), SseMxcsrTests.RandomMxcsr(random));
+                });
+        }
+    }
 }

@@ -41,6 +41,16 @@ public sealed class AvxFloatTests
         }
     }
 
+    /// <summary>The FMA threshold triples, 200 random MXCSRs and sign patterns each.</summary>
+    [Fact]
+    public void FmaThresholdsMatchHost()
+    {
+        foreach (SseOracle.Form form in FmaInputs.ThresholdForms())
+        {
+            SseOracle.Check(form, 200);
+        }
+    }
+
     private static Instruction Decode(SseOracle.Form form)
     {
         byte[] code = CodeEncoder.Encode(form.Code);
