@@ -60,8 +60,8 @@ internal static unsafe partial class Translator
         Add(table, FloatLanesImm<VexCmpss>, Mnemonic.Vcmpss);
         Add(table, FloatLanesImm<VexCmpsd>, Mnemonic.Vcmpsd);
         Add(table, TranslateVcomis, Mnemonic.Vcomiss, Mnemonic.Vucomiss, Mnemonic.Vcomisd, Mnemonic.Vucomisd);
-        Add(table, FloatLanesImm<Dpps>, Mnemonic.Vdpps);
-        Add(table, FloatLanesImm<Dppd>, Mnemonic.Vdppd);
+        Add(table, TranslateVdpps, Mnemonic.Vdpps);
+        Add(table, TranslateVdppd, Mnemonic.Vdppd);
         Add(table, FloatLanesImm<Roundps>, Mnemonic.Vroundps);
         Add(table, FloatLanesImm<Roundpd>, Mnemonic.Vroundpd);
         Add(table, FloatLanesImm<Roundss>, Mnemonic.Vroundss);
@@ -94,6 +94,17 @@ internal static unsafe partial class Translator
     private static bool FloatLanesImm<T>(in Instruction instruction, ref DecodedOp op) where T : struct, IFloatXmmImmOp
     {
         return VexForm(instruction, ref op, &AvxFloatHandlers.F128RI<T>, &AvxFloatHandlers.F128MI<T>, &AvxFloatHandlers.F256RI<T>, &AvxFloatHandlers.F256MI<T>);
+    }
+
+    /// <summary>vdpps/vdppd: the staged handlers of DotProductHandlers (vdppd has no 256-bit form).</summary>
+    private static bool TranslateVdpps(in Instruction instruction, ref DecodedOp op)
+    {
+        return VexForm(instruction, ref op, &DotProductHandlers.DppsVexR, &DotProductHandlers.DppsVexM, &DotProductHandlers.Dpps256R, &DotProductHandlers.Dpps256M);
+    }
+
+    private static bool TranslateVdppd(in Instruction instruction, ref DecodedOp op)
+    {
+        return VexForm(instruction, ref op, &DotProductHandlers.DppdVexR, &DotProductHandlers.DppdVexM, null, null);
     }
 
     /// <summary>vcvtdq2pd/vcvtps2pd: xmm, xmm/m64 or ymm, xmm/m128 (the 256-bit destination reads a 128-bit source).</summary>

@@ -249,4 +249,28 @@ public sealed class AvxFloatExceptionTests
         AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
         Assert.Equal(InvalidUnmasked | 0x01, m.Cpu.Mxcsr);
     }
+    [Fact]
+    public void VdivssWhoseExactQuotientOverflowsWithOverflowUnmaskedRaisesOverflowAlone()
+    {
+        // 2^100 / 2^-100 = 2^200: exact at full precision, so an unmasked OE comes without PE (measured on the host;
+        // the masked response, ∞, would add PE). The instruction traps and xmm0 keeps its value.
+        Vector256<byte> y1 = Vector256.Create(MathF.ScaleB(1f, 100)).AsByte();
+        Vector256<byte> y2 = Vector256.Create(MathF.ScaleB(1f, -100)).AsByte();
+        TestMachine m = Run(OverflowUnmasked, a => a.vdivss(xmm0, xmm1, xmm2), y1, y2);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(OverflowUnmasked | 0x08, m.Cpu.Mxcsr);
+    }
+
+    [Fact]
+    public void Vdpps256KeepsTheFlagsOfTheStagesBeforeTheOneThatTraps()
+    {
+        // Products 2^100 × 2^100 overflow (masked: +∞, OE and PE) and −2^100 × 2^100 (−∞); their sum ∞ − ∞ is
+        // invalid with IE unmasked: #XM with OE, PE from the product stage and IE from the sum stage (host).
+        var big = Vector128.Create(MathF.ScaleB(1f, 100), MathF.ScaleB(-1f, 100), 0f, 0f);
+        Vector256<byte> y1 = Vector256.Create(big, Vector128.Create(1f)).AsByte();
+        Vector256<byte> y2 = Vector256.Create(Vector128.Create(MathF.ScaleB(1f, 100)), Vector128.Create(1f)).AsByte();
+        TestMachine m = Run(InvalidUnmasked, a => a.vdpps(ymm0, ymm1, ymm2, 0xF1), y1, y2);
+        AssertTrappedUnchanged(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        Assert.Equal(InvalidUnmasked | 0x01 | 0x08 | 0x20, m.Cpu.Mxcsr);
+    }
 }
