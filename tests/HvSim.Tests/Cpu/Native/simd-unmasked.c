@@ -26,9 +26,9 @@ static uint32_t f32(void){static const uint32_t sp[]={0x7fc00000,0x7f800001,0x7f
   switch(nx()%4){case 0: return sp[nx()%14]; case 1: return (uint32_t)(nx()&0x807fffff)|((uint32_t)(100+nx()%56)<<23); default: return (uint32_t)(nx()&0x807fffff)|((uint32_t)(nx()%255)<<23);}}
 static uint64_t f64(void){static const uint64_t sp[]={0x7ff8000000000000,0x7ff0000000000001,0x7ff0000000000000,0xfff0000000000000,0,0x8000000000000000,1,0x000fffffffffffff,0x0010000000000000,0x7fefffffffffffff,0x3ff0000000000000,0x3ff0000000000001,0x1ff0000000000000,0x0ff0000000000000};
   switch(nx()%4){case 0: return sp[nx()%14]; case 1: return (nx()&0x800fffffffffffffull)|((uint64_t)(900+nx()%250)<<52); default: return (nx()&0x800fffffffffffffull)|((uint64_t)(nx()%2047)<<52);}}
-#define N 18
-static const char*names[N]={"vaddps ymm","vmulpd ymm","vdivss","vsqrtpd ymm","vcvtpd2ps ymm","vfmadd231pd ymm","vfmadd213ss","vfnmsub132ps ymm","vcvtps2ph ymm","vcvtph2ps ymm","vcmpps ymm 0x11","vminpd ymm","vroundps ymm 4","vdpps ymm 0xf1","vhaddpd ymm","vcvttpd2dq ymm","dpps 0xf1","mulpd"};
-static int single[N]={1,0,1,0,0,0,1,1,1,2,1,0,1,1,0,0,1,0};
+#define N 38
+static const char*names[N]={"vaddps ymm","vmulpd ymm","vdivss","vsqrtpd ymm","vcvtpd2ps ymm","vfmadd231pd ymm","vfmadd213ss","vfnmsub132ps ymm","vcvtps2ph ymm","vcvtph2ps ymm","vcmpps ymm 0x11","vminpd ymm","vroundps ymm 4","vdpps ymm 0xf1","vhaddpd ymm","vcvttpd2dq ymm","dpps 0xf1","mulpd","vcvtdq2ps ymm","vcvtps2dq ymm","vcvtps2pd ymm","vroundpd ymm 9","vsubpd ymm","vmaxps ymm","vaddsubps ymm","vhsubps ymm","vcmppd ymm 0x1c","vfmaddsub231ps ymm","vfmsub213pd ymm","vfnmadd231sd","vcvtss2sd","vcvtsd2ss","vsqrtss","vdppd 0x31","vrcpps ymm","addsd","cvtpd2ps","haddps"};
+static int single[N]={1,0,1,0,0,0,1,1,1,2,1,0,1,1,0,0,1,0,2,1,1,0,0,1,1,1,0,1,0,0,1,0,1,0,1,0,0,1};
 static void run(int id){
   switch(id){
   case 0: __asm__ volatile("vaddps %ymm2,%ymm1,%ymm0"); break;
@@ -49,6 +49,26 @@ static void run(int id){
   case 15: __asm__ volatile("vcvttpd2dq %ymm1,%xmm0"); break;
   case 16: __asm__ volatile("dpps $0xf1,%xmm2,%xmm0"); break;
   case 17: __asm__ volatile("mulpd %xmm2,%xmm0"); break;
+  case 18: __asm__ volatile("vcvtdq2ps %ymm1,%ymm0"); break;
+  case 19: __asm__ volatile("vcvtps2dq %ymm1,%ymm0"); break;
+  case 20: __asm__ volatile("vcvtps2pd %xmm1,%ymm0"); break;
+  case 21: __asm__ volatile("vroundpd $9,%ymm1,%ymm0"); break;
+  case 22: __asm__ volatile("vsubpd %ymm2,%ymm1,%ymm0"); break;
+  case 23: __asm__ volatile("vmaxps %ymm2,%ymm1,%ymm0"); break;
+  case 24: __asm__ volatile("vaddsubps %ymm2,%ymm1,%ymm0"); break;
+  case 25: __asm__ volatile("vhsubps %ymm2,%ymm1,%ymm0"); break;
+  case 26: __asm__ volatile("vcmppd $0x1c,%ymm2,%ymm1,%ymm0"); break;
+  case 27: __asm__ volatile("vfmaddsub231ps %ymm2,%ymm1,%ymm0"); break;
+  case 28: __asm__ volatile("vfmsub213pd %ymm2,%ymm1,%ymm0"); break;
+  case 29: __asm__ volatile("vfnmadd231sd %xmm2,%xmm1,%xmm0"); break;
+  case 30: __asm__ volatile("vcvtss2sd %xmm2,%xmm1,%xmm0"); break;
+  case 31: __asm__ volatile("vcvtsd2ss %xmm2,%xmm1,%xmm0"); break;
+  case 32: __asm__ volatile("vsqrtss %xmm2,%xmm1,%xmm0"); break;
+  case 33: __asm__ volatile("vdppd $0x31,%xmm2,%xmm1,%xmm0"); break;
+  case 34: __asm__ volatile("vrcpps %ymm1,%ymm0"); break;
+  case 35: __asm__ volatile("addsd %xmm2,%xmm0"); break;
+  case 36: __asm__ volatile("cvtpd2ps %xmm2,%xmm0"); break;
+  case 37: __asm__ volatile("haddps %xmm2,%xmm0"); break;
   }
 }
 int main(){
