@@ -9,7 +9,7 @@ namespace HvSim.Cpu.SimdFloat;
 /// <list type="bullet">
 /// <item>vcvtph2ps is exact (every binary16 value is a normal or zero binary32): only IE, for an SNaN,
 /// which is quieted with its payload moved up; no DE for a binary16 denormal, and DAZ does not apply
-/// to the binary16 source (the SDM: "MXCSR.DAZ is not consulted").</item>
+/// to the binary16 source (0x0001 converts to 2^-24 with DAZ set).</item>
 /// <item>vcvtps2ph rounds by imm8[1:0], or by MXCSR.RC when imm8[2] is set; DAZ applies to the binary32
 /// source (a denormal reads as zero, no DE), DE is raised for a denormal source otherwise; IE for an
 /// SNaN (the payload's top bits kept, quieted); OE, UE (tiny after rounding), PE as usual; FTZ does

@@ -10,7 +10,7 @@ internal static partial class SoftFloat<F> where F : struct, IBinaryFormat
     /// vfnmadd (−(a×b) + c) and vfnmsub (−(a×b) − c); the negations are exact sign flips.
     /// </summary>
     /// <remarks>
-    /// Special cases as the host shows them (AMD; Intel documents the same in SDM Vol. 1, 14.5.2):
+    /// Special cases as the host (AMD) shows them:
     /// a NaN operand gives the first NaN of a, b, c in the order of the multiply-add (the
     /// multiplicands, then the addend, whatever their encoding positions), quieted, its sign never
     /// flipped by the negations; IE when any is an SNaN. ∞ × 0 is invalid (IE, default NaN) unless
