@@ -27,5 +27,8 @@ internal static partial class Translator
         RegisterX87Control,
         RegisterAvxSse4,
         RegisterX87,
+        RegisterAvxFloat,
+        RegisterFma,
+        RegisterF16c,
     };
 }

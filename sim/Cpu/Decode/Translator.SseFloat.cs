@@ -74,12 +74,20 @@ internal static unsafe partial class Translator
         Add(table, FloatPacked<Haddpd>, Mnemonic.Haddpd);
         Add(table, FloatPacked<Hsubps>, Mnemonic.Hsubps);
         Add(table, FloatPacked<Hsubpd>, Mnemonic.Hsubpd);
-        Add(table, FloatPackedImm<Dpps>, Mnemonic.Dpps);
-        Add(table, FloatPackedImm<Dppd>, Mnemonic.Dppd);
+        Add(table, TranslateDotProduct, Mnemonic.Dpps, Mnemonic.Dppd);
         Add(table, FloatPackedImm<Roundps>, Mnemonic.Roundps);
         Add(table, FloatPackedImm<Roundpd>, Mnemonic.Roundpd);
         Add(table, FloatLow32Imm<Roundss>, Mnemonic.Roundss);
         Add(table, FloatLow64Imm<Roundsd>, Mnemonic.Roundsd);
+    }
+
+    /// <summary>dpps/dppd xmm, xmm/m128 (aligned), imm8: the staged handlers of DotProductHandlers.</summary>
+    private static bool TranslateDotProduct(in Instruction instruction, ref DecodedOp op)
+    {
+        op.Imm = instruction.Immediate8;
+        return instruction.Mnemonic == Mnemonic.Dpps
+            ? XmmSource(instruction, ref op, &DotProductHandlers.DppsLegacyR, &DotProductHandlers.DppsLegacyM)
+            : XmmSource(instruction, ref op, &DotProductHandlers.DppdLegacyR, &DotProductHandlers.DppdLegacyM);
     }
 
     /// <summary>(u)comiss/(u)comisd: Sub is the element width (4 or 8), Size 1 for the signalling comis.</summary>

@@ -48,13 +48,14 @@ internal struct Rsqrtps : IXmmOp { public static Vector128<byte> Apply(Vector128
 internal struct Rcpss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.ReciprocalScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
 internal struct Rsqrtss : IXmmOp { public static Vector128<byte> Apply(Vector128<byte> d, Vector128<byte> s) => Sse.ReciprocalSqrtScalar(d.AsSingle(), s.AsSingle()).AsByte(); }
 
-/// <summary>cmpps: predicate imm8[2:0] per lane, all-ones or zero (legacy SSE ignores imm8[7:3]).</summary>
+/// <summary>cmpps: predicate imm8[2:0] per lane, all-ones or zero (legacy SSE ignores imm8[7:3]; VEX uses imm8[4:0]).</summary>
 internal struct Cmpps : IFloatXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) => Compare(a, b, imm & 7, m, ref r);
+
+    public static Vector128<byte> Compare(Vector128<byte> a, Vector128<byte> b, int p, uint m, ref uint r)
     {
         Vector128<uint> x = a.AsUInt32(), y = b.AsUInt32();
-        int p = imm & 7;
         return Vector128.Create(
             Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(0), y.GetElement(0), p, m, ref r)),
             Mask32(ScalarFloat.ComparePredicate<Binary32>(x.GetElement(1), y.GetElement(1), p, m, ref r)),
@@ -67,10 +68,11 @@ internal struct Cmpps : IFloatXmmImmOp
 
 internal struct Cmppd : IFloatXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) => Compare(a, b, imm & 7, m, ref r);
+
+    public static Vector128<byte> Compare(Vector128<byte> a, Vector128<byte> b, int p, uint m, ref uint r)
     {
         Vector128<ulong> x = a.AsUInt64(), y = b.AsUInt64();
-        int p = imm & 7;
         return Vector128.Create(
             Mask64(ScalarFloat.ComparePredicate<Binary64>(x.GetElement(0), y.GetElement(0), p, m, ref r)),
             Mask64(ScalarFloat.ComparePredicate<Binary64>(x.GetElement(1), y.GetElement(1), p, m, ref r))).AsByte();
@@ -81,14 +83,18 @@ internal struct Cmppd : IFloatXmmImmOp
 
 internal struct Cmpss : IFloatXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) =>
-        a.AsUInt32().WithElement(0, Cmpps.Mask32(ScalarFloat.ComparePredicate<Binary32>(a.AsUInt32().ToScalar(), b.AsUInt32().ToScalar(), imm & 7, m, ref r))).AsByte();
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) => Compare(a, b, imm & 7, m, ref r);
+
+    public static Vector128<byte> Compare(Vector128<byte> a, Vector128<byte> b, int p, uint m, ref uint r) =>
+        a.AsUInt32().WithElement(0, Cmpps.Mask32(ScalarFloat.ComparePredicate<Binary32>(a.AsUInt32().ToScalar(), b.AsUInt32().ToScalar(), p, m, ref r))).AsByte();
 }
 
 internal struct Cmpsd : IFloatXmmImmOp
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) =>
-        a.AsUInt64().WithElement(0, Cmppd.Mask64(ScalarFloat.ComparePredicate<Binary64>(a.AsUInt64().ToScalar(), b.AsUInt64().ToScalar(), imm & 7, m, ref r))).AsByte();
+    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r) => Compare(a, b, imm & 7, m, ref r);
+
+    public static Vector128<byte> Compare(Vector128<byte> a, Vector128<byte> b, int p, uint m, ref uint r) =>
+        a.AsUInt64().WithElement(0, Cmppd.Mask64(ScalarFloat.ComparePredicate<Binary64>(a.AsUInt64().ToScalar(), b.AsUInt64().ToScalar(), p, m, ref r))).AsByte();
 }
 
 // Conversions (SDM Vol. 2 CVT*): the rounding ones use MXCSR.RC, the "t" ones truncate; out-of-range

@@ -74,20 +74,32 @@ internal struct Hsubpd : IFloatXmmOp
 /// <summary>
 /// dpps (SDM Vol. 2 DPPS, Operation): products of the lanes selected by imm8[7:4] (+0.0 elsewhere),
 /// each rounded; then (p0 + p1) and (p2 + p3), each rounded; then their sum, rounded; written to the
-/// lanes selected by imm8[3:0], +0.0 elsewhere.
+/// lanes selected by imm8[3:0], +0.0 elsewhere. The three steps are stages, each with its own
+/// exception report (see <see cref="DotProductHandlers"/>).
 /// </summary>
-internal struct Dpps : IFloatXmmImmOp
+internal static class Dpps
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
+    public static Vector128<uint> Products(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
     {
         Vector128<uint> x = a.AsUInt32(), y = b.AsUInt32();
         uint p0 = (imm & 0x10) != 0 ? ScalarFloat.Multiply(x.GetElement(0), y.GetElement(0), m, ref r) : 0;
         uint p1 = (imm & 0x20) != 0 ? ScalarFloat.Multiply(x.GetElement(1), y.GetElement(1), m, ref r) : 0;
         uint p2 = (imm & 0x40) != 0 ? ScalarFloat.Multiply(x.GetElement(2), y.GetElement(2), m, ref r) : 0;
         uint p3 = (imm & 0x80) != 0 ? ScalarFloat.Multiply(x.GetElement(3), y.GetElement(3), m, ref r) : 0;
-        uint low = ScalarFloat.Add(p0, p1, m, ref r);
-        uint high = ScalarFloat.Add(p2, p3, m, ref r);
-        uint sum = ScalarFloat.Add(low, high, m, ref r);
+        return Vector128.Create(p0, p1, p2, p3);
+    }
+
+    /// <summary>(p0 + p1) and (p2 + p3) in elements 0 and 1.</summary>
+    public static Vector128<uint> PairSums(Vector128<uint> p, uint m, ref uint r)
+    {
+        uint low = ScalarFloat.Add(p.GetElement(0), p.GetElement(1), m, ref r);
+        uint high = ScalarFloat.Add(p.GetElement(2), p.GetElement(3), m, ref r);
+        return Vector128.Create(low, high, 0, 0);
+    }
+
+    public static Vector128<byte> Total(Vector128<uint> pairs, byte imm, uint m, ref uint r)
+    {
+        uint sum = ScalarFloat.Add(pairs.GetElement(0), pairs.GetElement(1), m, ref r);
         return Vector128.Create(
             (imm & 1) != 0 ? sum : 0,
             (imm & 2) != 0 ? sum : 0,
@@ -96,15 +108,20 @@ internal struct Dpps : IFloatXmmImmOp
     }
 }
 
-/// <summary>dppd: as dpps with two lanes: imm8[5:4] select the products, imm8[1:0] the destination lanes.</summary>
-internal struct Dppd : IFloatXmmImmOp
+/// <summary>dppd: as dpps with two lanes: imm8[5:4] select the products, imm8[1:0] the destination lanes; two stages.</summary>
+internal static class Dppd
 {
-    public static Vector128<byte> Apply(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
+    public static Vector128<ulong> Products(Vector128<byte> a, Vector128<byte> b, byte imm, uint m, ref uint r)
     {
         Vector128<ulong> x = a.AsUInt64(), y = b.AsUInt64();
         ulong p0 = (imm & 0x10) != 0 ? ScalarFloat.Multiply(x.GetElement(0), y.GetElement(0), m, ref r) : 0;
         ulong p1 = (imm & 0x20) != 0 ? ScalarFloat.Multiply(x.GetElement(1), y.GetElement(1), m, ref r) : 0;
-        ulong sum = ScalarFloat.Add(p0, p1, m, ref r);
+        return Vector128.Create(p0, p1);
+    }
+
+    public static Vector128<byte> Total(Vector128<ulong> p, byte imm, uint m, ref uint r)
+    {
+        ulong sum = ScalarFloat.Add(p.GetElement(0), p.GetElement(1), m, ref r);
         return Vector128.Create((imm & 1) != 0 ? sum : 0, (imm & 2) != 0 ? sum : 0).AsByte();
     }
 }

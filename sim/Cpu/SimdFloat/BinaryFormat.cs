@@ -41,3 +41,13 @@ internal struct Binary64 : IBinaryFormat
     public static int Width => 64;
     public static RoundingFormat Rounding => RoundingFormat.Double;
 }
+
+/// <summary>IEEE binary16, the F16C storage format (SDM Vol. 1, 14.4.1): exponents −14 to 15, 11-bit significand.</summary>
+internal struct Binary16 : IBinaryFormat
+{
+    public static int FractionBits => 10;
+    public static int MaxExponentField => 0x1F;
+    public static int Bias => 15;
+    public static int Width => 16;
+    public static RoundingFormat Rounding => new(11, Float80.ExponentBias - 14, Float80.ExponentBias + 15, false);
+}

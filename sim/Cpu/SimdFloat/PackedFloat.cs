@@ -61,14 +61,7 @@ internal struct MaxElement : IElementOp
 /// first try the whole vector on the host (the argument of <see cref="ScalarFloat"/>'s remarks,
 /// checked for all lanes at once). A 256-bit VEX form is two calls, one per half.
 /// </summary>
-/// <remarks>
-/// For a later FMA (vfmadd...): the element operation is a × b + c rounded once. The exact path
-/// is <see cref="SoftFloat{F}"/>'s pattern: the 106-bit product as a UInt128, the addend aligned with
-/// a sticky bit as in Add, one <see cref="SoftFloat{F}.Round"/>; NaN choice and the ∞ × 0 rule per the
-/// SDM's FMA pages. The fast path is the host FMA under the default control with the ordinary
-/// checks on a, b, c and the result, and PE decided by comparing with the exact path only while PE
-/// is clear (there is no cheap error-free transformation for FMA).
-/// </remarks>
+/// <remarks>The FMA forms (three sources) are <see cref="FusedFloat"/>.</remarks>
 internal static class PackedFloat
 {
     public static Vector128<byte> Each32<T>(Vector128<byte> a, Vector128<byte> b, uint mxcsr, ref uint raised) where T : struct, IElementOp

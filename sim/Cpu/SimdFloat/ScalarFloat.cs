@@ -289,8 +289,11 @@ internal static class ScalarFloat
     };
 
     /// <summary>
-    /// The cmpps/cmpss predicate imm8[2:0] (SDM Vol. 2 CMPPS, Table 3-1): EQ_OQ, LT_OS, LE_OS, UNORD_Q,
-    /// NEQ_UQ, NLT_US, NLE_US, ORD_Q. Signalling predicates (1, 2, 5, 6) raise IE for a QNaN too.
+    /// The cmpps/cmpss predicate (SDM Vol. 2 CMPPS, Table 3-1): imm8[2:0] for legacy SSE, imm8[4:0] for
+    /// VEX. 0..7 are EQ_OQ, LT_OS, LE_OS, UNORD_Q, NEQ_UQ, NLT_US, NLE_US, ORD_Q; bit 3 inverts the
+    /// result for unordered operands only (8..15: EQ_UQ, NGE_US, NGT_US, FALSE_OQ, NEQ_OQ, GE_OS,
+    /// GT_OS, TRUE_UQ); bit 4 swaps signalling and quiet (16..31: EQ_OS, LT_OQ, ... TRUE_US). A
+    /// signalling predicate raises IE for a QNaN too; every predicate raises it for an SNaN.
     /// </summary>
     public static bool ComparePredicate<TFormat>(ulong a, ulong b, int predicate, uint mxcsr, ref uint raised) where TFormat : struct, IBinaryFormat
     {
@@ -298,25 +301,22 @@ internal static class ScalarFloat
         if (PlainOperands<TFormat>(a, b, out double p, out double q))
         {
             order = p < q ? -1 : p > q ? 1 : 0;
-            return Holds(predicate, order);
+            return Holds(predicate & 7, order);
         }
         Operand x = SoftFloat<TFormat>.Read(a, mxcsr);
         Operand y = SoftFloat<TFormat>.Read(b, mxcsr);
-        bool signalling = predicate is 1 or 2 or 5 or 6;
+        bool signalling = ((predicate & 7) is 1 or 2 or 5 or 6) != ((predicate & 0x10) != 0);
         if (x.IsNaN || y.IsNaN)
         {
             if (signalling || x.IsSignalingNaN || y.IsSignalingNaN)
             {
                 raised |= Mxcsr.Invalid;
             }
-            order = 2; // unordered
+            return Holds(predicate & 7, 2) != ((predicate & 8) != 0);
         }
-        else
-        {
-            raised |= Operand.DenormalFlag(x, y);
-            order = Compare(x, y);
-        }
-        return Holds(predicate, order);
+        raised |= Operand.DenormalFlag(x, y);
+        order = Compare(x, y);
+        return Holds(predicate & 7, order);
     }
 
     /// <summary>Whether a cmpps predicate holds for an order (−1, 0, 1, or 2 for unordered).</summary>

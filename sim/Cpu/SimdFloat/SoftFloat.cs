@@ -15,7 +15,7 @@ namespace HvSim.Cpu.SimdFloat;
 /// Exception priority follows SDM Vol. 1, 4.9.2: a NaN operand or another invalid operation or a
 /// divide by zero hides a denormal operand; DE is then reported and the computation continues.
 /// </remarks>
-internal static class SoftFloat<F> where F : struct, IBinaryFormat
+internal static partial class SoftFloat<F> where F : struct, IBinaryFormat
 {
     private static ulong SignBit => 1UL << (F.Width - 1);
 
@@ -79,12 +79,23 @@ internal static class SoftFloat<F> where F : struct, IBinaryFormat
     /// <summary>
     /// Rounds value = significand / 2^127 × 2^(exponent − 16383) (non-zero) to the format. With FTZ and
     /// UE masked, a tiny result (denormal after rounding, or UE raised) becomes a zero of its sign with
-    /// UE and PE set (SDM Vol. 1, 10.2.3.3).
+    /// UE and PE set (SDM Vol. 1, 10.2.3.3). An unmasked OE or UE (the instruction then traps and
+    /// delivers nothing) comes with PE only when the result rounded to the format's precision with an
+    /// unbounded exponent is inexact, as the host shows (an exact power-of-two quotient that overflows
+    /// raises OE alone): the x87's rule for its wrapped-exponent results (SDM Vol. 1, 4.9.1.4-5), not
+    /// the PE of the masked response (∞ or a denormalized value).
     /// </summary>
     public static ulong Round(bool negative, int exponent, UInt128 significand, uint mxcsr, ref uint raised)
     {
         X87Exceptions flags = X87Exceptions.None;
-        RoundedValue rounded = Float80Rounding.Round(negative, exponent, significand, F.Rounding, Mxcsr.ToX87Control(mxcsr), ref flags);
+        X87Control control = Mxcsr.ToX87Control(mxcsr);
+        RoundedValue rounded = Float80Rounding.Round(negative, exponent, significand, F.Rounding, control, ref flags);
+        if (Mxcsr.Unmasked((uint)flags & (Mxcsr.Overflow | Mxcsr.Underflow), mxcsr) != 0)
+        {
+            X87Exceptions unbounded = X87Exceptions.None;
+            Float80Rounding.Round(negative, exponent, significand, Unbounded, control, ref unbounded);
+            flags = (flags & ~X87Exceptions.Precision) | (unbounded & X87Exceptions.Precision);
+        }
         bool denormal = !rounded.IsInfinity && (rounded.Significand & Float80.IntegerBit) == 0;
         if (Mxcsr.Ftz(mxcsr) && (denormal || (flags & X87Exceptions.Underflow) != 0)
             && (mxcsr & (Mxcsr.Underflow << Mxcsr.MaskShift)) != 0)
@@ -95,6 +106,9 @@ internal static class SoftFloat<F> where F : struct, IBinaryFormat
         raised |= (uint)flags;
         return Encode(rounded);
     }
+
+    /// <summary>The format's precision with an exponent range no result reaches (for the PE of an unmasked OE or UE).</summary>
+    private static RoundingFormat Unbounded => new(F.Rounding.SignificandBits, int.MinValue / 2, int.MaxValue / 2, false);
 
     private static ulong Encode(RoundedValue rounded)
     {

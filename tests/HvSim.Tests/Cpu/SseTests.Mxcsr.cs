@@ -17,7 +17,7 @@ namespace HvSim.Tests.Cpu;
 public sealed class SseMxcsrTests
 {
     /// <summary>Offsets in the scratch block of the MXCSR loaded before and stored after the code.</summary>
-    private const int MxcsrIn = 0xF0, MxcsrOut = 0xF4;
+    internal const int MxcsrIn = 0xF0, MxcsrOut = 0xF4;
 
     private const int Cases = 120;
 
@@ -195,7 +195,7 @@ public sealed class SseMxcsrTests
     /// Random MXCSR with every exception masked: a third keep the default control (the interpreter's
     /// fast path), the rest get a random rounding mode, DAZ and FTZ; some start with sticky flags set.
     /// </summary>
-    private static uint RandomMxcsr(Random random)
+    internal static uint RandomMxcsr(Random random)
     {
         uint value = 0x1F80;
         if (random.Next(3) != 0)
@@ -247,7 +247,7 @@ public sealed class SseMxcsrTests
         }
     }
 
-    private static ulong Lanes(ulong value, Random random, int width, int region)
+    internal static ulong Lanes(ulong value, Random random, int width, int region)
     {
         if (width == 8)
         {
