@@ -15,10 +15,10 @@ internal sealed class PlatformRun
     private readonly MemoryStream _stdout = new();
     private readonly MemoryStream _stderr = new();
 
-    public PlatformRun(PlatformOptions platform, long maxInstructions = 2_000_000_000, ulong seed = 0)
+    public PlatformRun(PlatformOptions platform, long maxInstructions = 2_000_000_000, ulong seed = 0, HvSim.Cpu.CpuIdentity? cpu = null)
     {
         Kernel = new GuestKernel(
-            new KernelOptions { Platform = platform, MaxInstructions = maxInstructions, Seed = seed },
+            new KernelOptions { Platform = platform, MaxInstructions = maxInstructions, Seed = seed, Cpu = cpu ?? HvSim.Cpu.CpuIdentity.Paper },
             new MemoryStream([]), _stdout, _stderr);
         Kernel.MarkerPassed = () =>
         {

@@ -37,7 +37,7 @@ public sealed class ProgramsOnXenTests
     [MemberData(nameof(ProgramsOnXen))]
     public void Every_program_prints_what_it_prints_natively_and_ends_the_same(string platform, string name, string arguments, int expectedStatus)
     {
-        var run = new PlatformRun(PlatformRun.Options(platform));
+        var run = new PlatformRun(PlatformRun.Options(platform), cpu: GuestDifferentialTests.CpuFor(name));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         HvSim.GuestOs.Kernel.Process process = run.RunGuest(name, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         _output.WriteLine($"{platform} {name}: {run.Kernel.Cpu.InstructionsRetired} instructions, {watch.ElapsedMilliseconds} ms");

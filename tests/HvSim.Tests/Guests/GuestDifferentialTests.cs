@@ -41,6 +41,9 @@ public sealed class GuestDifferentialTests
     }
 
     /// <summary>Programs from guests/programs.tsv: name, arguments, expected exit status.</summary>
+    /// <summary>The CPU level programs.tsv's kind gives <paramref name="name"/>.</summary>
+    public static CpuIdentity CpuFor(string name) => Manifest().Single(p => p.Name == name).Cpu;
+
     public static TheoryData<string, string, int> Programs()
     {
         var data = new TheoryData<string, string, int>();
@@ -73,7 +76,7 @@ public sealed class GuestDifferentialTests
     {
         string path = RepositoryPaths.Guest(name);
         string[] args = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        CpuIdentity cpu = Manifest().Single(p => p.Name == name).Cpu;
+        CpuIdentity cpu = CpuFor(name);
         GuestRun simulated = GuestRun.Simulated(path, args, s_environment, cpu: cpu);
 
         string expectedOut = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "guests", "expected", name + ".out"));
