@@ -63,7 +63,7 @@ internal static class EmulatedInstructions
         Mnemonic.Vmovhps, Mnemonic.Vmovlps, Mnemonic.Vmovhpd, Mnemonic.Vmovlpd,
         Mnemonic.Vextracti128, Mnemonic.Vextractf128, Mnemonic.Vpextrw,
         Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq, Mnemonic.Vmaskmovdqu,
-        Mnemonic.Vpextrb, Mnemonic.Vpextrd, Mnemonic.Vpextrq, Mnemonic.Vextractps,
+        Mnemonic.Vpextrb, Mnemonic.Vpextrd, Mnemonic.Vpextrq, Mnemonic.Vextractps, Mnemonic.Vcvtps2ph,
     }.ToFrozenSet();
 
     /// <summary>True when the engine emulates instructions of this mnemonic (in the forms the interpreter implements).</summary>

@@ -67,7 +67,7 @@ internal static class WriteCaseGenerators
         Mnemonic.Vmovq, Mnemonic.Vmovd, Mnemonic.Vmovss, Mnemonic.Vmovsd, Mnemonic.Vmovhps, Mnemonic.Vmovlps, Mnemonic.Vmovhpd, Mnemonic.Vmovlpd,
         Mnemonic.Vextracti128, Mnemonic.Vextractf128, Mnemonic.Vpextrw,
         Mnemonic.Vmaskmovps, Mnemonic.Vmaskmovpd, Mnemonic.Vpmaskmovd, Mnemonic.Vpmaskmovq, Mnemonic.Vmaskmovdqu,
-        Mnemonic.Vpextrb, Mnemonic.Vpextrd, Mnemonic.Vpextrq, Mnemonic.Vextractps,
+        Mnemonic.Vpextrb, Mnemonic.Vpextrd, Mnemonic.Vpextrq, Mnemonic.Vextractps, Mnemonic.Vcvtps2ph,
     ];
 
     private static readonly Mnemonic[] StackMnemonics = [Mnemonic.Push, Mnemonic.Pop, Mnemonic.Call];
