@@ -31,13 +31,6 @@ public sealed class SimdFloatExceptionTests
         return m;
     }
 
-    private static void AssertTrappedAtFirstInstruction(TestMachine m, HvSim.Cpu.Vector vector)
-    {
-        Assert.Equal(vector, m.Cpu.ExitVector);
-        Assert.Equal(TestMachine.CodeBase, m.Cpu.Rip);
-        Assert.Equal(0, m.Cpu.InstructionsRetired);
-    }
-
     private const uint PrecisionUnmasked = 0x1F80 & ~0x1000u;
 
     [Fact]
@@ -45,7 +38,7 @@ public sealed class SimdFloatExceptionTests
     {
         // ROUNDSD: PE is signalled unless imm8[3] suppresses it; unmasked, #XM with the destination unchanged (SDM Vol. 1, 11.5.1).
         TestMachine m = Run(PrecisionUnmasked, a => a.roundsd(xmm0, xmm1, 0), Vector128.Create(1.5, 7.0).AsByte());
-        AssertTrappedAtFirstInstruction(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        VectorFaultMachine.AssertFaultedAtFirstInstruction(m, HvSim.Cpu.Vector.SimdFloatingPoint);
         Assert.Equal(Marker, m.Cpu.Xmm(0));
         Assert.Equal(PrecisionUnmasked | 0x20, m.Cpu.Mxcsr);
     }
@@ -76,7 +69,7 @@ public sealed class SimdFloatExceptionTests
         m.Cpu.Xmm(2) = Vector128.Create(float.PositiveInfinity, float.NegativeInfinity, 1f, 1f).AsByte();
         Vector128<byte> before = m.Cpu.Xmm(0);
         m.Run();
-        AssertTrappedAtFirstInstruction(m, HvSim.Cpu.Vector.SimdFloatingPoint);
+        VectorFaultMachine.AssertFaultedAtFirstInstruction(m, HvSim.Cpu.Vector.SimdFloatingPoint);
         Assert.Equal(before, m.Cpu.Xmm(0));
         Assert.Equal(invalidUnmasked | 0x01, m.Cpu.Mxcsr);
     }
@@ -99,7 +92,7 @@ public sealed class SimdFloatExceptionTests
                 default: a.roundpd(xmm0, source, 0); break;
             }
         }, Marker);
-        AssertTrappedAtFirstInstruction(m, HvSim.Cpu.Vector.GeneralProtection);
+        VectorFaultMachine.AssertFaultedAtFirstInstruction(m, HvSim.Cpu.Vector.GeneralProtection);
         Assert.Equal(Marker, m.Cpu.Xmm(0));
     }
 
@@ -125,7 +118,7 @@ public sealed class SimdFloatExceptionTests
     {
         ulong at = TestMachine.DataBase + (TestMachine.DataPages * 4096UL) - 2;
         TestMachine m = Run(0x1F80, a => a.roundss(xmm0, __dword_ptr[rdi], 0), Marker, at);
-        AssertTrappedAtFirstInstruction(m, HvSim.Cpu.Vector.PageFault);
+        VectorFaultMachine.AssertFaultedAtFirstInstruction(m, HvSim.Cpu.Vector.PageFault);
         Assert.Equal(TestMachine.DataBase + (TestMachine.DataPages * 4096UL), m.Cpu.ExitFault.Address);
         Assert.Equal(Marker, m.Cpu.Xmm(0));
     }
