@@ -21,6 +21,7 @@ public static class Program
         "       " + CalibrateCommand.Usage + "\n" +
         "       " + ClaimsCommand.Usage + "\n" +
         "       " + ReproduceCommand.Usage + "\n" +
+        "       hvsim --version   (the version and the git commit of this build)\n" +
         "  T: none | pt | emul | ptxen | emulxen | scanxen\n" +
         "  P: native | xen-pv | xen-shadow   S: compat | trap-gate | hypervisor   U: hypercall | trapped-write\n" +
         "  L: the CPU level, baseline (SSE2, popcnt, lzcnt, BMI1; the paper's experiments' default) | v2 (+ SSE3-SSE4.2, cmpxchg16b, pclmulqdq) | v3 (exec's default: + AVX, AVX2, BMI2, FMA, F16C, movbe, xsave)\n" +
@@ -31,6 +32,12 @@ public static class Program
     {
         try
         {
+            if (args.Length == 1 && args[0] == "--version")
+            {
+                Console.Out.WriteLine($"hvsim {HvSim.Core.BuildVersion.Text}");
+                return 0;
+            }
+
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 Console.Out.WriteLine(Usage);

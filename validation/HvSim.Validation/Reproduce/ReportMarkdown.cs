@@ -35,6 +35,7 @@ public static class ReportMarkdown
         md.AppendLine(Inv($"| microbenchmark | {c.Tcount} transactions per point, seed {c.Seed}; times scaled to the paper's Tcount = {ClaimSettings.PaperTcount} |"));
         md.AppendLine(Inv($"| workloads | {c.WorkloadOps} operations per run (OPT 1: {c.WorkloadOps} transactions, OPT 5: {(c.WorkloadOps + 4) / 5}), seed {c.Seed}; times and data scaled to the paper's {ClaimSettings.PaperOps} operations |"));
         md.AppendLine(Inv($"| wall time | {wall.TotalSeconds:0.0} s |"));
+        md.AppendLine(Inv($"| hvsim | {HvSim.Core.BuildVersion.Text} (the version and the git commit it was built from) |"));
         md.AppendLine();
         md.AppendLine(Inv($"**Run length.** Each microbenchmark point was measured over {c.Tcount} transactions and scaled: the counts per transaction are constant in the steady state (every transaction takes the same path; a test checks that they do not depend on Tcount), so the steady-state interval's counts (from the first tenth of the commits to the last, leaving out the start, the CDA's population and its registration) divided by its length, times {ClaimSettings.PaperTcount}, are the paper's run. `--tcount {ClaimSettings.PaperTcount}` runs the literal length (slow). ") +
             Inv($"Each workload ran {c.WorkloadOps} operations{(c.WorkloadOps == ClaimSettings.PaperOps ? " (the paper's length, literally)" : "")}; its per-operation counts over the steady state are scaled to {ClaimSettings.PaperOps} operations."));
