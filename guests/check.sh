@@ -199,7 +199,7 @@ grep -Eq '^(popcnt|lzcnt)( |$)' <(dis bin/bits-bmi-O2) || fail "bits-bmi-O2 has 
 if command -v "$CC" >/dev/null; then
     for src in glibc/*.c; do
         o="$tmp/$(basename "$src" .c).o"
-        "$CC" -c -std=gnu11 -march=x86-64 -mtune=generic -fcf-protection=none -O2 -fno-pie \
+        "$CC" -c -std=gnu11 -march=x86-64 -mtune=generic -fcf-protection=none -O2 -fno-pie -Ickpt \
             -o "$o" "$src" 2>/dev/null || { fail "cannot compile $src"; continue; }
         dis "$o" | grep -Eq "$avx_re" && fail "$src compiles to AVX code"
     done

@@ -19,9 +19,10 @@
  *
  * The signal handlers run at a faulting store anywhere in the application, so they only touch
  * the library's static state and the record buffer and make raw system calls (async-signal-safe,
- * no output).
+ * no output). The library needs nothing but the kernel (ckpt_sys.h): it links into a glibc program
+ * (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c) as into a freestanding one.
  */
-#include "sig.h"
+#include "ckpt_sys.h"
 #include "ckpt.h"
 
 #define PAGE 4096ul
@@ -29,12 +30,11 @@
 #define RECORD_HEADER 64ul
 #define WORD_ENTRY 32ul
 
-#define SYS_mremap 25
-#define MREMAP_MAYMOVE 1
+#define ALTSTACK_BYTES (64ul * 1024)
 
-#define E_PERM 1
-#define E_INVAL RT_EINVAL
-#define E_NOMEM RT_ENOMEM
+#define E_PERM CKPT_EPERM
+#define E_INVAL CKPT_EINVAL
+#define E_NOMEM CKPT_ENOMEM
 
 /* QUERY's technique numbers, also int 0x84 Register's mode. */
 enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN };
@@ -50,21 +50,21 @@ enum emulate_result { EMULATED = 0, CANNOT_EMULATE = 1, NOT_A_CDA_WRITE = 2 };
 
 /* The record buffer (all little-endian u64); words[] follows pages[page_cap]. */
 struct record {
-    uint64_t npages;
-    uint64_t nwords;
-    uint64_t page_cap;
-    uint64_t word_cap;
-    uint64_t fallbacks;
-    uint64_t lost;
-    uint64_t reserved[2];
-    uint64_t pages[];
+    ckpt_u64 npages;
+    ckpt_u64 nwords;
+    ckpt_u64 page_cap;
+    ckpt_u64 word_cap;
+    ckpt_u64 fallbacks;
+    ckpt_u64 lost;
+    ckpt_u64 reserved[2];
+    ckpt_u64 pages[];
 };
 
 static struct {
     int technique;
     int registered;
     int in_transaction;
-    uintptr_t cda;
+    ckpt_uptr cda;
     unsigned long len;          /* whole pages */
     struct record *rec;
     unsigned long rec_bytes;
@@ -125,14 +125,14 @@ static long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsi
  */
 static void give_up(void)
 {
-    rt_install(SIGSEGV, 0, 0);
+    ckpt_install(CKPT_SIGSEGV, 0);
 }
 
 /* The faulting page if this is a write to the read-only CDA, else 0. */
-static uintptr_t cda_fault_page(void *info)
+static ckpt_uptr cda_fault_page(void *info)
 {
-    uintptr_t addr = si_addr(info);
-    if (si_code(info) != SEGV_ACCERR || addr - s.cda >= s.len)
+    ckpt_uptr addr = ckpt_si_addr(info);
+    if (ckpt_si_code(info) != CKPT_SEGV_ACCERR || addr - s.cda >= s.len)
         return 0;
     return addr & ~(PAGE - 1);
 }
@@ -143,19 +143,19 @@ static uintptr_t cda_fault_page(void *info)
  * the next ckpt_begin, so pages[] (one slot per CDA page) cannot overflow; if it somehow did, the
  * record is marked lost so that COMMIT refuses it rather than the backup silently missing a page.
  */
-static int track_page(uintptr_t page)
+static int track_page(ckpt_uptr page)
 {
     struct record *r = s.rec;
     if (r->npages < r->page_cap)
         r->pages[r->npages++] = page;
     else
         r->lost = 1;
-    return sys_mprotect((void *)page, PAGE, PROT_READ | PROT_WRITE);
+    return ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
 }
 
 static void pt_handler(int sig, void *info, void *uc)
 {
-    uintptr_t page = cda_fault_page(info);
+    ckpt_uptr page = cda_fault_page(info);
     if (!page || track_page(page) != 0)
         give_up();
 }
@@ -163,11 +163,11 @@ static void pt_handler(int sig, void *info, void *uc)
 static void emul_handler(int sig, void *info, void *uc)
 {
     long r = escape(ESC_EMULATE, (unsigned long)uc, (unsigned long)s.rec,
-                    (unsigned long)s.alias_delta, NULL);
+                    (unsigned long)s.alias_delta, 0);
     if (r == EMULATED)
         return; /* the engine advanced RIP past the store */
     if (r == CANNOT_EMULATE) {
-        uintptr_t page = cda_fault_page(info);
+        ckpt_uptr page = cda_fault_page(info);
         if (page && track_page(page) == 0) {
             s.rec->fallbacks++;
             return;
@@ -178,13 +178,34 @@ static void emul_handler(int sig, void *info, void *uc)
 
 /* ---- registration ---- */
 
+/*
+ * The SIGSEGV handler runs on an alternate signal stack (SA_ONSTACK), so a stack that lies inside
+ * the CDA (a coroutine's, or one allocated in the checkpointed heap) is tracked like any other CDA
+ * page: on its own, write-protected stack the kernel could not write the signal frame and would
+ * kill the process. An alternate stack the application already set up is kept.
+ */
+static long ensure_altstack(void)
+{
+    struct ckpt_stack old;
+    long r = ckpt_syscall6(CKPT_SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
+    if (r)
+        return r;
+    if (!(old.flags & CKPT_SS_DISABLE))
+        return 0;
+    void *stack = ckpt_mmap(0, ALTSTACK_BYTES, CKPT_PROT_READ | CKPT_PROT_WRITE, CKPT_MAP_PRIVATE | CKPT_MAP_ANONYMOUS);
+    if (CKPT_IS_ERR(stack))
+        return (long)stack;
+    struct ckpt_stack ss = { .sp = stack, .flags = 0, .size = ALTSTACK_BYTES };
+    return ckpt_syscall6(CKPT_SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+}
+
 /* The record buffer: pages[] for every CDA page, words[] for WORD_CAP writes. */
 static long alloc_record(unsigned long cda_pages)
 {
     unsigned long bytes = RECORD_HEADER + cda_pages * 8 + WORD_CAP * WORD_ENTRY;
     bytes = (bytes + PAGE - 1) & ~(PAGE - 1);
-    struct record *r = sys_mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (RT_IS_ERR(r))
+    struct record *r = ckpt_mmap(0, bytes, CKPT_PROT_READ | CKPT_PROT_WRITE, CKPT_MAP_PRIVATE | CKPT_MAP_ANONYMOUS);
+    if (CKPT_IS_ERR(r))
         return (long)r;
     /* Populate every page now: the simulator, the Emul engine and the hypervisor write the
      * record through the page tables and must never take a demand fault there. */
@@ -206,23 +227,23 @@ static long alloc_record(unsigned long cda_pages)
 static long make_alias(void)
 {
     void *cda = (void *)s.cda;
-    long alias = rt_syscall6(SYS_mremap, (long)cda, 0, (long)s.len, MREMAP_MAYMOVE, 0, 0);
+    long alias = ckpt_syscall6(CKPT_SYS_mremap, (long)cda, 0, (long)s.len, CKPT_MREMAP_MAYMOVE, 0, 0);
     if (alias == -E_INVAL) {
-        void *tmp = sys_mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (RT_IS_ERR(tmp))
+        void *tmp = ckpt_mmap(0, s.len, CKPT_PROT_READ | CKPT_PROT_WRITE, CKPT_MAP_PRIVATE | CKPT_MAP_ANONYMOUS);
+        if (CKPT_IS_ERR(tmp))
             return (long)tmp;
-        memcpy(tmp, cda, s.len);
-        void *shared = sys_mmap(cda, s.len, PROT_READ | PROT_WRITE,
-                                MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        ckpt_copy(tmp, cda, s.len);
+        void *shared = ckpt_mmap(cda, s.len, CKPT_PROT_READ | CKPT_PROT_WRITE,
+                                CKPT_MAP_FIXED | CKPT_MAP_SHARED | CKPT_MAP_ANONYMOUS);
         if (shared != cda) {
-            sys_munmap(tmp, s.len);
-            return RT_IS_ERR(shared) ? (long)shared : -E_INVAL;
+            ckpt_munmap(tmp, s.len);
+            return CKPT_IS_ERR(shared) ? (long)shared : -E_INVAL;
         }
-        memcpy(cda, tmp, s.len);
-        sys_munmap(tmp, s.len);
-        alias = rt_syscall6(SYS_mremap, (long)cda, 0, (long)s.len, MREMAP_MAYMOVE, 0, 0);
+        ckpt_copy(cda, tmp, s.len);
+        ckpt_munmap(tmp, s.len);
+        alias = ckpt_syscall6(CKPT_SYS_mremap, (long)cda, 0, (long)s.len, CKPT_MREMAP_MAYMOVE, 0, 0);
     }
-    if (RT_IS_ERR(alias))
+    if (CKPT_IS_ERR(alias))
         return alias;
     /* Populate the alias's page-table entries now (read a byte, write it back: no change), so
      * that the engine's stores through it never take a demand fault. */
@@ -236,7 +257,7 @@ static long make_alias(void)
 
 int ckpt_register(void *cda, unsigned long len)
 {
-    uintptr_t start = (uintptr_t)cda;
+    ckpt_uptr start = (ckpt_uptr)cda;
     if (s.registered || start == 0 || (start & (PAGE - 1)) != 0 || len == 0)
         return -E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1); /* protection works on whole pages */
@@ -261,19 +282,21 @@ int ckpt_register(void *cda, unsigned long len)
     if (technique == T_EMUL && (r = make_alias()) != 0)
         return (int)r;
     /* The initial full checkpoint: the backup copies the whole CDA. */
-    r = escape(ESC_REGISTER, start, len, (unsigned long)s.rec, NULL);
+    r = escape(ESC_REGISTER, start, len, (unsigned long)s.rec, 0);
     if (r)
         return (int)r;
 
+    if ((technique == T_PT || technique == T_EMUL) && (r = ensure_altstack()) != 0)
+        return (int)r;
     switch (technique) {
     case T_PT:
         /* Protection starts at each ckpt_begin. */
-        r = rt_install(SIGSEGV, pt_handler, 0);
+        r = ckpt_install(CKPT_SIGSEGV, pt_handler);
         break;
     case T_EMUL:
-        r = rt_install(SIGSEGV, emul_handler, 0);
+        r = ckpt_install(CKPT_SIGSEGV, emul_handler);
         if (r == 0)
-            r = sys_mprotect(cda, len, PROT_READ); /* for the whole run */
+            r = ckpt_mprotect(cda, len, CKPT_PROT_READ); /* for the whole run */
         break;
     default: /* ptxen, emulxen, scanxen: the mode is the technique number */
         r = hypercall(HC_REGISTER, token, start, len, (unsigned long)s.rec, s.rec_bytes,
@@ -307,12 +330,12 @@ int ckpt_begin(void)
         break;
     case T_PT:
         zero_counts();
-        r = sys_mprotect((void *)s.cda, s.len, PROT_READ);
+        r = ckpt_mprotect((void *)s.cda, s.len, CKPT_PROT_READ);
         break;
     case T_EMUL:
         /* Only last cycle's fallback pages became writable: protect just those again. */
-        for (uint64_t i = 0; i < s.rec->npages && r == 0; i++)
-            r = sys_mprotect((void *)s.rec->pages[i], PAGE, PROT_READ);
+        for (ckpt_u64 i = 0; i < s.rec->npages && r == 0; i++)
+            r = ckpt_mprotect((void *)s.rec->pages[i], PAGE, CKPT_PROT_READ);
         zero_counts();
         break;
     default:
@@ -339,5 +362,5 @@ int ckpt_end(void)
         if (r)
             return (int)r;
     }
-    return (int)escape(ESC_COMMIT, (unsigned long)s.rec, 0, 0, NULL);
+    return (int)escape(ESC_COMMIT, (unsigned long)s.rec, 0, 0, 0);
 }

@@ -7,15 +7,17 @@
  * them to the backup. The same binary runs under every technique, and natively, where the
  * library finds technique "none" and every call only checks its arguments and state.
  *
- * The guest side of docs/checkpoint-abi.md; implemented in ckpt.c, which links rt/sig.c.
+ * The guest side of docs/checkpoint-abi.md; implemented in ckpt.c, which needs no C library:
+ *   gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c
  *
  * Rules for the application:
  *   - the CDA is page-aligned and consists of whole pages (len is rounded up to a page);
  *   - after ckpt_register, the CDA is written only between ckpt_begin and ckpt_end: under the
  *     page-tracking techniques a write between transactions is not tracked, so the backup
  *     would miss it;
- *   - the stack must not be inside the CDA (pt and emul handle the write faults with a signal
- *     handler, which cannot run on a read-only stack);
+ *   - the stack may lie inside the CDA: pt and emul handle the write faults with a signal
+ *     handler that runs on an alternate signal stack (sigaltstack) of the library's own, unless
+ *     the application set one up already;
  *   - the library owns SIGSEGV (pt, emul) once the CDA is registered.
  *
  * Every call returns 0 on success or a negative errno:
