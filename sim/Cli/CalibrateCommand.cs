@@ -61,6 +61,8 @@ public static class CalibrateCommand
         {
             throw new UsageException($"usage: {Usage}");
         }
+
+        OutputPath.CheckFile(output, "calibrate: --out");
         try
         {
             MeasurementSet set = MeasurementsCsv.Load(measurements);

@@ -62,6 +62,11 @@ public static class ClaimsCommand
             throw new UsageException($"usage: {Usage}");
         }
         SuiteOption.CheckOps(settings.Suite, settings.WorkloadOps);
+        if (csvPath is not null)
+        {
+            OutputPath.CheckFile(csvPath, "claims: --calibration-csv");
+        }
+
         CostProfile profile = RunPricing.LoadProfile(profileName);
         CostProfile prior = RunPricing.LoadProfile(ClaimsCalibration.SourcesProfile);
         var clock = Stopwatch.StartNew();

@@ -14,7 +14,7 @@ namespace HvSim.Cli;
 /// technique and platform, or (--technique all, --platform all) every supported pair side by
 /// side. Each run is checked: the backup must equal the primary at exit.
 /// </summary>
-public static class MicroCommand
+public static partial class MicroCommand
 {
     public const string GuestName = "micro";
 
@@ -46,7 +46,11 @@ public static class MicroCommand
                     platform = PlatformOption.Apply(platform, option, options.Value(option));
                     break;
                 case "--cda-kib":
-                    cdaKib = options.Long(option, min: 4);
+                    cdaKib = options.Long(option, min: 4, max: MaxCdaKib);
+                    if (cdaKib % 4 != 0)
+                    {
+                        throw new UsageException($"--cda-kib {cdaKib}: the CDA is whole pages, a multiple of 4 KiB from 4 to {MaxCdaKib}");
+                    }
                     break;
                 case "--wpp":
                     wpp = Decimal(option, options.Value(option));
@@ -155,14 +159,25 @@ public static class MicroCommand
         return result;
     }
 
+    /// <summary>The guest's own limit (guests/src/micro.c, MAX_CDA_KIB): 1 GiB.</summary>
+    private const long MaxCdaKib = 1L << 20;
+
+    /// <summary>
+    /// WPP and PPT as the guest reads them (guests/src/micro.c, parse_milli): digits with at most three
+    /// decimals (it counts in thousandths), here at most 100000; anything else would pass hvsim and
+    /// fail in the guest with its own usage text.
+    /// </summary>
     private static string Decimal(string option, string value)
     {
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double parsed) || parsed < 0 || parsed > 100000)
+        if (!MilliNumber().IsMatch(value) || !double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double parsed) || parsed > 100000)
         {
-            throw new UsageException($"{option} {value}: expected a non-negative number such as 4 or 1.3");
+            throw new UsageException($"{option} {value}: expected a number from 0 to 100000 with at most three decimals, such as 4 or 1.3");
         }
         return value;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]{1,3})?$")]
+    private static partial System.Text.RegularExpressions.Regex MilliNumber();
 
     private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, string profileName, long cdaKib, string wpp, string ppt, long tcount)
     {

@@ -63,10 +63,7 @@ public static class ReproduceCommand
         {
             throw new UsageException($"usage: {Usage}");
         }
-        if (File.Exists(output))
-        {
-            throw new UsageException($"reproduce: --out {output} is a file, not a directory (usage: {Usage})");
-        }
+        OutputPath.CheckDirectory(output, "reproduce: --out");
         CostProfile profile = RunPricing.LoadProfile(profileName);
         ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
         settings = settings with

@@ -36,6 +36,7 @@ public static class WorkloadCommand
         long opt = 1, ops = 10000, seed = 1;
         long? cdaKib = null;
         string profileName = RunPricing.DefaultProfile;
+        bool profileGiven = false;
         WorkloadSuite suite = WorkloadSuites.Default;
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
@@ -96,6 +97,7 @@ public static class WorkloadCommand
                     break;
                 case "--profile":
                     profileName = options.Value(option);
+                    profileGiven = true;
                     break;
                 case "--cpu":
                     limits = CpuOption.Apply(limits, options.Value(option));
@@ -129,7 +131,8 @@ public static class WorkloadCommand
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
-        HvSim.Models.Profiles.CostProfile? profile = json ? RunPricing.Load(profileName) : null;
+        // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
+        HvSim.Models.Profiles.CostProfile? profile = json || profileGiven ? RunPricing.Load(profileName) : null;
         IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
         List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();

@@ -99,6 +99,43 @@ public sealed class CliErrorTests
         AssertOneLineError(stderr, "");
     }
 
+    /// <summary>
+    /// Issue 19's bad inputs: each is refused before any run, in one line that names the option and
+    /// its limit, with status 2 (before, they passed hvsim and failed inside the guest with its own
+    /// usage text, blamed another option, exited 0, or failed only after every experiment had run).
+    /// </summary>
+    [Theory]
+    [InlineData("--wpp 1.23456", "at most three decimals", "micro", "--technique", "pt", "--platform", "native", "--wpp", "1.23456")]
+    [InlineData("--cda-kib 5", "a multiple of 4 KiB from 4 to 1048576", "micro", "--technique", "pt", "--platform", "native", "--cda-kib", "5")]
+    [InlineData("--cda-kib", "from 4 to 1048576", "micro", "--technique", "pt", "--platform", "native", "--cda-kib", "2097152")]
+    [InlineData("profile ", "not valid JSON", "workload", "--ds", "tree", "--ops", "10", "--technique", "pt", "--platform", "native", "--profile", "BROKEN")]
+    [InlineData("reproduce: --out", "cannot write there", "reproduce", "--quick", "--out", "/proc/version/out")]
+    [InlineData("reproduce: --out", "is a file, not a directory", "reproduce", "--quick", "--out", "/proc/version")]
+    [InlineData("claims: --calibration-csv", "cannot write there", "claims", "--no-workloads", "--calibration-csv", "/nonexistent-hvsim-dir/x.csv")]
+    [InlineData("calibrate: --out", "is a directory, not a file", "calibrate", "--measurements", "models/calibration/xen-4.1-pv.csv", "--out", "/tmp")]
+    public void ABadValueIsRefusedUpFrontNamingTheOptionAndItsLimit(string option, string limit, params string[] args)
+    {
+        string broken = Path.Combine(Path.GetTempPath(), $"hvsim-broken-{Guid.NewGuid():N}.json");
+        File.WriteAllText(broken, "{broken");
+        try
+        {
+            string[] resolved = args.Select(a => a switch
+            {
+                "BROKEN" => broken,
+                "models/calibration/xen-4.1-pv.csv" => Path.Combine(RepositoryPaths.Root, a),
+                _ => a,
+            }).ToArray();
+            (int status, string stderr) = RunHvsim(resolved);
+            Assert.Equal(Program.UsageError, status);
+            AssertOneLineError(stderr, limit);
+            Assert.Contains(option, stderr);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
     [Fact]
     public void UnknownCommandAndOptionAreUsageErrors()
     {
