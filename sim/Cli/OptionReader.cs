@@ -4,11 +4,16 @@ namespace HvSim.Cli;
 
 /// <summary>
 /// Reads "--name value" options up to the first non-option argument; what follows belongs to the
-/// guest program untouched (its own options included), as with qemu-user.
+/// guest program untouched (its own options included), as with qemu-user. An option given twice
+/// is refused (the second would silently win), except those meant to repeat.
 /// </summary>
 public sealed class OptionReader
 {
+    /// <summary>The options that may be given more than once.</summary>
+    private static readonly HashSet<string> s_repeatable = ["--mount"];
+
     private readonly string[] _args;
+    private readonly HashSet<string> _seen = [];
     private int _next;
 
     public OptionReader(string[] args)
@@ -34,6 +39,11 @@ public sealed class OptionReader
             return null;
         }
         _next++;
+        if (!_seen.Add(arg) && !s_repeatable.Contains(arg))
+        {
+            throw new UsageException($"{arg} given twice");
+        }
+
         return arg;
     }
 

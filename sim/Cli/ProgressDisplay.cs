@@ -25,14 +25,27 @@ public static class ProgressDisplay
             return work(() => { });
         }
         T result = default!;
-        AnsiConsole.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask task = context.AddTask(description, maxValue: units);
-                result = work(() => task.Increment(1));
-            });
+
+        // The bar hides the cursor; Ctrl-C would end the process with it still hidden (issue 19).
+        // Show it again on the way out, then let the interrupt end the process as usual.
+        ConsoleCancelEventHandler restoreCursor = (_, _) => AnsiConsole.Cursor.Show();
+        Console.CancelKeyPress += restoreCursor;
+        try
+        {
+            AnsiConsole.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    ProgressTask task = context.AddTask(description, maxValue: units);
+                    result = work(() => task.Increment(1));
+                });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= restoreCursor;
+        }
+
         return result;
     }
 }
