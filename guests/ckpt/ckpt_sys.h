@@ -44,6 +44,8 @@ typedef __UINTPTR_TYPE__ ckpt_uptr;
 /* A raw system call's result is an error when it lies in [-4095, -1]. */
 #define CKPT_IS_ERR(v) ((unsigned long)(v) >= (unsigned long)-4095L)
 
+/* The same instruction sequence as rt/sys.c's rt_syscall6: the library keeps its own copy so that
+ * it needs nothing but -Iguests/ckpt (a program built with glibc has no guests/rt). */
 static inline long ckpt_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     register long r10 __asm__("r10") = a4;
