@@ -69,6 +69,7 @@ public static class ExecCommand
             }
         }
         string[] rest = options.Rest();
+        PlatformOption.CheckRelevant(kernelOptions.Platform, options);
         if (rest.Length == 0)
         {
             throw new UsageException("exec: which program? usage: hvsim exec [options] PROG [ARGS...]");

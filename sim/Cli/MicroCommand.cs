@@ -86,6 +86,7 @@ public static partial class MicroCommand
         {
             throw new UsageException("micro takes no arguments besides its options");
         }
+        PlatformOption.CheckRelevant(platform, options, allPlatforms);
         if (double.Parse(ppt, CultureInfo.InvariantCulture) > cdaKib / 4)
         {
             throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");

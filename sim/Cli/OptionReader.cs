@@ -47,6 +47,9 @@ public sealed class OptionReader
         return arg;
     }
 
+    /// <summary>Whether <paramref name="option"/> was given (so far).</summary>
+    public bool Given(string option) => _seen.Contains(option);
+
     public string Value(string option)
     {
         if (_next >= _args.Length)

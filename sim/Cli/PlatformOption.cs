@@ -5,6 +5,31 @@ namespace HvSim.Cli;
 /// <summary>The platform options every command takes: --platform, --syscall-path, --pte-updates.</summary>
 public static class PlatformOption
 {
+    /// <summary>
+    /// Refuses a platform option the chosen platform would ignore (a silently ignored option
+    /// misleads): --syscall-path shapes a PV guest's system calls (xen-pv, xen-shadow), --pte-updates
+    /// how the PV kernel changes its PTEs (xen-pv only: under shadow paging its PTE writes always trap).
+    /// With --platform all each applies where it can.
+    /// </summary>
+    public static void CheckRelevant(PlatformOptions chosen, OptionReader options, bool everyPlatform = false)
+    {
+        if (everyPlatform)
+        {
+            return;
+        }
+
+        string name = PlatformNames.Name(chosen.Platform);
+        if (options.Given("--syscall-path") && chosen.Platform == Platform.Native)
+        {
+            throw new UsageException($"--syscall-path applies to xen-pv and xen-shadow (a PV guest's system calls), not {name}");
+        }
+
+        if (options.Given("--pte-updates") && chosen.Platform != Platform.XenPv)
+        {
+            throw new UsageException($"--pte-updates applies to xen-pv (how its PV kernel changes PTEs), not {name}");
+        }
+    }
+
     public static PlatformOptions Apply(PlatformOptions current, string option, string value)
     {
         switch (option)

@@ -76,6 +76,7 @@ public static class TraceCommand
         {
             throw new UsageException("trace: which platform? --platform native, xen-pv or xen-shadow");
         }
+        PlatformOption.CheckRelevant(platform, options);
         if (technique is null)
         {
             throw new UsageException("trace: which technique? --technique pt, none, emul, ptxen, emulxen or scanxen");

@@ -117,6 +117,7 @@ public static class WorkloadCommand
         {
             throw new UsageException($"workload: unexpected argument '{options.Rest()[0]}'");
         }
+        PlatformOption.CheckRelevant(platform, options, allPlatforms);
         SuiteOption.CheckOps(suite, ops);
         if (table2)
         {

@@ -112,6 +112,9 @@ public sealed class CliErrorTests
     [InlineData("reproduce: --out", "cannot write there", "reproduce", "--quick", "--out", "/proc/version/out")]
     [InlineData("reproduce: --out", "is a file, not a directory", "reproduce", "--quick", "--out", "/proc/version")]
     [InlineData("claims: --calibration-csv", "cannot write there", "claims", "--no-workloads", "--calibration-csv", "/nonexistent-hvsim-dir/x.csv")]
+    [InlineData("--syscall-path", "not native", "micro", "--technique", "pt", "--platform", "native", "--syscall-path", "compat")]
+    [InlineData("--pte-updates", "not xen-shadow", "trace", "--technique", "pt", "--platform", "xen-shadow", "--pte-updates", "trapped-write")]
+    [InlineData("--pte-updates", "not native", "exec", "--pte-updates", "hypercall", "/bin/true")]
     [InlineData("--platform", "given twice", "micro", "--technique", "pt", "--platform", "xen-pv", "--platform", "native")]
     [InlineData("calibrate: --out", "is a directory, not a file", "calibrate", "--measurements", "models/calibration/xen-4.1-pv.csv", "--out", "/tmp")]
     public void ABadValueIsRefusedUpFrontNamingTheOptionAndItsLimit(string option, string limit, params string[] args)

@@ -263,6 +263,18 @@ internal static class X87Oracle
     private static void ForgiveLostPointers(MachineSnapshot host, MachineSnapshot interpreter)
     {
         Span<byte> expected = host.Memory.AsSpan(SaveAt);
+
+        // The selectors alone go even with an exception pending: in 64-bit mode XSAVE/XRSTOR do not
+        // keep FCS and FDS, so after a preemption the host's fnsave reads them as 0 (seen under load:
+        // FCS 0 where the interpreter, which was not preempted, has the user CS).
+        foreach (int selector in (int[])[16, 24])
+        {
+            if (BinaryPrimitives.ReadUInt16LittleEndian(expected[selector..]) == 0)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(interpreter.Memory.AsSpan(SaveAt + selector), 0);
+            }
+        }
+
         var pending = (BinaryPrimitives.ReadUInt16LittleEndian(expected[4..]) & 0x80) != 0;
         if (pending || BinaryPrimitives.ReadUInt64LittleEndian(expected[12..]) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(expected[20..]) != 0)
         {
