@@ -209,8 +209,8 @@ public static class Float80Transcendental
 
         var raised = Float80Operands.DenormalFlag(x, x);
         var (r, quadrant) = Reduce(x);
-        var sin = CorrectRounding.Round(p => Quadrant(ExactFunctions.SinCos(r, p), quadrant), control, raised);
-        var cos = CorrectRounding.Round(p => Quadrant(ExactFunctions.SinCos(r, p), quadrant + 1), control, raised);
+        var sin = CorrectRounding.Round(p => Quadrant(r, quadrant, p), control, raised);
+        var cos = CorrectRounding.Round(p => Quadrant(r, quadrant + 1, p), control, raised);
         return (sin, cos);
     }
 
@@ -244,7 +244,7 @@ public static class Float80Transcendental
                     return r + new BigBinary(r.Sign, r.Magnitude - p - 24);
                 }
 
-                var (sin, cos) = ExactFunctions.SinCos(r, p + 8);
+                BigBinary sin = ExactFunctions.Sin(r, p + 8), cos = ExactFunctions.Cos(r, p + 8);
                 return (quadrant & 1) == 0 ? BigBinary.Divide(sin, cos, p) : BigBinary.Divide(cos, sin, p).Negate();
             },
             control,
@@ -302,12 +302,12 @@ public static class Float80Transcendental
         return (remainder, (int)(q & 3));
     }
 
-    /// <summary>sin(r + k π/2) from sin r and cos r.</summary>
-    private static BigBinary Quadrant((BigBinary Sin, BigBinary Cos) values, int k) => (k & 3) switch
+    /// <summary>sin(r + k π/2): ±sin r for even k, ±cos r for odd k, so only one series is summed.</summary>
+    private static BigBinary Quadrant(BigBinary r, int k, int precision) => (k & 3) switch
     {
-        0 => values.Sin,
-        1 => values.Cos,
-        2 => values.Sin.Negate(),
-        _ => values.Cos.Negate(),
+        0 => ExactFunctions.Sin(r, precision),
+        1 => ExactFunctions.Cos(r, precision),
+        2 => ExactFunctions.Sin(r, precision).Negate(),
+        _ => ExactFunctions.Cos(r, precision).Negate(),
     };
 }

@@ -76,22 +76,10 @@ internal static class ExactFunctions
         return Atanh(z, w).Scale(1).Truncate(precision);
     }
 
-    /// <summary>atan x for any x: atan x = ±π/2 − atan(1/x) beyond 1, then three argument halvings atan x = 2 atan(x / (1 + √(1 + x²))).</summary>
+    /// <summary>atan x for |x| ≤ 1 (FPATAN's caller takes the smaller ratio): three argument halvings atan x = 2 atan(x / (1 + √(1 + x²))), then the series.</summary>
     public static BigBinary Atan(BigBinary x, int precision)
     {
         var w = precision + 8;
-        if (x.IsZero)
-        {
-            return BigBinary.Zero;
-        }
-
-        if (BigBinary.Compare(x.Abs(), BigBinary.One) > 0)
-        {
-            var halfPi = Pi(w).Scale(-1);
-            var inner = Atan(BigBinary.Divide(BigBinary.One, x, w), w);
-            return BigBinary.Add(x.Sign > 0 ? halfPi : halfPi.Negate(), inner.Negate(), w).Truncate(precision);
-        }
-
         const int halvings = 3;
         for (var i = 0; i < halvings; i++)
         {
@@ -102,33 +90,29 @@ internal static class ExactFunctions
         return AtanSeries(x, w).Scale(halvings).Truncate(precision);
     }
 
-    /// <summary>sin r and cos r for |r| ≤ 1 by their Taylor series.</summary>
-    public static (BigBinary Sin, BigBinary Cos) SinCos(BigBinary r, int precision)
+    /// <summary>sin r for |r| ≤ 1: r − r³/3! + r⁵/5! − …</summary>
+    public static BigBinary Sin(BigBinary r, int precision) => AlternatingSeries(r, r, 2, precision);
+
+    /// <summary>cos r for |r| ≤ 1: 1 − r²/2! + r⁴/4! − …</summary>
+    public static BigBinary Cos(BigBinary r, int precision) => AlternatingSeries(r, BigBinary.One, 1, precision);
+
+    /// <summary>
+    /// first + Σ (−1)^n first·r^(2n) / (k(k+1)(k+2)…) with k starting at <paramref name="k"/>: the Taylor
+    /// series of sin (first r, k 2) and cos (first 1, k 1), each term from the last by −r²/(k(k+1)).
+    /// </summary>
+    private static BigBinary AlternatingSeries(BigBinary r, BigBinary first, int k, int precision)
     {
         var w = precision + 8;
         var r2 = BigBinary.Multiply(r, r, w);
-
-        var term = r;
-        var sin = r;
-        for (var k = 2; !Negligible(term, sin, w); k += 2)
+        var term = first;
+        var sum = first;
+        for (; !Negligible(term, sum, w); k += 2)
         {
             term = BigBinary.Divide(BigBinary.Multiply(term, r2, w), BigBinary.FromInt((long)k * (k + 1)), w).Negate();
-            sin = BigBinary.Add(sin, term, w);
+            sum = BigBinary.Add(sum, term, w);
         }
 
-        sin = WithTail(sin, term, w);
-
-        term = BigBinary.One;
-        var cos = BigBinary.One;
-        for (var k = 1; !Negligible(term, cos, w); k += 2)
-        {
-            term = BigBinary.Divide(BigBinary.Multiply(term, r2, w), BigBinary.FromInt((long)k * (k + 1)), w).Negate();
-            cos = BigBinary.Add(cos, term, w);
-        }
-
-        cos = WithTail(cos, term, w);
-
-        return (sin.Truncate(precision), cos.Truncate(precision));
+        return WithTail(sum, term, w).Truncate(precision);
     }
 
     /// <summary>atanh z = z + z³/3 + z⁵/5 + … for |z| ≤ 1/3 or so.</summary>
