@@ -91,8 +91,6 @@ public sealed class X87TranscendentalTests(ITestOutputHelper output)
         }
 
         var limit = Math.Max(Math.Abs(low), Math.Abs(high));
-        var top = (int)Math.Floor(Math.Log2(limit));
-        var value = Any(random, smallest, top);
-        return value;
+        return Any(random, smallest, (int)Math.Floor(Math.Log2(limit)));
     }
 }
