@@ -32,9 +32,6 @@
 
 #define ALTSTACK_BYTES (64ul * 1024)
 
-#define E_PERM CKPT_EPERM
-#define E_INVAL CKPT_EINVAL
-#define E_NOMEM CKPT_ENOMEM
 
 /* QUERY's technique numbers, also int 0x84 Register's mode. */
 enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN };
@@ -228,7 +225,7 @@ static long make_alias(void)
 {
     void *cda = (void *)s.cda;
     long alias = ckpt_syscall6(CKPT_SYS_mremap, (long)cda, 0, (long)s.len, CKPT_MREMAP_MAYMOVE, 0, 0);
-    if (alias == -E_INVAL) {
+    if (alias == -CKPT_EINVAL) {
         void *tmp = ckpt_mmap(0, s.len, CKPT_PROT_READ | CKPT_PROT_WRITE, CKPT_MAP_PRIVATE | CKPT_MAP_ANONYMOUS);
         if (CKPT_IS_ERR(tmp))
             return (long)tmp;
@@ -237,7 +234,7 @@ static long make_alias(void)
                                 CKPT_MAP_FIXED | CKPT_MAP_SHARED | CKPT_MAP_ANONYMOUS);
         if (shared != cda) {
             ckpt_munmap(tmp, s.len);
-            return CKPT_IS_ERR(shared) ? (long)shared : -E_INVAL;
+            return CKPT_IS_ERR(shared) ? (long)shared : -CKPT_EINVAL;
         }
         ckpt_copy(cda, tmp, s.len);
         ckpt_munmap(tmp, s.len);
@@ -259,15 +256,15 @@ int ckpt_register(void *cda, unsigned long len)
 {
     ckpt_uptr start = (ckpt_uptr)cda;
     if (s.registered || start == 0 || (start & (PAGE - 1)) != 0 || len == 0)
-        return -E_INVAL;
+        return -CKPT_EINVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1); /* protection works on whole pages */
     if (len == 0 || start + len < start)
-        return -E_INVAL;
+        return -CKPT_EINVAL;
 
     unsigned long token = 0;
     long technique = escape(ESC_QUERY, 0, 0, 0, &token);
     if (technique < T_NONE || technique > T_SCANXEN)
-        return -E_INVAL;
+        return -CKPT_EINVAL;
     s.cda = start;
     s.len = len;
     s.technique = (int)technique;
@@ -321,9 +318,9 @@ static void zero_counts(void)
 int ckpt_begin(void)
 {
     if (!s.registered)
-        return -E_PERM;
+        return -CKPT_EPERM;
     if (s.in_transaction)
-        return -E_INVAL;
+        return -CKPT_EINVAL;
     long r = 0;
     switch (s.technique) {
     case T_NONE:
@@ -351,9 +348,9 @@ int ckpt_begin(void)
 int ckpt_end(void)
 {
     if (!s.registered)
-        return -E_PERM;
+        return -CKPT_EPERM;
     if (!s.in_transaction)
-        return -E_INVAL;
+        return -CKPT_EINVAL;
     s.in_transaction = 0;
     if (s.technique == T_NONE)
         return 0;
