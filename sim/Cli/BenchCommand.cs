@@ -47,7 +47,7 @@ public static class BenchCommand
         {
             throw new UsageException($"bench: unexpected argument '{options.Rest()[0]}'");
         }
-        string path = GuestPath(Guest);
+        string path = BundledGuests.Find(Guest);
         string[] guestArgs = iterations.Length > 0 ? new[] { iterations } : Array.Empty<string>();
 
         // Warm-up run (JIT tiering), then the measured run.
@@ -109,10 +109,6 @@ public static class BenchCommand
         }
         return 0;
     }
-
-    internal static string GuestPath(string name) =>
-        BundledFiles.Find(Path.Combine("guests", "bin", name))
-        ?? throw new UsageException($"bundled guest {name} not found {BundledFiles.SearchedPlaces()}");
 
     private static (long Instructions, double Seconds, long Blocks) RunSimulated(string path, string[] args)
     {

@@ -24,7 +24,7 @@ public static class ClaimsCommand
         string? csvPath = null;
         bool json = false, workloads = true;
         int draws = PredictionBands.DefaultDraws;
-        var settings = new ClaimSettings { GuestDirectory = Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))! };
+        var settings = new ClaimSettings { GuestDirectory = BundledGuests.Directory };
         for (string? option = options.NextOption(); option is not null; option = options.NextOption())
         {
             switch (option)

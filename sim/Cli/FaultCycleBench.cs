@@ -46,7 +46,7 @@ public static class FaultCycleBench
         }
         // The native fake of the simulator's side (guests/ckpt/fake.c, built by make -C guests
         // fake) lets the real kernel run PT: same library, same handler, real mprotect and signals.
-        string path = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName)))!, "build", "fake", MicroCommand.GuestName);
+        string path = Path.Combine(Path.GetDirectoryName(BundledGuests.Directory)!, "build", "fake", MicroCommand.GuestName);
         if (!File.Exists(path) && !TryBuildFake(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(path)!)!)!))
         {
             return null;
@@ -76,7 +76,7 @@ public static class FaultCycleBench
 
     private static double Time(Technique technique, PlatformOptions platform)
     {
-        string path = BenchCommand.GuestPath(MicroCommand.GuestName);
+        string path = BundledGuests.Find(MicroCommand.GuestName);
         byte[] elf = File.ReadAllBytes(path);
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };

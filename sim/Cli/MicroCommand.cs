@@ -139,7 +139,7 @@ public static partial class MicroCommand
     /// <param name="kernel">The machine, its platform and the run's limits.</param>
     internal static CheckpointedResult RunOne(Technique technique, KernelOptions kernel, string[] guestArgs)
     {
-        string path = BenchCommand.GuestPath(GuestName);
+        string path = BundledGuests.Find(GuestName);
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };
         argv.AddRange(guestArgs);

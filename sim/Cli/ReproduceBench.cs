@@ -16,7 +16,7 @@ public static class ReproduceBench
 {
     public static ReproduceTiming Measure(bool quick)
     {
-        ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
+        ReproduceSettings settings = ReproduceSettings.Create(BundledGuests.Directory, quick);
         CostProfile profile = RunPricing.LoadProfile(RunPricing.DefaultProfile);
         string scratch = Path.Combine(Path.GetTempPath(), $"hvsim-bench-reproduce-{Environment.ProcessId}");
         try

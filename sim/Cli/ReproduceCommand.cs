@@ -65,7 +65,7 @@ public static class ReproduceCommand
         }
         OutputPath.CheckDirectory(output, "reproduce: --out");
         CostProfile profile = RunPricing.LoadProfile(profileName);
-        ReproduceSettings settings = ReproduceSettings.Create(Path.GetDirectoryName(BenchCommand.GuestPath(MicroCommand.GuestName))!, quick);
+        ReproduceSettings settings = ReproduceSettings.Create(BundledGuests.Directory, quick);
         settings = settings with
         {
             BandDraws = draws,

@@ -22,7 +22,7 @@ public static class Table2Output
     public static int Run(long ops, long seed, long? cdaKib, bool json, WorkloadSuite suite = WorkloadSuites.Default)
     {
         IReadOnlyList<WorkloadSpec> specs = Table2.Specs(ops, seed, cdaKib, suite);
-        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BenchCommand.GuestPath);
+        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
         var clock = Stopwatch.StartNew();
         Table2Entry[] entries = ProgressDisplay.Run($"Table 2: {specs.Count} runs", specs.Count, show: !json && ProgressDisplay.Interactive, step =>
             ParallelRuns.Map(specs, spec => Table2.Measure(guests[spec.GuestName], spec), _ => step()));

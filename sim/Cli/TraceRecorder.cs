@@ -59,7 +59,7 @@ public static class TraceRecorder
         }
         bool library = technique is not ("pt" or "none");
         string guest = library ? CycleGuestName : GuestName;
-        string path = BenchCommand.GuestPath(guest);
+        string path = BundledGuests.Find(guest);
         byte[] elf = File.ReadAllBytes(path);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();

@@ -137,7 +137,7 @@ public static class WorkloadCommand
         IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
         List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
-        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BenchCommand.GuestPath);
+        Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
 
         WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: !json && ProgressDisplay.Interactive, step =>
             ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, limits with { Platform = run.Platform }), _ => step()));
