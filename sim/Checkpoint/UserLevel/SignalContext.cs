@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using HvSim.Cpu;
 using HvSim.Cpu.Emulation;
 using HvSim.Cpu.State;
+using HvSim.GuestOs.Linux.Structs;
 
 namespace HvSim.Checkpoint.UserLevel;
 
@@ -69,11 +70,10 @@ internal static class SignalContext
         return (gregs, fpu);
     }
 
-    // The XSAVE-format fpstate (Linux with XSAVE): _fpx_sw_bytes.magic1 at 464
-    // (arch/x86/kernel/fpu/signal.c), then the XSAVE header and YMM_Hi128 of XsaveArea.
-    private const int SwMagic1 = 464, XstateBv = XsaveArea.XstateBvOffset, YmmHigh = XsaveArea.YmmHighOffset;
-    private const uint FpXstateMagic1 = 0x46505853;
-    private const ulong AvxComponent = XsaveArea.Avx;
+    // The XSAVE-format fpstate (Linux with XSAVE, arch/x86/kernel/fpu/signal.c): _fpx_sw_bytes with
+    // magic1 in the legacy area's software-reserved bytes (FpxSwBytes), then the XSAVE header and
+    // YMM_Hi128 (XsaveArea).
+    private const int XstateBv = XsaveArea.XstateBvOffset, YmmHigh = XsaveArea.YmmHighOffset;
 
     /// <summary>
     /// Reads bits 255:128 of the vector registers from an XSAVE-format fpstate: the saved values
@@ -85,21 +85,21 @@ internal static class SignalContext
     {
         present = false;
         Span<byte> magic = stackalloc byte[4];
-        if (!read(fpstate + SwMagic1, magic))
+        if (!read(fpstate + FpxSwBytes.Offset, magic))
         {
             return false;
         }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(magic) != FpXstateMagic1)
+        if (BinaryPrimitives.ReadUInt32LittleEndian(magic) != FpxSwBytes.FP_XSTATE_MAGIC1)
         {
             return true;
         }
-        Span<byte> extended = stackalloc byte[YmmHigh + (16 * 16) - XstateBv];
+        Span<byte> extended = stackalloc byte[YmmHigh + XsaveArea.YmmHighSize - XstateBv];
         if (!read(fpstate + XstateBv, extended))
         {
             return false;
         }
         present = true;
-        bool saved = (BinaryPrimitives.ReadUInt64LittleEndian(extended) & AvxComponent) != 0;
+        bool saved = (BinaryPrimitives.ReadUInt64LittleEndian(extended) & XsaveArea.Avx) != 0;
         for (int i = 0; i < 16; i++)
         {
             state.YmmHigh[i] = saved ? Vector128.Create(extended.Slice(YmmHigh - XstateBv + (i * 16), 16)) : default;
@@ -107,19 +107,16 @@ internal static class SignalContext
         return true;
     }
 
-    /// <summary>The bytes to write back at fpstate + <see cref="YmmHighOffset"/>: YMM_Hi128 of <paramref name="state"/>.</summary>
+    /// <summary>The bytes to write back at fpstate + XsaveArea.YmmHighOffset: YMM_Hi128 of <paramref name="state"/>.</summary>
     public static byte[] YmmHighImage(CpuState state)
     {
-        var image = new byte[16 * 16];
+        var image = new byte[XsaveArea.YmmHighSize];
         for (int i = 0; i < 16; i++)
         {
             state.YmmHigh[i].CopyTo(image.AsSpan(i * 16));
         }
         return image;
     }
-
-    public const int YmmHighOffset = YmmHigh;
-    public const int XstateBvOffset = XstateBv;
 
     public const int GregsOffset = MContext;
     public const int GregsLength = GregsBytes;

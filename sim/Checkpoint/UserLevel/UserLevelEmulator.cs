@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using HvSim.Core;
 using HvSim.Cpu.Emulation;
+using HvSim.Cpu.State;
 using HvSim.Hypervisor;
 using HvSim.Hypervisor.Techniques;
 using HvSim.Mmu;
@@ -56,7 +57,7 @@ public sealed class UserLevelEmulator
         // registers could not be stored would run again when the handler returns.
         if (!_access.CanWrite(ucontext + SignalContext.GregsOffset, SignalContext.GregsLength, out _)
             || (fpstate != 0 && !_access.CanWrite(fpstate, SignalContext.FpuLength, out _))
-            || (ymmInFrame && !_access.CanWrite(fpstate + SignalContext.XstateBvOffset, SignalContext.YmmHighOffset + (16 * 16) - SignalContext.XstateBvOffset, out _)))
+            || (ymmInFrame && !_access.CanWrite(fpstate + XsaveArea.XstateBvOffset, XsaveArea.YmmHighOffset + XsaveArea.YmmHighSize - XsaveArea.XstateBvOffset, out _)))
         {
             return Fallback("the signal frame is not writable");
         }
@@ -86,12 +87,12 @@ public sealed class UserLevelEmulator
         // component saved, or rt_sigreturn would put it back to its initial state.
         if (ymmInFrame && !ymmHighBefore.SequenceEqual(state.YmmHigh))
         {
-            _access.Write(fpstate + SignalContext.YmmHighOffset, SignalContext.YmmHighImage(state), out _);
+            _access.Write(fpstate + XsaveArea.YmmHighOffset, SignalContext.YmmHighImage(state), out _);
             Span<byte> xstateBv = stackalloc byte[8];
-            if (Read(fpstate + SignalContext.XstateBvOffset, xstateBv))
+            if (Read(fpstate + XsaveArea.XstateBvOffset, xstateBv))
             {
-                BinaryPrimitives.WriteUInt64LittleEndian(xstateBv, BinaryPrimitives.ReadUInt64LittleEndian(xstateBv) | 4);
-                _access.Write(fpstate + SignalContext.XstateBvOffset, xstateBv.ToArray(), out _);
+                BinaryPrimitives.WriteUInt64LittleEndian(xstateBv, BinaryPrimitives.ReadUInt64LittleEndian(xstateBv) | XsaveArea.Avx);
+                _access.Write(fpstate + XsaveArea.XstateBvOffset, xstateBv.ToArray(), out _);
             }
         }
         return Emulated;
