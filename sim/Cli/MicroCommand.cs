@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
@@ -18,81 +21,43 @@ public static partial class MicroCommand
 {
     public const string GuestName = "micro";
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        var platform = new PlatformOptions();
-        var limits = new KernelOptions();
-        bool allPlatforms = false, json = false;
-        Technique? technique = null;
-        long cdaKib = 1024, tcount = 1000, seed = 1;
-        string wpp = "4", ppt = "4";
-        string profileName = RunPricing.DefaultProfile;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        CliOption<Technique?> technique = TechniqueOption.CreateOrAll(null);
+        var platform = new PlatformOption(allowAll: true);
+        CliOption<long> cdaKib = CliOptions.Value("--cda-kib", "N",
+            $"the checkpointed data area (CDA) in KiB: whole pages, a multiple of 4 from 4 to {MaxCdaKib}", text => CdaKib("--cda-kib", text), 1024, "1024");
+        CliOption<string> wpp = CliOptions.Value("--wpp", "X",
+            "words written per page in each transaction (WPP), 0 to 100000 with at most three decimals", text => Decimal("--wpp", text), "4", "4");
+        CliOption<string> ppt = CliOptions.Value("--ppt", "X",
+            "pages written per transaction (PPT), 0 to 100000 with at most three decimals, at most the CDA's pages", text => Decimal("--ppt", text), "4", "4");
+        CliOption<long> tcount = CliOptions.WholeNumber("--tcount", "N", "transactions (checkpoint cycles) per run", 1000, min: 1);
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of the guest's choice of pages and words", 1, min: 0);
+        CliOption<string> profile = ProfileOption.Create();
+        Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        var command = new Command("micro",
+            "the paper's microbenchmark (Section V): TCOUNT transactions, each writing WPP words on each of PPT pages of a CDA, under techniques and platforms; every backup checked against the primary")
         {
-            switch (option)
-            {
-                case "--technique":
-                    string name = options.Value(option);
-                    technique = name == "all" ? null : TechniqueOption.Parse(name);
-                    break;
-                case "--platform" when options.Peek() == "all":
-                    options.Value(option);
-                    allPlatforms = true;
-                    break;
-                case "--platform":
-                case "--syscall-path":
-                case "--pte-updates":
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    break;
-                case "--cda-kib":
-                    cdaKib = options.Long(option, min: 4, max: MaxCdaKib);
-                    if (cdaKib % 4 != 0)
-                    {
-                        throw new UsageException($"--cda-kib {cdaKib}: the CDA is whole pages, a multiple of 4 KiB from 4 to {MaxCdaKib}");
-                    }
-                    break;
-                case "--wpp":
-                    wpp = Decimal(option, options.Value(option));
-                    break;
-                case "--ppt":
-                    ppt = Decimal(option, options.Value(option));
-                    break;
-                case "--tcount":
-                    tcount = options.Long(option, min: 1);
-                    break;
-                case "--seed":
-                    seed = options.Long(option, min: 0);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    break;
-                case "--cpu":
-                    limits = CpuOption.Apply(limits, options.Value(option));
-                    break;
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    limits = GuestLimitOption.Apply(limits, option, options);
-                    break;
-                default:
-                    throw new UsageException($"micro: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length != 0)
-        {
-            throw new UsageException("micro takes no arguments besides its options");
-        }
-        PlatformOption.CheckRelevant(platform, options, allPlatforms);
+            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits,
+        };
+        command.SetAction(result => Run(technique.Read(result), platform.All(result) ? null : platform.Read(result),
+            limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
+            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result), result.GetValue(json)));
+        return command;
+    }
+
+    /// <param name="platform">Null under --platform all.</param>
+    private static int Run(Technique? technique, PlatformOptions? platform, KernelOptions limits, long cdaKib, string wpp, string ppt, long tcount, long seed, string profileName, bool json)
+    {
+        bool allPlatforms = platform is null;
         if (double.Parse(ppt, CultureInfo.InvariantCulture) > cdaKib / 4)
         {
             throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");
         }
         HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(profileName);
-        var runs = Pairs(technique, allPlatforms ? null : platform);
+        var runs = Pairs(technique, platform);
         string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
         var results = new CheckpointedResult[runs.Count];
         Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
@@ -162,6 +127,17 @@ public static partial class MicroCommand
 
     /// <summary>The guest's own limit (guests/src/micro.c, MAX_CDA_KIB): 1 GiB.</summary>
     private const long MaxCdaKib = 1L << 20;
+
+    /// <summary>Whole pages within the guest's limit.</summary>
+    private static long CdaKib(string option, string text)
+    {
+        long kib = CliOptions.ParseWholeNumber(option, text, min: 4, max: MaxCdaKib);
+        if (kib % 4 != 0)
+        {
+            throw new UsageException($"{option} {kib}: the CDA is whole pages, a multiple of 4 KiB from 4 to {MaxCdaKib}");
+        }
+        return kib;
+    }
 
     /// <summary>
     /// WPP and PPT as the guest reads them (guests/src/micro.c, parse_milli): digits with at most three

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
@@ -19,123 +22,68 @@ namespace HvSim.Cli;
 /// </summary>
 public static class WorkloadCommand
 {
-    public const string Usage =
-        "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N]\n" +
-        "                      [--cpu baseline|v2|v3] [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--profile P|none] [--json]\n" +
-        "       hvsim workload --table2 [--suite textbook|ours] [--ops N] [--seed N] [--cda-kib N] [--json]";
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        var platform = new PlatformOptions();
-        var limits = new KernelOptions();
-        bool allPlatforms = false, json = false, table2 = false, techniqueGiven = false, platformGiven = false, limitsGiven = false;
-        Technique? technique = Technique.None;
-        string? ds = null;
-        DsOperation? operation = null;
-        long opt = 1, ops = 10000, seed = 1;
-        long? cdaKib = null;
-        string profileName = RunPricing.DefaultProfile;
-        bool profileGiven = false;
-        WorkloadSuite suite = WorkloadSuites.Default;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        CliOption<string?> ds = CliOptions.Text("--ds", "NAME|all",
+            $"the data structure, or all of the suite: {string.Join(' ', DataStructures.All.Select(s => s.Name))}");
+        CliOption<WorkloadSuite> suite = SuiteOption.Create();
+        CliOption<DsOperation?> operation = CliOptions.Value<DsOperation?>("--op", "insert|delete",
+            "the operation (with --ds all, only the runs of that operation)",
+            text => DataStructures.TryParse(text, out DsOperation parsed) ? parsed : throw new UsageException($"--op {text}: expected insert or delete"),
+            null, "insert, or both with --ds all");
+        CliOption<long> opt = CliOptions.WholeNumber("--opt", "N", "operations per transaction (the paper's OPT)", 1, min: 1);
+        CliOption<long> ops = CliOptions.WholeNumber("--ops", "N", $"operations in the run, at most {WorkloadSpec.MaxOps} (the driver's key array)", 10000, min: 1, max: WorkloadSpec.MaxOps);
+        CliOption<Technique?> technique = TechniqueOption.CreateOrAll(Technique.None);
+        var platform = new PlatformOption(allowAll: true);
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of the keys (suite ours)", 1, min: 0);
+        CliOption<long?> cdaKib = CliOptions.Value<long?>("--cda-kib", "N",
+            $"the CDA in KiB, a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)", text => CdaKib("--cda-kib", text), null, "each structure's own");
+        Option<bool> table2 = CliOptions.Flag("--table2", "the paper's Table 2 measured on the simulated machine: every row with OPT 1 and 5 under emulxen on xen-pv (takes only --suite, --ops, --seed, --cda-kib and --json)");
+        Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
+        CliOption<string> profile = ProfileOption.Create();
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        var command = new Command("workload",
+            "the paper's data-structure workloads (Section VI) under techniques and platforms, each run checked (the guest's invariants, the backup against the primary); --table2: the paper's Table 2")
         {
-            switch (option)
+            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, limits,
+        };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(table2))
             {
-                case "--ds":
-                    ds = options.Value(option);
-                    break;
-                case "--suite":
-                    suite = SuiteOption.Parse(options.Value(option));
-                    break;
-                case "--op":
-                    string op = options.Value(option);
-                    operation = DataStructures.TryParse(op, out DsOperation parsed)
-                        ? parsed
-                        : throw new UsageException($"--op {op}: expected insert or delete");
-                    break;
-                case "--opt":
-                    opt = options.Long(option, min: 1);
-                    break;
-                case "--ops":
-                    ops = options.Long(option, min: 1);
-                    if (ops > WorkloadSpec.MaxOps)
-                    {
-                        throw new UsageException($"--ops {ops}: at most {WorkloadSpec.MaxOps} (the driver's key array)");
-                    }
-                    break;
-                case "--seed":
-                    seed = options.Long(option, min: 0);
-                    break;
-                case "--cda-kib":
-                    cdaKib = options.Long(option, min: 4);
-                    if (cdaKib % 4 != 0 || cdaKib > WorkloadSpec.MaxCdaKib)
-                    {
-                        throw new UsageException($"--cda-kib {cdaKib}: a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)");
-                    }
-                    break;
-                case "--technique":
-                    string name = options.Value(option);
-                    technique = name == "all" ? null : TechniqueOption.Parse(name);
-                    techniqueGiven = true;
-                    break;
-                case "--platform" when options.Peek() == "all":
-                    options.Value(option);
-                    allPlatforms = platformGiven = true;
-                    break;
-                case "--platform":
-                case "--syscall-path":
-                case "--pte-updates":
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    platformGiven = true;
-                    break;
-                case "--table2":
-                    table2 = true;
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    profileGiven = true;
-                    break;
-                case "--cpu":
-                    limits = CpuOption.Apply(limits, options.Value(option));
-                    limitsGiven = true;
-                    break;
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    limits = GuestLimitOption.Apply(limits, option, options);
-                    limitsGiven = true;
-                    break;
-                default:
-                    throw new UsageException($"workload: unknown option {option}");
+                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || limits.Given(result) || profile.Given(result))
+                {
+                    throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
+                }
+                SuiteOption.CheckOps(suite.Read(result), ops.Read(result));
+                return Table2Output.Run(ops.Read(result), seed.Read(result), cdaKib.Read(result), result.GetValue(json), suite.Read(result));
             }
-        }
-        if (options.Rest().Length != 0)
-        {
-            throw new UsageException($"workload: unexpected argument '{options.Rest()[0]}'");
-        }
-        PlatformOption.CheckRelevant(platform, options, allPlatforms);
+            PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
+            // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
+            string? profileName = result.GetValue(json) || profile.Given(result) ? profile.Read(result) : null;
+            return Run(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
+                seed.Read(result), cdaKib.Read(result), result.GetValue(json), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result));
+        });
+        return command;
+    }
+
+    /// <param name="platform">Null under --platform all.</param>
+    /// <param name="profileName">Null when the runs are not priced.</param>
+    private static int Run(string? ds, WorkloadSuite suite, DsOperation? operation, long opt, long ops, Technique? technique, PlatformOptions? platform,
+        long seed, long? cdaKib, bool json, string? profileName, KernelOptions limits)
+    {
+        bool allPlatforms = platform is null;
         SuiteOption.CheckOps(suite, ops);
-        if (table2)
-        {
-            if (ds is not null || operation is not null || opt != 1 || techniqueGiven || platformGiven || limitsGiven)
-            {
-                throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
-            }
-            return Table2Output.Run(ops, seed, cdaKib, json, suite);
-        }
         if (ds is null)
         {
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
         // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
-        HvSim.Models.Profiles.CostProfile? profile = json || profileGiven ? RunPricing.Load(profileName) : null;
+        HvSim.Models.Profiles.CostProfile? profile = profileName is null ? null : RunPricing.Load(profileName);
         IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
-        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
+        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
 
@@ -153,6 +101,16 @@ public static class WorkloadCommand
         bool single = results.Length == 1 && ds != "all" && technique is not null && !allPlatforms;
         Console.Out.Write(json ? Json(results, single, profile) + "\n" : Table(results));
         return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
+    }
+
+    private static long CdaKib(string option, string text)
+    {
+        long kib = CliOptions.ParseWholeNumber(option, text, min: 4);
+        if (kib % 4 != 0 || kib > WorkloadSpec.MaxCdaKib)
+        {
+            throw new UsageException($"{option} {kib}: a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)");
+        }
+        return kib;
     }
 
     /// <summary>The runs --ds and --op ask for: one (structure, operation), or every pair of the suite (restricted to --op when given).</summary>
