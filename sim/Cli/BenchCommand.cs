@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using HvSim.Cli.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using HvSim.Cli.CommandLine;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 
@@ -57,6 +57,7 @@ public static class BenchCommand
             {
                 guest = Guest,
                 instructions,
+                hvsim_version = BuildVersion.Text,
                 blocks_decoded = blocks,
                 hvsim_seconds = seconds,
                 mips,

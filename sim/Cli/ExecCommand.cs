@@ -24,7 +24,7 @@ public static class ExecCommand
     public static Command Create()
     {
         GuestLimitOption.Group limits = GuestLimitOption.Create();
-        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of the guest's randomness (AT_RANDOM, getrandom, /dev/urandom)", 0, min: 0);
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of everything random the guest sees (AT_RANDOM, getrandom)", 0, min: 0);
         var platform = new PlatformOption();
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Default);
         Option<IReadOnlyList<MountPoint>> mounts = MountOption.Create();

@@ -46,6 +46,7 @@ public static class Table2Output
             foreach (Table2Entry e in entries)
             {
                 json.WriteStartObject();
+                HvSim.Core.BuildVersion.WriteJson(json);
                 json.WriteString("suite", WorkloadSuites.Name(e.Suite));
                 json.WriteString("structure", e.Structure);
                 json.WriteString("operation", DataStructures.Name(e.Operation));

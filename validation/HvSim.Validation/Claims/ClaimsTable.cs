@@ -255,6 +255,7 @@ public static class ClaimsTable
             foreach (ClaimResult r in results)
             {
                 json.WriteStartObject();
+                HvSim.Core.BuildVersion.WriteJson(json);
                 json.WriteString("id", r.Claim.Id);
                 json.WriteString("paper", r.Claim.PaperValue);
                 json.WriteString("simulated", r.Simulated);
