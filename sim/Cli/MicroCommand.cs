@@ -160,13 +160,18 @@ public static partial class MicroCommand
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {cdaKib} KiB, WPP {wpp}, PPT {ppt}, Tcount {tcount}");
-        text.AppendLine("technique  platform    instructions  page faults  hv traps  bounces  signals  syscalls  hypercalls  emulated  dirty pages  log bytes  copied bytes  backup  simulated ms");
+        var table = new ConsoleTable("technique", "platform", ">instructions", ">page faults", ">hv traps", ">bounces", ">signals", ">syscalls", ">hypercalls",
+            ">emulated", ">dirty pages", ">log bytes", ">copied bytes", "backup", ">simulated ms");
         foreach (CheckpointedResult r in results)
         {
             EventLedger l = r.Kernel.Ledger;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"{Techniques.Name(r.Session.Technique),-10} {PlatformNames.Name(r.Kernel.Options.Platform.Platform),-10} {r.Kernel.Cpu.InstructionsRetired,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.BounceToGuest),8} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall),11} {l.Count(EventKind.WriteEmulated),9} {r.Session.Stats.DirtyPages,12} {r.Session.Stats.LoggedBytes,10} {r.Session.Stats.CopiedBytes,13}  {(r.Check.Equal ? "equal  " : "DIFFERS")}  {(RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-"),12}");
+            table.AddRow(Techniques.Name(r.Session.Technique), PlatformNames.Name(r.Kernel.Options.Platform.Platform), r.Kernel.Cpu.InstructionsRetired,
+                l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.BounceToGuest), l.Count(EventKind.SignalDelivery),
+                l.Count(EventKind.SyscallEntry), l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall), l.Count(EventKind.WriteEmulated),
+                r.Session.Stats.DirtyPages, r.Session.Stats.LoggedBytes, r.Session.Stats.CopiedBytes, r.Check.Equal ? "equal" : "DIFFERS",
+                RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-");
         }
+        text.Append(table.Render());
         text.AppendLine(profile is null
             ? "simulated time: not priced (--profile none)"
             : $"simulated time: the counts above priced under the cost profile {profileName} (models/profiles; --profile to choose another); '-' where an event has no price");

@@ -136,14 +136,18 @@ public static class WorkloadCommand
     private static string Table(WorkloadResult[] results)
     {
         var text = new StringBuilder();
-        text.AppendLine("structure     op      opt    ops  technique  platform    instructions  transactions  page faults  hv traps  signals  syscalls  emulated  dirty pages   log bytes  copied bytes  invariants  backup");
+        var table = new ConsoleTable("structure", "op", ">opt", ">ops", "technique", "platform", ">instructions", ">transactions", ">page faults", ">hv traps",
+            ">signals", ">syscalls", ">emulated", ">dirty pages", ">log bytes", ">copied bytes", "invariants", "backup");
         foreach (WorkloadResult r in results)
         {
             EventLedger l = r.Run.Kernel.Ledger;
             CheckpointStats s = r.Run.Session.Stats;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"{r.Spec.Structure.Name,-13} {DataStructures.Name(r.Spec.Operation),-6} {r.Spec.Opt,4} {r.Spec.Ops,6}  {Techniques.Name(r.Run.Session.Technique),-9}  {PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform),-10} {r.Run.Kernel.Cpu.InstructionsRetired,13} {s.Commits,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.WriteEmulated),9} {s.DirtyPages,12} {s.LoggedBytes,11} {s.CopiedBytes,13}  {(r.InvariantsOk ? "ok" : "BROKEN"),-10}  {(r.BackupEqual ? "equal" : "DIFFERS")}");
+            table.AddRow(r.Spec.Structure.Name, DataStructures.Name(r.Spec.Operation), r.Spec.Opt, r.Spec.Ops, Techniques.Name(r.Run.Session.Technique),
+                PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform), r.Run.Kernel.Cpu.InstructionsRetired, s.Commits, l.Count(EventKind.PageFault),
+                l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.SignalDelivery), l.Count(EventKind.SyscallEntry), l.Count(EventKind.WriteEmulated),
+                s.DirtyPages, s.LoggedBytes, s.CopiedBytes, r.InvariantsOk ? "ok" : "BROKEN", r.BackupEqual ? "equal" : "DIFFERS");
         }
+        text.Append(table.Render());
         long kib = results.Length > 0 ? results[0].Spec.CdaKib ?? WorkloadSpec.MaxCdaKib : WorkloadSpec.MaxCdaKib;
         text.AppendLine(CultureInfo.InvariantCulture, $"transactions: committed ckpt_end calls; copied bytes include the initial full checkpoint of the {kib} KiB CDA; --json adds simulated_ns, the run priced under a cost profile (--profile, default xen-4.1-pv)");
         return text.ToString();
