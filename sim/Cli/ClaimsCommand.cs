@@ -71,7 +71,7 @@ public static class ClaimsCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(results, profile.Name, bands));
+            Console.Out.Write(ClaimsConsole.Text(results, profile.Name, bands));
             Console.Out.WriteLine($"{jobs} experiments (Tcount {settings.Tcount} per microbenchmark point, {(workloads ? $"{settings.WorkloadOps} operations per workload run" : "no workloads")}) in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;

@@ -66,7 +66,7 @@ public static class ReproduceCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name, result.Bands));
+            Console.Out.Write(ClaimsConsole.Text(result.Claims, profile.Name, result.Bands));
             Console.Out.WriteLine($"wrote {files.Count} files to {output} in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return result.Ok ? 0 : 1;
