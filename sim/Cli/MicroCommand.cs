@@ -21,7 +21,10 @@ public static partial class MicroCommand
 {
     public const string GuestName = "micro";
 
-    public static Command Create()
+    public static Command Create() => Create((request, json) => Run(request, json));
+
+    /// <summary>The command, its options parsed into a <see cref="MicroRequest"/> for <paramref name="action"/> (with --json).</summary>
+    internal static Command Create(Func<MicroRequest, bool, int> action)
     {
         CliOption<Technique?> technique = TechniqueOption.CreateOrAll(null);
         var platform = new PlatformOption(allowAll: true);
@@ -42,39 +45,46 @@ public static partial class MicroCommand
         {
             technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits,
         };
-        command.SetAction(result => Run(technique.Read(result), platform.All(result) ? null : platform.Read(result),
+        command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
             limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
-            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result), result.GetValue(json)));
+            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result)), result.GetValue(json)));
         return command;
     }
 
-    /// <param name="platform">Null under --platform all.</param>
-    private static int Run(Technique? technique, PlatformOptions? platform, KernelOptions limits, long cdaKib, string wpp, string ppt, long tcount, long seed, string profileName, bool json)
+    private static int Run(MicroRequest request, bool json)
     {
-        bool allPlatforms = platform is null;
-        if (double.Parse(ppt, CultureInfo.InvariantCulture) > cdaKib / 4)
-        {
-            throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");
-        }
-        HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(profileName);
-        var runs = Pairs(technique, platform);
-        string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
-        var results = new CheckpointedResult[runs.Count];
-        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            results[i] = RunOne(runs[i].Technique, limits with { Platform = runs[i].Platform }, guestArgs));
-
-        int status = GuestLimitOption.Status(results.Select(r => r.End))
-            ?? (results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1);
+        (CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile) = Execute(request);
         if (json)
         {
-            Console.Out.WriteLine(Json(results, profile, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
+            Console.Out.WriteLine(Json(results, profile, request, single: request.Single));
         }
         else
         {
-            Console.Out.Write(Table(results, profile, profileName, cdaKib, wpp, ppt, tcount));
+            Console.Out.Write(Table(results, profile, request));
         }
-        return status;
+        return Status(results);
     }
+
+    /// <summary>Checks the request against the guest's limits and runs it: each pair of technique and platform, in parallel.</summary>
+    internal static (CheckpointedResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(MicroRequest request)
+    {
+        if (double.Parse(request.Ppt, CultureInfo.InvariantCulture) > request.CdaKib / 4)
+        {
+            throw new UsageException($"--ppt {request.Ppt}: more pages per transaction than the CDA has ({request.CdaKib / 4})");
+        }
+        HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(request.ProfileName);
+        var runs = Pairs(request.Technique, request.Platform);
+        string[] guestArgs = [request.CdaKib.ToString(CultureInfo.InvariantCulture), request.Wpp, request.Ppt,
+            request.Tcount.ToString(CultureInfo.InvariantCulture), request.Seed.ToString(CultureInfo.InvariantCulture)];
+        var results = new CheckpointedResult[runs.Count];
+        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            results[i] = RunOne(runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
+        return (results, profile);
+    }
+
+    /// <summary>0 when every run exited 0 with its backup equal to the primary; a limit's status; else 1.</summary>
+    internal static int Status(CheckpointedResult[] results) => GuestLimitOption.Status(results.Select(r => r.End))
+        ?? (results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1);
 
     /// <summary>The technique/platform pairs to run: each technique on each platform that supports it.</summary>
     internal static List<(Technique Technique, PlatformOptions Platform)> Pairs(Technique? technique, PlatformOptions? platform)
@@ -156,10 +166,10 @@ public static partial class MicroCommand
     [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]{1,3})?$")]
     private static partial System.Text.RegularExpressions.Regex MilliNumber();
 
-    private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, string profileName, long cdaKib, string wpp, string ppt, long tcount)
+    private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, MicroRequest request)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {cdaKib} KiB, WPP {wpp}, PPT {ppt}, Tcount {tcount}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {request.CdaKib} KiB, WPP {request.Wpp}, PPT {request.Ppt}, Tcount {request.Tcount}");
         var table = new ConsoleTable("technique", "platform", ">instructions", ">page faults", ">hv traps", ">bounces", ">signals", ">syscalls", ">hypercalls",
             ">emulated", ">dirty pages", ">log bytes", ">copied bytes", "backup", ">simulated ms");
         foreach (CheckpointedResult r in results)
@@ -174,11 +184,11 @@ public static partial class MicroCommand
         text.Append(table.Render());
         text.AppendLine(profile is null
             ? "simulated time: not priced (--profile none)"
-            : $"simulated time: the counts above priced under the cost profile {profileName} (models/profiles; --profile to choose another); '-' where an event has no price");
+            : $"simulated time: the counts above priced under the cost profile {request.ProfileName} (models/profiles; --profile to choose another); '-' where an event has no price");
         return text.ToString();
     }
 
-    private static string Json(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, long cdaKib, string wpp, string ppt, long tcount, bool single)
+    internal static string Json(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, MicroRequest request, bool single)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -196,10 +206,10 @@ public static partial class MicroCommand
                 {
                     property.WriteTo(json);
                 }
-                json.WriteNumber("cda_kib", cdaKib);
-                json.WriteNumber("wpp", double.Parse(wpp, CultureInfo.InvariantCulture));
-                json.WriteNumber("ppt", double.Parse(ppt, CultureInfo.InvariantCulture));
-                json.WriteNumber("tcount", tcount);
+                json.WriteNumber("cda_kib", request.CdaKib);
+                json.WriteNumber("wpp", double.Parse(request.Wpp, CultureInfo.InvariantCulture));
+                json.WriteNumber("ppt", double.Parse(request.Ppt, CultureInfo.InvariantCulture));
+                json.WriteNumber("tcount", request.Tcount);
                 json.WriteEndObject();
             }
             if (!single)
@@ -209,4 +219,13 @@ public static partial class MicroCommand
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+}
+
+/// <summary>One micro command line, parsed: the runs it asks for.</summary>
+/// <param name="Technique">Null: every technique.</param>
+/// <param name="Platform">Null: every platform (--platform all).</param>
+internal sealed record MicroRequest(Technique? Technique, PlatformOptions? Platform, KernelOptions Limits, long CdaKib, string Wpp, string Ppt, long Tcount, long Seed, string ProfileName)
+{
+    /// <summary>One technique on one platform: one run, printed as one JSON object.</summary>
+    public bool Single => Technique is not null && Platform is not null;
 }

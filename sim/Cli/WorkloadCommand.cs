@@ -22,7 +22,10 @@ namespace HvSim.Cli;
 /// </summary>
 public static class WorkloadCommand
 {
-    public static Command Create()
+    public static Command Create() => Create((request, json) => Run(request, json));
+
+    /// <summary>The command, its options parsed into a <see cref="WorkloadRequest"/> for <paramref name="action"/> (with --json); --table2 runs Table 2 itself.</summary>
+    internal static Command Create(Func<WorkloadRequest, bool, int> action)
     {
         CliOption<string?> ds = CliOptions.Text("--ds", "NAME|all",
             $"the data structure, or all of the suite: {string.Join(' ', DataStructures.All.Select(s => s.Name))}");
@@ -62,45 +65,53 @@ public static class WorkloadCommand
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
             // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
             string? profileName = result.GetValue(json) || profile.Given(result) ? profile.Read(result) : null;
-            return Run(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
-                seed.Read(result), cdaKib.Read(result), result.GetValue(json), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result));
+            return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json));
         });
         return command;
     }
 
-    /// <param name="platform">Null under --platform all.</param>
-    /// <param name="profileName">Null when the runs are not priced.</param>
-    private static int Run(string? ds, WorkloadSuite suite, DsOperation? operation, long opt, long ops, Technique? technique, PlatformOptions? platform,
-        long seed, long? cdaKib, bool json, string? profileName, KernelOptions limits)
+    private static int Run(WorkloadRequest request, bool json)
     {
-        bool allPlatforms = platform is null;
-        SuiteOption.CheckOps(suite, ops);
-        if (ds is null)
+        (WorkloadResult[] results, HvSim.Models.Profiles.CostProfile? profile) = Execute(request, progress: !json);
+        foreach (WorkloadResult result in results.Where(r => !r.Ok))
+        {
+            Console.Error.WriteLine($"hvsim: {Failure(result)}");
+        }
+        Console.Out.Write(json ? Json(results, request.Single, profile) + "\n" : Table(results));
+        return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
+    }
+
+    /// <summary>Checks the request and runs it: every (structure, operation) it names under every technique and platform, in parallel.</summary>
+    internal static (WorkloadResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(WorkloadRequest request, bool progress)
+    {
+        SuiteOption.CheckOps(request.Suite, request.Ops);
+        if (request.Ds is null)
         {
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
         // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
-        HvSim.Models.Profiles.CostProfile? profile = profileName is null ? null : RunPricing.Load(profileName);
-        IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
-        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, platform);
+        HvSim.Models.Profiles.CostProfile? profile = request.ProfileName is null ? null : RunPricing.Load(request.ProfileName);
+        IReadOnlyList<WorkloadSpec> specs = Specs(request.Ds, request.Operation, request.Opt, request.Ops, request.Seed, request.CdaKib)
+            .Select(s => s with { Suite = request.Suite }).ToArray();
+        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(request.Technique, request.Platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
 
-        WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: !json && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, limits with { Platform = run.Platform }), _ => step()));
+        WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: progress && ProgressDisplay.Interactive, step =>
+            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, request.Limits with { Platform = run.Platform }), _ => step()));
+        return (results, profile);
+    }
 
-        foreach (WorkloadResult result in results.Where(r => !r.Ok))
-        {
-            CheckpointedResult r = result.Run;
-            string why = GuestLimitOption.Status(r.End) is null
-                ? result.Failure!
-                : GuestLimitOption.Describe(r.End, r.Kernel.Options, r.Kernel.Cpu.InstructionsRetired, r.Kernel.Cpu.Rip);
-            Console.Error.WriteLine($"hvsim: {result.Spec} under {Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)} failed: {why}");
-        }
-        bool single = results.Length == 1 && ds != "all" && technique is not null && !allPlatforms;
-        Console.Out.Write(json ? Json(results, single, profile) + "\n" : Table(results));
-        return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
+    /// <summary>Why a run failed, in one line: the run, then the check it failed or the limit that stopped it.</summary>
+    internal static string Failure(WorkloadResult result)
+    {
+        CheckpointedResult r = result.Run;
+        string why = GuestLimitOption.Status(r.End) is null
+            ? result.Failure!
+            : GuestLimitOption.Describe(r.End, r.Kernel.Options, r.Kernel.Cpu.InstructionsRetired, r.Kernel.Cpu.Rip);
+        return $"{result.Spec} under {Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)} failed: {why}";
     }
 
     private static long CdaKib(string option, string text)
@@ -153,7 +164,7 @@ public static class WorkloadCommand
         return text.ToString();
     }
 
-    private static string Json(WorkloadResult[] results, bool single, HvSim.Models.Profiles.CostProfile? profile)
+    internal static string Json(WorkloadResult[] results, bool single, HvSim.Models.Profiles.CostProfile? profile)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -189,4 +200,16 @@ public static class WorkloadCommand
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+}
+
+/// <summary>One workload command line (not --table2), parsed: the runs it asks for.</summary>
+/// <param name="Ds">A structure's name, "all", or null when --ds was not given.</param>
+/// <param name="Technique">Null: every technique.</param>
+/// <param name="Platform">Null: every platform (--platform all).</param>
+/// <param name="ProfileName">Null when the runs are not priced.</param>
+internal sealed record WorkloadRequest(string? Ds, WorkloadSuite Suite, DsOperation? Operation, long Opt, long Ops, Technique? Technique, PlatformOptions? Platform,
+    long Seed, long? CdaKib, string? ProfileName, KernelOptions Limits)
+{
+    /// <summary>One structure under one technique on one platform: one run, printed as one JSON object.</summary>
+    public bool Single => Ds is not null && Ds != "all" && Technique is not null && Platform is not null;
 }
