@@ -26,7 +26,7 @@ internal static class HvSimCommandLine
         new(WorkloadCommand.Create(), "workload", "hvsim workload --ds avl --technique all --platform xen-pv",
             "one row per technique, `invariants ok`, `backup equal`"),
         new(TraceCommand.Create(), "trace", "hvsim trace --platform xen-pv --technique pt",
-            "`25 steps (user 4, kernel 13, hypervisor 8)` … `the store faulted once and then succeeded`"),
+            "`25 steps (cpu 1, user 3, kernel 13, hypervisor 8)` … `the store faulted once and then succeeded`"),
         new(ClaimsCommand.Create(), "claims", "hvsim claims", "the claims table and the pass counts"),
         new(RepriceCommand.Create(), "reprice RUN.json", "hvsim reprice run.json --profile prior-xen-4.1-pv", "the run's time under that profile, per event"),
         new(CalibrateCommand.Create(), "calibrate", "hvsim calibrate --measurements models/calibration/xen-4.1-pv.csv --out fit.json",

@@ -181,7 +181,7 @@ public sealed class AddressSpace
     {
         int index = _vmas.IndexOf(vma);
         _vmas[index] = vma with { End = end };
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"grown in place: VMA {_vmas[index]}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : _vmas[index].InTrace(new TraceData("grown in place: VMA {vma}")));
         MergeAround(vma.Start, end);
     }
 
@@ -192,7 +192,7 @@ public sealed class AddressSpace
             return false;
         }
         _vmas.Insert(FirstEndingAfter(vma.Start), vma);
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mapped: VMA {vma}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("mapped: VMA {vma}")));
         MergeAround(vma.Start, vma.End);
         return true;
     }
@@ -215,7 +215,7 @@ public sealed class AddressSpace
         int first = FirstStartingAtOrAfter(start), last = FirstStartingAtOrAfter(end);
         List<Vma> gone = _vmas.GetRange(first, last - first);
         _vmas.RemoveRange(first, last - first);
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"unmapped {start:x}-{end:x}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("unmapped {vma_start}-{vma_end}") { VmaStart = start, VmaEnd = end });
         var removed = new List<(ulong Page, ulong Entry)>();
         _paging.BeginBatch();
         foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, start, end))
@@ -280,7 +280,7 @@ public sealed class AddressSpace
             if (_vmas[i].Protection != protection)
             {
                 _vmas[i] = _vmas[i] with { Protection = protection };
-                _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mprotect: VMA {_vmas[i]}" : "");
+                _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : _vmas[i].InTrace(new TraceData("mprotect: VMA {vma}")));
                 changedVmas++;
             }
         }
@@ -590,7 +590,8 @@ public sealed class AddressSpace
         {
             _vmas[i] = vma with { End = cut };
             _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
-            _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
+            _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null
+                : vma.InTrace(new TraceData("split at {address}: VMA {vma} in two") { Address = cut }));
             return _vmas[i];
         }
         return vma;
