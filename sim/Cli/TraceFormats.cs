@@ -120,6 +120,7 @@ public static class TraceFormats
         using (var writer = new Utf8JsonWriter(buffer, s_json))
         {
             writer.WriteStartObject();
+            HvSim.Core.BuildVersion.WriteJson(writer);
             writer.WriteString("platform", PlatformNames.Name(recording.Platform.Platform));
             writer.WriteString("technique", recording.Technique);
             writer.WriteStartArray("steps");

@@ -75,7 +75,7 @@ public sealed partial class TraceCommandTests
     {
         using JsonDocument json = JsonDocument.Parse(Trace(platform, technique, "json"));
         JsonElement root = json.RootElement;
-        Assert.Equal(new[] { "platform", "technique", "steps" }, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { HvSim.Core.BuildVersion.JsonName, "platform", "technique", "steps" }, root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(platform, root.GetProperty("platform").GetString());
         Assert.Equal(technique, root.GetProperty("technique").GetString());
         JsonElement[] steps = root.GetProperty("steps").EnumerateArray().ToArray();
