@@ -35,17 +35,8 @@ public sealed class PvPaging : IPagingOps
         value = _hypervisor.Techniques.FilterPvEntry(entryAddress, value, virtualAddress);
         if (_mode == PteUpdateMode.TrappedWrite)
         {
-            Ledger.Add(EventKind.PageFault, Layer.Kernel, !Ledger.IsTracing ? null
-                : new TraceData("#PF: kernel store to read-only page-table page {pte_address} (PTE for {page})")
-                {
-                    RaisedByCpu = true,
-                    Vector = TraceFault.PageFaultVector,
-                    ErrorCode = (uint)(PageFaultErrorCode.Present | PageFaultErrorCode.Write),
-                    PteAddress = entryAddress.Value,
-                    Page = virtualAddress,
-                });
-            _hypervisor.TrapEntry(!Ledger.IsTracing ? null
-                : new TraceData("#PF from the guest kernel on a page-table page") { Entry = TraceEntry.PageTableWrite, PteAddress = entryAddress.Value, Page = virtualAddress });
+            Ledger.Add(EventKind.PageFault, Layer.Kernel, Ledger.IsTracing ? PageTableStoreTrace.Fault(entryAddress, virtualAddress) : null);
+            _hypervisor.TrapEntry(Ledger.IsTracing ? PageTableStoreTrace.Trap(entryAddress, virtualAddress) : null);
             Validate(value);
             _emulator.EmulateStore(entryAddress, value, virtualAddress);
             return;

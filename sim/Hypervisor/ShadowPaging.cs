@@ -29,17 +29,8 @@ public sealed class ShadowPaging : IPagingOps
     {
         // The store raises #PF like any write to a read-only page (as under xen-pv's trapped
         // writes): the MMU's fault is counted before the hypervisor takes it.
-        Ledger.Add(EventKind.PageFault, Layer.Kernel, !Ledger.IsTracing ? null
-            : new TraceData("#PF: kernel store to write-protected page-table page {pte_address} (PTE for {page})")
-            {
-                RaisedByCpu = true,
-                Vector = TraceFault.PageFaultVector,
-                ErrorCode = (uint)(PageFaultErrorCode.Present | PageFaultErrorCode.Write),
-                PteAddress = entryAddress.Value,
-                Page = virtualAddress,
-            });
-        _hypervisor.TrapEntry(!Ledger.IsTracing ? null
-            : new TraceData("#PF: guest kernel store to its write-protected page table (PTE for {page})") { Entry = TraceEntry.PageTableWrite, PteAddress = entryAddress.Value, Page = virtualAddress });
+        Ledger.Add(EventKind.PageFault, Layer.Kernel, Ledger.IsTracing ? PageTableStoreTrace.Fault(entryAddress, virtualAddress) : null);
+        _hypervisor.TrapEntry(Ledger.IsTracing ? PageTableStoreTrace.Trap(entryAddress, virtualAddress) : null);
         _emulator.EmulateStore(entryAddress, value, virtualAddress);
         _shadow.OnGuestEntryWritten(entryAddress, value);
     }
