@@ -33,7 +33,7 @@ public static class ExecCommand
             "crash the machine after N instructions and recover from the last checkpoint (with --technique; status 0 when recovery gives the last committed state)", min: 1);
         Option<bool> verifyEach = CliOptions.Flag("--verify-every-commit", "check the backup against the primary at every commit, not only at exit");
         Option<bool> json = CliOptions.Flag("--json", "after the guest ends, one JSON object with the run's events, counts and simulated time on stderr (the guest owns stdout)");
-        CliOption<string> profile = ProfileOption.Create();
+        CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
         var program = new Argument<string>("PROG") { Description = "a static x86-64 Linux ELF (freestanding or gcc -static with glibc)" };
         var arguments = new Argument<string[]>("ARGS") { Description = "the program's arguments, passed untouched (its own options included)", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("exec",
@@ -50,12 +50,12 @@ public static class ExecCommand
                 Mounts = result.GetValue(mounts) ?? [],
             }, result),
             technique.Read(result), crashAt.Read(result), result.GetValue(verifyEach), result.GetValue(json),
-            result.GetValue(json) || profile.Given(result) ? profile.Read(result) : null,
+            ProfileOption.ForJson(result, json, profile, "exec"),
             [result.GetValue(program)!, .. result.GetValue(arguments) ?? []]));
         return command;
     }
 
-    /// <param name="profileName">The profile that prices the --json report; null when neither --json nor --profile was given (a profile named is loaded, so a broken one is an error).</param>
+    /// <param name="profileName">The profile that prices the --json report; null without --json.</param>
     /// <param name="rest">The program and its arguments.</param>
     private static int Run(KernelOptions kernelOptions, Technique technique, long? crashAt, bool verifyEach, bool json, string? profileName, string[] rest)
     {

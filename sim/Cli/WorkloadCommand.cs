@@ -43,7 +43,7 @@ public static class WorkloadCommand
             $"the CDA in KiB, a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)", text => CdaKib("--cda-kib", text), null, "each structure's own");
         Option<bool> table2 = CliOptions.Flag("--table2", "the paper's Table 2 measured on the simulated machine: every row with OPT 1 and 5 under emulxen on xen-pv (takes only --suite, --ops, --seed, --cda-kib and --json)");
         Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
-        CliOption<string> profile = ProfileOption.Create();
+        CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
         GuestLimitOption.Group limits = GuestLimitOption.Create();
         var command = new Command("workload",
@@ -62,9 +62,8 @@ public static class WorkloadCommand
                 SuiteOption.CheckOps(suite.Read(result), ops.Read(result));
                 return Table2Output.Run(ops.Read(result), seed.Read(result), cdaKib.Read(result), result.GetValue(json), suite.Read(result));
             }
+            string? profileName = ProfileOption.ForJson(result, json, profile, "workload");
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
-            // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
-            string? profileName = result.GetValue(json) || profile.Given(result) ? profile.Read(result) : null;
             return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
                 seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json));
         });
@@ -91,7 +90,6 @@ public static class WorkloadCommand
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
-        // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
         HvSim.Models.Profiles.CostProfile? profile = request.ProfileName is null ? null : RunPricing.Load(request.ProfileName);
         IReadOnlyList<WorkloadSpec> specs = Specs(request.Ds, request.Operation, request.Opt, request.Ops, request.Seed, request.CdaKib)
             .Select(s => s with { Suite = request.Suite }).ToArray();
