@@ -57,7 +57,7 @@ public static class BenchCommand
             {
                 guest = Guest,
                 instructions,
-                hvsim_version = BuildVersion.Text,
+                version = BuildVersion.Text,
                 blocks_decoded = blocks,
                 hvsim_seconds = seconds,
                 mips,
