@@ -21,10 +21,10 @@ public static partial class MicroCommand
 {
     public const string GuestName = "micro";
 
-    public static Command Create() => Create((request, json) => Run(request, json));
+    public static Command Create() => Create((request, json, _) => Run(request, json));
 
-    /// <summary>The command, its options parsed into a <see cref="MicroRequest"/> for <paramref name="action"/> (with --json).</summary>
-    internal static Command Create(Func<MicroRequest, bool, int> action)
+    /// <summary>The command, its options parsed into a <see cref="MicroRequest"/> for <paramref name="action"/> (with --json, and the parse for options a caller adds).</summary>
+    internal static Command Create(Func<MicroRequest, bool, ParseResult, int> action)
     {
         CliOption<Technique?> technique = TechniqueOption.CreateOrAll(null);
         var platform = new PlatformOption(allowAll: true);
@@ -47,7 +47,7 @@ public static partial class MicroCommand
         };
         command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
             limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
-            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result)), result.GetValue(json)));
+            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result)), result.GetValue(json), result));
         return command;
     }
 

@@ -24,8 +24,8 @@ internal static class SweepPoints
         }
         object? request = null;
         Command command = point.Command == "micro"
-            ? MicroCommand.Create((r, _) => { request = r; return 0; })
-            : WorkloadCommand.Create((r, _) => { request = r; return 0; });
+            ? MicroCommand.Create((r, _, _) => { request = r; return 0; })
+            : WorkloadCommand.Create((r, _, _) => { request = r; return 0; });
         string[] args = [.. point.Arguments(), "--profile", profile, "--json"];
         ParseResult parsed = command.Parse(args);
         if (ParseProblems.First(parsed) is string problem)

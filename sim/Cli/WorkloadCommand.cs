@@ -22,10 +22,11 @@ namespace HvSim.Cli;
 /// </summary>
 public static class WorkloadCommand
 {
-    public static Command Create() => Create((request, json) => Run(request, json));
+    public static Command Create() => Create((request, json, _) => Run(request, json));
 
-    /// <summary>The command, its options parsed into a <see cref="WorkloadRequest"/> for <paramref name="action"/> (with --json); --table2 runs Table 2 itself.</summary>
-    internal static Command Create(Func<WorkloadRequest, bool, int> action)
+    /// <summary>The command, its options parsed into a <see cref="WorkloadRequest"/> for <paramref name="action"/> (with --json, and the parse for options a caller adds); --table2 runs Table 2 itself.</summary>
+    /// <param name="priceAlways">The caller shows the price without --json too (compare): --profile is always taken.</param>
+    internal static Command Create(Func<WorkloadRequest, bool, ParseResult, int> action, bool priceAlways = false)
     {
         CliOption<string?> ds = CliOptions.Text("--ds", "NAME|all",
             $"the data structure, or all of the suite: {string.Join(' ', DataStructures.All.Select(s => s.Name))}");
@@ -62,10 +63,10 @@ public static class WorkloadCommand
                 SuiteOption.CheckOps(suite.Read(result), ops.Read(result));
                 return Table2Output.Run(ops.Read(result), seed.Read(result), cdaKib.Read(result), result.GetValue(json), suite.Read(result));
             }
-            string? profileName = ProfileOption.ForJson(result, json, profile, "workload");
+            string? profileName = priceAlways ? profile.Read(result) : ProfileOption.ForJson(result, json, profile, "workload");
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
             return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
-                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json));
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json), result);
         });
         return command;
     }

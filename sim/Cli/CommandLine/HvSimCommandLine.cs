@@ -31,6 +31,8 @@ internal static class HvSimCommandLine
         new(RepriceCommand.Create(), "reprice RUN.json", "hvsim reprice run.json --profile prior-xen-4.1-pv", "the run's time under that profile, per event"),
         new(CalibrateCommand.Create(), "calibrate", "hvsim calibrate --measurements models/calibration/xen-4.1-pv.csv --out fit.json",
             "the fitted prices, their residuals and the problem's condition"),
+        new(CompareCommand.Create(), "compare micro|workload", "hvsim compare micro --tcount 200",
+            "one row per technique and platform: simulated ms, pages and words recorded, faults and hypervisor traps per transaction, KiB copied, `equal`"),
         new(SweepCommand.Create(), "sweep SPEC", "hvsim sweep deploy/examples/wpp-sweep.json --shard 0/4 --out sweep-out",
             "`shard 0/4 of sweep wpp-sweep:` … points …; `hvsim sweep merge sweep-out --out wpp` → `wpp.csv`, `wpp.json`"),
         new(BenchCommand.Create(), "bench", "hvsim bench --reproduce none", "`hvsim 0.896 s 219.2 MIPS`, `native 0.041 s`"),

@@ -18,8 +18,8 @@ internal static class ParseProblems
             return null; // --help or --version: they answer whatever else the line says
         }
         Command command = result.CommandResult.Command;
-        string name = command is RootCommand ? "hvsim" : command.Name;
-        string help = command is RootCommand ? "hvsim --help" : $"hvsim {command.Name} --help";
+        string name = command is RootCommand ? "hvsim" : Path(result.CommandResult);
+        string help = command is RootCommand ? "hvsim --help" : $"hvsim {name} --help";
 
         // An option given twice: the second would silently win. Options that take several values (--mount) may repeat.
         foreach (Option option in command.Options)
@@ -57,5 +57,16 @@ internal static class ParseProblems
             }
         }
         return result.Errors.Count > 0 ? result.Errors[0].Message : null;
+    }
+
+    /// <summary>The command's name with its parents' ("compare micro"), without the root's.</summary>
+    private static string Path(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = command; r is CommandResult c && c.Command is not RootCommand; r = c.Parent)
+        {
+            names.Insert(0, c.Command.Name);
+        }
+        return string.Join(' ', names);
     }
 }
