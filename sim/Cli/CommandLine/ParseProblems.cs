@@ -55,6 +55,10 @@ internal static class ParseProblems
             {
                 return $"{name}: which {argument.Name}? (see {help})";
             }
+            if (command.Action is null && command.Subcommands.Count > 0)
+            {
+                return $"{name}: which one? {string.Join(" or ", command.Subcommands.Select(c => $"{name} {c.Name}"))} (see {help})";
+            }
         }
         return result.Errors.Count > 0 ? result.Errors[0].Message : null;
     }
