@@ -68,10 +68,7 @@ public static partial class MicroCommand
     /// <summary>Checks the request against the guest's limits and runs it: each pair of technique and platform, in parallel.</summary>
     internal static (CheckpointedResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(MicroRequest request)
     {
-        if (double.Parse(request.Ppt, CultureInfo.InvariantCulture) > request.CdaKib / 4)
-        {
-            throw new UsageException($"--ppt {request.Ppt}: more pages per transaction than the CDA has ({request.CdaKib / 4})");
-        }
+        Check(request);
         HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(request.ProfileName);
         var runs = Pairs(request.Technique, request.Platform);
         string[] guestArgs = [request.CdaKib.ToString(CultureInfo.InvariantCulture), request.Wpp, request.Ppt,
@@ -80,6 +77,15 @@ public static partial class MicroCommand
         Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             results[i] = RunOne(runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
         return (results, profile);
+    }
+
+    /// <summary>What the options cannot check one by one: PPT against the CDA's pages.</summary>
+    internal static void Check(MicroRequest request)
+    {
+        if (double.Parse(request.Ppt, CultureInfo.InvariantCulture) > request.CdaKib / 4)
+        {
+            throw new UsageException($"--ppt {request.Ppt}: more pages per transaction than the CDA has ({request.CdaKib / 4})");
+        }
     }
 
     /// <summary>0 when every run exited 0 with its backup equal to the primary; a limit's status; else 1.</summary>

@@ -43,6 +43,24 @@ internal static class SweepPoints
         {
             throw new UsageException($"sweep: point {point.Id} (#{point.Index}): {point.Command} {string.Join(' ', point.Arguments())} is more than one run; give --technique, --platform{(point.Command == "workload" ? " and --ds" : "")} one value each (put the values on an axis)");
         }
+        try
+        {
+            // What the command checks across options, before its runs: checked here before any point runs.
+            if (request is MicroRequest m)
+            {
+                MicroCommand.Check(m);
+                TechniqueOption.CheckSupported(m.Technique!.Value, m.Platform!.Platform);
+            }
+            else if (request is WorkloadRequest w)
+            {
+                WorkloadCommand.Check(w);
+                TechniqueOption.CheckSupported(w.Technique!.Value, w.Platform!.Platform);
+            }
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"sweep: point {point.Id} (#{point.Index}): {e.Message}");
+        }
         return request!;
     }
 

@@ -85,15 +85,8 @@ public static class WorkloadCommand
     /// <summary>Checks the request and runs it: every (structure, operation) it names under every technique and platform, in parallel.</summary>
     internal static (WorkloadResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(WorkloadRequest request, bool progress)
     {
-        SuiteOption.CheckOps(request.Suite, request.Ops);
-        if (request.Ds is null)
-        {
-            throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
-        }
-
+        IReadOnlyList<WorkloadSpec> specs = Check(request);
         HvSim.Models.Profiles.CostProfile? profile = request.ProfileName is null ? null : RunPricing.Load(request.ProfileName);
-        IReadOnlyList<WorkloadSpec> specs = Specs(request.Ds, request.Operation, request.Opt, request.Ops, request.Seed, request.CdaKib)
-            .Select(s => s with { Suite = request.Suite }).ToArray();
         List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(request.Technique, request.Platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
@@ -101,6 +94,18 @@ public static class WorkloadCommand
         WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: progress && ProgressDisplay.Interactive, step =>
             ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, request.Limits with { Platform = run.Platform }), _ => step()));
         return (results, profile);
+    }
+
+    /// <summary>What the options cannot check one by one (the suite against OPS, --ds given, --op against the structure): the runs' specs.</summary>
+    internal static IReadOnlyList<WorkloadSpec> Check(WorkloadRequest request)
+    {
+        SuiteOption.CheckOps(request.Suite, request.Ops);
+        if (request.Ds is null)
+        {
+            throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
+        }
+        return Specs(request.Ds, request.Operation, request.Opt, request.Ops, request.Seed, request.CdaKib)
+            .Select(s => s with { Suite = request.Suite }).ToArray();
     }
 
     /// <summary>Why a run failed, in one line: the run, then the check it failed or the limit that stopped it.</summary>
