@@ -38,25 +38,39 @@ internal static class CommandTable
         text.Append("rewrites it). Every command also takes `-h`/`--help`; `hvsim --version` prints the version and commit.\n");
         foreach (CommandEntry entry in commands)
         {
-            Command command = entry.Command;
-            text.Append($"\n## hvsim {entry.Synopsis}\n\n{command.Description}\n\nExample: `{entry.Example}`\n\n");
-            foreach (Argument argument in command.Arguments)
+            text.Append($"\n## hvsim {entry.Synopsis}\n\n{entry.Command.Description}\n\nExample: `{entry.Example}`\n");
+            Options(text, entry.Command);
+            foreach (Command sub in entry.Command.Subcommands)
             {
-                text.Append($"- `{argument.Name}`: {argument.Description}\n");
-            }
-            if (command.Arguments.Count > 0)
-            {
-                text.Append('\n');
-            }
-            text.Append("| option | value | what it does |\n|---|---|---|\n");
-            foreach (Option option in command.Options)
-            {
-                string value = option.Arity.MaximumNumberOfValues == 0 ? "" : $"`{Cell(option.HelpName ?? "")}`";
-                string required = option.Required ? " (required)" : "";
-                text.Append($"| `{option.Name}`{required} | {value} | {Cell(option.Description ?? "")} |\n");
+                text.Append($"\n### hvsim {entry.Command.Name} {sub.Name}\n\n{sub.Description}\n");
+                Options(text, sub);
             }
         }
         return text.ToString();
+    }
+
+    private static void Options(StringBuilder text, Command command)
+    {
+        text.Append('\n');
+        foreach (Argument argument in command.Arguments)
+        {
+            text.Append($"- `{argument.Name}`: {argument.Description}\n");
+        }
+        if (command.Arguments.Count > 0)
+        {
+            text.Append('\n');
+        }
+        if (command.Options.Count == 0)
+        {
+            return;
+        }
+        text.Append("| option | value | what it does |\n|---|---|---|\n");
+        foreach (Option option in command.Options)
+        {
+            string value = option.Arity.MaximumNumberOfValues == 0 ? "" : $"`{Cell(option.HelpName ?? "")}`";
+            string required = option.Required ? " (required)" : "";
+            text.Append($"| `{option.Name}`{required} | {value} | {Cell(option.Description ?? "")} |\n");
+        }
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);

@@ -16,16 +16,35 @@ public sealed partial class CommandTableTests
 {
     private static readonly IReadOnlyList<CommandEntry> s_commands = HvSimCommandLine.Commands();
 
-    public static TheoryData<string> CommandNames() => new(s_commands.Select(c => c.Command.Name));
+    /// <summary>Every command and subcommand, as the words that name it ("sweep merge").</summary>
+    public static TheoryData<string> CommandNames() => new(s_commands.SelectMany(c => Paths(c.Command, [])).Select(path => string.Join(' ', path)));
+
+    private static IEnumerable<string[]> Paths(Command command, string[] parent)
+    {
+        string[] path = [.. parent, command.Name];
+        yield return path;
+        foreach (Command sub in command.Subcommands)
+        {
+            foreach (string[] deeper in Paths(sub, path))
+            {
+                yield return deeper;
+            }
+        }
+    }
 
     [Theory]
     [MemberData(nameof(CommandNames))]
     public void Every_command_answers_help_with_every_option_and_its_description(string name)
     {
-        Command command = s_commands.Single(c => c.Command.Name == name).Command;
+        string[] path = name.Split(' ');
+        Command command = s_commands.Single(c => c.Command.Name == path[0]).Command;
+        foreach (string word in path[1..])
+        {
+            command = command.Subcommands.Single(c => c.Name == word);
+        }
         foreach (string help in new[] { "--help", "-h" })
         {
-            (int status, string stdout, string stderr) = HvsimConsole.Run(name, help);
+            (int status, string stdout, string stderr) = HvsimConsole.Run([.. path, help]);
             Assert.Equal(0, status);
             Assert.Equal(string.Empty, stderr);
             string shown = Collapse(stdout);
