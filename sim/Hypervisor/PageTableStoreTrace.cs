@@ -23,7 +23,7 @@ internal static class PageTableStoreTrace
 
     /// <summary>The hypervisor's entry for it.</summary>
     public static TraceData Trap(GuestPhysical entryAddress, ulong virtualAddress) =>
-        new("#PF: guest kernel store to its write-protected page table (PTE for {page})")
+        new("#PF: guest kernel store to its write-protected page-table page (PTE for {page})")
         {
             Entry = TraceEntry.PageTableWrite,
             PteAddress = entryAddress.Value,
