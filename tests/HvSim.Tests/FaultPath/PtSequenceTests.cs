@@ -163,7 +163,7 @@ public sealed class PtSequenceTests
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
-        hypervisor TrapToHypervisor   page table
+        hypervisor TrapToHypervisor   page-table page
         hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US A D
         hypervisor PteUpdate          shadow PTE for 0x7fffeffff000 := 0xb000 P RW US A D
@@ -202,7 +202,7 @@ public sealed class PtSequenceTests
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
-        hypervisor TrapToHypervisor   page table
+        hypervisor TrapToHypervisor   page-table page
         hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US A NX
         hypervisor PteUpdate          shadow PTE for 0x7fffeffff000 := 0xb000 P US A NX
@@ -328,7 +328,7 @@ public sealed class PtSequenceTests
         hypervisor PageWalk           guest tables forbid it
         hypervisor BounceToGuest
         kernel     PageFault          page-table page
-        hypervisor TrapToHypervisor   page table
+        hypervisor TrapToHypervisor   page-table page
         hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US
         hypervisor PteUpdate          dropped
