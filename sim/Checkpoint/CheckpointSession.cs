@@ -31,6 +31,7 @@ public sealed class CheckpointSession
     private BackupCda? _backup;
     private readonly HelperBuffer _staged = new();
     private readonly HashSet<ulong> _wholePages = new();
+    private readonly CheckpointRecord _record = CheckpointRecord.Reusable(); // parsed into at every commit
     private GuestReader? _readGuest; // made once: a method group would allocate a delegate per commit
     private ulong _cdaLength;
     private byte[]? _finalPrimary;
@@ -191,8 +192,8 @@ public sealed class CheckpointSession
         {
             return -EINVAL;
         }
-        CheckpointRecord? record = CheckpointRecord.Read(_readGuest ??= ReadGuest, recordAddress, _backup.Start, _cdaLength, out string error);
-        if (record is null)
+        CheckpointRecord record = _record;
+        if (!CheckpointRecord.TryReadInto(_readGuest ??= ReadGuest, recordAddress, _backup.Start, _cdaLength, record, out string error))
         {
             _failure ??= $"commit {Stats.Commits + 1}: {error}";
             return -EINVAL;
@@ -205,7 +206,7 @@ public sealed class CheckpointSession
         staged.Clear();
         HashSet<ulong> wholePages = _wholePages;
         wholePages.Clear();
-        foreach (ulong page in record.Pages)
+        foreach (ulong page in record.PageList)
         {
             if (!wholePages.Add(page))
             {
@@ -222,7 +223,7 @@ public sealed class CheckpointSession
         // A page listed whole is copied as it is now, which already holds every word logged for
         // it earlier in the cycle (Emul logs words until an instruction falls back to tracking
         // the page); applying those older words after it would undo newer writes.
-        foreach (LoggedWord word in record.Words)
+        foreach (LoggedWord word in record.WordList)
         {
             if (!wholePages.Contains(word.Address & ~0xFFFUL))
             {
@@ -265,7 +266,11 @@ public sealed class CheckpointSession
         {
             CommittedImage = primary;
         }
-        Committed?.Invoke(new CommitInfo(Stats.Commits, record, previous, _options.KeepCommittedImage ? primary : null));
+        if (Committed is { } committed)
+        {
+            // Observers may keep what they are given: a copy of the reused record.
+            committed(new CommitInfo(Stats.Commits, record.Copy(), previous, _options.KeepCommittedImage ? primary : null));
+        }
     }
 
     private byte[]? ReadCda()

@@ -127,7 +127,7 @@ public sealed partial class ShadowPager
         // replaced when it maps the same frame (its writes happened); never from the guest's D.
         GuestPhysical? existing = _tables.LeafEntryAddress(root, page, create: false);
         ulong old = existing is null ? 0 : _machine.Memory.ReadU64(existing.Value);
-        bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && bits.HasFlag(Pte.RW));
+        bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && (bits & Pte.RW) != 0);
         if (!_tables.Map(root, page, new Frame(guest.PhysicalPage >> PageGeometry.PageShift), bits))
         {
             // Reserve made room for every table a fill can add: this is a simulator bug.

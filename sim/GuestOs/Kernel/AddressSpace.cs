@@ -51,6 +51,7 @@ public sealed class AddressSpace
 
     private readonly List<Vma> _vmas = new();
     private readonly List<ulong> _changedPages = new();
+    private readonly List<Vma> _spare = new(); // VMAs merges dropped, reused by splits
     private readonly PhysicalMemory _memory;
     private readonly FrameAllocator _frames;
     private readonly PageTableEditor _tables;
@@ -179,9 +180,8 @@ public sealed class AddressSpace
     /// <summary>Extends a VMA in place to <paramref name="end"/> (the range after it must be free).</summary>
     public void Grow(Vma vma, ulong end)
     {
-        int index = _vmas.IndexOf(vma);
-        _vmas[index] = vma with { End = end };
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"grown in place: VMA {_vmas[index]}" : "");
+        vma.End = end;
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"grown in place: VMA {vma}" : "");
         MergeAround(vma.Start, end);
     }
 
@@ -279,7 +279,7 @@ public sealed class AddressSpace
         {
             if (_vmas[i].Protection != protection)
             {
-                _vmas[i] = _vmas[i] with { Protection = protection };
+                _vmas[i].Protection = protection;
                 _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mprotect: VMA {_vmas[i]}" : "");
                 changedVmas++;
             }
@@ -588,8 +588,11 @@ public sealed class AddressSpace
     {
         if (cut > vma.Start && cut < vma.End)
         {
-            _vmas[i] = vma with { End = cut };
-            _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
+            Vma rest = Reuse(vma);
+            rest.Start = cut;
+            rest.BackingOffset = vma.BackingOffset + (cut - vma.Start);
+            vma.End = cut;
+            _vmas.Insert(i + 1, rest);
             _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
             return _vmas[i];
         }
@@ -599,19 +602,50 @@ public sealed class AddressSpace
     /// <summary>
     /// Merges neighbours that are contiguous and alike, as vma_merge does, around a range that just
     /// changed: every other pair was merged when it last changed, so nothing further can merge.
+    /// One pass that closes the gaps once (a ckpt_begin's mprotect merges thousands of VMAs: one
+    /// removal each shifted the whole tail each time, quadratic in the dirty pages); the VMAs
+    /// merged away are kept for the next split.
     /// </summary>
     private void MergeAround(ulong start, ulong end)
     {
-        for (int i = Math.Max(0, FirstEndingAfter(start) - 1); i + 1 < _vmas.Count && _vmas[i].Start <= end; i++)
+        int kept = Math.Max(0, FirstEndingAfter(start) - 1);
+        int next = kept + 1;
+        for (; next < _vmas.Count && _vmas[kept].Start <= end; next++)
         {
-            Vma a = _vmas[i], b = _vmas[i + 1];
+            Vma a = _vmas[kept], b = _vmas[next];
             if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name
                 && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset))
             {
-                _vmas[i] = a with { End = b.End };
-                _vmas.RemoveAt(i + 1);
-                i--;
+                a.End = b.End;
+                _spare.Add(b);
+            }
+            else
+            {
+                _vmas[++kept] = b;
             }
         }
+        if (next > kept + 1)
+        {
+            _vmas.RemoveRange(kept + 1, next - (kept + 1));
+        }
+    }
+
+    /// <summary>A VMA with <paramref name="model"/>'s fields: one merges dropped, else a new one.</summary>
+    private Vma Reuse(Vma model)
+    {
+        if (_spare.Count == 0)
+        {
+            return model with { };
+        }
+        Vma vma = _spare[^1];
+        _spare.RemoveAt(_spare.Count - 1);
+        vma.Start = model.Start;
+        vma.End = model.End;
+        vma.Protection = model.Protection;
+        vma.Shared = model.Shared;
+        vma.Name = model.Name;
+        vma.Backing = model.Backing;
+        vma.BackingOffset = model.BackingOffset;
+        return vma;
     }
 }
