@@ -146,7 +146,15 @@ public sealed partial class ShadowPager
             list = new List<Derived>();
             _derived.Add(guest.LeafEntryAddress, list);
         }
-        list.RemoveAll(d => d.Root == root && d.Va == page);
+        // The entry this fill replaces, if any: removed without a predicate closure (one per
+        // fill was garbage on every shadow fault, issue 15); the others keep their order.
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Root == root && list[i].Va == page)
+            {
+                list.RemoveAt(i);
+            }
+        }
         list.Add(derived);
         _machine.Mmu.InvalidatePage(page);
         _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
