@@ -43,13 +43,24 @@ public sealed class FaultPathAllocationTests
         long cdaKib = pagesPerTransaction * 4L;
         // The first transactions grow reused lists and buffers to their size (the VMAs split at the
         // first, the merged ones kept at the second ckpt_begin): the steady state starts after them.
-        int transactions = pagesPerTransaction == 1 ? 400 : 2;
+        int transactions = pagesPerTransaction == 1 ? 1000 : 2;
         Allocated(technique, platform, cdaKib, pagesPerTransaction, transactions); // JIT and first-use caches
-        long few = Allocated(technique, platform, cdaKib, pagesPerTransaction, transactions);
-        long many = Allocated(technique, platform, cdaKib, pagesPerTransaction, 2 * transactions);
-        double perCycle = (double)(many - few) / ((long)transactions * pagesPerTransaction);
+        double perCycle = ExtraPerCycle();
+        if (perCycle > MaxBytesPerCycle)
+        {
+            // Once more: a process-wide cache filled by whichever thread first needs it (this test
+            // runs beside others) can land in one run; per-cycle garbage lands in every run.
+            perCycle = Math.Min(perCycle, ExtraPerCycle());
+        }
         Assert.True(perCycle <= MaxBytesPerCycle,
             $"{technique} on {platform}, {pagesPerTransaction} pages per transaction: {perCycle:F1} bytes allocated per fault cycle (at most {MaxBytesPerCycle})");
+
+        double ExtraPerCycle()
+        {
+            long few = Allocated(technique, platform, cdaKib, pagesPerTransaction, transactions);
+            long many = Allocated(technique, platform, cdaKib, pagesPerTransaction, 2 * transactions);
+            return (double)(many - few) / ((long)transactions * pagesPerTransaction);
+        }
     }
 
     /// <summary>Bytes this thread allocated for one whole micro run (its backup checked equal).</summary>
