@@ -52,6 +52,7 @@ public sealed class AddressSpace
     private readonly List<Vma> _vmas = new();
     private readonly List<ulong> _changedPages = new();
     private readonly List<Vma> _spare = new(); // VMAs merges dropped, reused by splits
+    private readonly List<(ulong Page, ulong Entry)> _removedPages = new(); // munmap's, reused
     private readonly PhysicalMemory _memory;
     private readonly FrameAllocator _frames;
     private readonly PageTableEditor _tables;
@@ -216,7 +217,12 @@ public sealed class AddressSpace
         List<Vma> gone = _vmas.GetRange(first, last - first);
         _vmas.RemoveRange(first, last - first);
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"unmapped {start:x}-{end:x}" : "");
-        var removed = new List<(ulong Page, ulong Entry)>();
+        // Reused, and no LINQ per page: tearing down a large mapping allocated a closure and a
+        // delegate per page it had mapped (issue 15).
+        List<(ulong Page, ulong Entry)> removed = _removedPages;
+        removed.Clear();
+        List<ulong> removedPages = _changedPages;
+        removedPages.Clear();
         _paging.BeginBatch();
         foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, start, end))
         {
@@ -225,20 +231,28 @@ public sealed class AddressSpace
             {
                 _paging.WritePte(at, 0, page);
                 removed.Add((page, entry));
+                removedPages.Add(page);
             }
         }
-        FlushRange(removed.Select(r => r.Page).ToList());
+        FlushRange(removedPages);
         _paging.EndBatch();
         // Frames go back only after no TLB can reach them any more: private ones now, shared
-        // ones when the last VMA mapping their object has gone.
+        // ones when the last VMA mapping their object has gone. The pages and the VMAs that
+        // held them are both in address order: one pass finds each page's VMA.
+        int holder = 0;
         foreach ((ulong page, ulong entry) in removed)
         {
+            while (!gone[holder].Contains(page))
+            {
+                holder++; // past the last VMA: an ArgumentOutOfRangeException, a page no VMA held (a bug)
+            }
             _frames.NoteUnmapped(FrameOf(entry));
-            if (gone.First(v => v.Contains(page)).Backing is null && !_zero.Maps(entry))
+            if (gone[holder].Backing is null && !_zero.Maps(entry))
             {
                 _frames.Free(FrameOf(entry));
             }
         }
+        removed.Clear();
         foreach (SharedMemoryObject shared in gone.Select(v => v.Backing).OfType<SharedMemoryObject>().Distinct())
         {
             if (!_vmas.Any(v => ReferenceEquals(v.Backing, shared)))
