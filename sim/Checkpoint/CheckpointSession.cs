@@ -182,7 +182,7 @@ public sealed class CheckpointSession
         // The initial full checkpoint: the whole CDA goes to the backup (its pages of zeros cost the host nothing).
         _backup = new BackupCda(cda, image);
         Stats.CopiedBytes += (long)length;
-        Ledger.Add(EventKind.CopyBytes, Layer.User, (long)length, Ledger.IsTracing ? $"initial checkpoint: {length} bytes" : "");
+        Ledger.Add(EventKind.CopyBytes, Layer.User, (long)length, !Ledger.IsTracing ? null : new TraceData("initial checkpoint: {count} bytes") { Count = (long)length });
         if (_options.KeepCommittedImage)
         {
             CommittedImage = image.ToArray();
@@ -245,10 +245,15 @@ public sealed class CheckpointSession
         if (_options.Technique is Technique.Pt or Technique.Emul && record.Pages.Count > 0)
         {
             // The user-level library listed these pages itself (real guest code): counted here.
-            Ledger.Add(EventKind.DirtyLogAppend, Layer.User, record.Pages.Count, "");
+            Ledger.Add(EventKind.DirtyLogAppend, Layer.User, record.Pages.Count);
         }
-        Ledger.Add(EventKind.CopyBytes, Layer.User, staged.Bytes,
-            Ledger.IsTracing ? $"commit: {staged.Pages.Count} pages and {staged.Words.Count} words to the helper, applied by the backup" : "");
+        Ledger.Add(EventKind.CopyBytes, Layer.User, staged.Bytes, !Ledger.IsTracing ? null
+            : new TraceData("commit: {pages} pages and {words} words ({count} bytes) to the helper, applied by the backup")
+            {
+                Count = staged.Bytes,
+                Pages = staged.Pages.Count,
+                Words = staged.Words.Count,
+            });
         VerifyAndKeep(record);
         return 0;
     }

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HvSim.Cli.CommandLine;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 
@@ -16,37 +18,25 @@ public static class BenchCommand
 {
     private const string Guest = "bench-O2";
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        bool json = false;
-        string iterations = "";
-        string reproduce = "quick";
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        Option<bool> json = CliOptions.Flag("--json", "one JSON object instead of the table");
+        CliOption<long?> iterations = CliOptions.OptionalWholeNumber("--iterations", "N", "the benchmark guest's iterations (its own default when absent)", min: 1);
+        CliOption<string> reproduce = CliOptions.Value("--reproduce", "quick|full|none", "also time `hvsim reproduce` (quick or full), or not",
+            text => text is "quick" or "full" or "none" ? text : throw new UsageException($"bench: --reproduce must be quick, full or none, not '{text}'"),
+            "quick", "quick");
+        var command = new Command("bench",
+            "the interpreter's speed (guest MIPS, MMU and TLB on) beside the host CPU and qemu-x86_64 in the same run, the host cost of a simulated checkpoint cycle per technique, and the reproduction's wall time")
         {
-            switch (option)
-            {
-                case "--json":
-                    json = true;
-                    break;
-                case "--reproduce":
-                    reproduce = options.Value(option);
-                    if (reproduce is not ("quick" or "full" or "none"))
-                    {
-                        throw new UsageException($"bench: --reproduce must be quick, full or none, not '{reproduce}'");
-                    }
-                    break;
-                case "--iterations":
-                    iterations = options.Long(option, min: 1).ToString(CultureInfo.InvariantCulture);
-                    break;
-                default:
-                    throw new UsageException($"bench: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length > 0)
-        {
-            throw new UsageException($"bench: unexpected argument '{options.Rest()[0]}'");
-        }
+            json, iterations, reproduce,
+        };
+        command.SetAction(result => Run(result.GetValue(json),
+            iterations.Read(result) is long n ? n.ToString(CultureInfo.InvariantCulture) : "", reproduce.Read(result)));
+        return command;
+    }
+
+    private static int Run(bool json, string iterations, string reproduce)
+    {
         string path = BundledGuests.Find(Guest);
         string[] guestArgs = iterations.Length > 0 ? new[] { iterations } : Array.Empty<string>();
 
@@ -71,6 +61,7 @@ public static class BenchCommand
             {
                 guest = Guest,
                 instructions,
+                version = BuildVersion.Text,
                 blocks_decoded = blocks,
                 hvsim_seconds = seconds,
                 mips,

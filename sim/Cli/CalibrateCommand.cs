@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using HvSim.Cli.CommandLine;
 using HvSim.Models;
 using HvSim.Models.Calibration;
 using HvSim.Models.Profiles;
@@ -13,55 +15,36 @@ namespace HvSim.Cli;
 /// </summary>
 public static class CalibrateCommand
 {
-    public const string Usage = "hvsim calibrate --measurements CSV --out PROFILE.json [--prior P] [--prior-weight W] [--name NAME] [--allow-undetermined]";
-
     /// <summary>
     /// Each prior term weighs a squared relative error, as each CSV row does with weight 1: at 1e-3 a
     /// price twice its prior costs as much as a row 3% off, so rows win and priors settle the rest.
     /// </summary>
     public const double DefaultPriorWeight = 1e-3;
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        string? measurements = null, output = null, priorName = null, name = null;
-        double priorWeight = DefaultPriorWeight;
-        bool allowUndetermined = false;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        CliOption<string?> measurements = CliOptions.Text("--measurements", "CSV", "the measurements to fit (models/README.md describes the columns)");
+        measurements.Option.Required = true;
+        CliOption<string?> output = CliOptions.Text("--out", "PROFILE.json", "where to write the fitted profile");
+        output.Option.Required = true;
+        CliOption<string?> prior = CliOptions.Text("--prior", "P", "a profile (name or file) whose prices start the fit and settle what the rows leave free");
+        CliOption<double> priorWeight = CliOptions.Value("--prior-weight", "W", "the weight of each prior term against a row's (1)",
+            text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && double.IsFinite(w) && w >= 0
+                ? w : throw new UsageException($"--prior-weight: '{text}' is not a number >= 0"),
+            DefaultPriorWeight, DefaultPriorWeight.ToString(CultureInfo.InvariantCulture));
+        CliOption<string?> name = CliOptions.Text("--name", "NAME", "the profile's name [default: the output file's name]");
+        Option<bool> allowUndetermined = CliOptions.Flag("--allow-undetermined", "write the profile even when the rows leave some prices undetermined");
+        var command = new Command("calibrate",
+            "fit a cost profile to a measurements CSV (non-negative least squares on relative errors) and print the residuals, the condition of the problem and any contradiction between rows")
         {
-            switch (option)
-            {
-                case "--measurements":
-                    measurements = options.Value(option);
-                    break;
-                case "--out":
-                    output = options.Value(option);
-                    break;
-                case "--prior":
-                    priorName = options.Value(option);
-                    break;
-                case "--prior-weight":
-                    string text = options.Value(option);
-                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out priorWeight) || !double.IsFinite(priorWeight) || priorWeight < 0)
-                    {
-                        throw new UsageException($"--prior-weight: '{text}' is not a number >= 0");
-                    }
-                    break;
-                case "--name":
-                    name = options.Value(option);
-                    break;
-                case "--allow-undetermined":
-                    allowUndetermined = true;
-                    break;
-                default:
-                    throw new UsageException($"calibrate: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length != 0 || measurements is null || output is null)
-        {
-            throw new UsageException($"usage: {Usage}");
-        }
+            measurements, output, prior, priorWeight, name, allowUndetermined,
+        };
+        command.SetAction(result => Run(measurements.Read(result)!, output.Read(result)!, prior.Read(result), priorWeight.Read(result), name.Read(result), result.GetValue(allowUndetermined)));
+        return command;
+    }
 
+    private static int Run(string measurements, string output, string? priorName, double priorWeight, string? name, bool allowUndetermined)
+    {
         OutputPath.CheckFile(output, "calibrate: --out");
         try
         {

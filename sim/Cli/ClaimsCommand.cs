@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using HvSim.Cli.CommandLine;
 using HvSim.Models.Profiles;
 using HvSim.Validation;
 using HvSim.Validation.Claims;
@@ -15,52 +17,29 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ClaimsCommand
 {
-    public const string Usage = "hvsim claims [--profile P] [--json] [--tcount N] [--ops N] [--no-workloads] [--suite textbook|ours] [--draws N] [--calibration-csv PATH]";
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        string profileName = RunPricing.DefaultProfile;
-        string? csvPath = null;
-        bool json = false, workloads = true;
-        int draws = PredictionBands.DefaultDraws;
-        var settings = new ClaimSettings { GuestDirectory = BundledGuests.Directory };
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        CliOption<string> profile = ProfileOption.Create(allowNone: false);
+        Option<bool> json = CliOptions.Flag("--json", "the claims as JSON instead of the table");
+        var defaults = new ClaimSettings { GuestDirectory = "" };
+        CliOption<long> tcount = CliOptions.WholeNumber("--tcount", "N", "transactions per microbenchmark point", defaults.Tcount, min: 20);
+        CliOption<long> ops = CliOptions.WholeNumber("--ops", "N", "operations per workload run", defaults.WorkloadOps, min: 50);
+        Option<bool> noWorkloads = CliOptions.Flag("--no-workloads", "only the microbenchmark claims");
+        CliOption<WorkloadSuite> suite = SuiteOption.Create();
+        CliOption<long> draws = CliOptions.WholeNumber("--draws", "N", "draws from the prices' uncertainty for each claim's band (0: no bands)", PredictionBands.DefaultDraws, min: 0, max: 100_000);
+        CliOption<string?> csv = CliOptions.Text("--calibration-csv", "PATH", "also write the measurements CSV that fits the default profile (calibration claims only)");
+        var command = new Command("claims",
+            "run the experiments behind the paper's claims, price them under a profile and print each claim: paper value, simulated value, relative error, band, role, pass")
         {
-            switch (option)
-            {
-                case "--profile":
-                    profileName = options.Value(option);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--tcount":
-                    settings = settings with { Tcount = options.Long(option, min: 20) };
-                    break;
-                case "--ops":
-                    settings = settings with { WorkloadOps = options.Long(option, min: 50) };
-                    break;
-                case "--suite":
-                    settings = settings with { Suite = SuiteOption.Parse(options.Value(option)) };
-                    break;
-                case "--no-workloads":
-                    workloads = false;
-                    break;
-                case "--draws":
-                    draws = (int)options.Long(option, min: 0, max: 100_000);
-                    break;
-                case "--calibration-csv":
-                    csvPath = options.Value(option);
-                    break;
-                default:
-                    throw new UsageException($"claims: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length != 0)
-        {
-            throw new UsageException($"usage: {Usage}");
-        }
+            profile, json, tcount, ops, noWorkloads, suite, draws, csv,
+        };
+        command.SetAction(result => Run(profile.Read(result), csv.Read(result), result.GetValue(json), !result.GetValue(noWorkloads), (int)draws.Read(result),
+            new ClaimSettings { GuestDirectory = BundledGuests.Directory, Tcount = tcount.Read(result), WorkloadOps = ops.Read(result), Suite = suite.Read(result) }));
+        return command;
+    }
+
+    private static int Run(string profileName, string? csvPath, bool json, bool workloads, int draws, ClaimSettings settings)
+    {
         SuiteOption.CheckOps(settings.Suite, settings.WorkloadOps);
         if (csvPath is not null)
         {
@@ -92,7 +71,7 @@ public static class ClaimsCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(results, profile.Name, bands));
+            Console.Out.Write(ClaimsConsole.Text(results, profile.Name, bands));
             Console.Out.WriteLine($"{jobs} experiments (Tcount {settings.Tcount} per microbenchmark point, {(workloads ? $"{settings.WorkloadOps} operations per workload run" : "no workloads")}) in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;

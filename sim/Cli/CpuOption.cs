@@ -1,5 +1,5 @@
+using HvSim.Cli.CommandLine;
 using HvSim.Cpu;
-using HvSim.GuestOs.Kernel;
 
 namespace HvSim.Cli;
 
@@ -8,12 +8,13 @@ namespace HvSim.Cli;
 /// instruction-set extensions run (the rest are #UD, as on such a CPU). Taken by every command that
 /// runs a guest (exec, micro, workload, trace).
 /// </summary>
-public static class CpuOption
+internal static class CpuOption
 {
-    public const string Usage = "[--cpu baseline|v2|v3]";
-
-    public static KernelOptions Apply(KernelOptions current, string value) =>
-        current with { Cpu = CpuIdentity.Level(value) ?? throw new UsageException($"--cpu {value}: expected {Names}") };
+    /// <param name="fallback">exec's is v3 (<see cref="CpuIdentity.Default"/>), the paper's experiments' baseline (<see cref="CpuIdentity.Paper"/>).</param>
+    public static CliOption<CpuIdentity> Create(CpuIdentity fallback) => CliOptions.Value("--cpu", "baseline|v2|v3",
+        "the CPU level: baseline (SSE2, popcnt, lzcnt, BMI1), v2 (+ SSE3-SSE4.2, cmpxchg16b, pclmulqdq) or v3 (+ AVX, AVX2, BMI2, FMA, F16C, movbe, xsave); other extensions are #UD",
+        text => CpuIdentity.Level(text) ?? throw new UsageException($"--cpu {text}: expected {Names}"),
+        fallback, fallback.Name);
 
     private static string Names => string.Join(", ", CpuIdentity.Levels.Select(level => level.Name));
 }

@@ -1,4 +1,8 @@
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
+using HvSim.GuestOs.Files;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -17,63 +21,44 @@ public static class ExecCommand
     /// <summary>Exit status when the guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
     public const int InstructionLimitStatus = GuestLimitOption.InstructionLimitStatus;
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        var kernelOptions = new KernelOptions { Cpu = HvSim.Cpu.CpuIdentity.Default };
-        bool json = false;
-        Technique technique = Technique.None;
-        long? crashAt = null;
-        bool verifyEach = false;
-        string profileName = RunPricing.DefaultProfile;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of everything random the guest sees (AT_RANDOM, getrandom)", 0, min: 0);
+        var platform = new PlatformOption();
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Default);
+        Option<IReadOnlyList<MountPoint>> mounts = MountOption.Create();
+        CliOption<Technique> technique = TechniqueOption.Create(Technique.None);
+        CliOption<long?> crashAt = CliOptions.OptionalWholeNumber("--crash-at", "N",
+            "crash the machine after N instructions and recover from the last checkpoint (with --technique; status 0 when recovery gives the last committed state)", min: 1);
+        Option<bool> verifyEach = CliOptions.Flag("--verify-every-commit", "check the backup against the primary at every commit, not only at exit");
+        Option<bool> json = CliOptions.Flag("--json", "after the guest ends, one JSON object with the run's events, counts and simulated time on stderr (the guest owns stdout)");
+        CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
+        var program = new Argument<string>("PROG") { Description = "a static x86-64 Linux ELF (freestanding or gcc -static with glibc)" };
+        var arguments = new Argument<string[]>("ARGS") { Description = "the program's arguments, passed untouched (its own options included)", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("exec",
+            "run a static x86-64 Linux ELF on the simulated machine with its stdout, stderr and exit status, as qemu-x86_64 does; --technique runs it under a checkpoint technique")
         {
-            switch (option)
+            platform, technique, cpu, limits, seed, mounts, crashAt, verifyEach, json, profile, program, arguments,
+        };
+        command.SetAction(result => Run(
+            limits.Apply(new KernelOptions
             {
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    kernelOptions = GuestLimitOption.Apply(kernelOptions, option, options);
-                    break;
-                case "--seed":
-                    kernelOptions = kernelOptions with { Seed = (ulong)options.Long(option, min: 0) };
-                    break;
-                case "--platform":
-                case "--syscall-path":
-                case "--pte-updates":
-                    kernelOptions = kernelOptions with { Platform = PlatformOption.Apply(kernelOptions.Platform, option, options.Value(option)) };
-                    break;
-                case "--cpu":
-                    kernelOptions = CpuOption.Apply(kernelOptions, options.Value(option));
-                    break;
-                case "--mount":
-                    kernelOptions = kernelOptions with { Mounts = MountOption.Add(kernelOptions.Mounts, options.Value(option)) };
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--technique":
-                    technique = TechniqueOption.Parse(options.Value(option));
-                    break;
-                case "--crash-at":
-                    crashAt = options.Long(option, min: 1);
-                    break;
-                case "--verify-every-commit":
-                    verifyEach = true;
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    break;
-                default:
-                    throw new UsageException($"exec: unknown option {option}");
-            }
-        }
-        string[] rest = options.Rest();
-        PlatformOption.CheckRelevant(kernelOptions.Platform, options);
-        if (rest.Length == 0)
-        {
-            throw new UsageException("exec: which program? usage: hvsim exec [options] PROG [ARGS...]");
-        }
+                Cpu = cpu.Read(result),
+                Seed = (ulong)seed.Read(result),
+                Platform = platform.Read(result),
+                Mounts = result.GetValue(mounts) ?? [],
+            }, result),
+            technique.Read(result), crashAt.Read(result), result.GetValue(verifyEach), result.GetValue(json),
+            ProfileOption.ForJson(result, json, profile, "exec"),
+            [result.GetValue(program)!, .. result.GetValue(arguments) ?? []]));
+        return command;
+    }
+
+    /// <param name="profileName">The profile that prices the --json report; null without --json.</param>
+    /// <param name="rest">The program and its arguments.</param>
+    private static int Run(KernelOptions kernelOptions, Technique technique, long? crashAt, bool verifyEach, bool json, string? profileName, string[] rest)
+    {
         string path = rest[0];
         if (!File.Exists(path))
         {
@@ -94,7 +79,7 @@ public static class ExecCommand
         using Stream stderr = Console.OpenStandardError();
         using Stream stdin = Console.OpenStandardInput();
         TechniqueOption.CheckSupported(technique, kernelOptions.Platform.Platform);
-        HvSim.Models.Profiles.CostProfile? profile = json ? RunPricing.Load(profileName) : null;
+        HvSim.Models.Profiles.CostProfile? profile = profileName is null ? null : RunPricing.Load(profileName);
         var checkpointOptions = new CheckpointOptions { Technique = technique, VerifyEveryCommit = verifyEach };
         CheckpointedResult result = CheckpointedRun.Run(elf, path, rest, HostEnvironment.Variables(), kernelOptions,
             checkpointOptions, stdin, stdout, stderr, crashAt);

@@ -2,6 +2,8 @@ using System.Globalization;
 using HvSim.Checkpoint;
 using HvSim.GuestOs.Kernel;
 using HvSim.Core;
+using System.CommandLine;
+using HvSim.Cli.CommandLine;
 
 namespace HvSim.Cli;
 
@@ -10,7 +12,7 @@ namespace HvSim.Cli;
 /// trace): --guest-ram, --max-instructions and --max-seconds; and how a run a limit stopped ends —
 /// one line on stderr and the limit's own exit status.
 /// </summary>
-public static class GuestLimitOption
+internal static class GuestLimitOption
 {
     /// <summary>Exit status when a guest runs past --max-instructions (as timeout(1) reports a time-out).</summary>
     public const int InstructionLimitStatus = 124;
@@ -31,15 +33,36 @@ public static class GuestLimitOption
     /// <summary>The longest --max-seconds (about 11.6 days).</summary>
     public const double MaxSeconds = 1_000_000;
 
-    public const string Usage = "[--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS]";
+    /// <summary>The three options, for one command.</summary>
+    public static Group Create() => new();
 
-    /// <summary>Applies one of the three options, reading its value.</summary>
-    public static KernelOptions Apply(KernelOptions current, string option, OptionReader options) => option switch
+    /// <summary>--guest-ram, --max-instructions and --max-seconds of one command.</summary>
+    public sealed class Group : IOptionGroup
     {
-        "--guest-ram" => current with { PhysicalMemoryBytes = GuestRam(option, options.Value(option)) },
-        "--max-instructions" => current with { MaxInstructions = options.Long(option, min: 1) },
-        _ => current with { MaxWallTime = TimeSpan.FromSeconds(Seconds(option, options.Value(option))) },
-    };
+        private readonly CliOption<ulong> _guestRam = CliOptions.Value("--guest-ram", "SIZE",
+            $"the guest machine's RAM, {ByteSize.Format(MinGuestRam)} to {ByteSize.Format(MaxGuestRam)} (64M, 512MiB, 4G or bytes); a guest past it gets SIGBUS",
+            text => GuestRam("--guest-ram", text), KernelOptions.DefaultPhysicalMemoryBytes, ByteSize.Format(KernelOptions.DefaultPhysicalMemoryBytes));
+
+        private readonly CliOption<long?> _maxInstructions = CliOptions.OptionalWholeNumber("--max-instructions", "N",
+            $"stop the guest after N instructions (exit status {InstructionLimitStatus})", min: 1);
+
+        private readonly CliOption<double?> _maxSeconds = CliOptions.Value<double?>("--max-seconds", "SECS",
+            $"stop the guest after SECS seconds of wall-clock time, e.g. 30 or 0.5 (exit status {TimeLimitStatus})",
+            text => Seconds("--max-seconds", text), null, null);
+
+        public IEnumerable<Option> Options => [_guestRam.Option, _maxInstructions.Option, _maxSeconds.Option];
+
+        /// <summary>Whether any of the three was given.</summary>
+        public bool Given(ParseResult result) => _guestRam.Given(result) || _maxInstructions.Given(result) || _maxSeconds.Given(result);
+
+        /// <summary>The options given, applied to <paramref name="current"/>.</summary>
+        public KernelOptions Apply(KernelOptions current, ParseResult result) => current with
+        {
+            PhysicalMemoryBytes = _guestRam.Read(result),
+            MaxInstructions = _maxInstructions.Read(result) ?? current.MaxInstructions,
+            MaxWallTime = _maxSeconds.Read(result) is double seconds ? TimeSpan.FromSeconds(seconds) : current.MaxWallTime,
+        };
+    }
 
     /// <summary>The exit status of a run a limit stopped, or null when none did.</summary>
     public static int? Status(RunEnd end) => end switch

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
@@ -18,98 +21,70 @@ public static partial class MicroCommand
 {
     public const string GuestName = "micro";
 
-    public static int Run(string[] args)
-    {
-        var options = new OptionReader(args);
-        var platform = new PlatformOptions();
-        var limits = new KernelOptions();
-        bool allPlatforms = false, json = false;
-        Technique? technique = null;
-        long cdaKib = 1024, tcount = 1000, seed = 1;
-        string wpp = "4", ppt = "4";
-        string profileName = RunPricing.DefaultProfile;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
-        {
-            switch (option)
-            {
-                case "--technique":
-                    string name = options.Value(option);
-                    technique = name == "all" ? null : TechniqueOption.Parse(name);
-                    break;
-                case "--platform" when options.Peek() == "all":
-                    options.Value(option);
-                    allPlatforms = true;
-                    break;
-                case "--platform":
-                case "--syscall-path":
-                case "--pte-updates":
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    break;
-                case "--cda-kib":
-                    cdaKib = options.Long(option, min: 4, max: MaxCdaKib);
-                    if (cdaKib % 4 != 0)
-                    {
-                        throw new UsageException($"--cda-kib {cdaKib}: the CDA is whole pages, a multiple of 4 KiB from 4 to {MaxCdaKib}");
-                    }
-                    break;
-                case "--wpp":
-                    wpp = Decimal(option, options.Value(option));
-                    break;
-                case "--ppt":
-                    ppt = Decimal(option, options.Value(option));
-                    break;
-                case "--tcount":
-                    tcount = options.Long(option, min: 1);
-                    break;
-                case "--seed":
-                    seed = options.Long(option, min: 0);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    break;
-                case "--cpu":
-                    limits = CpuOption.Apply(limits, options.Value(option));
-                    break;
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    limits = GuestLimitOption.Apply(limits, option, options);
-                    break;
-                default:
-                    throw new UsageException($"micro: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length != 0)
-        {
-            throw new UsageException("micro takes no arguments besides its options");
-        }
-        PlatformOption.CheckRelevant(platform, options, allPlatforms);
-        if (double.Parse(ppt, CultureInfo.InvariantCulture) > cdaKib / 4)
-        {
-            throw new UsageException($"--ppt {ppt}: more pages per transaction than the CDA has ({cdaKib / 4})");
-        }
-        HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(profileName);
-        var runs = Pairs(technique, allPlatforms ? null : platform);
-        string[] guestArgs = [cdaKib.ToString(CultureInfo.InvariantCulture), wpp, ppt, tcount.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture)];
-        var results = new CheckpointedResult[runs.Count];
-        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            results[i] = RunOne(runs[i].Technique, limits with { Platform = runs[i].Platform }, guestArgs));
+    public static Command Create() => Create((request, json) => Run(request, json));
 
-        int status = GuestLimitOption.Status(results.Select(r => r.End))
-            ?? (results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1);
+    /// <summary>The command, its options parsed into a <see cref="MicroRequest"/> for <paramref name="action"/> (with --json).</summary>
+    internal static Command Create(Func<MicroRequest, bool, int> action)
+    {
+        CliOption<Technique?> technique = TechniqueOption.CreateOrAll(null);
+        var platform = new PlatformOption(allowAll: true);
+        CliOption<long> cdaKib = CliOptions.Value("--cda-kib", "N",
+            $"the checkpointed data area (CDA) in KiB: whole pages, a multiple of 4 from 4 to {MaxCdaKib}", text => CdaKib("--cda-kib", text), 1024, "1024");
+        CliOption<string> wpp = CliOptions.Value("--wpp", "X",
+            "words written per page in each transaction (WPP), 0 to 100000 with at most three decimals", text => Decimal("--wpp", text), "4", "4");
+        CliOption<string> ppt = CliOptions.Value("--ppt", "X",
+            "pages written per transaction (PPT), 0 to 100000 with at most three decimals, at most the CDA's pages", text => Decimal("--ppt", text), "4", "4");
+        CliOption<long> tcount = CliOptions.WholeNumber("--tcount", "N", "transactions (checkpoint cycles) per run", 1000, min: 1);
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of the guest's choice of pages and words", 1, min: 0);
+        CliOption<string> profile = ProfileOption.Create();
+        Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        var command = new Command("micro",
+            "the paper's microbenchmark (Section V): TCOUNT transactions, each writing WPP words on each of PPT pages of a CDA, under techniques and platforms; every backup checked against the primary")
+        {
+            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits,
+        };
+        command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
+            limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
+            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result)), result.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(MicroRequest request, bool json)
+    {
+        (CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile) = Execute(request);
         if (json)
         {
-            Console.Out.WriteLine(Json(results, profile, cdaKib, wpp, ppt, tcount, single: technique is not null && !allPlatforms));
+            Console.Out.WriteLine(Json(results, profile, request, single: request.Single));
         }
         else
         {
-            Console.Out.Write(Table(results, profile, profileName, cdaKib, wpp, ppt, tcount));
+            Console.Out.Write(Table(results, profile, request));
         }
-        return status;
+        return Status(results);
     }
+
+    /// <summary>Checks the request against the guest's limits and runs it: each pair of technique and platform, in parallel.</summary>
+    internal static (CheckpointedResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(MicroRequest request)
+    {
+        if (double.Parse(request.Ppt, CultureInfo.InvariantCulture) > request.CdaKib / 4)
+        {
+            throw new UsageException($"--ppt {request.Ppt}: more pages per transaction than the CDA has ({request.CdaKib / 4})");
+        }
+        HvSim.Models.Profiles.CostProfile? profile = RunPricing.Load(request.ProfileName);
+        var runs = Pairs(request.Technique, request.Platform);
+        string[] guestArgs = [request.CdaKib.ToString(CultureInfo.InvariantCulture), request.Wpp, request.Ppt,
+            request.Tcount.ToString(CultureInfo.InvariantCulture), request.Seed.ToString(CultureInfo.InvariantCulture)];
+        var results = new CheckpointedResult[runs.Count];
+        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            results[i] = RunOne(runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
+        return (results, profile);
+    }
+
+    /// <summary>0 when every run exited 0 with its backup equal to the primary; a limit's status; else 1.</summary>
+    internal static int Status(CheckpointedResult[] results) => GuestLimitOption.Status(results.Select(r => r.End))
+        ?? (results.All(r => r.ExitStatus == 0 && r.Check.Equal) ? 0 : 1);
 
     /// <summary>The technique/platform pairs to run: each technique on each platform that supports it.</summary>
     internal static List<(Technique Technique, PlatformOptions Platform)> Pairs(Technique? technique, PlatformOptions? platform)
@@ -163,6 +138,17 @@ public static partial class MicroCommand
     /// <summary>The guest's own limit (guests/src/micro.c, MAX_CDA_KIB): 1 GiB.</summary>
     private const long MaxCdaKib = 1L << 20;
 
+    /// <summary>Whole pages within the guest's limit.</summary>
+    private static long CdaKib(string option, string text)
+    {
+        long kib = CliOptions.ParseWholeNumber(option, text, min: 4, max: MaxCdaKib);
+        if (kib % 4 != 0)
+        {
+            throw new UsageException($"{option} {kib}: the CDA is whole pages, a multiple of 4 KiB from 4 to {MaxCdaKib}");
+        }
+        return kib;
+    }
+
     /// <summary>
     /// WPP and PPT as the guest reads them (guests/src/micro.c, parse_milli): digits with at most three
     /// decimals (it counts in thousandths), here at most 100000; anything else would pass hvsim and
@@ -180,24 +166,29 @@ public static partial class MicroCommand
     [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9]+(\.[0-9]{1,3})?$")]
     private static partial System.Text.RegularExpressions.Regex MilliNumber();
 
-    private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, string profileName, long cdaKib, string wpp, string ppt, long tcount)
+    private static string Table(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, MicroRequest request)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {cdaKib} KiB, WPP {wpp}, PPT {ppt}, Tcount {tcount}");
-        text.AppendLine("technique  platform    instructions  page faults  hv traps  bounces  signals  syscalls  hypercalls  emulated  dirty pages  log bytes  copied bytes  backup  simulated ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"microbenchmark: CDA {request.CdaKib} KiB, WPP {request.Wpp}, PPT {request.Ppt}, Tcount {request.Tcount}");
+        var table = new ConsoleTable("technique", "platform", ">instructions", ">page faults", ">hv traps", ">bounces", ">signals", ">syscalls", ">hypercalls",
+            ">emulated", ">dirty pages", ">log bytes", ">copied bytes", "backup", ">simulated ms");
         foreach (CheckpointedResult r in results)
         {
             EventLedger l = r.Kernel.Ledger;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"{Techniques.Name(r.Session.Technique),-10} {PlatformNames.Name(r.Kernel.Options.Platform.Platform),-10} {r.Kernel.Cpu.InstructionsRetired,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.BounceToGuest),8} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall),11} {l.Count(EventKind.WriteEmulated),9} {r.Session.Stats.DirtyPages,12} {r.Session.Stats.LoggedBytes,10} {r.Session.Stats.CopiedBytes,13}  {(r.Check.Equal ? "equal  " : "DIFFERS")}  {(RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-"),12}");
+            table.AddRow(Techniques.Name(r.Session.Technique), PlatformNames.Name(r.Kernel.Options.Platform.Platform), r.Kernel.Cpu.InstructionsRetired,
+                l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.BounceToGuest), l.Count(EventKind.SignalDelivery),
+                l.Count(EventKind.SyscallEntry), l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall), l.Count(EventKind.WriteEmulated),
+                r.Session.Stats.DirtyPages, r.Session.Stats.LoggedBytes, r.Session.Stats.CopiedBytes, r.Check.Equal ? "equal" : "DIFFERS",
+                RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-");
         }
+        text.Append(table.Render());
         text.AppendLine(profile is null
             ? "simulated time: not priced (--profile none)"
-            : $"simulated time: the counts above priced under the cost profile {profileName} (models/profiles; --profile to choose another); '-' where an event has no price");
+            : $"simulated time: the counts above priced under the cost profile {request.ProfileName} (models/profiles; --profile to choose another); '-' where an event has no price");
         return text.ToString();
     }
 
-    private static string Json(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, long cdaKib, string wpp, string ppt, long tcount, bool single)
+    internal static string Json(CheckpointedResult[] results, HvSim.Models.Profiles.CostProfile? profile, MicroRequest request, bool single)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -215,10 +206,10 @@ public static partial class MicroCommand
                 {
                     property.WriteTo(json);
                 }
-                json.WriteNumber("cda_kib", cdaKib);
-                json.WriteNumber("wpp", double.Parse(wpp, CultureInfo.InvariantCulture));
-                json.WriteNumber("ppt", double.Parse(ppt, CultureInfo.InvariantCulture));
-                json.WriteNumber("tcount", tcount);
+                json.WriteNumber("cda_kib", request.CdaKib);
+                json.WriteNumber("wpp", double.Parse(request.Wpp, CultureInfo.InvariantCulture));
+                json.WriteNumber("ppt", double.Parse(request.Ppt, CultureInfo.InvariantCulture));
+                json.WriteNumber("tcount", request.Tcount);
                 json.WriteEndObject();
             }
             if (!single)
@@ -228,4 +219,13 @@ public static partial class MicroCommand
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+}
+
+/// <summary>One micro command line, parsed: the runs it asks for.</summary>
+/// <param name="Technique">Null: every technique.</param>
+/// <param name="Platform">Null: every platform (--platform all).</param>
+internal sealed record MicroRequest(Technique? Technique, PlatformOptions? Platform, KernelOptions Limits, long CdaKib, string Wpp, string Ppt, long Tcount, long Seed, string ProfileName)
+{
+    /// <summary>One technique on one platform: one run, printed as one JSON object.</summary>
+    public bool Single => Technique is not null && Platform is not null;
 }

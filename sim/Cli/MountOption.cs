@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using HvSim.GuestOs.Files;
 
 namespace HvSim.Cli;
@@ -6,9 +8,36 @@ namespace HvSim.Cli;
 /// --mount HOSTDIR:GUESTDIR[:ro]: a host directory the guest may reach at GUESTDIR (an absolute
 /// guest path), read-only with ":ro". Repeatable; the guest reaches no other file.
 /// </summary>
-public static class MountOption
+internal static class MountOption
 {
     private const string ReadOnlySuffix = ":ro";
+
+    /// <summary>The option, given any number of times; each value is checked as it is parsed.</summary>
+    public static Option<IReadOnlyList<MountPoint>> Create() => new("--mount")
+    {
+        Description = "let the guest reach host directory HOSTDIR at GUESTDIR (an absolute guest path), read-only with :ro; repeatable; the guest reaches no other file",
+        HelpName = "HOSTDIR:GUESTDIR[:ro]",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+        CustomParser = Parse,
+    };
+
+    private static IReadOnlyList<MountPoint> Parse(ArgumentResult result)
+    {
+        IReadOnlyList<MountPoint> mounts = [];
+        try
+        {
+            foreach (Token token in result.Tokens)
+            {
+                mounts = Add(mounts, token.Value);
+            }
+        }
+        catch (UsageException e)
+        {
+            result.AddError(e.Message);
+        }
+        return mounts;
+    }
 
     public static MountPoint Parse(string value)
     {

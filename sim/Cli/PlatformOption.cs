@@ -1,59 +1,82 @@
+using System.CommandLine;
+using HvSim.Cli.CommandLine;
 using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
-/// <summary>The platform options every command takes: --platform, --syscall-path, --pte-updates.</summary>
-public static class PlatformOption
+/// <summary>
+/// The platform options of every command that runs a guest: --platform, --syscall-path and
+/// --pte-updates. With <c>allowAll</c>, --platform all runs every platform (micro, workload).
+/// </summary>
+internal sealed class PlatformOption : IOptionGroup
 {
+    private readonly CliOption<Platform?> _platform;
+    private readonly CliOption<SyscallPath> _syscallPath;
+    private readonly CliOption<PteUpdateMode> _pteUpdates;
+
+    public PlatformOption(bool allowAll = false, bool required = false)
+    {
+        string choices = allowAll ? "native, xen-pv, xen-shadow or all" : "native, xen-pv or xen-shadow";
+        _platform = CliOptions.Value<Platform?>("--platform", allowAll ? "native|xen-pv|xen-shadow|all" : "native|xen-pv|xen-shadow",
+            "the simulated machine: native hardware, Xen paravirtualized (direct paging) or Xen with shadow paging" + (allowAll ? "; all runs each" : ""),
+            text => text == "all" && allowAll ? null
+                : PlatformNames.TryParse(text, out Platform platform) ? platform
+                : throw new UsageException($"--platform {text}: expected {choices}"),
+            Platform.Native, required ? null : "native");
+        _platform.Option.Required = required;
+        _syscallPath = CliOptions.Value("--syscall-path", "compat|trap-gate|hypervisor",
+            "how a PV guest's system calls reach its kernel (xen-pv, xen-shadow): compat (32-bit PV on 64-bit Xen, the paper's), trap-gate (32-bit PV on 32-bit Xen) or hypervisor (64-bit PV)",
+            text => SyscallPathNames.TryParse(text, out SyscallPath path) ? path
+                : throw new UsageException($"--syscall-path {text}: expected compat (32-bit PV on 64-bit Xen, the paper's), trap-gate (32-bit PV on 32-bit Xen) or hypervisor (64-bit PV)"),
+            SyscallPath.Compat, "compat");
+        _pteUpdates = CliOptions.Value("--pte-updates", "hypercall|trapped-write",
+            "how the xen-pv kernel changes its PTEs: hypercall (mmu_update) or trapped-write (ptwr, Xen emulates the write)",
+            text => text switch
+            {
+                "hypercall" => PteUpdateMode.Hypercall,
+                "trapped-write" => PteUpdateMode.TrappedWrite,
+                _ => throw new UsageException($"--pte-updates {text}: expected hypercall (mmu_update) or trapped-write (ptwr)"),
+            },
+            PteUpdateMode.Hypercall, "hypercall");
+    }
+
+    public IEnumerable<Option> Options => [_platform.Option, _syscallPath.Option, _pteUpdates.Option];
+
+    /// <summary>--platform all.</summary>
+    public bool All(ParseResult result) => _platform.Given(result) && _platform.Read(result) is null;
+
+    public bool Given(ParseResult result) => _platform.Given(result) || _syscallPath.Given(result) || _pteUpdates.Given(result);
+
     /// <summary>
-    /// Refuses a platform option the chosen platform would ignore (a silently ignored option
-    /// misleads): --syscall-path shapes a PV guest's system calls (xen-pv, xen-shadow), --pte-updates
-    /// how the PV kernel changes its PTEs (xen-pv only: under shadow paging its PTE writes always trap).
+    /// The chosen platform (native under --platform all: each run then sets its own). A platform
+    /// option the chosen platform would ignore is refused (a silently ignored option misleads):
+    /// --syscall-path shapes a PV guest's system calls (xen-pv, xen-shadow), --pte-updates how the
+    /// PV kernel changes its PTEs (xen-pv only: under shadow paging its PTE writes always trap).
     /// With --platform all each applies where it can.
     /// </summary>
-    public static void CheckRelevant(PlatformOptions chosen, OptionReader options, bool everyPlatform = false)
+    public PlatformOptions Read(ParseResult result)
     {
-        if (everyPlatform)
+        var chosen = new PlatformOptions
         {
-            return;
+            Platform = _platform.Read(result) ?? Platform.Native,
+            SyscallPath = _syscallPath.Read(result),
+            PteUpdates = _pteUpdates.Read(result),
+        };
+        if (All(result))
+        {
+            return chosen;
         }
 
         string name = PlatformNames.Name(chosen.Platform);
-        if (options.Given("--syscall-path") && chosen.Platform == Platform.Native)
+        if (_syscallPath.Given(result) && chosen.Platform == Platform.Native)
         {
             throw new UsageException($"--syscall-path applies to xen-pv and xen-shadow (a PV guest's system calls), not {name}");
         }
 
-        if (options.Given("--pte-updates") && chosen.Platform != Platform.XenPv)
+        if (_pteUpdates.Given(result) && chosen.Platform != Platform.XenPv)
         {
             throw new UsageException($"--pte-updates applies to xen-pv (how its PV kernel changes PTEs), not {name}");
         }
-    }
-
-    public static PlatformOptions Apply(PlatformOptions current, string option, string value)
-    {
-        switch (option)
-        {
-            case "--platform":
-                if (!PlatformNames.TryParse(value, out Platform platform))
-                {
-                    throw new UsageException($"--platform {value}: expected native, xen-pv or xen-shadow");
-                }
-                return current with { Platform = platform };
-            case "--syscall-path":
-                return SyscallPathNames.TryParse(value, out SyscallPath path)
-                    ? current with { SyscallPath = path }
-                    : throw new UsageException($"--syscall-path {value}: expected compat (32-bit PV on 64-bit Xen, the paper's), trap-gate (32-bit PV on 32-bit Xen) or hypervisor (64-bit PV)");
-            default:
-                return current with
-                {
-                    PteUpdates = value switch
-                    {
-                        "hypercall" => PteUpdateMode.Hypercall,
-                        "trapped-write" => PteUpdateMode.TrappedWrite,
-                        _ => throw new UsageException($"--pte-updates {value}: expected hypercall (mmu_update) or trapped-write (ptwr)"),
-                    },
-                };
-        }
+        return chosen;
     }
 }

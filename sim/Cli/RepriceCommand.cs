@@ -1,3 +1,5 @@
+using System.CommandLine;
+using HvSim.Cli.CommandLine;
 using HvSim.Models;
 using HvSim.Models.Pricing;
 using HvSim.Models.Profiles;
@@ -12,33 +14,23 @@ namespace HvSim.Cli;
 /// </summary>
 public static class RepriceCommand
 {
-    public const string Usage = "hvsim reprice RUN.json|- --profile P [--json]   (P: a profile file or a name in models/profiles)";
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        string? runPath = null, profileName = null;
-        bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var run = new Argument<string>("RUN.json") { Description = "a run's JSON (exec --json, micro --json, workload --json), or - for stdin" };
+        CliOption<string> profile = ProfileOption.Create(allowNone: false);
+        profile.Option.Required = true;
+        Option<bool> json = CliOptions.Flag("--json", "the runs with their new prices as JSON instead of the text");
+        var command = new Command("reprice",
+            "price runs' event counts under another cost profile without running them again; status 1 when the profile lacks a price a run needs")
         {
-            switch (args[i])
-            {
-                case "--profile":
-                    profileName = i + 1 < args.Length ? args[++i] : throw new UsageException("--profile needs a value");
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case var option when option.StartsWith("--", StringComparison.Ordinal):
-                    throw new UsageException($"reprice: unknown option {option}");
-                default:
-                    runPath = runPath is null ? args[i] : throw new UsageException($"reprice takes one run file, not also '{args[i]}'");
-                    break;
-            }
-        }
-        if (runPath is null || profileName is null)
-        {
-            throw new UsageException($"usage: {Usage}");
-        }
+            run, profile, json,
+        };
+        command.SetAction(result => Run(result.GetValue(run)!, profile.Read(result), result.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string runPath, string profileName, bool json)
+    {
         try
         {
             CostProfile profile = BundledProfiles.Load(profileName);

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using HvSim.Cli.CommandLine;
 using HvSim.Models.Profiles;
 using HvSim.Validation;
 using HvSim.Validation.Claims;
@@ -15,54 +17,30 @@ namespace HvSim.Cli;
 /// </summary>
 public static class ReproduceCommand
 {
-    public const string Usage = "hvsim reproduce [--quick] [--out DIR] [--profile P] [--json] [--tcount N] [--ops N] [--draws N] [--suite textbook|ours]";
-
     public const string DefaultOut = "reproduce-out";
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        string profileName = RunPricing.DefaultProfile, output = DefaultOut;
-        bool json = false, quick = false;
-        long? tcount = null, ops = null;
-        int draws = PredictionBands.DefaultDraws;
-        WorkloadSuite suite = WorkloadSuites.Default;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        Option<bool> quick = CliOptions.Flag("--quick", "smaller grids (about 13 s instead of about 90)");
+        CliOption<string> output = CliOptions.Value("--out", "DIR", "where the CSVs, PNGs, table2.csv, claims.csv and report.md go", text => text, DefaultOut, DefaultOut);
+        CliOption<string> profile = ProfileOption.Create(allowNone: false);
+        Option<bool> json = CliOptions.Flag("--json", "the claims as JSON on stdout instead of the table");
+        CliOption<long?> tcount = CliOptions.OptionalWholeNumber("--tcount", "N", "transactions per claims microbenchmark point [default: the grid's]", min: 20);
+        CliOption<long?> ops = CliOptions.OptionalWholeNumber("--ops", "N", "operations per claims workload run [default: the grid's]", min: 50);
+        CliOption<long> draws = CliOptions.WholeNumber("--draws", "N", "draws from the prices' uncertainty for each claim's band (0: no bands)", PredictionBands.DefaultDraws, min: 0, max: 100_000);
+        CliOption<WorkloadSuite> suite = SuiteOption.Create();
+        var command = new Command("reproduce",
+            "the paper's evaluation end to end: every figure's points, Table 2 and the claims, priced under a profile; a CSV and a PNG per figure, table2.csv, claims.csv and report.md in --out")
         {
-            switch (option)
-            {
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--out":
-                    output = options.Value(option);
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--tcount":
-                    tcount = options.Long(option, min: 20);
-                    break;
-                case "--ops":
-                    ops = options.Long(option, min: 50);
-                    break;
-                case "--suite":
-                    suite = SuiteOption.Parse(options.Value(option));
-                    break;
-                case "--draws":
-                    draws = (int)options.Long(option, min: 0, max: 100_000);
-                    break;
-                default:
-                    throw new UsageException($"reproduce: unknown option {option}");
-            }
-        }
-        if (options.Rest().Length != 0)
-        {
-            throw new UsageException($"usage: {Usage}");
-        }
+            quick, output, profile, json, tcount, ops, draws, suite,
+        };
+        command.SetAction(result => Run(result.GetValue(quick), output.Read(result), profile.Read(result), result.GetValue(json),
+            tcount.Read(result), ops.Read(result), (int)draws.Read(result), suite.Read(result)));
+        return command;
+    }
+
+    private static int Run(bool quick, string output, string profileName, bool json, long? tcount, long? ops, int draws, WorkloadSuite suite)
+    {
         OutputPath.CheckDirectory(output, "reproduce: --out");
         CostProfile profile = RunPricing.LoadProfile(profileName);
         ReproduceSettings settings = ReproduceSettings.Create(BundledGuests.Directory, quick);
@@ -88,7 +66,7 @@ public static class ReproduceCommand
         }
         else
         {
-            Console.Out.Write(ClaimsTable.Text(result.Claims, profile.Name, result.Bands));
+            Console.Out.Write(ClaimsConsole.Text(result.Claims, profile.Name, result.Bands));
             Console.Out.WriteLine($"wrote {files.Count} files to {output} in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return result.Ok ? 0 : 1;

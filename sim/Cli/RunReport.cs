@@ -93,6 +93,7 @@ public sealed record RunReport
     public void WriteJson(Utf8JsonWriter json)
     {
         json.WriteStartObject();
+        BuildVersion.WriteJson(json);
         json.WriteString("technique", Technique);
         json.WriteString("platform", PlatformNames.Name(Platform.Platform));
         // The knobs that took effect: none natively; under shadow paging the guest's PTE stores always trap.

@@ -1,3 +1,4 @@
+using HvSim.Cli.CommandLine;
 using HvSim.Validation;
 
 namespace HvSim.Cli;
@@ -5,6 +6,10 @@ namespace HvSim.Cli;
 /// <summary>--suite textbook|ours of workload, workload --table2, claims and reproduce.</summary>
 internal static class SuiteOption
 {
+    public static CliOption<WorkloadSuite> Create() => CliOptions.Value("--suite", "textbook|ours",
+        $"the data-structure programs: textbook ({WorkloadSuites.Description(WorkloadSuite.Textbook)}) or ours ({WorkloadSuites.Description(WorkloadSuite.Ours)})",
+        Parse, WorkloadSuites.Default, WorkloadSuites.Name(WorkloadSuites.Default));
+
     public static WorkloadSuite Parse(string text) => WorkloadSuites.TryParse(text, out WorkloadSuite suite)
         ? suite
         : throw new UsageException($"--suite {text}: expected textbook or ours");

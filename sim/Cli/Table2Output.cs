@@ -46,6 +46,7 @@ public static class Table2Output
             foreach (Table2Entry e in entries)
             {
                 json.WriteStartObject();
+                HvSim.Core.BuildVersion.WriteJson(json);
                 json.WriteString("suite", WorkloadSuites.Name(e.Suite));
                 json.WriteString("structure", e.Structure);
                 json.WriteString("operation", DataStructures.Name(e.Operation));
@@ -92,19 +93,19 @@ public static class Table2Output
         }
         text.AppendLine("  '*': more than 1.5x apart, explained in validation/TABLE2.md.");
         text.AppendLine();
-        text.AppendLine("                      |                 OPT=1                     |                 OPT=5");
-        text.AppendLine("structure     op      |  writes   paper  ratio    pages paper  ratio  |  writes   paper  ratio    pages paper  ratio");
+        var table = new ConsoleTable("structure", "op", ">OPT 1 writes", ">paper", ">ratio", ">pages", ">paper", ">ratio",
+            ">OPT 5 writes", ">paper", ">ratio", ">pages", ">paper", ">ratio");
         foreach (IGrouping<(string, DsOperation), Table2Entry> row in entries.GroupBy(e => (e.Structure, e.Operation)))
         {
-            var line = new StringBuilder();
-            line.Append(CultureInfo.InvariantCulture, $"{row.Key.Item1,-13} {DataStructures.Name(row.Key.Item2),-6}  ");
+            var cells = new List<object> { row.Key.Item1, DataStructures.Name(row.Key.Item2) };
             foreach (Table2Entry e in row)
             {
-                line.Append(CultureInfo.InvariantCulture,
-                    $"|{e.Writes,8:F1} {e.PaperWrites,7:0.0##} {Ratio(e.Writes, e.PaperWrites)} {e.Pages,6:F1} {e.PaperPages,5:0.0#} {Ratio(e.Pages, e.PaperPages)} ");
+                cells.AddRange([e.Writes.ToString("F1", CultureInfo.InvariantCulture), e.PaperWrites.ToString("0.0##", CultureInfo.InvariantCulture), Ratio(e.Writes, e.PaperWrites).Trim(),
+                    e.Pages.ToString("F1", CultureInfo.InvariantCulture), e.PaperPages.ToString("0.0#", CultureInfo.InvariantCulture), Ratio(e.Pages, e.PaperPages).Trim()]);
             }
-            text.AppendLine(line.ToString().TrimEnd());
+            table.AddRow([.. cells]);
         }
+        text.Append(table.Render());
         long empty = entries.Sum(e => e.Counts.EmptyTransactions);
         text.AppendLine();
         text.AppendLine(Table2Agreement.Summary(entries.Select(e => e.Cell)));

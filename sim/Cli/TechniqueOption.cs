@@ -1,12 +1,30 @@
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
 using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
 /// <summary>--technique: parsed, and refused with one line when the platform cannot run it.</summary>
-public static class TechniqueOption
+internal static class TechniqueOption
 {
     public const string Names = "none|pt|emul|ptxen|emulxen|scanxen";
+
+    private const string Description =
+        "the checkpoint technique: none, pt (user-level page protection), emul (user-level write emulation), " +
+        "ptxen, emulxen or scanxen (the paper's hypervisor-level techniques)";
+
+    /// <summary>One technique; <paramref name="fallback"/> when absent (none shown when <paramref name="required"/>).</summary>
+    public static CliOption<Technique> Create(Technique fallback, bool required = false)
+    {
+        CliOption<Technique> option = CliOptions.Value("--technique", Names, Description, Parse, fallback, required ? null : Techniques.Name(fallback));
+        option.Option.Required = required;
+        return option;
+    }
+
+    /// <summary>One technique or all (null); all when absent.</summary>
+    public static CliOption<Technique?> CreateOrAll(Technique? fallback) =>
+        CliOptions.Value<Technique?>("--technique", Names + "|all", Description + "; all runs each the platform supports",
+            text => text == "all" ? null : Parse(text), fallback, fallback is Technique t ? Techniques.Name(t) : "all");
 
     public static Technique Parse(string value)
     {

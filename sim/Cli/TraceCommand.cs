@@ -1,4 +1,7 @@
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
@@ -11,77 +14,37 @@ namespace HvSim.Cli;
 /// </summary>
 public static class TraceCommand
 {
-    private const string Usage =
-        "usage: hvsim trace --platform native|xen-pv|xen-shadow --technique pt|none|emul|ptxen|emulxen|scanxen [--format text|json|mermaid] " +
-        "[--syscall-path compat|trap-gate|hypervisor] [--pte-updates hypercall|trapped-write] " + CpuOption.Usage + " " + GuestLimitOption.Usage + " [--verbose]";
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var options = new OptionReader(args);
-        PlatformOptions platform = new();
-        var limits = new KernelOptions();
-        bool platformGiven = false;
-        string? technique = null;
-        string format = "text";
-        bool verbose = false;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        var platform = new PlatformOption(required: true);
+        CliOption<Technique> technique = TechniqueOption.Create(Technique.None, required: true);
+        CliOption<string> format = CliOptions.Value("--format", "text|json|mermaid",
+            "text (a table), json (one object per step, for tools) or mermaid (a sequence diagram)",
+            text => text is "text" or "json" or "mermaid" ? text : throw new UsageException($"trace: --format {text}: expected text, json or mermaid"),
+            "text", "text");
+        Option<bool> json = CliOptions.Flag("--json", "the same as --format json");
+        Option<bool> verbose = CliOptions.Flag("--verbose", "also the guest's own output, on stderr");
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        var command = new Command("trace",
+            "one store to a write-protected page, step by step through user space, guest kernel and hypervisor: which layer did what, and each event (the paper's Figure 3)")
         {
-            switch (option)
+            platform, technique, format, json, verbose, cpu, limits,
+        };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(json) && format.Given(result) && format.Read(result) != "json")
             {
-                case "--platform":
-                    platformGiven = true;
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    break;
-                case "--syscall-path":
-                case "--pte-updates":
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    break;
-                case "--technique":
-                    technique = options.Value(option);
-                    if (!TraceRecorder.Techniques.Contains(technique))
-                    {
-                        throw new UsageException($"trace: --technique {technique}: expected one of {string.Join(' ', TraceRecorder.Techniques)}");
-                    }
-                    break;
-                case "--format":
-                    format = options.Value(option);
-                    if (format is not ("text" or "json" or "mermaid"))
-                    {
-                        throw new UsageException($"trace: --format {format}: expected text, json or mermaid");
-                    }
-                    break;
-                case "--verbose":
-                    verbose = true;
-                    break;
-                case "--cpu":
-                    limits = CpuOption.Apply(limits, options.Value(option));
-                    break;
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    limits = GuestLimitOption.Apply(limits, option, options);
-                    break;
-                case "--help":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                default:
-                    throw new UsageException($"trace: unknown option {option} ({Usage})");
+                throw new UsageException($"trace: --json and --format {format.Read(result)} disagree (--json is --format json)");
             }
-        }
-        if (options.Rest().Length > 0)
-        {
-            throw new UsageException($"trace: unexpected argument '{options.Rest()[0]}' ({Usage})");
-        }
-        if (!platformGiven)
-        {
-            throw new UsageException("trace: which platform? --platform native, xen-pv or xen-shadow");
-        }
-        PlatformOption.CheckRelevant(platform, options);
-        if (technique is null)
-        {
-            throw new UsageException("trace: which technique? --technique pt, none, emul, ptxen, emulxen or scanxen");
-        }
+            return Run(platform.Read(result), Techniques.Name(technique.Read(result)), result.GetValue(json) ? "json" : format.Read(result),
+                result.GetValue(verbose), limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result));
+        });
+        return command;
+    }
 
+    private static int Run(PlatformOptions platform, string technique, string format, bool verbose, KernelOptions limits)
+    {
         TechniqueOption.CheckSupported(TechniqueOption.Parse(technique), platform.Platform);
         TraceRecording recording = TraceRecorder.Record(platform, technique, limits);
         if (recording.Outcome != RunOutcome.Exited)

@@ -1,17 +1,19 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using HvSim.Core;
 using HvSim.Hypervisor;
+using HvSim.Mmu;
 
 namespace HvSim.Cli;
 
 /// <summary>
 /// A trace as a Mermaid sequence diagram, drawn the way the paper's Figure 3 is: one lane per
-/// layer (User, Kernel and, on Xen, Hypervisor), an arrow wherever control passes from one
-/// layer to another (labelled with what carried it: #PF, bounce, mprotect(), mmu_update, iret,
-/// ...), and a note for each step taken within a lane.
+/// layer (User, Kernel and, on Xen, Hypervisor) and one for the CPU's own exceptions, an arrow
+/// wherever control passes from one lane to another (labelled with what carried it: #PF,
+/// bounce, mprotect(), mmu_update, iret, ...), and a note for each step taken within a lane.
+/// Every label and note comes from the steps' kinds and typed data, never from their wording:
+/// rewording a step's template cannot change the diagram.
 /// </summary>
-public static partial class TraceMermaid
+public static class TraceMermaid
 {
     /// <summary>Notes wider than this are broken into lines (at spaces).</summary>
     private const int NoteLineLength = 56;
@@ -22,11 +24,10 @@ public static partial class TraceMermaid
     {
         private readonly TraceRecording _recording;
         private readonly StringBuilder _text = new();
-        private Layer _lane = Layer.User;
+        private Lane _lane = Lane.User;
         private string? _pendingLabel;          // what carries control out of the lane next (a fault)
         private bool _enteredByHypercall;       // how the hypervisor was entered (its way back: return or resume)
-        private string? _deliveredSignal;       // a signal frame was pushed since user mode was left
-        private bool _signalReturned;           // rt_sigreturn ran since user mode was left
+        private string? _deliveredSignal;       // the signal whose frame was pushed last
 
         public Drawing(TraceRecording recording)
         {
@@ -46,91 +47,95 @@ public static partial class TraceMermaid
             {
                 _text.Append("    participant Hypervisor as Xen hypervisor\n");
             }
+            _text.Append("    participant Cpu as CPU\n");
             foreach (TraceStep step in _recording.Steps)
             {
                 Step(step);
             }
             if (_recording.Technique == "none" && _recording.ExitStatus == 139)
             {
-                Note(Layer.Kernel, "no SIGSEGV handler: the process is killed (status 139)");
+                Note(Lane.Kernel, "no SIGSEGV handler: the process is killed (status 139)");
             }
             return _text.ToString();
         }
 
         private void Step(TraceStep step)
         {
+            TraceData data = step.Data;
             switch (step.Kind)
             {
-                case EventKind.PageFault:
-                    MoveTo(step.Layer);
-                    Note(step.Layer, $"{step.Kind}: {step.Detail}");
-                    _pendingLabel = "#PF";
+                case EventKind.PageFault when step.Lane == Lane.Cpu:
+                    // The access leaves the code that made it for the CPU, which raises the fault.
+                    MoveTo(Origin(step.Layer));
+                    Arrow(_lane, Lane.Cpu, AccessLabel(data), dashed: false);
+                    Note(Lane.Cpu, NoteText(step));
+                    _pendingLabel = data.Entry == TraceEntry.PageTableWrite || step.Layer == Layer.Kernel ? "#PF (page-table write)" : "#PF";
                     break;
                 case EventKind.TrapToHypervisor:
-                    if (_lane == Layer.Hypervisor)
+                    if (_lane == Lane.Hypervisor)
                     {
                         // The hypervisor finished what entered it before; the guest kernel ran on and trapped again.
-                        MoveTo(Layer.Kernel);
+                        MoveTo(Lane.Kernel);
                     }
-                    Arrow(_lane, Layer.Hypervisor, TrapLabel(step.Detail), dashed: false);
+                    Arrow(_lane, Lane.Hypervisor, TrapLabel(data), dashed: false);
                     _enteredByHypercall = false;
                     break;
                 case EventKind.BounceToGuest:
-                    MoveTo(Layer.Hypervisor);
-                    Arrow(Layer.Hypervisor, Layer.Kernel, BounceLabel(step.Detail), dashed: false);
+                    MoveTo(Lane.Hypervisor);
+                    Arrow(Lane.Hypervisor, Lane.Kernel, BounceLabel(data), dashed: false);
                     break;
                 case EventKind.Hypercall:
-                    MoveTo(Layer.Kernel);
-                    Arrow(Layer.Kernel, Layer.Hypervisor, HypercallLabel(step.Detail), dashed: false);
+                    MoveTo(Lane.Kernel);
+                    Arrow(Lane.Kernel, Lane.Hypervisor, HypercallLabel(data), dashed: false);
                     _enteredByHypercall = true;
                     break;
-                case EventKind.SyscallEntry when _lane != step.Layer:
-                    Arrow(_lane, step.Layer, SyscallLabel(step.Detail), dashed: false);
+                case EventKind.SyscallEntry when _lane != step.Lane:
+                    Arrow(_lane, step.Lane, data.Syscall is null ? "syscall" : data.Syscall + "()", dashed: false);
                     break;
                 case EventKind.ReturnToUser:
-                    MoveTo(step.Layer);
-                    Arrow(step.Layer, Layer.User, ReturnLabel(step), dashed: true);
-                    _deliveredSignal = null;
-                    _signalReturned = false;
+                    MoveTo(step.Lane);
+                    Arrow(step.Lane, Lane.User, ReturnLabel(step), dashed: true);
                     break;
                 default:
                     if (step.Kind == EventKind.SignalDelivery)
                     {
-                        _deliveredSignal = step.Detail.Split(' ', 2)[0];
+                        _deliveredSignal = data.Signal;
                     }
-                    else if (step.Kind == EventKind.SigReturn)
-                    {
-                        _signalReturned = true;
-                    }
-                    MoveTo(step.Layer);
-                    Note(step.Layer, $"{step.Kind}: {step.Detail}");
+                    MoveTo(step.Lane);
+                    Note(step.Lane, NoteText(step));
                     break;
             }
         }
 
-        /// <summary>Control reaches <paramref name="layer"/> without an event of its own (a fault taken, a hypercall returning).</summary>
-        private void MoveTo(Layer layer)
+        private string NoteText(TraceStep step)
         {
-            if (_lane == layer)
+            string fields = TraceFields.Summary(step.Data, _recording.Symbols);
+            return fields.Length == 0 ? step.Kind.ToString() : $"{step.Kind}: {fields}";
+        }
+
+        /// <summary>Control reaches <paramref name="lane"/> without an event of its own (a fault taken, a hypercall returning).</summary>
+        private void MoveTo(Lane lane)
+        {
+            if (_lane == lane)
             {
                 return;
             }
-            bool back = _lane == Layer.Hypervisor && _pendingLabel is null;
+            bool back = _lane == Lane.Hypervisor && _pendingLabel is null;
             string label = _pendingLabel ?? (back ? (_enteredByHypercall ? "return" : "resume") : "enter");
-            Arrow(_lane, layer, label, dashed: back);
+            Arrow(_lane, lane, label, dashed: back);
         }
 
-        private void Arrow(Layer from, Layer to, string label, bool dashed)
+        private void Arrow(Lane from, Lane to, string label, bool dashed)
         {
-            _text.Append("    ").Append(Lane(from)).Append(dashed ? "-->>" : "->>").Append(Lane(to))
+            _text.Append("    ").Append(Participant(from)).Append(dashed ? "-->>" : "->>").Append(Participant(to))
                 .Append(": ").Append(Escape(label)).Append('\n');
             _lane = to;
             _pendingLabel = null;
         }
 
-        private void Note(Layer layer, string text)
+        private void Note(Lane lane, string text)
         {
-            _text.Append("    Note over ").Append(Lane(layer)).Append(": ")
+            _text.Append("    Note over ").Append(Participant(lane)).Append(": ")
                 .Append(string.Join("<br/>", Wrap(text).Select(Escape))).Append('\n');
         }
 
@@ -139,67 +144,76 @@ public static partial class TraceMermaid
 
         private string ReturnLabel(TraceStep step)
         {
+            // Linux takes sysret only when nothing changed the frame (no signal delivered, no
+            // sigreturn): arch/x86/entry/common.c, do_syscall_64's return value.
             string how = step.Layer == Layer.Kernel
-                ? (Sysret && _deliveredSignal is null && !_signalReturned && step.Detail.Contains("system call", StringComparison.Ordinal) ? "sysret" : "iret")
+                ? (Sysret && step.Data.Resume == TraceResume.AfterSyscall ? "sysret" : "iret")
                 : "return";
-            if (_deliveredSignal is not null)
+            return step.Data.Resume switch
             {
-                return $"{how} into the {_deliveredSignal} handler";
-            }
-            if (_signalReturned)
-            {
-                return $"{how} to the interrupted store";
-            }
-            if (step.Detail.Contains("faulting instruction", StringComparison.Ordinal))
-            {
-                return $"{how} to the faulting store (retried)";
-            }
-            return how == "return" ? "return to user" : how;
+                TraceResume.IntoSignalHandler => _deliveredSignal is null ? $"{how} into the signal handler" : $"{how} into the {_deliveredSignal} handler",
+                TraceResume.ToInterruptedCode => $"{how} to the interrupted instruction",
+                TraceResume.RetryFault => $"{how} to the faulting instruction (retried)",
+                TraceResume.PastHandledFault => $"{how} past the handled fault",
+                _ => how == "return" ? "return to user" : how,
+            };
         }
 
-        private string TrapLabel(string detail)
+        private static string TrapLabel(TraceData data) => data.Entry switch
         {
-            if (detail.StartsWith("#PF", StringComparison.Ordinal))
-            {
-                _pendingLabel = null;
-                return detail.Contains("page table", StringComparison.Ordinal) || detail.Contains("page-table", StringComparison.Ordinal)
-                    ? "#PF (page-table write)"
-                    : "#PF";
-            }
-            foreach (string what in new[] { "syscall", "invlpg", "mov cr3", "int 0x" })
-            {
-                if (detail.StartsWith(what, StringComparison.Ordinal))
-                {
-                    return what == "int 0x" ? detail.Split(' ', 3)[0] + " " + detail.Split(' ', 3)[1] : what;
-                }
-            }
-            return _pendingLabel ?? "trap";
-        }
+            TraceEntry.PageFault => "#PF",
+            TraceEntry.PageTableWrite => "#PF (page-table write)",
+            TraceEntry.Syscall => "syscall",
+            TraceEntry.Int80 => "int 0x80",
+            TraceEntry.UserHypercall => "int 0x84",
+            TraceEntry.SoftwareInterrupt => $"int 0x{data.Vector ?? 0:x}",
+            TraceEntry.Invlpg => "invlpg",
+            TraceEntry.MovCr3 => "mov cr3",
+            TraceEntry.Exception => $"exception {data.Vector}",
+            _ => "trap",
+        };
     }
 
-    private static string Lane(Layer layer) => layer switch
+    /// <summary>The lane whose code made an access the CPU faulted on.</summary>
+    private static Lane Origin(Layer layer) => layer switch
     {
-        Layer.User => "User",
-        Layer.Kernel => "Kernel",
+        Layer.User => Lane.User,
+        Layer.Kernel => Lane.Kernel,
+        _ => Lane.Hypervisor,
+    };
+
+    /// <summary>What the code did that the CPU faulted on: the instruction, else the access its error code names.</summary>
+    private static string AccessLabel(TraceData data) =>
+        data.Instruction ?? (((PageFaultErrorCode)(data.ErrorCode ?? 0)).HasFlag(PageFaultErrorCode.Write) ? "store" : "access");
+
+    private static string Participant(Lane lane) => lane switch
+    {
+        Lane.Cpu => "Cpu",
+        Lane.User => "User",
+        Lane.Kernel => "Kernel",
         _ => "Hypervisor",
     };
 
-    private static string SyscallLabel(string detail)
+    private static string BounceLabel(TraceData data) => data.Entry switch
     {
-        Match call = SyscallName().Match(detail);
-        return call.Success ? call.Groups[1].Value + "()" : "syscall";
+        TraceEntry.PageFault => "bounce #PF",
+        TraceEntry.Syscall or TraceEntry.Int80 => "bounce syscall",
+        _ => "bounce",
+    };
+
+    private static string HypercallLabel(TraceData data)
+    {
+        string name = data.Hypercall ?? "hypercall";
+        if (data.Operation is not null)
+        {
+            return $"{name}({data.Operation})";
+        }
+        if (data.Operations is int n)
+        {
+            return $"{name} ({n} operation{(n == 1 ? "" : "s")}{(data.Batched == true ? ", batched" : "")})";
+        }
+        return name;
     }
-
-    private static string BounceLabel(string detail) =>
-        detail.StartsWith("#PF", StringComparison.Ordinal) ? "bounce #PF"
-        : detail.Contains("syscall", StringComparison.Ordinal) ? "bounce syscall"
-        : "bounce";
-
-    private static string HypercallLabel(string detail) =>
-        detail.Replace("HYPERVISOR_", "", StringComparison.Ordinal).Replace("MMUEXT_", "", StringComparison.Ordinal);
-
-    [GeneratedRegex(@"system call (\w+)\(")]
-    private static partial Regex SyscallName();
 
     /// <summary>
     /// Text safe inside a Mermaid message or note: '#' starts a comment and ';' ends a statement

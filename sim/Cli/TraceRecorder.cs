@@ -1,10 +1,14 @@
 using HvSim.Core;
+using HvSim.GuestOs.Elf;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
 
 namespace HvSim.Cli;
 
-/// <summary>What one traced write did: the steps between the guest's two markers, and how the guest ended (or where a limit stopped it).</summary>
+/// <summary>
+/// What one traced write did: the steps between the guest's two markers, and how the guest ended
+/// (or where a limit stopped it); <see cref="Symbols"/> names the guest's code addresses when rendered.
+/// </summary>
 public sealed record TraceRecording(
     PlatformOptions Platform,
     string Technique,
@@ -16,7 +20,8 @@ public sealed record TraceRecording(
     string GuestStderr,
     RunOutcome Outcome = RunOutcome.Exited,
     long Instructions = 0,
-    ulong Rip = 0)
+    ulong Rip = 0,
+    ElfSymbolizer? Symbols = null)
 {
     /// <summary>The guest did what the technique says it must: none dies of SIGSEGV at the write; every other exits 0 past both markers.</summary>
     public bool GuestBehavedAsExpected => Technique == "none"
@@ -107,6 +112,7 @@ public static class TraceRecorder
             System.Text.Encoding.UTF8.GetString(stderr.ToArray()),
             outcome,
             kernel.Cpu.InstructionsRetired,
-            kernel.Cpu.Rip);
+            kernel.Cpu.Rip,
+            ElfSymbolizer.Of(elf));
     }
 }

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.CommandLine;
 using HvSim.Checkpoint;
+using HvSim.Cli.CommandLine;
+using HvSim.Cpu;
 using HvSim.Core;
 using HvSim.GuestOs.Kernel;
 using HvSim.Hypervisor;
@@ -19,140 +22,104 @@ namespace HvSim.Cli;
 /// </summary>
 public static class WorkloadCommand
 {
-    public const string Usage =
-        "hvsim workload --ds NAME|all [--suite textbook|ours] [--op insert|delete] [--opt N] [--ops N] [--technique T|all] [--platform P|all] [--seed N] [--cda-kib N]\n" +
-        "                      [--cpu baseline|v2|v3] [--guest-ram SIZE] [--max-instructions N] [--max-seconds SECS] [--profile P|none] [--json]\n" +
-        "       hvsim workload --table2 [--suite textbook|ours] [--ops N] [--seed N] [--cda-kib N] [--json]";
+    public static Command Create() => Create((request, json) => Run(request, json));
 
-    public static int Run(string[] args)
+    /// <summary>The command, its options parsed into a <see cref="WorkloadRequest"/> for <paramref name="action"/> (with --json); --table2 runs Table 2 itself.</summary>
+    internal static Command Create(Func<WorkloadRequest, bool, int> action)
     {
-        var options = new OptionReader(args);
-        var platform = new PlatformOptions();
-        var limits = new KernelOptions();
-        bool allPlatforms = false, json = false, table2 = false, techniqueGiven = false, platformGiven = false, limitsGiven = false;
-        Technique? technique = Technique.None;
-        string? ds = null;
-        DsOperation? operation = null;
-        long opt = 1, ops = 10000, seed = 1;
-        long? cdaKib = null;
-        string profileName = RunPricing.DefaultProfile;
-        bool profileGiven = false;
-        WorkloadSuite suite = WorkloadSuites.Default;
-        for (string? option = options.NextOption(); option is not null; option = options.NextOption())
+        CliOption<string?> ds = CliOptions.Text("--ds", "NAME|all",
+            $"the data structure, or all of the suite: {string.Join(' ', DataStructures.All.Select(s => s.Name))}");
+        CliOption<WorkloadSuite> suite = SuiteOption.Create();
+        CliOption<DsOperation?> operation = CliOptions.Value<DsOperation?>("--op", "insert|delete",
+            "the operation (with --ds all, only the runs of that operation)",
+            text => DataStructures.TryParse(text, out DsOperation parsed) ? parsed : throw new UsageException($"--op {text}: expected insert or delete"),
+            null, "insert, or both with --ds all");
+        CliOption<long> opt = CliOptions.WholeNumber("--opt", "N", "operations per transaction (the paper's OPT)", 1, min: 1);
+        CliOption<long> ops = CliOptions.WholeNumber("--ops", "N", $"operations in the run, at most {WorkloadSpec.MaxOps} (the driver's key array)", 10000, min: 1, max: WorkloadSpec.MaxOps);
+        CliOption<Technique?> technique = TechniqueOption.CreateOrAll(Technique.None);
+        var platform = new PlatformOption(allowAll: true);
+        CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of the keys (suite ours)", 1, min: 0);
+        CliOption<long?> cdaKib = CliOptions.Value<long?>("--cda-kib", "N",
+            $"the CDA in KiB, a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)", text => CdaKib("--cda-kib", text), null, "each structure's own");
+        Option<bool> table2 = CliOptions.Flag("--table2", "the paper's Table 2 measured on the simulated machine: every row with OPT 1 and 5 under emulxen on xen-pv (takes only --suite, --ops, --seed, --cda-kib and --json)");
+        Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
+        CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
+        CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        GuestLimitOption.Group limits = GuestLimitOption.Create();
+        var command = new Command("workload",
+            "the paper's data-structure workloads (Section VI) under techniques and platforms, each run checked (the guest's invariants, the backup against the primary); --table2: the paper's Table 2")
         {
-            switch (option)
+            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, limits,
+        };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(table2))
             {
-                case "--ds":
-                    ds = options.Value(option);
-                    break;
-                case "--suite":
-                    suite = SuiteOption.Parse(options.Value(option));
-                    break;
-                case "--op":
-                    string op = options.Value(option);
-                    operation = DataStructures.TryParse(op, out DsOperation parsed)
-                        ? parsed
-                        : throw new UsageException($"--op {op}: expected insert or delete");
-                    break;
-                case "--opt":
-                    opt = options.Long(option, min: 1);
-                    break;
-                case "--ops":
-                    ops = options.Long(option, min: 1);
-                    if (ops > WorkloadSpec.MaxOps)
-                    {
-                        throw new UsageException($"--ops {ops}: at most {WorkloadSpec.MaxOps} (the driver's key array)");
-                    }
-                    break;
-                case "--seed":
-                    seed = options.Long(option, min: 0);
-                    break;
-                case "--cda-kib":
-                    cdaKib = options.Long(option, min: 4);
-                    if (cdaKib % 4 != 0 || cdaKib > WorkloadSpec.MaxCdaKib)
-                    {
-                        throw new UsageException($"--cda-kib {cdaKib}: a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)");
-                    }
-                    break;
-                case "--technique":
-                    string name = options.Value(option);
-                    technique = name == "all" ? null : TechniqueOption.Parse(name);
-                    techniqueGiven = true;
-                    break;
-                case "--platform" when options.Peek() == "all":
-                    options.Value(option);
-                    allPlatforms = platformGiven = true;
-                    break;
-                case "--platform":
-                case "--syscall-path":
-                case "--pte-updates":
-                    platform = PlatformOption.Apply(platform, option, options.Value(option));
-                    platformGiven = true;
-                    break;
-                case "--table2":
-                    table2 = true;
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--profile":
-                    profileName = options.Value(option);
-                    profileGiven = true;
-                    break;
-                case "--cpu":
-                    limits = CpuOption.Apply(limits, options.Value(option));
-                    limitsGiven = true;
-                    break;
-                case "--guest-ram":
-                case "--max-instructions":
-                case "--max-seconds":
-                    limits = GuestLimitOption.Apply(limits, option, options);
-                    limitsGiven = true;
-                    break;
-                default:
-                    throw new UsageException($"workload: unknown option {option}");
+                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || limits.Given(result) || profile.Given(result))
+                {
+                    throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
+                }
+                SuiteOption.CheckOps(suite.Read(result), ops.Read(result));
+                return Table2Output.Run(ops.Read(result), seed.Read(result), cdaKib.Read(result), result.GetValue(json), suite.Read(result));
             }
-        }
-        if (options.Rest().Length != 0)
+            string? profileName = ProfileOption.ForJson(result, json, profile, "workload");
+            PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
+            return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json));
+        });
+        return command;
+    }
+
+    private static int Run(WorkloadRequest request, bool json)
+    {
+        (WorkloadResult[] results, HvSim.Models.Profiles.CostProfile? profile) = Execute(request, progress: !json);
+        foreach (WorkloadResult result in results.Where(r => !r.Ok))
         {
-            throw new UsageException($"workload: unexpected argument '{options.Rest()[0]}'");
+            Console.Error.WriteLine($"hvsim: {Failure(result)}");
         }
-        PlatformOption.CheckRelevant(platform, options, allPlatforms);
-        SuiteOption.CheckOps(suite, ops);
-        if (table2)
-        {
-            if (ds is not null || operation is not null || opt != 1 || techniqueGiven || platformGiven || limitsGiven)
-            {
-                throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
-            }
-            return Table2Output.Run(ops, seed, cdaKib, json, suite);
-        }
-        if (ds is null)
+        Console.Out.Write(json ? Json(results, request.Single, profile) + "\n" : Table(results));
+        return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
+    }
+
+    /// <summary>Checks the request and runs it: every (structure, operation) it names under every technique and platform, in parallel.</summary>
+    internal static (WorkloadResult[] Results, HvSim.Models.Profiles.CostProfile? Profile) Execute(WorkloadRequest request, bool progress)
+    {
+        SuiteOption.CheckOps(request.Suite, request.Ops);
+        if (request.Ds is null)
         {
             throw new UsageException("workload needs --ds NAME|all or --table2 (structures: " + string.Join(' ', DataStructures.All.Select(s => s.Name)) + ")");
         }
 
-        // A profile named on the command line is loaded (so a broken one is an error) even when only --json would use it.
-        HvSim.Models.Profiles.CostProfile? profile = json || profileGiven ? RunPricing.Load(profileName) : null;
-        IReadOnlyList<WorkloadSpec> specs = Specs(ds, operation, opt, ops, seed, cdaKib).Select(s => s with { Suite = suite }).ToArray();
-        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(technique, allPlatforms ? null : platform);
+        HvSim.Models.Profiles.CostProfile? profile = request.ProfileName is null ? null : RunPricing.Load(request.ProfileName);
+        IReadOnlyList<WorkloadSpec> specs = Specs(request.Ds, request.Operation, request.Opt, request.Ops, request.Seed, request.CdaKib)
+            .Select(s => s with { Suite = request.Suite }).ToArray();
+        List<(Technique Technique, PlatformOptions Platform)> pairs = MicroCommand.Pairs(request.Technique, request.Platform);
         var runs = specs.SelectMany(spec => pairs.Select(pair => (Spec: spec, pair.Technique, pair.Platform))).ToArray();
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
 
-        WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: !json && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, limits with { Platform = run.Platform }), _ => step()));
+        WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: progress && ProgressDisplay.Interactive, step =>
+            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, request.Limits with { Platform = run.Platform }), _ => step()));
+        return (results, profile);
+    }
 
-        foreach (WorkloadResult result in results.Where(r => !r.Ok))
+    /// <summary>Why a run failed, in one line: the run, then the check it failed or the limit that stopped it.</summary>
+    internal static string Failure(WorkloadResult result)
+    {
+        CheckpointedResult r = result.Run;
+        string why = GuestLimitOption.Status(r.End) is null
+            ? result.Failure!
+            : GuestLimitOption.Describe(r.End, r.Kernel.Options, r.Kernel.Cpu.InstructionsRetired, r.Kernel.Cpu.Rip);
+        return $"{result.Spec} under {Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)} failed: {why}";
+    }
+
+    private static long CdaKib(string option, string text)
+    {
+        long kib = CliOptions.ParseWholeNumber(option, text, min: 4);
+        if (kib % 4 != 0 || kib > WorkloadSpec.MaxCdaKib)
         {
-            CheckpointedResult r = result.Run;
-            string why = GuestLimitOption.Status(r.End) is null
-                ? result.Failure!
-                : GuestLimitOption.Describe(r.End, r.Kernel.Options, r.Kernel.Cpu.InstructionsRetired, r.Kernel.Cpu.Rip);
-            Console.Error.WriteLine($"hvsim: {result.Spec} under {Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)} failed: {why}");
+            throw new UsageException($"{option} {kib}: a multiple of 4 up to {WorkloadSpec.MaxCdaKib} (the guests' CDA)");
         }
-        bool single = results.Length == 1 && ds != "all" && technique is not null && !allPlatforms;
-        Console.Out.Write(json ? Json(results, single, profile) + "\n" : Table(results));
-        return GuestLimitOption.Status(results.Select(r => r.Run.End)) ?? (results.All(r => r.Ok) ? 0 : 1);
+        return kib;
     }
 
     /// <summary>The runs --ds and --op ask for: one (structure, operation), or every pair of the suite (restricted to --op when given).</summary>
@@ -178,20 +145,24 @@ public static class WorkloadCommand
     private static string Table(WorkloadResult[] results)
     {
         var text = new StringBuilder();
-        text.AppendLine("structure     op      opt    ops  technique  platform    instructions  transactions  page faults  hv traps  signals  syscalls  emulated  dirty pages   log bytes  copied bytes  invariants  backup");
+        var table = new ConsoleTable("structure", "op", ">opt", ">ops", "technique", "platform", ">instructions", ">transactions", ">page faults", ">hv traps",
+            ">signals", ">syscalls", ">emulated", ">dirty pages", ">log bytes", ">copied bytes", "invariants", "backup");
         foreach (WorkloadResult r in results)
         {
             EventLedger l = r.Run.Kernel.Ledger;
             CheckpointStats s = r.Run.Session.Stats;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"{r.Spec.Structure.Name,-13} {DataStructures.Name(r.Spec.Operation),-6} {r.Spec.Opt,4} {r.Spec.Ops,6}  {Techniques.Name(r.Run.Session.Technique),-9}  {PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform),-10} {r.Run.Kernel.Cpu.InstructionsRetired,13} {s.Commits,13} {l.Count(EventKind.PageFault),12} {l.Count(EventKind.TrapToHypervisor),9} {l.Count(EventKind.SignalDelivery),8} {l.Count(EventKind.SyscallEntry),9} {l.Count(EventKind.WriteEmulated),9} {s.DirtyPages,12} {s.LoggedBytes,11} {s.CopiedBytes,13}  {(r.InvariantsOk ? "ok" : "BROKEN"),-10}  {(r.BackupEqual ? "equal" : "DIFFERS")}");
+            table.AddRow(r.Spec.Structure.Name, DataStructures.Name(r.Spec.Operation), r.Spec.Opt, r.Spec.Ops, Techniques.Name(r.Run.Session.Technique),
+                PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform), r.Run.Kernel.Cpu.InstructionsRetired, s.Commits, l.Count(EventKind.PageFault),
+                l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.SignalDelivery), l.Count(EventKind.SyscallEntry), l.Count(EventKind.WriteEmulated),
+                s.DirtyPages, s.LoggedBytes, s.CopiedBytes, r.InvariantsOk ? "ok" : "BROKEN", r.BackupEqual ? "equal" : "DIFFERS");
         }
+        text.Append(table.Render());
         long kib = results.Length > 0 ? results[0].Spec.CdaKib ?? WorkloadSpec.MaxCdaKib : WorkloadSpec.MaxCdaKib;
         text.AppendLine(CultureInfo.InvariantCulture, $"transactions: committed ckpt_end calls; copied bytes include the initial full checkpoint of the {kib} KiB CDA; --json adds simulated_ns, the run priced under a cost profile (--profile, default xen-4.1-pv)");
         return text.ToString();
     }
 
-    private static string Json(WorkloadResult[] results, bool single, HvSim.Models.Profiles.CostProfile? profile)
+    internal static string Json(WorkloadResult[] results, bool single, HvSim.Models.Profiles.CostProfile? profile)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -227,4 +198,16 @@ public static class WorkloadCommand
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+}
+
+/// <summary>One workload command line (not --table2), parsed: the runs it asks for.</summary>
+/// <param name="Ds">A structure's name, "all", or null when --ds was not given.</param>
+/// <param name="Technique">Null: every technique.</param>
+/// <param name="Platform">Null: every platform (--platform all).</param>
+/// <param name="ProfileName">Null when the runs are not priced.</param>
+internal sealed record WorkloadRequest(string? Ds, WorkloadSuite Suite, DsOperation? Operation, long Opt, long Ops, Technique? Technique, PlatformOptions? Platform,
+    long Seed, long? CdaKib, string? ProfileName, KernelOptions Limits)
+{
+    /// <summary>One structure under one technique on one platform: one run, printed as one JSON object.</summary>
+    public bool Single => Ds is not null && Ds != "all" && Technique is not null && Platform is not null;
 }

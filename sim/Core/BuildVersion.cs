@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace HvSim.Core;
 
@@ -12,4 +13,13 @@ public static class BuildVersion
 {
     public static string Text { get; } =
         typeof(BuildVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>
+    /// The field every JSON object hvsim prints carries the version in (a run's, a claim's, a Table 2
+    /// row's, a trace's, bench's): "version", the name docs/design.md reserves for it.
+    /// </summary>
+    public const string JsonName = "version";
+
+    /// <summary>Writes the version field into the object being written.</summary>
+    public static void WriteJson(Utf8JsonWriter json) => json.WriteString(JsonName, Text);
 }

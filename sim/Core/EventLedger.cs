@@ -17,8 +17,8 @@ public sealed class EventLedger
     private int _tracePaused;
 
     /// <summary>
-    /// True while steps are being recorded. Callers check it before building a step's detail
-    /// text, so a run that is not traced pays one branch per event.
+    /// True while steps are being recorded. Callers check it before building a step's
+    /// <see cref="TraceData"/>, so a run that is not traced pays one branch per event and allocates nothing.
     /// </summary>
     public bool IsTracing => _trace is not null && _tracePaused == 0;
 
@@ -38,36 +38,36 @@ public sealed class EventLedger
         _tracePaused = 1;
     }
 
-    /// <summary>Counts an event and, while tracing, records it as a step with what the code did.</summary>
-    public void Add(EventKind kind, Layer layer, string detail)
+    /// <summary>Counts an event and, while tracing, records it as a step with what the code had in hand.</summary>
+    /// <param name="step">The step's data; callers pass null unless <see cref="IsTracing"/> (nothing is built when nobody reads it).</param>
+    public void Add(EventKind kind, Layer layer, TraceData? step)
     {
         Add(kind, layer);
-        if (IsTracing)
-        {
-            _trace!.Add(new TraceStep(layer, kind, detail));
-        }
+        Record(kind, layer, step, null);
     }
 
     /// <summary>Adds <paramref name="count"/> occurrences and, while tracing, records them as one step (instructions retired in one run, for instance).</summary>
-    public void Add(EventKind kind, Layer layer, long count, string detail)
+    public void Add(EventKind kind, Layer layer, long count, TraceData? step)
     {
         Add(kind, layer, count);
-        if (IsTracing)
-        {
-            _trace!.Add(new TraceStep(layer, kind, detail));
-        }
+        Record(kind, layer, step, null);
     }
 
     /// <summary>Counts an event of a kind that has subkinds (a hypercall's name, for instance).</summary>
-    public void AddSubkind(EventKind kind, Layer layer, string subkind, string? detail = null)
+    public void AddSubkind(EventKind kind, Layer layer, string subkind, TraceData? step = null)
     {
         // One hypercall or more per simulated fault: one dictionary update and no formatting. The
         // layer is part of the key because the cost model prices a subkind (a hypercall by name) per layer.
         CollectionsMarshal.GetValueRefOrAddDefault(_subkindsByLayer, (kind, layer, subkind), out _)++;
         Add(kind, layer);
-        if (detail is not null && IsTracing)
+        Record(kind, layer, step, subkind);
+    }
+
+    private void Record(EventKind kind, Layer layer, TraceData? step, string? subkind)
+    {
+        if (step is not null && IsTracing)
         {
-            _trace!.Add(new TraceStep(layer, kind, detail, subkind));
+            _trace!.Add(new TraceStep(layer, kind, step, subkind));
         }
     }
 

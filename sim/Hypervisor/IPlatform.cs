@@ -1,3 +1,4 @@
+using HvSim.Core;
 using HvSim.Cpu;
 using HvSim.Mmu;
 
@@ -22,7 +23,7 @@ public interface IPlatform
     void Deliver(ExitReason exit, IGuestKernelEntry kernel);
 
     /// <summary>The kernel has finished and user code resumes (sysret/iret natively; the iret hypercall under Xen).</summary>
-    void ReturnToUser(string why);
+    void ReturnToUser(TraceResume resume);
 
     /// <summary>
     /// A fault taken by the kernel's own access to user memory (copy_from_user): true when the

@@ -20,15 +20,10 @@ public sealed class NativePaging : IPagingOps
 
     public void WritePte(GuestPhysical entryAddress, ulong value, ulong virtualAddress)
     {
+        ulong? before = _ledger.IsTracing ? _mmu.Memory.ReadU64(entryAddress) : null;
         _mmu.Memory.WriteU64(entryAddress, value);
-        if (_ledger.IsTracing)
-        {
-            _ledger.Add(EventKind.PteUpdate, Layer.Kernel, $"PTE for {virtualAddress:x} := {PteFormat.Describe(value)}");
-        }
-        else
-        {
-            _ledger.Add(EventKind.PteUpdate, Layer.Kernel);
-        }
+        _ledger.Add(EventKind.PteUpdate, Layer.Kernel, !_ledger.IsTracing ? null
+            : new TraceData("PTE for {page} := {pte_after}") { Page = virtualAddress, PteAddress = entryAddress.Value, PteBefore = before, PteAfter = value });
     }
 
     public void InvalidatePage(ulong virtualAddress)
@@ -38,7 +33,7 @@ public sealed class NativePaging : IPagingOps
             return;
         }
         _mmu.InvalidatePage(virtualAddress);
-        _ledger.Add(EventKind.TlbFlushPage, Layer.Kernel, _ledger.IsTracing ? $"invlpg {virtualAddress:x}" : "");
+        _ledger.Add(EventKind.TlbFlushPage, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("invlpg {page}") { Page = virtualAddress });
     }
 
     public void FlushTlb()
@@ -48,13 +43,13 @@ public sealed class NativePaging : IPagingOps
             return;
         }
         _mmu.FlushTlb();
-        _ledger.Add(EventKind.TlbFlush, Layer.Kernel, "mov cr3, cr3: whole TLB flushed");
+        _ledger.Add(EventKind.TlbFlush, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("mov cr3, cr3: whole TLB flushed"));
     }
 
     public void LoadCr3(ulong cr3)
     {
         _mmu.LoadCr3(cr3);
-        _ledger.Add(EventKind.TlbFlush, Layer.Kernel, _ledger.IsTracing ? $"mov cr3, {cr3:x}: new address space, TLB flushed" : "");
+        _ledger.Add(EventKind.TlbFlush, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("mov cr3, {cr3}: new address space, TLB flushed") { Cr3 = cr3 });
     }
 
     public void BeginBatch()

@@ -38,9 +38,10 @@ public sealed class NativePlatform : IPlatform
         }
     }
 
-    public void ReturnToUser(string why)
+    public void ReturnToUser(TraceResume resume)
     {
-        _machine.Ledger.Add(EventKind.ReturnToUser, Layer.Kernel, why);
+        _machine.Ledger.Add(EventKind.ReturnToUser, Layer.Kernel, !_machine.Ledger.IsTracing ? null
+            : TraceResumes.Step(resume, _machine.Cpu.Rip, resume == TraceResume.AfterSyscall ? " (sysret)" : " (iret)"));
     }
 
     public bool TryFixKernelFault(MemoryFault fault, AccessKind access) => false;

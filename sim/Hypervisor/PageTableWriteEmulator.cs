@@ -32,10 +32,13 @@ public sealed class PageTableWriteEmulator
         {
             throw new InvalidOperationException("page-table write emulation only handles whole-entry stores");
         }
-        _machine.Ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor, "decoded the trapped store with Iced: mov [rdi], rsi (8 bytes)");
+        EventLedger ledger = _machine.Ledger;
+        ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor, !ledger.IsTracing ? null
+            : new TraceData("decoded the trapped store with Iced: {instruction} ({size} bytes)") { Instruction = instruction.ToString(), Size = 8 });
+        ulong? before = ledger.IsTracing ? _machine.Memory.ReadU64(entryAddress) : null;
         _machine.Memory.WriteU64(entryAddress, value);
-        _machine.Ledger.Add(EventKind.PtWriteEmulated, Layer.Hypervisor,
-            _machine.Ledger.IsTracing ? $"emulated: PTE for {virtualAddress:x} := {PteFormat.Describe(value)}" : "");
+        ledger.Add(EventKind.PtWriteEmulated, Layer.Hypervisor, !ledger.IsTracing ? null
+            : new TraceData("emulated: PTE for {page} := {pte_after}") { Page = virtualAddress, PteAddress = entryAddress.Value, PteBefore = before, PteAfter = value });
     }
 
     private static Instruction Decode(byte[] bytes)

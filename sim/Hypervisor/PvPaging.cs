@@ -16,7 +16,7 @@ public sealed class PvPaging : IPagingOps
     private readonly XenHypervisor _hypervisor;
     private readonly PageTableWriteEmulator _emulator;
     private readonly PteUpdateMode _mode;
-    private readonly List<(HypercallNumber Call, EventKind Kind, string Detail)> _queued = new();
+    private readonly List<(HypercallNumber Call, EventKind Kind, TraceData? Step)> _queued = new();
     private int _batchDepth;
 
     public PvPaging(Machine machine, XenHypervisor hypervisor, PteUpdateMode mode)
@@ -35,37 +35,39 @@ public sealed class PvPaging : IPagingOps
         value = _hypervisor.Techniques.FilterPvEntry(entryAddress, value, virtualAddress);
         if (_mode == PteUpdateMode.TrappedWrite)
         {
-            Ledger.Add(EventKind.PageFault, Layer.Kernel,
-                Ledger.IsTracing ? $"kernel store to read-only page-table page {entryAddress} (PTE for {virtualAddress:x})" : "");
-            _hypervisor.TrapEntry("#PF from the guest kernel on a page-table page");
+            Ledger.Add(EventKind.PageFault, Layer.Kernel, Ledger.IsTracing ? PageTableStoreTrace.Fault(entryAddress, virtualAddress) : null);
+            _hypervisor.TrapEntry(Ledger.IsTracing ? PageTableStoreTrace.Trap(entryAddress, virtualAddress) : null);
             Validate(value);
             _emulator.EmulateStore(entryAddress, value, virtualAddress);
             return;
         }
         Validate(value);
+        ulong? before = Ledger.IsTracing ? _machine.Memory.ReadU64(entryAddress) : null;
         _machine.Memory.WriteU64(entryAddress, value);
-        Issue(HypercallNumber.mmu_update, EventKind.PteUpdate,
-            Ledger.IsTracing ? $"validated and written: PTE for {virtualAddress:x} := {PteFormat.Describe(value)}" : "");
+        Issue(HypercallNumber.mmu_update, EventKind.PteUpdate, !Ledger.IsTracing ? null
+            : new TraceData("validated and written: PTE for {page} := {pte_after}") { Page = virtualAddress, PteAddress = entryAddress.Value, PteBefore = before, PteAfter = value });
     }
 
     public void InvalidatePage(ulong virtualAddress)
     {
         _machine.Mmu.InvalidatePage(virtualAddress);
-        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlushPage, Ledger.IsTracing ? $"MMUEXT_INVLPG_LOCAL {virtualAddress:x}" : "");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlushPage, !Ledger.IsTracing ? null
+            : new TraceData("{operation} {page}") { Operation = "MMUEXT_INVLPG_LOCAL", Page = virtualAddress });
     }
 
     public void FlushTlb()
     {
         _machine.Mmu.FlushTlb();
-        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush, "MMUEXT_TLB_FLUSH_LOCAL: whole TLB flushed");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush, !Ledger.IsTracing ? null
+            : new TraceData("{operation}: whole TLB flushed") { Operation = "MMUEXT_TLB_FLUSH_LOCAL" });
     }
 
     public void LoadCr3(ulong cr3)
     {
         HvProcess process = _hypervisor.Processes.OnCr3Load(cr3);
         _machine.Mmu.LoadCr3(cr3);
-        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush,
-            Ledger.IsTracing ? $"MMUEXT_NEW_BASEPTR: cr3 := {cr3:x} (process {process.Id}), TLB flushed" : "");
+        Issue(HypercallNumber.mmuext_op, EventKind.TlbFlush, !Ledger.IsTracing ? null
+            : new TraceData("{operation}: cr3 := {cr3} (process {pid}), TLB flushed") { Operation = "MMUEXT_NEW_BASEPTR", Cr3 = cr3, Pid = process.Id });
     }
 
     /// <summary>Linux's lazy MMU mode: updates and flushes queue up and go to Xen in one hypercall each.</summary>
@@ -98,19 +100,19 @@ public sealed class PvPaging : IPagingOps
         {
             return;
         }
-        _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} ({count} operation{(count == 1 ? "" : "s")} batched)" : "");
-        foreach ((HypercallNumber queued, EventKind kind, string detail) in _queued)
+        _hypervisor.Hypercall(call, operations: count, batched: true);
+        foreach ((HypercallNumber queued, EventKind kind, TraceData? step) in _queued)
         {
             if (queued == call)
             {
-                Ledger.Add(kind, Layer.Hypervisor, detail);
+                Ledger.Add(kind, Layer.Hypervisor, step);
             }
         }
     }
 
     public void ReleaseAddressSpace(ulong cr3)
     {
-        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "MMUEXT_UNPIN_TABLE");
         _hypervisor.Processes.OnRelease(cr3);
     }
 
@@ -119,15 +121,15 @@ public sealed class PvPaging : IPagingOps
     /// at once too (no user code runs before the batch ends, so nothing can tell), but is
     /// recorded with its batch's single hypercall at <see cref="EndBatch"/>, in the order Xen sees it.
     /// </summary>
-    private void Issue(HypercallNumber call, EventKind kind, string detail)
+    private void Issue(HypercallNumber call, EventKind kind, TraceData? step)
     {
         if (_batchDepth > 0)
         {
-            _queued.Add((call, kind, detail));
+            _queued.Add((call, kind, step));
             return;
         }
-        _hypervisor.Hypercall(call, Ledger.IsTracing ? $"HYPERVISOR_{call} (1 operation)" : "");
-        Ledger.Add(kind, Layer.Hypervisor, detail);
+        _hypervisor.Hypercall(call, operations: 1);
+        Ledger.Add(kind, Layer.Hypervisor, step);
     }
 
     /// <summary>Xen refuses an entry that maps a frame the guest does not own.</summary>

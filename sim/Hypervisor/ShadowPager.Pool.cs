@@ -108,9 +108,16 @@ public sealed partial class ShadowPager
         _roots.Clear();
         _guestOfRoot.Clear();
         Evictions++;
-        _machine.Ledger.Add(EventKind.ShadowEviction, Layer.Hypervisor, _machine.Ledger.IsTracing
-            ? $"shadow pool {(forced ? "evicted (forced by the test's knob)" : $"full ({tables} of {PoolFrames} frames)")}: every shadow dropped ({tables} tables, {entries} entries, {dirty} dirty reported)"
-            : "");
+        _machine.Ledger.Add(EventKind.ShadowEviction, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null
+            : new TraceData(forced
+                ? "shadow pool evicted (forced by the test's knob): every shadow dropped ({tables} tables, {entries} entries, {dirty} dirty reported)"
+                : "shadow pool full ({tables} of {count} frames): every shadow dropped ({tables} tables, {entries} entries, {dirty} dirty reported)")
+            {
+                Tables = tables,
+                Count = PoolFrames,
+                Entries = entries,
+                Dirty = dirty,
+            });
         if (_guestCr3 != 0)
         {
             _machine.Mmu.LoadCr3(ShadowRootFor(_guestCr3));
@@ -120,6 +127,6 @@ public sealed partial class ShadowPager
             _machine.Mmu.FlushTlb();
         }
         _machine.Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor,
-            _machine.Ledger.IsTracing ? "whole TLB flushed: no translation may outlive the shadows it came from" : "");
+            !_machine.Ledger.IsTracing ? null : new TraceData("whole TLB flushed: no translation may outlive the shadows it came from"));
     }
 }

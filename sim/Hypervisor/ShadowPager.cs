@@ -109,11 +109,16 @@ public sealed partial class ShadowPager
             // The guest's own fault, with the error code its tables give. The hypervisor walked
             // the guest's tables to learn that, as it does when the walk succeeds.
             _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor,
-                _machine.Ledger.IsTracing ? $"guest tables forbid it: {guestFault}, the guest's own fault" : "");
+                !_machine.Ledger.IsTracing ? null : TraceFault.Of(guestFault, "guest tables forbid it: {fault}, the guest's own fault"));
             return false;
         }
-        _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor,
-            _machine.Ledger.IsTracing ? $"guest tables allow it: {va:x} -> frame {guest.PhysicalPage:x}, guest A{(guest.Dirty ? " and D" : "")} set" : "");
+        _machine.Ledger.Add(EventKind.PageWalk, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null
+            : new TraceData(guest.Dirty ? "guest tables allow it: {address} -> frame {frame}, guest A and D set" : "guest tables allow it: {address} -> frame {frame}, guest A set")
+            {
+                Address = va,
+                Frame = guest.PhysicalPage >> PageGeometry.PageShift,
+                PteAfter = _machine.Memory.ReadU64(new GuestPhysical(guest.LeafEntryAddress)),
+            });
         ulong page = PageGeometry.PageBase(va);
         Pte bits = Pte.P | Pte.A;
         if (guest.User)
@@ -166,8 +171,8 @@ public sealed partial class ShadowPager
         }
         list.Add(derived);
         _machine.Mmu.InvalidatePage(page);
-        _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-            _machine.Ledger.IsTracing ? $"shadow PTE for {page:x} := {PteFormat.Describe(PteFormat.Make(guest.PhysicalPage, bits))}" : "");
+        _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null
+            : new TraceData("shadow PTE for {page} := {pte_after}") { Page = page, PteBefore = old, PteAfter = PteFormat.Make(guest.PhysicalPage, bits) });
         return true;
     }
 
@@ -213,15 +218,16 @@ public sealed partial class ShadowPager
             {
                 bits |= Pte.NX;
             }
-            bits |= DirtyBit(d.Root, d.Va, _machine.Memory.ReadU64(at.Value), PteFormat.Address(value), writing: false);
+            ulong previous = _machine.Memory.ReadU64(at.Value);
+            bits |= DirtyBit(d.Root, d.Va, previous, PteFormat.Address(value), writing: false);
             ulong shadow = PteFormat.Make(PteFormat.Address(value), bits);
             _machine.Memory.WriteU64(at.Value, shadow);
             if (_roots.TryGetValue(_guestCr3, out ulong current) && current == d.Root)
             {
                 _machine.Mmu.InvalidatePage(d.Va);
             }
-            _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-                _machine.Ledger.IsTracing ? $"shadow PTE for {d.Va:x} := {PteFormat.Describe(shadow)} (propagated from the guest's)" : "");
+            _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null
+                : new TraceData("shadow PTE for {page} := {pte_after} (propagated from the guest's)") { Page = d.Va, PteBefore = previous, PteAfter = shadow });
         }
     }
 
@@ -290,8 +296,8 @@ public sealed partial class ShadowPager
         {
             _machine.Mmu.InvalidatePage(va);
         }
-        _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-            _machine.Ledger.IsTracing ? $"shadow PTE for {va:x} dropped (out of sync with the guest's)" : "");
+        _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null
+            : new TraceData("shadow PTE for {page} dropped (out of sync with the guest's)") { Page = va, PteBefore = old, PteAfter = 0 });
     }
 }
 

@@ -1,4 +1,5 @@
 using HvSim.Core;
+using HvSim.Mmu;
 
 namespace HvSim.Hypervisor;
 
@@ -28,33 +29,34 @@ public sealed class ShadowPaging : IPagingOps
     {
         // The store raises #PF like any write to a read-only page (as under xen-pv's trapped
         // writes): the MMU's fault is counted before the hypervisor takes it.
-        Ledger.Add(EventKind.PageFault, Layer.Kernel,
-            Ledger.IsTracing ? $"kernel store to write-protected page-table page {entryAddress} (PTE for {virtualAddress:x})" : "");
-        _hypervisor.TrapEntry(Ledger.IsTracing ? $"#PF: guest kernel store to its write-protected page table (PTE for {virtualAddress:x})" : "");
+        Ledger.Add(EventKind.PageFault, Layer.Kernel, Ledger.IsTracing ? PageTableStoreTrace.Fault(entryAddress, virtualAddress) : null);
+        _hypervisor.TrapEntry(Ledger.IsTracing ? PageTableStoreTrace.Trap(entryAddress, virtualAddress) : null);
         _emulator.EmulateStore(entryAddress, value, virtualAddress);
         _shadow.OnGuestEntryWritten(entryAddress, value);
     }
 
     public void InvalidatePage(ulong virtualAddress)
     {
-        _hypervisor.TrapEntry(Ledger.IsTracing ? $"invlpg {virtualAddress:x} traps" : "");
+        _hypervisor.TrapEntry(!Ledger.IsTracing ? null : new TraceData("invlpg {page} traps") { Entry = TraceEntry.Invlpg, Page = virtualAddress });
         _shadow.Invalidate(virtualAddress);
-        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"TLB entry for {virtualAddress:x} dropped (the shadow entry is already in sync)" : "");
+        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, !Ledger.IsTracing ? null
+            : new TraceData("TLB entry for {page} dropped (the shadow entry is already in sync)") { Page = virtualAddress });
     }
 
     public void FlushTlb()
     {
-        _hypervisor.TrapEntry("mov cr3 (reload) traps");
+        _hypervisor.TrapEntry(!Ledger.IsTracing ? null : new TraceData("mov cr3 (reload) traps") { Entry = TraceEntry.MovCr3 });
         _machine.Mmu.FlushTlb();
-        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, "whole TLB flushed");
+        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, !Ledger.IsTracing ? null : new TraceData("whole TLB flushed"));
     }
 
     public void LoadCr3(ulong cr3)
     {
-        _hypervisor.TrapEntry(Ledger.IsTracing ? $"mov cr3, {cr3:x} traps" : "");
+        _hypervisor.TrapEntry(!Ledger.IsTracing ? null : new TraceData("mov cr3, {cr3} traps") { Entry = TraceEntry.MovCr3, Cr3 = cr3 });
         HvProcess process = _hypervisor.Processes.OnCr3Load(cr3);
         _shadow.SwitchTo(cr3);
-        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"shadow root for process {process.Id} loaded, TLB flushed" : "");
+        Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, !Ledger.IsTracing ? null
+            : new TraceData("shadow root for process {pid} loaded, TLB flushed") { Pid = process.Id });
     }
 
     public void BeginBatch()
@@ -67,7 +69,7 @@ public sealed class ShadowPaging : IPagingOps
 
     public void ReleaseAddressSpace(ulong cr3)
     {
-        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "HYPERVISOR_mmuext_op(MMUEXT_UNPIN_TABLE)");
+        _hypervisor.Hypercall(HypercallNumber.mmuext_op, "MMUEXT_UNPIN_TABLE");
         _shadow.Release(cr3);
         _hypervisor.Processes.OnRelease(cr3);
     }

@@ -40,21 +40,35 @@ public sealed class XenHypervisor
     internal void AttachTechniques(CheckpointTechniques techniques) => _techniques = techniques;
 
     /// <summary>An exception, interrupt or trapping instruction enters the hypervisor.</summary>
-    public void TrapEntry(string what)
+    /// <param name="step">What entered (its <see cref="TraceData.Entry"/> set); null unless tracing.</param>
+    public void TrapEntry(TraceData? step)
     {
-        Ledger.Add(EventKind.TrapToHypervisor, Layer.Hypervisor, what);
+        Ledger.Add(EventKind.TrapToHypervisor, Layer.Hypervisor, step);
     }
 
     /// <summary>Reflects what entered to the guest kernel's registered handler through a bounce frame.</summary>
-    public void Bounce(string what)
+    /// <param name="step">What is bounced (its <see cref="TraceData.Entry"/> set); null unless tracing.</param>
+    public void Bounce(TraceData? step)
     {
-        Ledger.Add(EventKind.BounceToGuest, Layer.Hypervisor, what);
+        Ledger.Add(EventKind.BounceToGuest, Layer.Hypervisor, step);
     }
 
     /// <summary>A hypercall from the guest kernel (int 0x82 semantics): counted by its Xen name.</summary>
-    public void Hypercall(HypercallNumber number, string detail)
+    /// <param name="operation">The one operation it carries, when it names it (MMUEXT_UNPIN_TABLE).</param>
+    /// <param name="operations">How many operations it carries (a batch's), when it counts them.</param>
+    public void Hypercall(HypercallNumber number, string? operation = null, int? operations = null, bool batched = false)
     {
-        Ledger.AddSubkind(EventKind.Hypercall, Layer.Kernel, Name(number), detail);
+        string name = Name(number);
+        Ledger.AddSubkind(EventKind.Hypercall, Layer.Kernel, name, !Ledger.IsTracing ? null
+            : new TraceData(operation is not null ? "HYPERVISOR_{hypercall}({operation})"
+                : operations is null ? "HYPERVISOR_{hypercall}"
+                : (operations == 1 ? "HYPERVISOR_{hypercall} ({operations} operation" : "HYPERVISOR_{hypercall} ({operations} operations") + (batched ? " batched)" : ")"))
+            {
+                Hypercall = name,
+                Operation = operation,
+                Operations = operations,
+                Batched = operations is null ? null : batched,
+            });
     }
 
     /// <summary>
@@ -90,16 +104,14 @@ public sealed class XenHypervisor
             _ => -EINVAL,
         };
         Cpu.R(Reg.Rax) = (ulong)result;
-        if (Ledger.IsTracing)
-        {
-            string name = Enum.IsDefined(typeof(UserHypercall), number) ? ((UserHypercall)number).ToString() : $"#{number}";
-            Ledger.Add(EventKind.UserHypercall, Layer.Hypervisor, $"int 0x84 {name} from process {caller?.Id.ToString() ?? "?"} -> {result}");
-        }
-        else
-        {
-            // Two of these per cycle under the hypervisor techniques: no name lookup when nobody reads it.
-            Ledger.Add(EventKind.UserHypercall, Layer.Hypervisor);
-        }
+        // Two of these per cycle under the hypervisor techniques: no name lookup when nobody reads it.
+        Ledger.Add(EventKind.UserHypercall, Layer.Hypervisor, !Ledger.IsTracing ? null
+            : new TraceData(caller is null ? "int 0x84 {hypercall} from an unknown process -> {result}" : "int 0x84 {hypercall} from process {pid} -> {result}")
+            {
+                Hypercall = Enum.IsDefined(typeof(UserHypercall), number) ? ((UserHypercall)number).ToString() : $"#{number}",
+                Pid = caller?.Id,
+                Result = result,
+            });
     }
 
     /// <summary>

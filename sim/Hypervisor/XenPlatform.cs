@@ -56,19 +56,26 @@ public sealed class XenPlatform : IPlatform
             case ExitReason.Syscall:
                 if (SyscallPathNames.EntersHypervisor(Options.SyscallPath))
                 {
-                    Hypervisor.TrapEntry(Options.SyscallPath == SyscallPath.Compat ? "int 0x80 from a 32-bit guest on 64-bit Xen" : "syscall");
-                    Hypervisor.Bounce("to the guest kernel's syscall callback");
+                    bool compat = Options.SyscallPath == SyscallPath.Compat;
+                    Hypervisor.TrapEntry(!Ledger.IsTracing ? null
+                        : compat ? new TraceData("int 0x80 from a 32-bit guest on 64-bit Xen") { Entry = TraceEntry.Int80, Vector = 0x80 }
+                        : new TraceData("syscall") { Entry = TraceEntry.Syscall });
+                    Hypervisor.Bounce(!Ledger.IsTracing ? null
+                        : new TraceData("to the guest kernel's syscall callback") { Entry = compat ? TraceEntry.Int80 : TraceEntry.Syscall });
                 }
                 kernel.OnSyscall();
                 return;
             case ExitReason.SoftwareInterrupt when Cpu.ExitInterrupt == XenHypervisor.UserVector:
-                Hypervisor.TrapEntry("int 0x84 from user mode");
+                Hypervisor.TrapEntry(!Ledger.IsTracing ? null
+                    : new TraceData("int 0x84 from user mode") { Entry = TraceEntry.UserHypercall, Vector = XenHypervisor.UserVector });
                 Hypervisor.ServeUserHypercall();
-                Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, "back to user mode after int 0x84");
+                Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, !Ledger.IsTracing ? null : TraceResumes.Step(TraceResume.AfterUserHypercall, Cpu.Rip, ""));
                 return;
             case ExitReason.SoftwareInterrupt:
-                Hypervisor.TrapEntry(Ledger.IsTracing ? $"int 0x{Cpu.ExitInterrupt:x}" : "");
-                Hypervisor.Bounce("to the guest kernel's handler");
+                Hypervisor.TrapEntry(!Ledger.IsTracing ? null
+                    : new TraceData("int {vector}") { Entry = TraceEntry.SoftwareInterrupt, Vector = Cpu.ExitInterrupt });
+                Hypervisor.Bounce(!Ledger.IsTracing ? null
+                    : new TraceData("to the guest kernel's handler") { Entry = TraceEntry.SoftwareInterrupt, Vector = Cpu.ExitInterrupt });
                 kernel.OnSoftwareInterrupt();
                 return;
             default:
@@ -81,7 +88,9 @@ public sealed class XenPlatform : IPlatform
     {
         bool pageFault = Cpu.ExitVector == Vector.PageFault;
         MemoryFault fault = Cpu.ExitFault;
-        Hypervisor.TrapEntry(Ledger.IsTracing ? (pageFault ? fault.ToString() : $"exception vector {(int)Cpu.ExitVector} ({Cpu.ExitVector})") : "");
+        Hypervisor.TrapEntry(!Ledger.IsTracing ? null
+            : pageFault ? TraceFault.Of(fault, "{fault}", TraceEntry.PageFault)
+            : new TraceData("exception vector {vector}") { Entry = TraceEntry.Exception, Vector = (int)Cpu.ExitVector });
         // The techniques' hook comes first: a write to a protected CDA page is theirs, whether or
         // not a shadow entry exists for it (a fill would make a dirty guest page writable).
         if (pageFault && Hypervisor.Techniques.TryClaim(fault, out FaultClaim claim))
@@ -92,16 +101,20 @@ public sealed class XenPlatform : IPlatform
                 return;
             }
             Cpu.ExitFault = decision.Fault;
-            Hypervisor.Bounce(Ledger.IsTracing ? $"{decision.Fault} met while emulating, to the guest kernel's handler through a bounce frame" : "");
+            Hypervisor.Bounce(!Ledger.IsTracing ? null
+                : TraceFault.Of(decision.Fault, "{fault} met while emulating, to the guest kernel's handler through a bounce frame", TraceEntry.PageFault));
             kernel.OnException();
             return;
         }
         if (pageFault && _shadow is not null && TryFillShadow(fault))
         {
-            Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, "back to the faulting instruction (the guest kernel never ran)");
+            Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, !Ledger.IsTracing ? null
+                : new TraceData("back to the faulting instruction (the guest kernel never ran)") { Resume = TraceResume.RetryFault, NextRip = Cpu.Rip });
             return;
         }
-        Hypervisor.Bounce(Ledger.IsTracing ? $"{(pageFault ? "#PF" : Cpu.ExitVector.ToString())} to the guest kernel's handler through a bounce frame" : "");
+        Hypervisor.Bounce(!Ledger.IsTracing ? null
+            : pageFault ? TraceFault.Of(Cpu.ExitFault, "#PF to the guest kernel's handler through a bounce frame", TraceEntry.PageFault)
+            : new TraceData("vector {vector} to the guest kernel's handler through a bounce frame") { Entry = TraceEntry.Exception, Vector = (int)Cpu.ExitVector });
         kernel.OnException();
     }
 
@@ -115,21 +128,23 @@ public sealed class XenPlatform : IPlatform
             Cpu.ExitFault = guestFault;
             return false;
         }
-        Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor, "shadow fault: fixed in the hypervisor");
+        Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor, !Ledger.IsTracing ? null
+            : new TraceData("shadow fault at {address}: fixed in the hypervisor") { Address = fault.Address });
         return true;
     }
 
-    public void ReturnToUser(string why)
+    public void ReturnToUser(TraceResume resume)
     {
         if (SyscallPathNames.Is32BitGuest(Options.SyscallPath))
         {
             // Linux 2.6.18-xen's i386 entry.S (restore_nocheck) returns from ring 1 to ring 3 with a
             // plain iret; it takes HYPERVISOR_iret only for VM86 or NMI frames, which never occur here.
-            Ledger.Add(EventKind.ReturnToUser, Layer.Kernel, Ledger.IsTracing ? $"{why} (iret from the ring-1 kernel, no hypercall)" : "");
+            Ledger.Add(EventKind.ReturnToUser, Layer.Kernel, !Ledger.IsTracing ? null
+                : TraceResumes.Step(resume, Cpu.Rip, " (iret from the ring-1 kernel, no hypercall)"));
             return;
         }
-        Hypervisor.Hypercall(HypercallNumber.iret, "HYPERVISOR_iret");
-        Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, why);
+        Hypervisor.Hypercall(HypercallNumber.iret);
+        Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, !Ledger.IsTracing ? null : TraceResumes.Step(resume, Cpu.Rip, ""));
     }
 
     public bool TryFixKernelFault(MemoryFault fault, AccessKind access)
@@ -140,7 +155,8 @@ public sealed class XenPlatform : IPlatform
         }
         if (Hypervisor.Techniques.TryClaim(fault, out FaultClaim claim))
         {
-            Hypervisor.TrapEntry(Ledger.IsTracing ? $"{fault} in the guest kernel, on a CDA page the hypervisor protects" : "");
+            Hypervisor.TrapEntry(!Ledger.IsTracing ? null
+                : TraceFault.Of(fault, "{fault} in the guest kernel, on a CDA page the hypervisor protects", TraceEntry.PageFault));
             Hypervisor.Techniques.OnAccessFault(claim);
             return true;
         }
@@ -148,7 +164,7 @@ public sealed class XenPlatform : IPlatform
         {
             return false;
         }
-        Hypervisor.TrapEntry(Ledger.IsTracing ? $"{fault} in the guest kernel" : "");
+        Hypervisor.TrapEntry(!Ledger.IsTracing ? null : TraceFault.Of(fault, "{fault} in the guest kernel", TraceEntry.PageFault));
         return TryFillShadow(fault);
     }
 }

@@ -80,9 +80,14 @@ internal sealed class AliasView : IEmulationView
             {
                 return false; // checked by CheckWrite a moment ago; cannot happen short of a racing remap
             }
-            _ledger.Add(EventKind.WriteEmulated, Layer.User, _ledger.IsTracing
-                ? $"{write.Size} bytes written at 0x{write.Address:x}{(InCda(write.Address) ? $" through the alias at 0x{Target(write.Address):x}" : "")}: 0x{write.Data:x}"
-                : "");
+            _ledger.Add(EventKind.WriteEmulated, Layer.User, !_ledger.IsTracing ? null
+                : new TraceData(InCda(write.Address) ? "{size} bytes written at {address} through the alias at {alias}: {value}" : "{size} bytes written at {address}: {value}")
+                {
+                    Size = write.Size,
+                    Address = write.Address,
+                    Alias = InCda(write.Address) ? Target(write.Address) : null,
+                    Value = write.Data,
+                });
             if (!InCda(write.Address))
             {
                 continue;
@@ -92,7 +97,8 @@ internal sealed class AliasView : IEmulationView
             BinaryPrimitives.WriteUInt128LittleEndian(entry[16..], write.Data);
             _access.Write(RecordLayout.WordEntry(_record, _pageCap, _nwords), entry, out _);
             _nwords++;
-            _ledger.Add(EventKind.DirtyLogAppend, Layer.User, _ledger.IsTracing ? $"word ({write.Address:x}, {write.Size} bytes) appended to words[{_nwords - 1}]" : "");
+            _ledger.Add(EventKind.DirtyLogAppend, Layer.User, !_ledger.IsTracing ? null
+                : new TraceData("word ({address}, {size} bytes) appended to words[{index}]") { Address = write.Address, Size = write.Size, Index = _nwords - 1 });
         }
         Span<byte> count = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(count, _nwords);

@@ -73,7 +73,8 @@ public sealed class UserLevelEmulator
         {
             return Fallback("the signal frame is not writable");
         }
-        _ledger.Add(EventKind.InstructionDecode, Layer.User, _ledger.IsTracing ? $"Emul: decoding the instruction at 0x{state.Rip:x} from the signal frame" : "");
+        _ledger.Add(EventKind.InstructionDecode, Layer.User, !_ledger.IsTracing ? null
+            : new TraceData("Emul: decoding the instruction at {rip} from the signal frame") { Rip = state.Rip });
         ulong pageCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.PageCap..]);
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);

@@ -22,6 +22,9 @@ internal static class ElfConstants
     public const int EPhoff = 32;
     public const int EPhentsize = 54;
     public const int EPhnum = 56;
+    public const int EShoff = 40;
+    public const int EShentsize = 58;
+    public const int EShnum = 60;
 
     // e_type
     public const ushort EtRel = 1;
@@ -47,6 +50,23 @@ internal static class ElfConstants
     public const uint PtGnuStack = 0x6474e551;
 
     public const uint PfMask = 7;                   // PF_X | PF_W | PF_R
+
+    // Elf64_Shdr
+    public const int SectionHeaderSize = 64;        // sizeof(Elf64_Shdr)
+    public const int ShType = 4;
+    public const int ShOffset = 24;
+    public const int ShSize = 32;
+    public const int ShLink = 40;
+    public const uint ShtSymtab = 2;
+
+    // Elf64_Sym
+    public const int SymbolSize = 24;               // sizeof(Elf64_Sym)
+    public const int StName = 0;
+    public const int StInfo = 4;
+    public const int StValue = 8;
+    public const int StSize = 16;
+    public const int SttObject = 1;                 // ELF64_ST_TYPE(st_info)
+    public const int SttFunc = 2;
 
     // Linux's load_elf_binary refuses more program headers than fit in 64 KiB.
     public const int MaxProgramHeaders = 65536 / ProgramHeaderSize;

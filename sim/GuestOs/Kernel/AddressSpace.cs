@@ -182,7 +182,7 @@ public sealed class AddressSpace
     public void Grow(Vma vma, ulong end)
     {
         vma.End = end;
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"grown in place: VMA {vma}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("grown in place: VMA {vma}")));
         MergeAround(vma.Start, end);
     }
 
@@ -193,7 +193,7 @@ public sealed class AddressSpace
             return false;
         }
         _vmas.Insert(FirstEndingAfter(vma.Start), vma);
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mapped: VMA {vma}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("mapped: VMA {vma}")));
         MergeAround(vma.Start, vma.End);
         return true;
     }
@@ -216,7 +216,7 @@ public sealed class AddressSpace
         int first = FirstStartingAtOrAfter(start), last = FirstStartingAtOrAfter(end);
         List<Vma> gone = _vmas.GetRange(first, last - first);
         _vmas.RemoveRange(first, last - first);
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"unmapped {start:x}-{end:x}" : "");
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("unmapped {vma_start}-{vma_end}") { VmaStart = start, VmaEnd = end });
         // Reused, and no LINQ per page: tearing down a large mapping allocated a closure and a
         // delegate per page it had mapped (issue 15).
         List<(ulong Page, ulong Entry)> removed = _removedPages;
@@ -294,7 +294,7 @@ public sealed class AddressSpace
             if (_vmas[i].Protection != protection)
             {
                 _vmas[i].Protection = protection;
-                _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"mprotect: VMA {_vmas[i]}" : "");
+                _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : _vmas[i].InTrace(new TraceData("mprotect: VMA {vma}")));
                 changedVmas++;
             }
         }
@@ -602,12 +602,14 @@ public sealed class AddressSpace
     {
         if (cut > vma.Start && cut < vma.End)
         {
+            // The step names the VMA as it was before the split (it is changed in place below).
+            TraceData? step = !_ledger.IsTracing ? null : vma.InTrace(new TraceData("split at {address}: VMA {vma} in two") { Address = cut });
             Vma rest = Reuse(vma);
             rest.Start = cut;
             rest.BackingOffset = vma.BackingOffset + (cut - vma.Start);
             vma.End = cut;
             _vmas.Insert(i + 1, rest);
-            _ledger.Add(EventKind.VmaChange, Layer.Kernel, _ledger.IsTracing ? $"split at {cut:x}: VMA {_vmas[i]} and VMA {_vmas[i + 1]}" : "");
+            _ledger.Add(EventKind.VmaChange, Layer.Kernel, step);
             return _vmas[i];
         }
         return vma;

@@ -147,19 +147,18 @@ public sealed partial class GuestKernel
             return FrameFailure.StackUnwritable; // the stack is unusable: the kernel's force_sigsegv ends the process
         }
         process.AlternateStack.DisarmIfAsked();
-        if (Ledger.IsTracing)
-        {
-            string name = SignalFacts.Name(signal);
-            string cause = info.FaultAddress is { } address
-                ? $"{name} ({SigCodes.Name((Signal)signal, info.Code)}, address 0x{address:x})"
-                : $"{name} ({SigCodes.Name((Signal)signal, info.Code)} from pid {info.SenderPid})";
-            Ledger.Add(EventKind.SignalDelivery, Layer.Kernel,
-                $"{cause}: rt_sigframe pushed at 0x{place.FrameAddress:x}, handler 0x{action.Handler:x} gets it, returns through 0x{action.Restorer:x}");
-        }
-        else
-        {
-            Ledger.Add(EventKind.SignalDelivery, Layer.Kernel, "");
-        }
+        Ledger.Add(EventKind.SignalDelivery, Layer.Kernel, !Ledger.IsTracing ? null
+            : new TraceData((info.FaultAddress is null ? "{signal} ({signal_code} from pid {pid})" : "{signal} ({signal_code}, address {address})")
+                + ": rt_sigframe pushed at {sigframe}, handler {handler} gets it, returns through {restorer}")
+            {
+                Signal = SignalFacts.Name(signal),
+                SignalCode = SigCodes.Name((Signal)signal, info.Code),
+                Address = info.FaultAddress,
+                Pid = info.FaultAddress is null ? info.SenderPid : null,
+                SigFrame = place.FrameAddress,
+                Handler = action.Handler,
+                Restorer = action.Restorer,
+            });
 
         // The handler starts with the signal, &siginfo and &ucontext as arguments; DF is cleared
         // (the ABI requires it at function entry).
@@ -231,9 +230,8 @@ public sealed partial class GuestKernel
         // stack the frame lies on, not the restored rsp: a handler on the alternate stack that
         // reinstalls that same stack keeps its version (observed on Linux 6.18).
         _ = process.AlternateStack.Set(context.Stack, frameAddress + 8); // rsp at rt_sigreturn
-        Ledger.Add(EventKind.SigReturn, Layer.Kernel, Ledger.IsTracing
-            ? $"rt_sigframe at 0x{frameAddress:x} unwound: registers, flags, mask and SSE state restored, back to rip 0x{m.Rip:x}"
-            : "");
+        Ledger.Add(EventKind.SigReturn, Layer.Kernel, !Ledger.IsTracing ? null
+            : new TraceData("rt_sigframe at {sigframe} unwound: registers, flags, mask and SSE state restored, back to {next_rip}") { SigFrame = frameAddress, NextRip = m.Rip });
         rax = m.Rax;
         return true;
     }

@@ -119,15 +119,14 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             ulong startRip = Cpu.Rip;
             ExitReason exit = Cpu.Run(remaining);
             long retired = Cpu.InstructionsRetired - before;
-            if (Ledger.IsTracing && retired > 0)
-            {
-                Ledger.Add(EventKind.Instruction, Layer.User, retired,
-                    $"{retired} instruction{(retired == 1 ? "" : "s")} from 0x{startRip:x} ({DisassembleAt(startRip)}) to 0x{Cpu.Rip:x}");
-            }
-            else
-            {
-                Ledger.Add(EventKind.Instruction, Layer.User, retired);
-            }
+            Ledger.Add(EventKind.Instruction, Layer.User, retired, !Ledger.IsTracing || retired == 0 ? null
+                : new TraceData(retired == 1 ? "{count} instruction from {rip} ({instruction}) to {next_rip}" : "{count} instructions from {rip} ({instruction}) to {next_rip}")
+                {
+                    Count = retired,
+                    Rip = startRip,
+                    Instruction = DisassembleAt(startRip),
+                    NextRip = Cpu.Rip,
+                });
             if (exit == ExitReason.Budget)
             {
                 if (clock is null)
@@ -149,7 +148,10 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             if (exit == ExitReason.Exception && Cpu.ExitVector == Vector.PageFault)
             {
                 // The hardware raised it while user code ran; who handles it is the platform's business.
-                Ledger.Add(EventKind.PageFault, Layer.User, Ledger.IsTracing ? $"{Cpu.ExitFault} by {DisassembleAt(Cpu.Rip)}" : "");
+                // The ledger charges it to user code (the cost model prices it there); the trace
+                // draws it in the CPU's lane, with the leaf entry the CPU's walk met (on xen-shadow
+                // the shadow entry: the tables the MMU walks).
+                Ledger.Add(EventKind.PageFault, Layer.User, !Ledger.IsTracing ? null : HardwareFault());
             }
             Platform.Deliver(exit, this);
         }
@@ -160,19 +162,19 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     {
         Process process = _current!;
         bool sigreturn = (SyscallNumber)Cpu.R(Reg.Rax) == SyscallNumber.RtSigreturn;
-        Ledger.Add(EventKind.SyscallEntry, Layer.Kernel, Ledger.IsTracing ? $"system call {_syscalls.Describe()}" : "");
+        Ledger.Add(EventKind.SyscallEntry, Layer.Kernel, !Ledger.IsTracing ? null : _syscalls.TraceStep());
         _syscalls.Dispatch(process);
         if (process.ExitStatus is null)
         {
             // rt_sigreturn has no result of its own: RAX is the interrupted code's, restored.
-            Ledger.Add(EventKind.SyscallExit, Layer.Kernel,
-                !Ledger.IsTracing ? "" : sigreturn ? "back to the interrupted code (no return value)" : $"returns {(long)Cpu.R(Reg.Rax)}");
+            Ledger.Add(EventKind.SyscallExit, Layer.Kernel, !Ledger.IsTracing ? null
+                : sigreturn ? new TraceData("back to the interrupted code (no return value)") : new TraceData("returns {result}") { Result = (long)Cpu.R(Reg.Rax) });
             // Signals the call sent, or unblocked, are delivered before user code runs again.
             int handlers = process.Pending.Mask == 0 ? 0 : DeliverPendingSignals(process);
             if (process.ExitStatus is null)
             {
-                Platform.ReturnToUser(handlers > 0 ? "back to user mode into the signal handler"
-                    : sigreturn ? "return to the interrupted instruction" : "back to user mode after the system call");
+                Platform.ReturnToUser(handlers > 0 ? TraceResume.IntoSignalHandler
+                    : sigreturn ? TraceResume.ToInterruptedCode : TraceResume.AfterSyscall);
             }
         }
     }
@@ -185,8 +187,8 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         if (process.ExitStatus is null)
         {
             Platform.ReturnToUser(Ledger.Count(EventKind.SignalDelivery) > deliveries
-                ? "into the signal handler"
-                : "back to the faulting instruction");
+                ? TraceResume.IntoSignalHandler
+                : TraceResume.RetryFault);
         }
     }
 
@@ -199,7 +201,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         RaiseSignal(process, Signal.SIGSEGV, SigCodes.SI_KERNEL, 0, ((ulong)Cpu.ExitInterrupt * 8) + 2, (ulong)Vector.GeneralProtection);
         if (process.ExitStatus is null)
         {
-            Platform.ReturnToUser("back to user mode into the signal handler");
+            Platform.ReturnToUser(TraceResume.IntoSignalHandler);
         }
     }
 
@@ -231,29 +233,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
                     : (fault.ErrorCode & PageFaultErrorCode.Write) != 0 ? AccessKind.Write
                     : AccessKind.Read;
                 FaultOutcome outcome = process.Space.HandleFault(fault.Address, access, out FaultFix fix);
-                if (Ledger.IsTracing)
-                {
-                    Vma? vma = process.Space.Find(fault.Address);
-                    string where = vma is null ? "no VMA" : $"VMA {vma.Start:x}-{vma.End:x} {vma.ProtectionText}";
-                    string result = outcome switch
-                    {
-                        FaultOutcome.Fixed => fix switch
-                        {
-                            FaultFix.ZeroPageMapped => "zero page mapped read-only",
-                            FaultFix.ZeroPageCopied => "zero page replaced by a page of its own",
-                            FaultFix.Spurious => "stale TLB entry dropped",
-                            _ => "page populated",
-                        },
-                        FaultOutcome.MapError => "SIGSEGV (SEGV_MAPERR)",
-                        FaultOutcome.AccessError => "SIGSEGV (SEGV_ACCERR)",
-                        _ => "SIGBUS (out of memory)",
-                    };
-                    Ledger.Add(EventKind.FaultHandled, Layer.Kernel, $"page-fault handler: {where} : {access.ToString().ToLowerInvariant()} -> {result}");
-                }
-                else
-                {
-                    Ledger.Add(EventKind.FaultHandled, Layer.Kernel);
-                }
+                Ledger.Add(EventKind.FaultHandled, Layer.Kernel, !Ledger.IsTracing ? null : FaultHandlerStep(process, fault.Address, access, outcome, fix));
                 switch (outcome)
                 {
                     case FaultOutcome.Fixed:

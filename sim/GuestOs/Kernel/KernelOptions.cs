@@ -7,7 +7,10 @@ namespace HvSim.GuestOs.Kernel;
 public sealed record KernelOptions
 {
     /// <summary>Guest physical memory; sparse, so a large value costs nothing until used.</summary>
-    public ulong PhysicalMemoryBytes { get; init; } = 4UL << 30;
+    public ulong PhysicalMemoryBytes { get; init; } = DefaultPhysicalMemoryBytes;
+
+    /// <summary>The default guest RAM, 4 GiB (what --guest-ram sets).</summary>
+    public const ulong DefaultPhysicalMemoryBytes = 4UL << 30;
 
     public TlbGeometry Tlb { get; init; } = TlbGeometry.Default;
 

@@ -1,3 +1,4 @@
+using HvSim.Core;
 using HvSim.GuestOs.Linux;
 
 namespace HvSim.GuestOs.Kernel;
@@ -46,4 +47,13 @@ public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bo
     public string ProtectionText => $"{(CanRead ? 'r' : '-')}{(CanWrite ? 'w' : '-')}{(CanExecute ? 'x' : '-')}";
 
     public override string ToString() => $"{Start:x}-{End:x} {ProtectionText} {Name}";
+
+    /// <summary><paramref name="step"/> with this VMA's range, protection and name as its typed fields.</summary>
+    public TraceData InTrace(TraceData step) => step with
+    {
+        VmaStart = Start,
+        VmaEnd = End,
+        Protection = ProtectionText,
+        VmaName = Name,
+    };
 }

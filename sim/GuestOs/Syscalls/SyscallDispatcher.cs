@@ -39,18 +39,20 @@ internal sealed partial class SyscallDispatcher
 
     private static long Error(Errno errno) => -(long)errno;
 
-    /// <summary>The pending call in words, e.g. "mprotect(0x7f0000000000, 0x1000, 0x3)", for traces.</summary>
-    public string Describe()
+    /// <summary>The pending call's trace step: its Linux name and the arguments it takes ("system call mprotect(0x7f0000000000, 0x1000, 0x3)").</summary>
+    public Core.TraceData TraceStep()
     {
         var number = (SyscallNumber)Cpu.R(Reg.Rax);
-        string name = Enum.IsDefined(number) ? number.LinuxName() : $"#{(ulong)number}";
-        int count = ArgumentCount(number);
-        var args = new string[count];
-        for (int i = 0; i < count; i++)
+        var args = new ulong[ArgumentCount(number)];
+        for (int i = 0; i < args.Length; i++)
         {
-            args[i] = $"0x{Arg(i):x}";
+            args[i] = Arg(i);
         }
-        return $"{name}({string.Join(", ", args)})";
+        return new Core.TraceData("system call {call}")
+        {
+            Syscall = Enum.IsDefined(number) ? number.LinuxName() : $"#{(ulong)number}",
+            Args = args,
+        };
     }
 
     /// <summary>How many arguments a call takes (for traces; the rest of the registers are noise).</summary>

@@ -157,21 +157,22 @@ public sealed class CheckpointTechniques
     internal FaultDecision OnUserFault(FaultClaim claim)
     {
         FaultDecision decision;
-        string resume;
+        TraceResume resume;
         if (claim.Registration.Mode == CheckpointMode.EmulXen)
         {
             decision = EmulXen.OnWriteFault(claim);
-            resume = "after the emulated instruction, or to restart it on a page tracked whole";
+            resume = TraceResume.PastHandledFault;
         }
         else
         {
             PtXen.OnWriteFault(claim);
             decision = FaultDecision.Returned;
-            resume = "to restart the store on the now writable page";
+            resume = TraceResume.RetryFault;
         }
         if (decision.Resolution == FaultResolution.ReturnedToUser)
         {
-            Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, Ledger.IsTracing ? $"back to user mode {resume} (the guest kernel never ran)" : "");
+            Ledger.Add(EventKind.ReturnToUser, Layer.Hypervisor, !Ledger.IsTracing ? null
+                : TraceResumes.Step(resume, _machine.Cpu.Rip, " (the guest kernel never ran)"));
         }
         return decision;
     }

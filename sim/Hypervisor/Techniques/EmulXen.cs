@@ -53,8 +53,9 @@ public sealed class EmulXen
     /// </summary>
     internal FaultDecision OnWriteFault(FaultClaim claim)
     {
+        ulong rip = _machine.Cpu.Rip;
         Ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor,
-            Ledger.IsTracing ? $"Emulxen: decoding the instruction at 0x{_machine.Cpu.Rip:x}" : "");
+            !Ledger.IsTracing ? null : new TraceData("Emulxen: decoding the instruction at {rip}") { Rip = rip, Page = claim.Page });
         // The state and the view are reused from fault to fault (issue 15: no allocation per fault).
         CpuState state = _state;
         CpuStateTransfer.Capture(_machine.Cpu, state);
@@ -66,8 +67,15 @@ public sealed class EmulXen
             case EmulationStatus.Emulated:
                 CpuStateTransfer.Load(state, _machine.Cpu);
                 Emulated++;
-                Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor,
-                    Ledger.IsTracing ? $"Emulxen: {result.Disassembly} emulated ({result.Writes} write{(result.Writes == 1 ? "" : "s")} logged), RIP := 0x{state.Rip:x}" : "");
+                Ledger.Add(EventKind.FaultHandled, Layer.Hypervisor, !Ledger.IsTracing ? null
+                    : new TraceData(result.Writes == 1 ? "Emulxen: {instruction} emulated ({count} write logged), RIP := {next_rip}" : "Emulxen: {instruction} emulated ({count} writes logged), RIP := {next_rip}")
+                    {
+                        Rip = rip,
+                        Instruction = result.Disassembly,
+                        Page = claim.Page,
+                        Count = result.Writes,
+                        NextRip = state.Rip,
+                    });
                 return FaultDecision.Returned;
             case EmulationStatus.Fault when result.Fault.Kind == FaultKind.PageFault:
                 // The instruction needs a page the guest has not mapped (or forbids): the guest
@@ -76,7 +84,7 @@ public sealed class EmulXen
             default:
                 // Unsupported, or an exception of its own the CPU will raise when it runs the
                 // instruction on a writable page: either way the page is tracked whole.
-                Fallback(claim, result.Disassembly);
+                Fallback(claim, result.Disassembly, instruction: true);
                 return FaultDecision.Returned;
         }
     }
@@ -85,16 +93,22 @@ public sealed class EmulXen
     /// A write the engine cannot see as an instruction (the guest kernel's copy_to_user, or
     /// host-implemented user code): tracked as a whole page, counted as a fallback.
     /// </summary>
-    internal void OnAccessFault(FaultClaim claim) => Fallback(claim, claim.User ? "a user-mode access outside an instruction" : "a guest-kernel copy to user memory");
+    internal void OnAccessFault(FaultClaim claim) => Fallback(claim, claim.User ? "a user-mode access outside an instruction" : "a guest-kernel copy to user memory", instruction: false);
 
     internal long CycleBegin(HvProcess process, Registration registration) => _tracking.Reprotect(process, registration);
 
-    private void Fallback(FaultClaim claim, string what)
+    /// <param name="instruction">Whether <paramref name="what"/> is the instruction's disassembly (a field of the step, never part of its wording).</param>
+    private void Fallback(FaultClaim claim, string what, bool instruction)
     {
         bool listed = _tracking.Track(claim, fallback: true);
         Fallbacks++;
         LastFallback = what;
-        Ledger.AddSubkind(EventKind.FaultHandled, Layer.Hypervisor, listed ? "emulxen-fallback" : "emulxen-lost",
-            Ledger.IsTracing ? $"Emulxen: cannot emulate {what}: page 0x{claim.Page:x} tracked whole for this cycle{(listed ? "" : " (record marked lost)")}" : "");
+        Ledger.AddSubkind(EventKind.FaultHandled, Layer.Hypervisor, listed ? "emulxen-fallback" : "emulxen-lost", !Ledger.IsTracing ? null
+            : new TraceData((instruction ? "Emulxen: cannot emulate {instruction}" : "Emulxen: cannot emulate " + what)
+                + (listed ? ": page {page} tracked whole for this cycle" : ": page {page} tracked whole for this cycle (record marked lost)"))
+            {
+                Page = claim.Page,
+                Instruction = instruction ? what : null,
+            });
     }
 }

@@ -7,7 +7,7 @@ namespace HvSim.Hypervisor.Techniques;
 /// The leaf entry that maps one 4 KiB page in a set of page tables, and the rights the levels
 /// above it grant. <see cref="EntryAddress"/> is 0 when no level-1 table exists for the page.
 /// </summary>
-internal readonly record struct GuestLeaf(ulong EntryAddress, ulong Entry, bool UpperWritable, bool UpperUser, bool UpperExecutable)
+public readonly record struct GuestLeaf(ulong EntryAddress, ulong Entry, bool UpperWritable, bool UpperUser, bool UpperExecutable)
 {
     public bool Present => EntryAddress != 0 && PteFormat.Has(Entry, Pte.P);
 
@@ -27,7 +27,7 @@ internal readonly record struct GuestLeaf(ulong EntryAddress, ulong Entry, bool 
 /// access, so no A or D bit is set. Large pages are not leaves here: the simulated kernel maps
 /// 4 KiB pages only, and a CDA page inside a large page is reported as unmapped.
 /// </summary>
-internal static class GuestPageWalk
+public static class GuestPageWalk
 {
     public static GuestLeaf Inspect(PhysicalMemory memory, ulong cr3, ulong va)
     {

@@ -106,8 +106,8 @@ internal sealed class HypervisorFrameView : IEmulationView
         {
             write.CopyTo(data);
             _memory.TryWrite(Cr3, write.Address, data[..write.Size], requireWritable: false, out _);
-            _ledger.Add(EventKind.WriteEmulated, Layer.Hypervisor,
-                _ledger.IsTracing ? $"{write.Size} bytes written at 0x{write.Address:x} in the frame directly: 0x{Value(write)}" : "");
+            _ledger.Add(EventKind.WriteEmulated, Layer.Hypervisor, !_ledger.IsTracing ? null
+                : new TraceData("{size} bytes written at {address} in the frame directly: {value}") { Size = write.Size, Address = write.Address, Value = Value(write) });
         }
         return true;
     }
@@ -130,6 +130,6 @@ internal sealed class HypervisorFrameView : IEmulationView
         return new StagedWrite(start, size, data);
     }
 
-    private static string Value(StagedWrite write) =>
-        (write.Data & (write.Size >= 16 ? UInt128.MaxValue : (UInt128.One << (8 * write.Size)) - 1)).ToString("x");
+    private static UInt128 Value(StagedWrite write) =>
+        write.Data & (write.Size >= 16 ? UInt128.MaxValue : (UInt128.One << (8 * write.Size)) - 1);
 }

@@ -56,7 +56,7 @@ internal sealed class PageTracking
         registration.Mark(registration.PageIndex(page));
         _tables.Unprotect(process, page, user);
         _machine.Mmu.InvalidatePage(page);
-        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"invlpg {page:x}" : "");
+        Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, !Ledger.IsTracing ? null : new TraceData("invlpg {page}") { Page = page });
         return listed;
     }
 
@@ -118,13 +118,14 @@ internal sealed class PageTracking
         if (pages.Count > SinglePageFlushCeiling)
         {
             _machine.Mmu.FlushTlb();
-            Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, Ledger.IsTracing ? $"{pages.Count} CDA pages write-protected: whole TLB flushed" : "");
+            Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, !Ledger.IsTracing ? null
+                : new TraceData("{count} CDA pages write-protected: whole TLB flushed") { Count = pages.Count });
             return;
         }
         foreach (ulong page in pages)
         {
             _machine.Mmu.InvalidatePage(page);
-            Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, Ledger.IsTracing ? $"invlpg {page:x}" : "");
+            Ledger.Add(EventKind.TlbFlushPage, Layer.Hypervisor, !Ledger.IsTracing ? null : new TraceData("invlpg {page}") { Page = page });
         }
     }
 }

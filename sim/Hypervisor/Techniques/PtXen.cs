@@ -24,9 +24,13 @@ public sealed class PtXen
     internal void OnWriteFault(FaultClaim claim)
     {
         bool listed = _tracking.Track(claim, fallback: false);
-        string detail = _ledger.IsTracing
-            ? $"PTxen: page 0x{claim.Page:x} of the CDA {(listed ? "listed" : "could not be listed (record marked lost)")} and made writable for this cycle"
-            : "";
+        TraceData? detail = !_ledger.IsTracing ? null
+            : new TraceData(listed
+                ? "PTxen: page {page} of the CDA listed and made writable for this cycle"
+                : "PTxen: page {page} of the CDA could not be listed (record marked lost) and made writable for this cycle")
+            {
+                Page = claim.Page,
+            };
         if (listed)
         {
             _ledger.Add(EventKind.FaultHandled, Layer.Hypervisor, detail);

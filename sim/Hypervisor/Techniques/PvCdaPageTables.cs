@@ -58,7 +58,7 @@ internal sealed class PvCdaPageTables : ICdaPageTables
     private void Update(GuestLeaf leaf, ulong value, ulong page, string what)
     {
         _memory.Physical.WriteU64(new GuestPhysical(leaf.EntryAddress), value);
-        _ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-            _ledger.IsTracing ? $"guest PTE for {page:x} {what}: {PteFormat.Describe(value)}" : "");
+        _ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_ledger.IsTracing ? null
+            : new TraceData("guest PTE for {page} " + what + ": {pte_after}") { Page = page, PteAddress = leaf.EntryAddress, PteBefore = leaf.Entry, PteAfter = value });
     }
 }

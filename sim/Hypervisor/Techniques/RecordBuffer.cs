@@ -45,8 +45,8 @@ internal sealed class RecordBuffer
         {
             return false;
         }
-        _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor,
-            _ledger.IsTracing ? $"page 0x{page:x} appended to pages[{header.NPages}] of the record at 0x{registration.RecordBuffer:x}" : "");
+        _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor, !_ledger.IsTracing ? null
+            : new TraceData("page {page} appended to pages[{index}] of the record at {record}") { Page = page, Index = header.NPages, Record = registration.RecordBuffer });
         return true;
     }
 
@@ -82,8 +82,8 @@ internal sealed class RecordBuffer
         }
         for (int i = 0; i < writes.Length; i++)
         {
-            _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor,
-                _ledger.IsTracing ? $"word ({writes[i].Address:x}, {writes[i].Size} bytes) appended to words[{header.NWords + (ulong)i}]" : "");
+            _ledger.Add(EventKind.DirtyLogAppend, Layer.Hypervisor, !_ledger.IsTracing ? null
+                : new TraceData("word ({address}, {size} bytes) appended to words[{index}]") { Address = writes[i].Address, Size = writes[i].Size, Index = header.NWords + (ulong)i });
         }
         return true;
     }

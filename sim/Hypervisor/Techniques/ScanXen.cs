@@ -67,8 +67,11 @@ public sealed class ScanXen
         int cleared = 0;
         bool lost = false;
         // One PteScan per CDA page, recorded as one step (a trace of a large CDA stays readable).
-        Ledger.Add(EventKind.PteScan, Layer.Hypervisor, registration.CdaPages,
-            Ledger.IsTracing ? $"Scanxen: the CDA's {registration.CdaPages} shadow PTEs examined for D{(list ? "" : " (at registration, to start clean)")}" : "");
+        Ledger.Add(EventKind.PteScan, Layer.Hypervisor, registration.CdaPages, !Ledger.IsTracing ? null
+            : new TraceData(list ? "Scanxen: the CDA's {count} shadow PTEs examined for D" : "Scanxen: the CDA's {count} shadow PTEs examined for D (at registration, to start clean)")
+            {
+                Count = registration.CdaPages,
+            });
         // The CDA's shadow entries in address order, walked beside the pages: one entry read per
         // page (a walk from the root for each was four). Clearing D rewrites entries, never tables.
         LeafSlotWalk slots = _shadow.ShadowLeafSlots(process.Cr3, registration.PageAddress(0), registration.PageAddress(registration.CdaPages));
@@ -90,8 +93,8 @@ public sealed class ScanXen
                 memory.WriteU64(at!.Value, clean);
                 cleared++;
                 isDirty = true;
-                Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-                    Ledger.IsTracing ? $"shadow PTE for {page:x}: D cleared ({PteFormat.Describe(clean)})" : "");
+                Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !Ledger.IsTracing ? null
+                    : new TraceData("shadow PTE for {page}: D cleared ({pte_after})") { Page = page, PteBefore = entry, PteAfter = clean });
             }
             if (isDirty && list)
             {
@@ -105,8 +108,11 @@ public sealed class ScanXen
         if (cleared > 0 && FlushAfterClear)
         {
             _machine.Mmu.FlushTlb();
-            Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor,
-                Ledger.IsTracing ? $"Scanxen: {cleared} D bit{(cleared == 1 ? "" : "s")} cleared in the CDA's shadow PTEs, whole TLB flushed" : "");
+            Ledger.Add(EventKind.TlbFlush, Layer.Hypervisor, !Ledger.IsTracing ? null
+                : new TraceData(cleared == 1 ? "Scanxen: {count} D bit cleared in the CDA's shadow PTEs, whole TLB flushed" : "Scanxen: {count} D bits cleared in the CDA's shadow PTEs, whole TLB flushed")
+                {
+                    Count = cleared,
+                });
         }
     }
 }

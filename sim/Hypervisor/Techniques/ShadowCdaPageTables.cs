@@ -42,8 +42,8 @@ internal sealed class ShadowCdaPageTables : ICdaPageTables
         }
         ulong value = entry & ~(ulong)Pte.RW;
         _memory.Physical.WriteU64(at.Value, value);
-        _ledger.Add(EventKind.PteUpdate, Layer.Hypervisor,
-            _ledger.IsTracing ? $"shadow PTE for {page:x} write-protected: {PteFormat.Describe(value)}" : "");
+        _ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_ledger.IsTracing ? null
+            : new TraceData("shadow PTE for {page} write-protected: {pte_after}") { Page = page, PteBefore = entry, PteAfter = value });
         return true;
     }
 

@@ -108,7 +108,9 @@ public sealed class CliErrorTests
     [InlineData("--wpp 1.23456", "at most three decimals", "micro", "--technique", "pt", "--platform", "native", "--wpp", "1.23456")]
     [InlineData("--cda-kib 5", "a multiple of 4 KiB from 4 to 1048576", "micro", "--technique", "pt", "--platform", "native", "--cda-kib", "5")]
     [InlineData("--cda-kib", "from 4 to 1048576", "micro", "--technique", "pt", "--platform", "native", "--cda-kib", "2097152")]
-    [InlineData("profile ", "not valid JSON", "workload", "--ds", "tree", "--ops", "10", "--technique", "pt", "--platform", "native", "--profile", "BROKEN")]
+    [InlineData("profile ", "not valid JSON", "workload", "--ds", "tree", "--ops", "10", "--technique", "pt", "--platform", "native", "--json", "--profile", "BROKEN")]
+    [InlineData("--profile", "give --json too", "workload", "--ds", "tree", "--technique", "pt", "--profile", "xen-4.1-pv")]
+    [InlineData("--profile", "give --json too", "exec", "--profile", "xen-4.1-pv", "/bin/true")]
     [InlineData("reproduce: --out", "cannot write there", "reproduce", "--quick", "--out", "/proc/version/out")]
     [InlineData("reproduce: --out", "is a file, not a directory", "reproduce", "--quick", "--out", "/proc/version")]
     [InlineData("claims: --calibration-csv", "cannot write there", "claims", "--no-workloads", "--calibration-csv", "/nonexistent-hvsim-dir/x.csv")]
@@ -117,6 +119,27 @@ public sealed class CliErrorTests
     [InlineData("--pte-updates", "not native", "exec", "--pte-updates", "hypercall", "/bin/true")]
     [InlineData("--platform", "given twice", "micro", "--technique", "pt", "--platform", "xen-pv", "--platform", "native")]
     [InlineData("calibrate: --out", "is a directory, not a file", "calibrate", "--measurements", "models/calibration/xen-4.1-pv.csv", "--out", "/tmp")]
+    [InlineData("--json", "given twice", "micro", "--json", "--json")]
+    [InlineData("--bogus", "micro: unknown option", "micro", "--bogus")]
+    [InlineData("--bogus", "exec: unknown option", "exec", "--bogus", "/bin/true")]
+    [InlineData("--json", "takes no value", "exec", "--json=yes", "/bin/true")]
+    [InlineData("--seed", "needs a value", "micro", "--seed")]
+    [InlineData("--technique", "is required", "trace", "--platform", "xen-pv")]
+    [InlineData("--platform", "is required", "trace", "--technique", "pt")]
+    [InlineData("--profile", "is required", "reprice", "run.json")]
+    [InlineData("PROG", "exec: which PROG", "exec")]
+    [InlineData("extra", "micro: unexpected argument", "micro", "extra")]
+    [InlineData("--cpu v9", "expected baseline, v2, v3", "micro", "--cpu", "v9")]
+    [InlineData("--guest-ram", "must be from 16 MiB to 1 TiB", "micro", "--guest-ram", "8M")]
+    [InlineData("--max-seconds", "above 0", "exec", "--max-seconds", "0", "/bin/true")]
+    [InlineData("--technique all", "expected one of", "exec", "--technique", "all", "/bin/true")]
+    [InlineData("--platform all", "expected native, xen-pv or xen-shadow", "trace", "--technique", "pt", "--platform", "all")]
+    [InlineData("--ops", "from 1 to", "workload", "--ds", "avl", "--ops", "0")]
+    [InlineData("--table2", "takes only", "workload", "--table2", "--technique", "pt")]
+    [InlineData("--json", "--json and --format mermaid disagree", "trace", "--technique", "pt", "--platform", "xen-pv", "--json", "--format", "mermaid")]
+    [InlineData("--draws", "from 0 to 100000", "claims", "--draws", "100001")]
+    [InlineData("--prior-weight", "not a number >= 0", "calibrate", "--measurements", "x.csv", "--out", "y.json", "--prior-weight", "-1")]
+    [InlineData("--mount", "must be an absolute path", "exec", "--mount", "/tmp:relative", "/bin/true")]
     public void ABadValueIsRefusedUpFrontNamingTheOptionAndItsLimit(string option, string limit, params string[] args)
     {
         string broken = Path.Combine(Path.GetTempPath(), $"hvsim-broken-{Guid.NewGuid():N}.json");
@@ -154,6 +177,19 @@ public sealed class CliErrorTests
         (status, stderr) = RunHvsim("exec", "--max-instructions", "lots", "x");
         Assert.Equal(Program.UsageError, status);
         AssertOneLineError(stderr, "not a whole number");
+    }
+
+    /// <summary>Everything after the program is the guest's, hvsim's own option names included (as with qemu-user).</summary>
+    [Fact]
+    public void ExecPassesEverythingAfterTheProgramToTheGuest()
+    {
+        // The guest `args` exits with its argc: the program and the four arguments, none taken by hvsim.
+        (int status, string stderr) = RunHvsim("exec", "--seed", "3", RepositoryPaths.Guest("args"), "--json", "-h", "--seed", "--bogus");
+        Assert.Equal(5, status);
+        Assert.Equal(string.Empty, stderr); // no JSON report, no help, no "unknown option"
+        (status, stderr) = RunHvsim("exec", "--", RepositoryPaths.Guest("args"), "--");
+        Assert.Equal(2, status);
+        Assert.Equal(string.Empty, stderr);
     }
 
     [Fact]

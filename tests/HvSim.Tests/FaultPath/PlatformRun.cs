@@ -99,7 +99,7 @@ internal sealed class PlatformRun
     public string LedgerText() => string.Join("\n", Ledger.NonZero().Select(e => $"{e.Kind}/{e.Layer}={e.Count}"));
 
     /// <summary>The recorded trace, one "layer  Event  detail" per line.</summary>
-    public string TraceText() => string.Join("\n", Ledger.Trace.Select(s => $"{s.Layer,-10} {s.Kind,-17} {s.Detail}"));
+    public string TraceText() => string.Join("\n", Ledger.Trace.Select(s => $"{s.Layer,-10} {s.Kind,-17} {HvSim.Cli.TraceFields.Detail(s.Data)}"));
 }
 
 /// <summary>The ledger's counts at one moment: per (kind, layer), per subkind, and the hypervisor's view of the current process.</summary>

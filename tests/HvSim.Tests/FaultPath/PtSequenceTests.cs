@@ -19,7 +19,7 @@ public sealed class PtSequenceTests
     private const string Native = """
         # the store faults; the kernel's fault handler finds a read-only VMA and pushes a SIGSEGV frame
         user       PageFault          (protection, write, user) by mov qword ptr [r12],7
-        kernel     FaultHandled       r-- : write -> SIGSEGV (SEGV_ACCERR)
+        kernel     FaultHandled       r-- anon : write -> SIGSEGV (SEGV_ACCERR)
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser
         # the handler computes the page and calls mprotect(page, 4096, RW)
@@ -125,7 +125,7 @@ public sealed class PtSequenceTests
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
         hypervisor TrapToHypervisor   page-table page
-        hypervisor InstructionDecode  mov [rdi], rsi
+        hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US
         kernel     Hypercall          HYPERVISOR_mmuext_op
         hypervisor TlbFlush           MMUEXT_TLB_FLUSH_LOCAL
@@ -164,9 +164,9 @@ public sealed class PtSequenceTests
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
         hypervisor TrapToHypervisor   page table
-        hypervisor InstructionDecode  mov [rdi], rsi
+        hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US A D
-        hypervisor PteUpdate          shadow PTE for 7fffeffff000 := 0xb000 P RW US A D
+        hypervisor PteUpdate          shadow PTE for 0x7fffeffff000 := 0xb000 P RW US A D
         hypervisor TrapToHypervisor   mov cr3
         hypervisor TlbFlush
         kernel     SyscallExit        returns 0
@@ -203,9 +203,9 @@ public sealed class PtSequenceTests
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
         hypervisor TrapToHypervisor   page table
-        hypervisor InstructionDecode  mov [rdi], rsi
+        hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US A NX
-        hypervisor PteUpdate          shadow PTE for 7fffeffff000 := 0xb000 P US A NX
+        hypervisor PteUpdate          shadow PTE for 0x7fffeffff000 := 0xb000 P US A NX
         hypervisor TrapToHypervisor   mov cr3
         hypervisor TlbFlush
         kernel     SyscallExit        returns 0
@@ -235,7 +235,7 @@ public sealed class PtSequenceTests
     /// </summary>
     private const string NativeZeroPage = """
         user       PageFault          (protection, write, user) by mov qword ptr [r12],7
-        kernel     FaultHandled       r-- : write -> SIGSEGV (SEGV_ACCERR)
+        kernel     FaultHandled       r-- anon : write -> SIGSEGV (SEGV_ACCERR)
         kernel     SignalDelivery     SIGSEGV (SEGV_ACCERR
         kernel     ReturnToUser
         user       Instruction        mov rdi,[rsi+10h]
@@ -252,7 +252,7 @@ public sealed class PtSequenceTests
         user       PageFault          (protection, write, user) by mov qword ptr [r12],7
         kernel     PteUpdate          P RW US
         kernel     TlbFlushPage       invlpg
-        kernel     FaultHandled       rw- : write -> zero page replaced by a page of its own
+        kernel     FaultHandled       rw- anon : write -> zero page replaced by a page of its own
         kernel     ReturnToUser
         user       Instruction        mov qword ptr [r12],7
         """;
@@ -329,7 +329,7 @@ public sealed class PtSequenceTests
         hypervisor BounceToGuest
         kernel     PageFault          page-table page
         hypervisor TrapToHypervisor   page table
-        hypervisor InstructionDecode  mov [rdi], rsi
+        hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US
         hypervisor PteUpdate          dropped
         hypervisor TrapToHypervisor   invlpg
@@ -505,7 +505,7 @@ internal static class StepTable
         for (int i = 0; i < Math.Max(expected.Count, actual.Count); i++)
         {
             string e = i < expected.Count ? $"{expected[i].Layer,-10} {expected[i].Kind,-17} {expected[i].DetailFragment}" : "";
-            string a = i < actual.Count ? $"{actual[i].Layer,-10} {actual[i].Kind,-17} {actual[i].Detail}" : "";
+            string a = i < actual.Count ? $"{actual[i].Layer,-10} {actual[i].Kind,-17} {HvSim.Cli.TraceFields.Detail(actual[i].Data)}" : "";
             string mark = i == mismatch ? ">>" : "  ";
             report.Append($"{mark} {(e.Length > 48 ? e[..48] : e),-48}| {a}\n");
         }
@@ -513,5 +513,5 @@ internal static class StepTable
     }
 
     private static bool Matches(Row row, TraceStep step) =>
-        row.Layer == step.Layer && row.Kind == step.Kind && step.Detail.Contains(row.DetailFragment, StringComparison.Ordinal);
+        row.Layer == step.Layer && row.Kind == step.Kind && HvSim.Cli.TraceFields.Detail(step.Data).Contains(row.DetailFragment, StringComparison.Ordinal);
 }

@@ -75,7 +75,7 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
             int eq = variable.IndexOf('=');
             start.Environment[variable[..eq]] = variable[(eq + 1)..];
         }
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using System.Diagnostics.Process process = StartRetryingBusyText(start);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
         Task outTask = process.StandardOutput.BaseStream.CopyToAsync(stdout);
@@ -97,5 +97,26 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
         Task.WaitAll(outTask, errTask);
         // .NET reports death by signal n as 128+n, as a shell does.
         return new GuestRun(stdout.ToArray(), stderr.ToArray(), process.ExitCode, null);
+    }
+
+    /// <summary>
+    /// Starts the program, again when exec fails with ETXTBSY: a program file the test has just
+    /// written can still be open for writing in a child that another test thread forked in that
+    /// window (the descriptor closes at the child's exec), so the kernel refuses to run it for a moment.
+    /// </summary>
+    private static System.Diagnostics.Process StartRetryingBusyText(ProcessStartInfo start)
+    {
+        const int Etxtbsy = 26;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return System.Diagnostics.Process.Start(start)!;
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == Etxtbsy && attempt < 50)
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 }

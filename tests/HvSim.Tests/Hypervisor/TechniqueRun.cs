@@ -83,7 +83,7 @@ internal sealed class TechniqueRun
     public string TraceBetween(int from, int to) => string.Join("\n", Ledger.Trace
         .Skip(Markers[from].TraceLength)
         .Take(Markers[to].TraceLength - Markers[from].TraceLength)
-        .Select(s => $"{s.Layer,-10} {s.Kind,-17} {s.Detail}"));
+        .Select(s => $"{s.Layer,-10} {s.Kind,-17} {HvSim.Cli.TraceFields.Detail(s.Data)}"));
 
     private MarkerView Look()
     {

@@ -107,7 +107,7 @@ public sealed class CalibrateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("no-out", "usage: hvsim calibrate")]
+    [InlineData("no-out", "calibrate: --out is required")]
     [InlineData("missing-csv", "none.csv")]
     [InlineData("bad-csv", "the first line must be the header")]
     [InlineData("bad-weight", "--prior-weight")]

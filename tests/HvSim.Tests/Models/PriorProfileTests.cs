@@ -75,14 +75,18 @@ public sealed class PriorProfileTests
     private static double Ns(string platform, params (EventKind Kind, Layer Layer, long Count)[] counts) =>
         Pricer.Price(Prior, platform, counts.Select(c => new EventCount(c.Kind, c.Layer, c.Count))).TotalNs;
 
-    /// <summary>The steps of `hvsim trace` (one PT write), priced; Instruction steps count the instructions they say.</summary>
-    private static double TracedNs(string platform, string technique, Func<IReadOnlyList<(string Layer, string Event, string Detail)>, bool[]> select)
+    /// <summary>The steps of `hvsim trace` (one PT write), priced; Instruction steps count the instructions their typed "count" says.</summary>
+    private static double TracedNs(string platform, string technique, Func<IReadOnlyList<(string Layer, string Event, string? Syscall, long Count)>, bool[]> select)
     {
         (int status, string stdout, string stderr) = HvsimConsole.Run("trace", "--platform", platform, "--technique", technique, "--format", "json");
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         var steps = json.RootElement.GetProperty("steps").EnumerateArray()
-            .Select(s => (s.GetProperty("layer").GetString()!, s.GetProperty("event").GetString()!, s.GetProperty("detail").GetString()!))
+            .Select(s => (
+                s.GetProperty("layer").GetString()!,
+                s.GetProperty("event").GetString()!,
+                s.TryGetProperty("syscall", out JsonElement call) ? call.GetString() : null,
+                s.TryGetProperty("count", out JsonElement count) ? count.GetInt64() : 1))
             .ToArray();
         bool[] chosen = select(steps);
         var counts = new List<EventCount>();
@@ -92,10 +96,10 @@ public sealed class PriorProfileTests
             {
                 continue;
             }
-            (string layer, string kind, string detail) = steps[i];
+            (string layer, string kind, _, long stepCount) = steps[i];
             Assert.True(LayerNames.TryParse(layer, out Layer parsedLayer));
             Assert.True(EventKindNames.TryParse(kind, out EventKind parsedKind));
-            long count = parsedKind == EventKind.Instruction ? long.Parse(detail.Split(' ')[0]) : 1;
+            long count = parsedKind == EventKind.Instruction ? stepCount : 1;
             counts.Add(new EventCount(parsedKind, parsedLayer, count));
         }
         PricingResult price = Pricer.Price(Prior, platform, counts);
@@ -104,10 +108,10 @@ public sealed class PriorProfileTests
     }
 
     /// <summary>The mprotect system call: from its SyscallEntry to the first return to user mode after it.</summary>
-    private static bool[] InMprotect(IReadOnlyList<(string Layer, string Event, string Detail)> steps)
+    private static bool[] InMprotect(IReadOnlyList<(string Layer, string Event, string? Syscall, long Count)> steps)
     {
         var chosen = new bool[steps.Count];
-        int start = steps.ToList().FindIndex(s => s.Event == "SyscallEntry" && s.Detail.Contains("mprotect", StringComparison.Ordinal));
+        int start = steps.ToList().FindIndex(s => s.Event == "SyscallEntry" && s.Syscall == "mprotect");
         Assert.True(start >= 0, "no mprotect in the trace");
         for (int i = start; i < steps.Count; i++)
         {

@@ -68,7 +68,7 @@ public sealed class RepriceCommandTests : IDisposable
     [InlineData("bad-profile", "not valid JSON")]
     [InlineData("bad-run", "not valid JSON")]
     [InlineData("missing-profile", "no such file")]
-    [InlineData("no-profile", "usage: hvsim reprice")]
+    [InlineData("no-profile", "reprice: --profile is required")]
     public void BadInputIsOneLineAndStatusTwo(string what, string message)
     {
         string goodRun = Write("pt.json", MicroRuns.One);

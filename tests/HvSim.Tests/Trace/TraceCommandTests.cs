@@ -16,6 +16,7 @@ namespace HvSim.Tests.Trace;
 public sealed partial class TraceCommandTests
 {
     private static readonly string[] s_layers = { "user", "kernel", "hypervisor" };
+    private static readonly string[] s_lanes = { "cpu", "user", "kernel", "hypervisor" };
 
     private static (int Status, string Stdout, string Stderr) Hvsim(params string[] args) => HvsimConsole.Run(args);
 
@@ -35,29 +36,32 @@ public sealed partial class TraceCommandTests
     public void TextIsANumberedAlignedTableWithASummary(string platform)
     {
         string[] lines = Lines(Trace(platform, "pt", "text"));
-        Assert.Matches(@"^step  layer +event +detail$", lines[0]);
-        int layerAt = lines[0].IndexOf("layer", StringComparison.Ordinal);
+        Assert.Matches(@"^step  lane +event +detail$", lines[0]);
+        int layerAt = lines[0].IndexOf("lane", StringComparison.Ordinal);
         int eventAt = lines[0].IndexOf("event", StringComparison.Ordinal);
         int detailAt = lines[0].IndexOf("detail", StringComparison.Ordinal);
-        string[] rows = lines[1..^1];
+        string[] rows = lines[1..^2];
         Assert.True(rows.Length >= 10, $"too few steps:\n{string.Join('\n', lines)}");
         for (int i = 0; i < rows.Length; i++)
         {
             string row = rows[i];
             Assert.Equal((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), row[..layerAt].Trim());
-            string layer = row[layerAt..eventAt].Trim();
-            Assert.Contains(layer, s_layers);
+            string lane = row[layerAt..eventAt].Trim();
+            Assert.Contains(lane, s_lanes);
             Assert.True(Enum.TryParse(row[eventAt..detailAt].Trim(), out EventKind _), $"row {i + 1}: no event in '{row}'");
             Assert.Equal(' ', row[detailAt - 1]);
             Assert.NotEqual(' ', row[detailAt]);
         }
-        Assert.Equal("user", rows[0][layerAt..eventAt].Trim());
+        // The CPU raises the #PF: the cpu lane; the handler and its return are named from the symbol table.
+        Assert.Equal("cpu", rows[0][layerAt..eventAt].Trim());
         Assert.Contains("PageFault", rows[0]);
+        Assert.Contains(rows, row => row.Contains("handler pt_handler gets it, returns through rt_sigreturn_tramp", StringComparison.Ordinal));
         Assert.Contains(rows, row => row.Contains("SyscallEntry", StringComparison.Ordinal) && row.Contains("mprotect(", StringComparison.Ordinal));
         Assert.Equal(platform == "xen-pv", rows.Any(row => row[layerAt..eventAt].Trim() == "hypervisor"));
 
-        string summary = lines[^1];
-        Assert.StartsWith($"{rows.Length} steps (user ", summary);
+        string summary = lines[^2];
+        Assert.StartsWith($"{rows.Length} steps (cpu 1, user ", summary);
+        Assert.EndsWith(TraceFormats.GlossaryPath, lines[^1]);
         Assert.Contains($"on {platform}", summary);
         Assert.Contains("technique pt", summary);
         Assert.Contains("succeeded", summary);
@@ -71,20 +75,27 @@ public sealed partial class TraceCommandTests
     {
         using JsonDocument json = JsonDocument.Parse(Trace(platform, technique, "json"));
         JsonElement root = json.RootElement;
-        Assert.Equal(new[] { "platform", "technique", "steps" }, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { HvSim.Core.BuildVersion.JsonName, "platform", "technique", "steps" }, root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(platform, root.GetProperty("platform").GetString());
         Assert.Equal(technique, root.GetProperty("technique").GetString());
         JsonElement[] steps = root.GetProperty("steps").EnumerateArray().ToArray();
         Assert.NotEmpty(steps);
         foreach (JsonElement step in steps)
         {
-            Assert.Equal(new[] { "layer", "event", "detail" }, step.EnumerateObject().Select(p => p.Name));
+            string[] names = step.EnumerateObject().Select(p => p.Name).ToArray();
+            Assert.Equal(new[] { "layer", "lane", "event", "detail" }, names[..4]);
+            Assert.All(names[4..], name => Assert.True(TraceFields.Names.Contains(name) || (name.EndsWith("_symbol", StringComparison.Ordinal)
+                && TraceFields.Names.Contains(name[..^"_symbol".Length])), $"undocumented field {name}"));
             Assert.Contains(step.GetProperty("layer").GetString(), s_layers);
+            Assert.Contains(step.GetProperty("lane").GetString(), s_lanes);
             Assert.True(Enum.TryParse(step.GetProperty("event").GetString(), out EventKind _), step.ToString());
             Assert.False(string.IsNullOrWhiteSpace(step.GetProperty("detail").GetString()), step.ToString());
         }
         Assert.Equal("PageFault", steps[0].GetProperty("event").GetString());
+        // Charged to user code (the cost model prices it there), drawn in the CPU's lane.
         Assert.Equal("user", steps[0].GetProperty("layer").GetString());
+        Assert.Equal("cpu", steps[0].GetProperty("lane").GetString());
+        Assert.Equal(14, steps[0].GetProperty("vector").GetInt32());
         Assert.Equal(platform == "xen-pv", steps.Any(s => s.GetProperty("layer").GetString() == "hypervisor"));
         if (technique == "none")
         {
@@ -94,10 +105,18 @@ public sealed partial class TraceCommandTests
         }
     }
 
-    [GeneratedRegex(@"^    (User|Kernel|Hypervisor)(->>|-->>)(User|Kernel|Hypervisor): \S.*$")]
+    [Fact]
+    public void JsonFlagIsFormatJson()
+    {
+        (int status, string stdout, string stderr) = Hvsim("trace", "--platform", "xen-pv", "--technique", "pt", "--json");
+        Assert.True(status == 0, stderr);
+        Assert.Equal(Trace("xen-pv", "pt", "json"), stdout);
+    }
+
+    [GeneratedRegex(@"^    (User|Kernel|Hypervisor|Cpu)(->>|-->>)(User|Kernel|Hypervisor|Cpu): \S.*$")]
     private static partial Regex Message();
 
-    [GeneratedRegex(@"^    Note over (User|Kernel|Hypervisor): \S.*$")]
+    [GeneratedRegex(@"^    Note over (User|Kernel|Hypervisor|Cpu): \S.*$")]
     private static partial Regex NoteLine();
 
     [GeneratedRegex(@"#\w+;")]
@@ -115,13 +134,14 @@ public sealed partial class TraceCommandTests
         Assert.StartsWith("    title ", lines[1]);
         bool xen = platform != "native";
         string[] participants = lines.Where(l => l.StartsWith("    participant ", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(xen ? 3 : 2, participants.Length);
+        Assert.Equal(xen ? 4 : 3, participants.Length);
         Assert.StartsWith("    participant User", participants[0]);
         Assert.StartsWith("    participant Kernel", participants[1]);
         if (xen)
         {
             Assert.StartsWith("    participant Hypervisor", participants[2]);
         }
+        Assert.Equal("    participant Cpu as CPU", participants[^1]);
         foreach (string line in lines[(2 + participants.Length)..])
         {
             Assert.True(Message().IsMatch(line) || NoteLine().IsMatch(line), $"not a message or a note: '{line}'");
@@ -139,7 +159,8 @@ public sealed partial class TraceCommandTests
             // Figure 3(b): the fault enters the hypervisor, which bounces it to the guest kernel;
             // the kernel's page-table work goes through the hypervisor; the 32-bit PV kernel
             // returns to user mode with a plain iret from ring 1.
-            Assert.Contains("User->>Hypervisor: #35;PF", diagram);
+            Assert.Contains("User->>Cpu: mov byte ptr [rbx+8],2Ah", diagram);
+            Assert.Contains("Cpu->>Hypervisor: #35;PF", diagram);
             Assert.Contains("Hypervisor->>Kernel: bounce #35;PF", diagram);
             Assert.Contains("Kernel->>Hypervisor:", diagram);
             Assert.Contains("Kernel-->>User: iret", diagram);
@@ -148,7 +169,8 @@ public sealed partial class TraceCommandTests
         else
         {
             // Figure 3(a): fault, signal, mprotect, rt_sigreturn between user and kernel only.
-            Assert.Contains("User->>Kernel: #35;PF", diagram);
+            Assert.Contains("User->>Cpu: mov byte ptr [rbx+8],2Ah", diagram);
+            Assert.Contains("Cpu->>Kernel: #35;PF", diagram);
         }
         if (technique == "pt")
         {
@@ -216,8 +238,8 @@ public sealed partial class TraceCommandTests
         string[] lines = Lines(Trace(platform, technique, "text"));
         Assert.Contains(lines, l => l.Contains($" {characteristic} ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(" CopyBytes ", StringComparison.Ordinal) && l.Contains("applied by the backup", StringComparison.Ordinal));
-        Assert.Equal(kernelRuns, lines.Skip(1).SkipLast(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "kernel"));
-        Assert.EndsWith($"technique {technique}: the guest ended with status 0", lines[^1]);
+        Assert.Equal(kernelRuns, lines.Skip(1).SkipLast(2).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "kernel"));
+        Assert.EndsWith($"technique {technique}: the guest ended with status 0", lines[^2]);
     }
 
     [Fact]

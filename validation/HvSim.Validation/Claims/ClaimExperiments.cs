@@ -164,7 +164,7 @@ public static class ClaimExperiments
         int start = -1;
         for (int i = 0; i < steps.Count; i++)
         {
-            if (steps[i].Kind == EventKind.SyscallEntry && steps[i].Detail.Contains("mprotect", StringComparison.Ordinal))
+            if (steps[i].Kind == EventKind.SyscallEntry && steps[i].Data.Syscall == "mprotect")
             {
                 start = i;
                 break;

@@ -203,37 +203,35 @@ public static class ClaimsTable
     private static ClaimResult Ordering(PaperClaim c, bool holds, string text, string note, params (string Name, double Value)[] quantities) =>
         new(c, text, null, null, holds, note) { Parts = quantities.Select(q => new ClaimPart(q.Name, q.Value)).ToArray() };
 
-    /// <summary>The table as text: the tolerance first, then one line per claim (with its band and what it is sensitive to, when bands were made).</summary>
-    public static string Text(IReadOnlyList<ClaimResult> results, string profile, BandSummary? bands = null)
+    /// <summary>A claim's relative error as the table shows it ("-" for an ordering).</summary>
+    public static string ErrorText(ClaimResult r) => r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>A claim's band as the table shows it ("-" without one).</summary>
+    public static string BandRange(ClaimResult r) => r.Band is { Low: double low, High: double high } ? Inv($"[{low:G4}, {high:G4}]") : "-";
+
+    /// <summary>What a claim's verdict rests on, in words: its source, quantity and note, then its band's reach, parts and sensitivity.</summary>
+    public static IReadOnlyList<string> Details(ClaimResult r)
     {
-        var text = new StringBuilder();
-        text.AppendLine($"claims of the paper under profile {profile}; {ToleranceText}");
-        if (bands is not null)
+        var lines = new List<string> { $"{r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]" };
+        if (r.Band is ClaimBand b)
         {
-            text.AppendLine(BandText(bands));
+            string parts = r.Parts.Count > 1 || r.Band.Low is null
+                ? "; " + string.Join(", ", b.Parts.Select(x => Inv($"{x.Name} [{x.Low:G4}, {x.High:G4}]")))
+                : "";
+            lines.Add($"band: {(b.Reachable ? "some admissible profile passes" : "no admissible profile passes")}{parts}; most sensitive to {(b.SensitiveTo.Count == 0 ? "none of the varied prices" : string.Join(", ", b.SensitiveTo))}");
         }
-        text.AppendLine(Inv($"{"id",-4} {"role",-11} {"paper",-9} {"simulated",-58} {"error",8}  pass  {"band",-22}"));
-        foreach (ClaimResult r in results)
-        {
-            string error = r.RelativeError is double e ? e.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "-";
-            string band = r.Band is { Low: double low, High: double high } ? Inv($"[{low:G4}, {high:G4}]") : "-";
-            text.AppendLine(Inv($"{r.Claim.Id,-4} {PaperClaims.RoleName(r.Claim.Role),-11} {r.Claim.PaperValue,-9} {r.Simulated,-58} {error,8}  {(r.Pass ? "yes" : "NO "),-4}  {band,-22}"));
-            text.AppendLine($"     {r.Claim.Source}: {r.Claim.Quantity} [{r.Note}]");
-            if (r.Band is ClaimBand b)
-            {
-                string parts = r.Parts.Count > 1 || r.Band.Low is null
-                    ? "; " + string.Join(", ", b.Parts.Select(x => Inv($"{x.Name} [{x.Low:G4}, {x.High:G4}]")))
-                    : "";
-                text.AppendLine($"     band: {(b.Reachable ? "some admissible profile passes" : "no admissible profile passes")}{parts}; most sensitive to {(b.SensitiveTo.Count == 0 ? "none of the varied prices" : string.Join(", ", b.SensitiveTo))}");
-            }
-        }
+        return lines;
+    }
+
+    /// <summary>The pass counts: "calibration: 9 of 9 pass; holdout: 9 of 12 pass; within the bands, 11 of 12 holdouts can pass".</summary>
+    public static string Summary(IReadOnlyList<ClaimResult> results, BandSummary? bands)
+    {
         int calibration = results.Count(r => r.Claim.Role == ClaimRole.Calibration);
         int holdout = results.Count - calibration;
         string reach = bands is { Unavailable: null }
             ? Inv($"; within the bands, {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Band is { Reachable: true })} of {holdout} holdouts can pass")
             : "";
-        text.AppendLine(Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass") + reach);
-        return text.ToString();
+        return Inv($"calibration: {results.Count(r => r.Claim.Role == ClaimRole.Calibration && r.Pass)} of {calibration} pass; holdout: {results.Count(r => r.Claim.Role == ClaimRole.Holdout && r.Pass)} of {holdout} pass") + reach;
     }
 
     /// <summary>One line saying how the bands were made (or why there are none).</summary>
@@ -255,6 +253,7 @@ public static class ClaimsTable
             foreach (ClaimResult r in results)
             {
                 json.WriteStartObject();
+                HvSim.Core.BuildVersion.WriteJson(json);
                 json.WriteString("id", r.Claim.Id);
                 json.WriteString("paper", r.Claim.PaperValue);
                 json.WriteString("simulated", r.Simulated);
