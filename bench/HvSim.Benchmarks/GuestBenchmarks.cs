@@ -31,7 +31,8 @@ public class GuestBenchmarks
         return kernel.Cpu.InstructionsRetired;
     }
 
-    private static string FindGuest(string name)
+    /// <summary>guests/bin/<paramref name="name"/> of the repository this benchmark was built in.</summary>
+    internal static string FindGuest(string name)
     {
         string? directory = AppContext.BaseDirectory;
         while (directory is not null && !File.Exists(Path.Combine(directory, "HvSim.sln")))

@@ -10,18 +10,17 @@ namespace HvSim.Checkpoint;
 /// </summary>
 public sealed class BackupCda
 {
-    private readonly byte[] _image;
-
-    /// <summary>The initial full checkpoint, taken at registration.</summary>
-    public BackupCda(ulong start, byte[] initialImage)
+    /// <summary>The initial full checkpoint, taken at registration (pages of zeros cost the host nothing).</summary>
+    public BackupCda(ulong start, CdaImage initialImage)
     {
         Start = start;
-        _image = initialImage;
+        Image = initialImage;
     }
 
     public ulong Start { get; }
 
-    public ReadOnlySpan<byte> Image => _image;
+    /// <summary>The backup's bytes, page by page.</summary>
+    public CdaImage Image { get; }
 
     /// <summary>
     /// Applies a staged record: whole pages first, then words in log order. A CDA may end inside
@@ -32,14 +31,13 @@ public sealed class BackupCda
     {
         foreach ((ulong page, byte[] contents) in staged.Pages)
         {
-            int offset = (int)(page - Start);
-            contents.AsSpan(0, Math.Min(contents.Length, _image.Length - offset)).CopyTo(_image.AsSpan(offset));
+            Image.SetPage((int)((page - Start) >> 12), contents);
         }
         Span<byte> data = stackalloc byte[16];
         foreach (LoggedWord word in staged.Words)
         {
             BinaryPrimitives.WriteUInt128LittleEndian(data, word.Data);
-            data[..word.Size].CopyTo(_image.AsSpan((int)(word.Address - Start)));
+            Image.Write(word.Address - Start, data[..word.Size]);
         }
     }
 

@@ -14,22 +14,42 @@ public readonly record struct LoggedWord(ulong Address, int Size, UInt128 Data);
 /// </summary>
 public sealed class CheckpointRecord
 {
-    private CheckpointRecord(ulong[] pages, LoggedWord[] words, ulong fallbacks)
+    // Filled by parsing; a session reuses one record from commit to commit (issue 15: no
+    // allocation per cycle), and hands observers a copy.
+    private readonly List<ulong> _pages = [];
+    private readonly List<LoggedWord> _words = [];
+
+    private CheckpointRecord()
     {
-        Pages = pages;
-        Words = words;
-        Fallbacks = fallbacks;
+    }
+
+    /// <summary>A record to parse into again and again with <see cref="TryReadInto"/>.</summary>
+    internal static CheckpointRecord Reusable() => new();
+
+    /// <summary>A copy that later parses into this one do not change (for observers).</summary>
+    internal CheckpointRecord Copy()
+    {
+        var copy = new CheckpointRecord { Fallbacks = Fallbacks };
+        copy._pages.AddRange(_pages);
+        copy._words.AddRange(_words);
+        return copy;
     }
 
     /// <summary>Most logged words one record may hold (the ABI's bound, <see cref="RecordLayout.MaxWords"/>).</summary>
     public const ulong MaxWords = RecordLayout.MaxWords;
 
-    public IReadOnlyList<ulong> Pages { get; }
+    public IReadOnlyList<ulong> Pages => _pages;
 
-    public IReadOnlyList<LoggedWord> Words { get; }
+    public IReadOnlyList<LoggedWord> Words => _words;
+
+    /// <summary>The pages as a list, for the session's loops (no enumerator object).</summary>
+    internal List<ulong> PageList => _pages;
+
+    /// <summary>The words as a list, for the session's loops.</summary>
+    internal List<LoggedWord> WordList => _words;
 
     /// <summary>Writes the emulation engine could not emulate this cycle (tracked as whole pages instead).</summary>
-    public ulong Fallbacks { get; }
+    public ulong Fallbacks { get; private set; }
 
     /// <summary>Bytes appended to the dirty logs: one entry per page, one per word.</summary>
     public long LoggedBytes => (Pages.Count * (long)RecordLayout.PageEntryBytes) + (Words.Count * (long)RecordLayout.WordEntryBytes);
@@ -41,11 +61,24 @@ public sealed class CheckpointRecord
     /// <param name="read">Reads guest memory (false: not readable).</param>
     public static CheckpointRecord? Read(GuestReader read, ulong record, ulong cda, ulong length, out string error)
     {
+        var parsed = new CheckpointRecord();
+        return TryReadInto(read, record, cda, length, parsed, out error) ? parsed : null;
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> into <paramref name="into"/> (its earlier contents are replaced); false
+    /// with <paramref name="error"/> when the record is refused (then <paramref name="into"/> holds nothing usable).
+    /// </summary>
+    internal static bool TryReadInto(GuestReader read, ulong record, ulong cda, ulong length, CheckpointRecord into, out string error)
+    {
+        into._pages.Clear();
+        into._words.Clear();
+        into.Fallbacks = 0;
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
         if (!read(record, header))
         {
             error = $"record buffer at 0x{record:x} is not readable";
-            return null;
+            return false;
         }
         ulong npages = U64(header, RecordLayout.NPages);
         ulong nwords = U64(header, RecordLayout.NWords);
@@ -54,7 +87,7 @@ public sealed class CheckpointRecord
         if (U64(header, RecordLayout.Lost) != 0)
         {
             error = "the technique could not log every write (the record says 'lost')";
-            return null;
+            return false;
         }
         // Bounds a hostile or buggy guest cannot push the host past: a page may be listed again
         // within a cycle (re-protected by the kernel, then written), but not without limit, and
@@ -64,7 +97,7 @@ public sealed class CheckpointRecord
             || npages > 4 * cdaPages || nwords > MaxWords)
         {
             error = $"record counts out of range (pages {npages}/{pageCap}, words {nwords}/{wordCap})";
-            return null;
+            return false;
         }
         // One record per commit: the raw entries go through a pooled buffer, not fresh arrays.
         int pageLength = (int)npages * RecordLayout.PageEntryBytes;
@@ -72,7 +105,8 @@ public sealed class CheckpointRecord
         byte[] raw = ArrayPool<byte>.Shared.Rent(pageLength + wordLength);
         try
         {
-            return Parse(read, record, cda, length, npages, nwords, pageCap, U64(header, RecordLayout.Fallbacks),
+            into.Fallbacks = U64(header, RecordLayout.Fallbacks);
+            return Parse(read, record, cda, length, npages, nwords, pageCap, into,
                 raw.AsSpan(0, pageLength), raw.AsSpan(pageLength, wordLength), out error);
         }
         finally
@@ -81,27 +115,25 @@ public sealed class CheckpointRecord
         }
     }
 
-    private static CheckpointRecord? Parse(GuestReader read, ulong record, ulong cda, ulong length, ulong npages, ulong nwords,
-        ulong pageCap, ulong fallbacks, Span<byte> pageBytes, Span<byte> wordBytes, out string error)
+    private static bool Parse(GuestReader read, ulong record, ulong cda, ulong length, ulong npages, ulong nwords,
+        ulong pageCap, CheckpointRecord into, Span<byte> pageBytes, Span<byte> wordBytes, out string error)
     {
         if (!read(RecordLayout.PageEntry(record, 0), pageBytes) || !read(RecordLayout.WordEntry(record, pageCap, 0), wordBytes))
         {
             error = "record entries are not readable";
-            return null;
+            return false;
         }
-        ulong[] pages = npages == 0 ? [] : new ulong[npages];
-        for (int i = 0; i < pages.Length; i++)
+        for (int i = 0; i < (int)npages; i++)
         {
             ulong page = U64(pageBytes, i * RecordLayout.PageEntryBytes);
             if ((page & 0xFFF) != 0 || page < cda || page - cda >= length)
             {
                 error = $"page entry 0x{page:x} is not a page of the CDA";
-                return null;
+                return false;
             }
-            pages[i] = page;
+            into._pages.Add(page);
         }
-        LoggedWord[] words = nwords == 0 ? [] : new LoggedWord[nwords];
-        for (int i = 0; i < words.Length; i++)
+        for (int i = 0; i < (int)nwords; i++)
         {
             ReadOnlySpan<byte> entry = wordBytes.Slice(i * RecordLayout.WordEntryBytes, RecordLayout.WordEntryBytes);
             ulong address = U64(entry, 0);
@@ -111,12 +143,12 @@ public sealed class CheckpointRecord
             if (!inside)
             {
                 error = $"word entry (0x{address:x}, {size} bytes) is not inside one page of the CDA";
-                return null;
+                return false;
             }
-            words[i] = new LoggedWord(address, (int)size, BinaryPrimitives.ReadUInt128LittleEndian(entry[16..]));
+            into._words.Add(new LoggedWord(address, (int)size, BinaryPrimitives.ReadUInt128LittleEndian(entry[16..])));
         }
         error = "";
-        return new CheckpointRecord(pages, words, fallbacks);
+        return true;
     }
 
     private static ulong U64(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[offset..]);

@@ -31,9 +31,10 @@ public sealed class CheckpointSession
     private BackupCda? _backup;
     private readonly HelperBuffer _staged = new();
     private readonly HashSet<ulong> _wholePages = new();
+    private readonly CheckpointRecord _record = CheckpointRecord.Reusable(); // parsed into at every commit
     private GuestReader? _readGuest; // made once: a method group would allocate a delegate per commit
     private ulong _cdaLength;
-    private byte[]? _finalPrimary;
+    private CdaImage? _finalPrimary;
     private string? _failure;
 
     public CheckpointSession(GuestKernel kernel, CheckpointOptions options, string application)
@@ -55,7 +56,7 @@ public sealed class CheckpointSession
         kernel.ProcessExiting = process =>
         {
             exiting?.Invoke(process);
-            _finalPrimary = ReadCda();
+            _finalPrimary = ReadCdaImage();
         };
     }
 
@@ -72,6 +73,9 @@ public sealed class CheckpointSession
 
     /// <summary>The backup's image (null before registration).</summary>
     public byte[]? BackupImage => _backup?.Image.ToArray();
+
+    /// <summary>Pages of the backup that hold host memory (those not all zero): what a large, little-used CDA costs.</summary>
+    public int BackupStoredPages => _backup?.Image.StoredPages ?? 0;
 
     /// <summary>The primary's CDA as of the last completed commit (kept with <see cref="CheckpointOptions.KeepCommittedImage"/>).</summary>
     public byte[]? CommittedImage { get; private set; }
@@ -93,7 +97,7 @@ public sealed class CheckpointSession
         {
             return new BackupCheck(true, "no CDA was registered", null, null);
         }
-        byte[]? primary = _finalPrimary ?? ReadCda();
+        CdaImage? primary = _finalPrimary ?? ReadCdaImage();
         return Compare(primary, "the primary");
     }
 
@@ -107,25 +111,26 @@ public sealed class CheckpointSession
         {
             return new BackupCheck(true, "the crash came before registration: nothing to recover", null, null);
         }
-        return Compare(CommittedImage, "the primary as of the last ckpt_end");
+        return Compare(CommittedImage is null ? null : CdaImage.FromBytes(CommittedImage), "the primary as of the last ckpt_end");
     }
 
-    private BackupCheck Compare(byte[]? expected, string what)
+    private BackupCheck Compare(CdaImage? expected, string what)
     {
-        string backupSha = BackupCda.Sha256(_backup!.Image);
+        CdaImage backup = _backup!.Image;
+        string backupSha = backup.Sha256();
         if (expected is null)
         {
             return new BackupCheck(false, $"{what} could not be read", null, backupSha);
         }
-        string expectedSha = BackupCda.Sha256(expected);
+        string expectedSha = expected.Sha256();
         if (_failure is not null)
         {
             return new BackupCheck(false, _failure, expectedSha, backupSha);
         }
-        int first = FirstDifference(expected, _backup.Image);
+        long first = expected.FirstDifference(backup);
         return first < 0
             ? new BackupCheck(true, $"backup equals {what}", expectedSha, backupSha)
-            : new BackupCheck(false, $"backup differs from {what} at CDA offset 0x{first:x} ({CountDifferences(expected, _backup.Image)} bytes differ)", expectedSha, backupSha);
+            : new BackupCheck(false, $"backup differs from {what} at CDA offset 0x{first:x} ({expected.CountDifferences(backup)} bytes differ)", expectedSha, backupSha);
     }
 
     private void Serve(Process process)
@@ -168,19 +173,19 @@ public sealed class CheckpointSession
             return -EINVAL; // checked before the backup is allocated: a refused call costs the host nothing (issue 13)
         }
         _cdaLength = length;
-        var image = new byte[length];
-        if (!_kernel.UserMemory.CopyFrom(space, cda, image))
+        CdaImage? image = ReadCdaImage(space, cda, length);
+        if (image is null)
         {
             _cdaLength = 0;
             return -EINVAL;
         }
-        // The initial full checkpoint: the whole CDA goes to the backup.
+        // The initial full checkpoint: the whole CDA goes to the backup (its pages of zeros cost the host nothing).
         _backup = new BackupCda(cda, image);
         Stats.CopiedBytes += (long)length;
         Ledger.Add(EventKind.CopyBytes, Layer.User, (long)length, !Ledger.IsTracing ? null : new TraceData("initial checkpoint: {count} bytes") { Count = (long)length });
         if (_options.KeepCommittedImage)
         {
-            CommittedImage = (byte[])image.Clone();
+            CommittedImage = image.ToArray();
         }
         return 0;
     }
@@ -191,8 +196,8 @@ public sealed class CheckpointSession
         {
             return -EINVAL;
         }
-        CheckpointRecord? record = CheckpointRecord.Read(_readGuest ??= ReadGuest, recordAddress, _backup.Start, _cdaLength, out string error);
-        if (record is null)
+        CheckpointRecord record = _record;
+        if (!CheckpointRecord.TryReadInto(_readGuest ??= ReadGuest, recordAddress, _backup.Start, _cdaLength, record, out string error))
         {
             _failure ??= $"commit {Stats.Commits + 1}: {error}";
             return -EINVAL;
@@ -205,7 +210,7 @@ public sealed class CheckpointSession
         staged.Clear();
         HashSet<ulong> wholePages = _wholePages;
         wholePages.Clear();
-        foreach (ulong page in record.Pages)
+        foreach (ulong page in record.PageList)
         {
             if (!wholePages.Add(page))
             {
@@ -222,7 +227,7 @@ public sealed class CheckpointSession
         // A page listed whole is copied as it is now, which already holds every word logged for
         // it earlier in the cycle (Emul logs words until an instruction falls back to tracking
         // the page); applying those older words after it would undo newer writes.
-        foreach (LoggedWord word in record.Words)
+        foreach (LoggedWord word in record.WordList)
         {
             if (!wholePages.Contains(word.Address & ~0xFFFUL))
             {
@@ -259,7 +264,7 @@ public sealed class CheckpointSession
         byte[]? primary = _options.VerifyEveryCommit || _options.KeepCommittedImage ? ReadCda() : null;
         if (_options.VerifyEveryCommit && _failure is null)
         {
-            int first = primary is null ? 0 : FirstDifference(primary, _backup!.Image);
+            long first = primary is null ? 0 : CdaImage.FromBytes(primary).FirstDifference(_backup!.Image);
             if (first >= 0)
             {
                 _failure = $"after commit {Stats.Commits}: backup differs from the primary at CDA offset 0x{first:x}";
@@ -270,7 +275,11 @@ public sealed class CheckpointSession
         {
             CommittedImage = primary;
         }
-        Committed?.Invoke(new CommitInfo(Stats.Commits, record, previous, _options.KeepCommittedImage ? primary : null));
+        if (Committed is { } committed)
+        {
+            // Observers may keep what they are given: a copy of the reused record.
+            committed(new CommitInfo(Stats.Commits, record.Copy(), previous, _options.KeepCommittedImage ? primary : null));
+        }
     }
 
     private byte[]? ReadCda()
@@ -283,22 +292,38 @@ public sealed class CheckpointSession
         return _kernel.UserMemory.CopyFrom(process.Space, _backup.Start, image) ? image : null;
     }
 
+    /// <summary>The primary's CDA as it is now, page by page (null when it cannot be read).</summary>
+    private CdaImage? ReadCdaImage()
+    {
+        if (_backup is null || _kernel.CurrentProcess is not Process process)
+        {
+            return null;
+        }
+        return ReadCdaImage(process.Space, _backup.Start, _cdaLength);
+    }
+
+    /// <summary>
+    /// Reads [cda, cda + length) page by page into a sparse image: the same accesses, in the same
+    /// order, as one copy of the whole range (copy_from_user goes page by page too), without a
+    /// host array of the CDA's size. Null when a page cannot be read.
+    /// </summary>
+    private CdaImage? ReadCdaImage(AddressSpace space, ulong cda, ulong length)
+    {
+        var image = new CdaImage(length);
+        Span<byte> page = stackalloc byte[4096];
+        for (int i = 0; i < image.PageCount; i++)
+        {
+            Span<byte> bytes = page[..image.PageLength(i)];
+            if (!_kernel.UserMemory.CopyFrom(space, cda + ((ulong)i << 12), bytes))
+            {
+                return null;
+            }
+            image.SetPage(i, bytes);
+        }
+        return image;
+    }
+
     private bool ReadGuest(ulong address, Span<byte> destination) =>
         _kernel.CurrentProcess is Process process && _kernel.UserMemory.CopyFrom(process.Space, address, destination);
 
-    private static int FirstDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        int common = a.CommonPrefixLength(b);
-        return common == a.Length && a.Length == b.Length ? -1 : common;
-    }
-
-    private static int CountDifferences(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        int count = Math.Abs(a.Length - b.Length);
-        for (int i = 0; i < Math.Min(a.Length, b.Length); i++)
-        {
-            count += a[i] != b[i] ? 1 : 0;
-        }
-        return count;
-    }
 }

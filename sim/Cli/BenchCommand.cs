@@ -50,7 +50,11 @@ public static class BenchCommand
         IReadOnlyList<FaultCycleTiming> cycles = FaultCycleBench.MeasureSimulated();
         double? nativePt = FaultCycleBench.MeasureNativePt();
         double simulatedPt = cycles.First(c => c.Technique == "pt").HostNanosecondsPerCycle;
+        IReadOnlyList<FaultCycleTiming> manyPages = FaultCycleBench.MeasureSimulated(FaultCycleBench.ManyPages);
+        double? nativePtManyPages = FaultCycleBench.MeasureNativePt(FaultCycleBench.ManyPages);
         ReproduceTiming? reproduction = reproduce == "none" ? null : ReproduceBench.Measure(quick: reproduce == "quick");
+        // Peak host memory of the whole bench (the reproduction included when it ran in process).
+        long peakBytes = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
         if (json)
         {
             var result = new
@@ -65,9 +69,12 @@ public static class BenchCommand
                 qemu_seconds = qemu,
                 slowdown_vs_native = native is double n ? seconds / n : (double?)null,
                 slowdown_vs_qemu = qemu is double qs ? seconds / qs : (double?)null,
-                fault_cycles = cycles.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle }).ToArray(),
+                fault_cycles = cycles.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle, pages_per_transaction = c.PagesPerTransaction, allocated_bytes_per_cycle = c.AllocatedBytesPerCycle }).ToArray(),
                 native_pt_cycle_ns = nativePt,
                 simulated_over_native_pt_cycle = nativePt is double np && np > 0 ? simulatedPt / np : (double?)null,
+                fault_cycles_many_pages = manyPages.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle, pages_per_transaction = c.PagesPerTransaction, allocated_bytes_per_cycle = c.AllocatedBytesPerCycle }).ToArray(),
+                native_pt_cycle_ns_many_pages = nativePtManyPages,
+                peak_working_set_bytes = peakBytes,
                 reproduce = reproduction is null ? null : new { mode = reproduction.Mode, experiments = reproduction.Experiments, files = reproduction.Files, seconds = reproduction.Seconds, ok = reproduction.Ok },
                 machine = Environment.MachineName,
                 cores = Environment.ProcessorCount,
@@ -89,17 +96,30 @@ public static class BenchCommand
         Console.Out.WriteLine($"fault cycles      host time to simulate one checkpoint cycle with one faulting write ({FaultCycleBench.Cycles:N0} cycles, minus the same loop without a technique):");
         foreach (FaultCycleTiming c in cycles)
         {
-            Console.Out.WriteLine($"  {c.Technique,-8} on {c.Platform,-10} {c.HostNanosecondsPerCycle / 1000:F2} us per cycle");
+            Console.Out.WriteLine($"  {c.Technique,-8} on {c.Platform,-10} {c.HostNanosecondsPerCycle / 1000:F2} us per cycle{Allocation(c)}");
         }
         Console.Out.WriteLine(nativePt is double real
             ? $"  real PT cycle natively on this machine: {real / 1000:F2} us; simulating one costs {simulatedPt / real:F2}x that"
             : "  real PT cycle: not measured (needs Linux x86-64, make and gcc for guests/build/fake)");
+        Console.Out.WriteLine($"fault cycles at {FaultCycleBench.ManyPages} pages per transaction (a 16 MiB CDA, every page written once per transaction):");
+        foreach (FaultCycleTiming c in manyPages)
+        {
+            Console.Out.WriteLine($"  {c.Technique,-8} on {c.Platform,-10} {c.HostNanosecondsPerCycle / 1000:F2} us per cycle{Allocation(c)}"
+                + (nativePtManyPages is double realMany && realMany > 0 ? $"  ({c.HostNanosecondsPerCycle / realMany:F2}x the real PT cycle)" : ""));
+        }
+        Console.Out.WriteLine(nativePtManyPages is double many
+            ? $"  real PT cycle natively at {FaultCycleBench.ManyPages} pages per transaction: {many / 1000:F2} us"
+            : "  real PT cycle: not measured");
+        Console.Out.WriteLine($"peak memory       {peakBytes / (1024.0 * 1024.0):F0} MiB (host working set of this bench)");
         if (reproduction is not null)
         {
             Console.Out.WriteLine($"reproduce         {reproduction.Mode}: {reproduction.Experiments} simulated runs and {reproduction.Files} files in {reproduction.Seconds:F1} s on {Environment.ProcessorCount} cores{(reproduction.Ok ? "" : " (some experiments failed: run hvsim reproduce)")}");
         }
         return 0;
     }
+
+    private static string Allocation(FaultCycleTiming c) =>
+        c.AllocatedBytesPerCycle is double bytes ? $", {bytes:F1} bytes allocated per cycle" : "";
 
     private static (long Instructions, double Seconds, long Blocks) RunSimulated(string path, string[] args)
     {

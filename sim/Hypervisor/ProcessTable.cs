@@ -9,7 +9,8 @@ public sealed class ProcessTable
     /// <summary>The process whose address space is loaded, if the hypervisor has seen its CR3.</summary>
     public HvProcess? Current { get; private set; }
 
-    public IReadOnlyCollection<HvProcess> All => _byCr3.Values;
+    /// <summary>Every process (the collection itself: foreach over it allocates nothing, and xen-pv's PTE filter walks it per PTE write).</summary>
+    public Dictionary<ulong, HvProcess>.ValueCollection All => _byCr3.Values;
 
     /// <summary>A CR3 load: the address space becomes current; the first load of a root makes a new process.</summary>
     public HvProcess OnCr3Load(ulong cr3)

@@ -80,6 +80,15 @@ public sealed partial class ShadowPager
     public GuestPhysical? ShadowLeafEntry(ulong guestCr3, ulong va) =>
         _roots.TryGetValue(guestCr3, out ulong root) ? _tables.LeafEntryAddress(root, va, create: false) : null;
 
+    /// <summary>
+    /// The shadow leaf entry slots of [<paramref name="start"/>, <paramref name="end"/>) in the
+    /// shadows of <paramref name="guestCr3"/> that a shadow table reaches, in address order (none
+    /// without a shadow root; nothing is created): what <see cref="ShadowLeafEntry"/> finds for
+    /// each page, at one entry read per page instead of a walk from the root.
+    /// </summary>
+    public LeafSlotWalk ShadowLeafSlots(ulong guestCr3, ulong start, ulong end) =>
+        _roots.TryGetValue(guestCr3, out ulong root) ? _tables.LeafSlots(root, start, end) : _tables.LeafSlots(0, start, start);
+
     /// <summary>The guest loaded CR3: the MMU gets the matching shadow root.</summary>
     public void SwitchTo(ulong guestCr3)
     {
@@ -132,7 +141,7 @@ public sealed partial class ShadowPager
         // replaced when it maps the same frame (its writes happened); never from the guest's D.
         GuestPhysical? existing = _tables.LeafEntryAddress(root, page, create: false);
         ulong old = existing is null ? 0 : _machine.Memory.ReadU64(existing.Value);
-        bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && bits.HasFlag(Pte.RW));
+        bits |= DirtyBit(root, page, old, guest.PhysicalPage, writing: access == AccessKind.Write && (bits & Pte.RW) != 0);
         if (!_tables.Map(root, page, new Frame(guest.PhysicalPage >> PageGeometry.PageShift), bits))
         {
             // Reserve made room for every table a fill can add: this is a simulator bug.
@@ -151,7 +160,15 @@ public sealed partial class ShadowPager
             list = new List<Derived>();
             _derived.Add(guest.LeafEntryAddress, list);
         }
-        list.RemoveAll(d => d.Root == root && d.Va == page);
+        // The entry this fill replaces, if any: removed without a predicate closure (one per
+        // fill was garbage on every shadow fault, issue 15); the others keep their order.
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Root == root && list[i].Va == page)
+            {
+                list.RemoveAt(i);
+            }
+        }
         list.Add(derived);
         _machine.Mmu.InvalidatePage(page);
         _machine.Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !_machine.Ledger.IsTracing ? null

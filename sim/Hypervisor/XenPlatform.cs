@@ -120,10 +120,10 @@ public sealed class XenPlatform : IPlatform
 
     private bool TryFillShadow(MemoryFault fault)
     {
-        AccessKind access = fault.ErrorCode.HasFlag(PageFaultErrorCode.InstructionFetch) ? AccessKind.Execute
-            : fault.ErrorCode.HasFlag(PageFaultErrorCode.Write) ? AccessKind.Write
+        AccessKind access = (fault.ErrorCode & PageFaultErrorCode.InstructionFetch) != 0 ? AccessKind.Execute
+            : (fault.ErrorCode & PageFaultErrorCode.Write) != 0 ? AccessKind.Write
             : AccessKind.Read;
-        if (!_shadow!.TryFill(fault.Address, access, fault.ErrorCode.HasFlag(PageFaultErrorCode.User), out MemoryFault guestFault))
+        if (!_shadow!.TryFill(fault.Address, access, (fault.ErrorCode & PageFaultErrorCode.User) != 0, out MemoryFault guestFault))
         {
             Cpu.ExitFault = guestFault;
             return false;

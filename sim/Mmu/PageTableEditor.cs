@@ -73,49 +73,10 @@ public sealed class PageTableEditor
     /// table, in address order: an absent entry at any level skips all it would cover (512 GiB,
     /// 1 GiB, 2 MiB) at once, so a walk over an enormous, sparsely populated range costs what its
     /// tables hold, not what the range spans. Entries may be rewritten while walking; tables must
-    /// not be created or freed.
+    /// not be created or freed. A struct enumerator: mprotect walks it twice per PT fault cycle,
+    /// and an iterator object each time was garbage per fault (issue 15).
     /// </summary>
-    public IEnumerable<(ulong VirtualAddress, GuestPhysical At)> LeafSlots(ulong cr3, ulong start, ulong end)
-    {
-        ulong va = PageGeometry.PageBase(start);
-        while (va < end)
-        {
-            ulong table = PteFormat.Address(cr3);
-            int level = 4;
-            for (; level > 1; level--)
-            {
-                ulong entry = _memory.ReadU64(new GuestPhysical(table + ((ulong)PteFormat.Index(va, level) * 8)));
-                if (!PteFormat.Has(entry, Pte.P))
-                {
-                    break;
-                }
-                if (PteFormat.Has(entry, Pte.PS))
-                {
-                    throw new InvalidOperationException($"0x{va:x} lies in a large page; the editor only handles 4 KiB pages");
-                }
-                table = PteFormat.Address(entry);
-            }
-            int shift = 12 + (9 * (level - 1)); // what one entry of this level covers
-            if (level > 1)
-            {
-                ulong next = ((va >> shift) + 1) << shift;
-                if (next <= va)
-                {
-                    yield break; // past the top of the address space
-                }
-                va = next;
-                continue;
-            }
-            for (int index = PteFormat.Index(va, 1); index < 512 && va < end; index++, va += PageGeometry.PageSize)
-            {
-                yield return (va, new GuestPhysical(table + ((ulong)index * 8)));
-            }
-            if (va == 0)
-            {
-                yield break; // wrapped
-            }
-        }
-    }
+    public LeafSlotWalk LeafSlots(ulong cr3, ulong start, ulong end) => new(_memory, cr3, start, end);
 
     /// <summary>Reads the leaf entry for <paramref name="va"/> (0 when no table maps it).</summary>
     public ulong ReadLeaf(ulong cr3, ulong va)

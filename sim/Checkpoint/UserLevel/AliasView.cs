@@ -15,14 +15,18 @@ internal sealed class AliasView : IEmulationView
 {
     private readonly UserModeAccess _access;
     private readonly EventLedger _ledger;
-    private readonly ulong _cda, _length, _aliasDelta, _record, _pageCap, _wordCap;
+    private ulong _cda, _length, _aliasDelta, _record, _pageCap, _wordCap;
     private ulong _nwords;
 
-    public AliasView(UserModeAccess access, EventLedger ledger, ulong cda, ulong length, ulong aliasDelta,
-        ulong record, ulong pageCap, ulong wordCap, ulong nwords)
+    public AliasView(UserModeAccess access, EventLedger ledger)
     {
         _access = access;
         _ledger = ledger;
+    }
+
+    /// <summary>Sets up the view for one emulation (the emulator keeps one view: no allocation per fault).</summary>
+    public void Reset(ulong cda, ulong length, ulong aliasDelta, ulong record, ulong pageCap, ulong wordCap, ulong nwords)
+    {
         _cda = cda;
         _length = length;
         _aliasDelta = aliasDelta;

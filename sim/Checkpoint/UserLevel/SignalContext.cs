@@ -55,19 +55,23 @@ internal static class SignalContext
         return true;
     }
 
-    /// <summary>The images to write back: the GPR block (at ucontext+40) and the FXSAVE legacy image (at fpstate).</summary>
-    public static (byte[] Gregs, byte[] Fpu) Images(ReadOnlySpan<byte> originalGregs, CpuState state)
+    /// <summary>
+    /// The images to write back: the GPR block (at ucontext+40) into <paramref name="gregs"/>
+    /// (<see cref="GregsLength"/> bytes, starting as a copy of <paramref name="originalGregs"/>) and
+    /// the FXSAVE legacy image (at fpstate) into <paramref name="fpu"/> (<see cref="FpuLength"/> bytes).
+    /// The caller's buffers: one emulation per simulated Emul fault allocates nothing.
+    /// </summary>
+    public static void Images(ReadOnlySpan<byte> originalGregs, CpuState state, Span<byte> gregs, Span<byte> fpu)
     {
-        byte[] gregs = originalGregs.ToArray();
+        originalGregs.CopyTo(gregs);
         for (int i = 0; i < s_order.Length; i++)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(gregs.AsSpan(i * 8), state.Gpr[s_order[i]]);
+            BinaryPrimitives.WriteUInt64LittleEndian(gregs[(i * 8)..], state.Gpr[s_order[i]]);
         }
-        BinaryPrimitives.WriteUInt64LittleEndian(gregs.AsSpan(Rip), state.Rip);
-        BinaryPrimitives.WriteUInt64LittleEndian(gregs.AsSpan(Eflags), state.Rflags);
-        var fpu = new byte[FxsaveImage.WrittenLength];
-        FxsaveImage.Save(state.X87, state.Mxcsr, state.Xmm, fpu);
-        return (gregs, fpu);
+        BinaryPrimitives.WriteUInt64LittleEndian(gregs[Rip..], state.Rip);
+        BinaryPrimitives.WriteUInt64LittleEndian(gregs[Eflags..], state.Rflags);
+        fpu[..FxsaveImage.WrittenLength].Clear();
+        FxsaveImage.Save(state.X87, state.Mxcsr, state.Xmm, fpu[..FxsaveImage.WrittenLength]);
     }
 
     // The XSAVE-format fpstate (Linux with XSAVE, arch/x86/kernel/fpu/signal.c): _fpx_sw_bytes with

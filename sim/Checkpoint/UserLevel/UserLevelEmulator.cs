@@ -25,6 +25,9 @@ public sealed class UserLevelEmulator
     private readonly EventLedger _ledger;
     private readonly HvSim.Cpu.Cpu _cpu;
     private readonly WriteEmulator _engine;
+    private readonly CpuState _state = new();
+    private readonly GuestReader _read; // made once: a method group would allocate a delegate per emulation
+    private readonly AliasView _view;
 
     public UserLevelEmulator(Machine machine, IPlatform platform)
     {
@@ -32,6 +35,8 @@ public sealed class UserLevelEmulator
         _ledger = machine.Ledger;
         _cpu = machine.Cpu;
         _engine = new WriteEmulator(machine.Cpu.Identity); // the guest's CPU: the same extensions emulate
+        _read = Read;
+        _view = new AliasView(_access, _ledger);
     }
 
     /// <summary>Emulations that fell back to page tracking, by reason (for the run's summary).</summary>
@@ -42,13 +47,20 @@ public sealed class UserLevelEmulator
 
     public ulong Emulate(ulong ucontext, ulong record, ulong aliasDelta, ulong cda, ulong length)
     {
-        var state = new CpuState { FsBase = _cpu.FsBase, GsBase = _cpu.GsBase, Mxcsr = _cpu.Mxcsr };
+        // One state, one view and the frame images are reused from fault to fault: an Emul
+        // fault allocates nothing on the host (issue 15).
+        CpuState state = _state;
+        state.Clear();
+        state.FsBase = _cpu.FsBase;
+        state.GsBase = _cpu.GsBase;
+        state.Mxcsr = _cpu.Mxcsr;
         bool ymmInFrame = false;
-        byte[] gregs = new byte[SignalContext.GregsLength];
+        Span<byte> gregs = stackalloc byte[SignalContext.GregsLength];
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
+        GuestReader read = _read;
         if (!Read(ucontext + SignalContext.GregsOffset, gregs)
-            || !SignalContext.TryRead(Read, ucontext, state, out ulong fpstate)
-            || (fpstate != 0 && !SignalContext.TryReadYmmHigh(Read, fpstate, state, out ymmInFrame))
+            || !SignalContext.TryRead(read, ucontext, state, out ulong fpstate)
+            || (fpstate != 0 && !SignalContext.TryReadYmmHigh(read, fpstate, state, out ymmInFrame))
             || !Read(record, header))
         {
             return Fallback("the signal frame or the record is not readable");
@@ -66,8 +78,12 @@ public sealed class UserLevelEmulator
         ulong pageCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.PageCap..]);
         ulong wordCap = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.WordCap..]);
         ulong nwords = BinaryPrimitives.ReadUInt64LittleEndian(header[RecordLayout.NWords..]);
-        var view = new AliasView(_access, _ledger, cda, length, aliasDelta, record, pageCap, wordCap, nwords);
-        (_, byte[] fpuBefore) = SignalContext.Images(gregs, state);
+        AliasView view = _view;
+        view.Reset(cda, length, aliasDelta, record, pageCap, wordCap, nwords);
+        Span<byte> newGregs = stackalloc byte[SignalContext.GregsLength];
+        Span<byte> fpuBefore = stackalloc byte[SignalContext.FpuLength];
+        Span<byte> fpu = stackalloc byte[SignalContext.FpuLength];
+        SignalContext.Images(gregs, state, newGregs, fpuBefore);
         Span<System.Runtime.Intrinsics.Vector128<byte>> ymmHighBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
         state.YmmHigh.CopyTo(ymmHighBefore);
         EmulationResult result = _engine.Emulate(state, view);
@@ -75,12 +91,12 @@ public sealed class UserLevelEmulator
         {
             return Fallback(result.Disassembly);
         }
-        (byte[] newGregs, byte[] fpu) = SignalContext.Images(gregs, state);
+        SignalContext.Images(gregs, state, newGregs, fpu);
         _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
         // The FPU image goes back only when the instruction changed the x87 or SSE state (an x87
         // store pops, a movq to a register...); most emulated stores leave it (the frame was
         // checked writable above).
-        if (fpstate != 0 && !fpuBefore.AsSpan().SequenceEqual(fpu))
+        if (fpstate != 0 && !fpuBefore.SequenceEqual(fpu))
         {
             _access.Write(fpstate, fpu, out _);
         }
@@ -93,7 +109,7 @@ public sealed class UserLevelEmulator
             if (Read(fpstate + XsaveArea.XstateBvOffset, xstateBv))
             {
                 BinaryPrimitives.WriteUInt64LittleEndian(xstateBv, BinaryPrimitives.ReadUInt64LittleEndian(xstateBv) | XsaveArea.Avx);
-                _access.Write(fpstate + XsaveArea.XstateBvOffset, xstateBv.ToArray(), out _);
+                _access.Write(fpstate + XsaveArea.XstateBvOffset, xstateBv, out _);
             }
         }
         return Emulated;

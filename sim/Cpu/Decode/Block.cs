@@ -17,10 +17,10 @@ public sealed class Block
     }
 
     /// <summary>Virtual address of the first instruction (blocks are keyed by frame and checked against this).</summary>
-    public ulong StartIp { get; }
+    public ulong StartIp { get; internal set; }
 
     /// <summary>Where execution continues when the last op falls through.</summary>
-    public ulong EndIp { get; }
+    public ulong EndIp { get; internal set; }
 
     public DecodedOp[] Ops { get; }
 

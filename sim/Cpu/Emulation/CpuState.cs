@@ -23,4 +23,19 @@ public sealed class CpuState
 
     /// <summary>The x87 FPU (x87 stores change TOP, tags and the status word).</summary>
     public X87.X87State X87 { get; } = new();
+
+    /// <summary>Back to a new state's values, so one state serves emulation after emulation (no allocation per fault).</summary>
+    public void Clear()
+    {
+        Array.Clear(Gpr);
+        Array.Clear(Xmm);
+        Array.Clear(YmmHigh);
+        Rip = 0;
+        Rflags = 0;
+        FsBase = 0;
+        GsBase = 0;
+        Mxcsr = 0x1F80;
+        X87.Reset();
+        Array.Clear(X87.Registers);
+    }
 }

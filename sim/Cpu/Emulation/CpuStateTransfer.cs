@@ -11,9 +11,16 @@ public static class CpuStateTransfer
     /// <summary>A trapped CPU's state as an owner (the hypervisor) sees it, for an emulation.</summary>
     public static CpuState Capture(Cpu cpu)
     {
-        var state = new CpuState { Rflags = cpu.Rflags };
-        Store(cpu, state);
+        var state = new CpuState();
+        Capture(cpu, state);
         return state;
+    }
+
+    /// <summary><see cref="Capture(Cpu)"/> into a state the caller reuses (every field is overwritten).</summary>
+    public static void Capture(Cpu cpu, CpuState into)
+    {
+        into.Rflags = cpu.Rflags;
+        Store(cpu, into);
     }
 
     /// <summary>Loads <paramref name="state"/> into <paramref name="cpu"/> (the scratch CPU, or a trapped CPU after its emulation).</summary>

@@ -27,6 +27,7 @@ public sealed unsafe class WriteEmulator
 {
     private readonly StagingBus _bus = new();
     private readonly DecodeCache _decoded = new();
+    private readonly Block _block = new(0, new DecodedOp[1], new Instruction[1], 0);
     private readonly Cpu _cpu;
 
     public WriteEmulator(CpuIdentity? identity = null)
@@ -61,12 +62,17 @@ public sealed unsafe class WriteEmulator
         // A form the interpreter does not implement translates to its #UD handler, which the
         // run below reports as Unsupported like any other exception. The op is a copy: a handler
         // may write to its op, never to the cache's.
-        DecodedOp[] ops = [op];
+        // One block of one instruction, reused: an emulation per simulated fault allocates nothing.
+        Block block = _block;
+        block.Ops[0] = op;
+        block.Raw[0] = instruction;
+        block.StartIp = instruction.IP;
+        block.EndIp = instruction.NextIP;
 
         _bus.Begin(view);
         try
         {
-            return Run(state, view, new Block(instruction.IP, ops, [instruction], instruction.NextIP), instruction);
+            return Run(state, view, block, instruction);
         }
         finally
         {

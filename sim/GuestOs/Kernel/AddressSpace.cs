@@ -51,6 +51,8 @@ public sealed class AddressSpace
 
     private readonly List<Vma> _vmas = new();
     private readonly List<ulong> _changedPages = new();
+    private readonly List<Vma> _spare = new(); // VMAs merges dropped, reused by splits
+    private readonly List<(ulong Page, ulong Entry)> _removedPages = new(); // munmap's, reused
     private readonly PhysicalMemory _memory;
     private readonly FrameAllocator _frames;
     private readonly PageTableEditor _tables;
@@ -179,9 +181,8 @@ public sealed class AddressSpace
     /// <summary>Extends a VMA in place to <paramref name="end"/> (the range after it must be free).</summary>
     public void Grow(Vma vma, ulong end)
     {
-        int index = _vmas.IndexOf(vma);
-        _vmas[index] = vma with { End = end };
-        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : _vmas[index].InTrace(new TraceData("grown in place: VMA {vma}")));
+        vma.End = end;
+        _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("grown in place: VMA {vma}")));
         MergeAround(vma.Start, end);
     }
 
@@ -216,7 +217,12 @@ public sealed class AddressSpace
         List<Vma> gone = _vmas.GetRange(first, last - first);
         _vmas.RemoveRange(first, last - first);
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : new TraceData("unmapped {vma_start}-{vma_end}") { VmaStart = start, VmaEnd = end });
-        var removed = new List<(ulong Page, ulong Entry)>();
+        // Reused, and no LINQ per page: tearing down a large mapping allocated a closure and a
+        // delegate per page it had mapped (issue 15).
+        List<(ulong Page, ulong Entry)> removed = _removedPages;
+        removed.Clear();
+        List<ulong> removedPages = _changedPages;
+        removedPages.Clear();
         _paging.BeginBatch();
         foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, start, end))
         {
@@ -225,20 +231,28 @@ public sealed class AddressSpace
             {
                 _paging.WritePte(at, 0, page);
                 removed.Add((page, entry));
+                removedPages.Add(page);
             }
         }
-        FlushRange(removed.Select(r => r.Page).ToList());
+        FlushRange(removedPages);
         _paging.EndBatch();
         // Frames go back only after no TLB can reach them any more: private ones now, shared
-        // ones when the last VMA mapping their object has gone.
+        // ones when the last VMA mapping their object has gone. The pages and the VMAs that
+        // held them are both in address order: one pass finds each page's VMA.
+        int holder = 0;
         foreach ((ulong page, ulong entry) in removed)
         {
+            while (!gone[holder].Contains(page))
+            {
+                holder++; // past the last VMA: an ArgumentOutOfRangeException, a page no VMA held (a bug)
+            }
             _frames.NoteUnmapped(FrameOf(entry));
-            if (gone.First(v => v.Contains(page)).Backing is null && !_zero.Maps(entry))
+            if (gone[holder].Backing is null && !_zero.Maps(entry))
             {
                 _frames.Free(FrameOf(entry));
             }
         }
+        removed.Clear();
         foreach (SharedMemoryObject shared in gone.Select(v => v.Backing).OfType<SharedMemoryObject>().Distinct())
         {
             if (!_vmas.Any(v => ReferenceEquals(v.Backing, shared)))
@@ -279,7 +293,7 @@ public sealed class AddressSpace
         {
             if (_vmas[i].Protection != protection)
             {
-                _vmas[i] = _vmas[i] with { Protection = protection };
+                _vmas[i].Protection = protection;
                 _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : _vmas[i].InTrace(new TraceData("mprotect: VMA {vma}")));
                 changedVmas++;
             }
@@ -588,10 +602,14 @@ public sealed class AddressSpace
     {
         if (cut > vma.Start && cut < vma.End)
         {
-            _vmas[i] = vma with { End = cut };
-            _vmas.Insert(i + 1, vma with { Start = cut, BackingOffset = vma.BackingOffset + (cut - vma.Start) });
-            _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null
-                : vma.InTrace(new TraceData("split at {address}: VMA {vma} in two") { Address = cut }));
+            // The step names the VMA as it was before the split (it is changed in place below).
+            TraceData? step = !_ledger.IsTracing ? null : vma.InTrace(new TraceData("split at {address}: VMA {vma} in two") { Address = cut });
+            Vma rest = Reuse(vma);
+            rest.Start = cut;
+            rest.BackingOffset = vma.BackingOffset + (cut - vma.Start);
+            vma.End = cut;
+            _vmas.Insert(i + 1, rest);
+            _ledger.Add(EventKind.VmaChange, Layer.Kernel, step);
             return _vmas[i];
         }
         return vma;
@@ -600,19 +618,50 @@ public sealed class AddressSpace
     /// <summary>
     /// Merges neighbours that are contiguous and alike, as vma_merge does, around a range that just
     /// changed: every other pair was merged when it last changed, so nothing further can merge.
+    /// One pass that closes the gaps once (a ckpt_begin's mprotect merges thousands of VMAs: one
+    /// removal each shifted the whole tail each time, quadratic in the dirty pages); the VMAs
+    /// merged away are kept for the next split.
     /// </summary>
     private void MergeAround(ulong start, ulong end)
     {
-        for (int i = Math.Max(0, FirstEndingAfter(start) - 1); i + 1 < _vmas.Count && _vmas[i].Start <= end; i++)
+        int kept = Math.Max(0, FirstEndingAfter(start) - 1);
+        int next = kept + 1;
+        for (; next < _vmas.Count && _vmas[kept].Start <= end; next++)
         {
-            Vma a = _vmas[i], b = _vmas[i + 1];
+            Vma a = _vmas[kept], b = _vmas[next];
             if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name
                 && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset))
             {
-                _vmas[i] = a with { End = b.End };
-                _vmas.RemoveAt(i + 1);
-                i--;
+                a.End = b.End;
+                _spare.Add(b);
+            }
+            else
+            {
+                _vmas[++kept] = b;
             }
         }
+        if (next > kept + 1)
+        {
+            _vmas.RemoveRange(kept + 1, next - (kept + 1));
+        }
+    }
+
+    /// <summary>A VMA with <paramref name="model"/>'s fields: one merges dropped, else a new one.</summary>
+    private Vma Reuse(Vma model)
+    {
+        if (_spare.Count == 0)
+        {
+            return model with { };
+        }
+        Vma vma = _spare[^1];
+        _spare.RemoveAt(_spare.Count - 1);
+        vma.Start = model.Start;
+        vma.End = model.End;
+        vma.Protection = model.Protection;
+        vma.Shared = model.Shared;
+        vma.Name = model.Name;
+        vma.Backing = model.Backing;
+        vma.BackingOffset = model.BackingOffset;
+        return vma;
     }
 }

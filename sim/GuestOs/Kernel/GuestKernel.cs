@@ -229,8 +229,8 @@ public sealed partial class GuestKernel : IGuestKernelEntry
             case Vector.PageFault:
             {
                 MemoryFault fault = Cpu.ExitFault;
-                AccessKind access = fault.ErrorCode.HasFlag(PageFaultErrorCode.InstructionFetch) ? AccessKind.Execute
-                    : fault.ErrorCode.HasFlag(PageFaultErrorCode.Write) ? AccessKind.Write
+                AccessKind access = (fault.ErrorCode & PageFaultErrorCode.InstructionFetch) != 0 ? AccessKind.Execute
+                    : (fault.ErrorCode & PageFaultErrorCode.Write) != 0 ? AccessKind.Write
                     : AccessKind.Read;
                 FaultOutcome outcome = process.Space.HandleFault(fault.Address, access, out FaultFix fix);
                 Ledger.Add(EventKind.FaultHandled, Layer.Kernel, !Ledger.IsTracing ? null : FaultHandlerStep(process, fault.Address, access, outcome, fix));

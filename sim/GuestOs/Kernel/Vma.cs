@@ -5,15 +5,30 @@ namespace HvSim.GuestOs.Kernel;
 
 /// <summary>
 /// A virtual memory area: a page-aligned range with one protection, like Linux's vm_area_struct.
-/// Pages inside it are populated on first touch by the page-fault handler.
+/// Pages inside it are populated on first touch by the page-fault handler. A VMA belongs to its
+/// address space, which changes it in place (mprotect, splits and merges: no allocation per PT
+/// fault, issue 15) and reuses the ones merges drop: read what you need from one before the space
+/// changes again, as the kernel reads a vm_area_struct under its mmap lock.
 /// </summary>
 public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bool Shared, string Name)
 {
+    /// <summary>First byte.</summary>
+    public ulong Start { get; internal set; } = Start;
+
+    /// <summary>First byte past the end.</summary>
+    public ulong End { get; internal set; } = End;
+
+    public MemoryProtection Protection { get; internal set; } = Protection;
+
+    public bool Shared { get; internal set; } = Shared;
+
+    public string Name { get; internal set; } = Name;
+
     /// <summary>The shared object a MAP_SHARED VMA maps (null for private memory).</summary>
-    public SharedMemoryObject? Backing { get; init; }
+    public SharedMemoryObject? Backing { get; internal set; }
 
     /// <summary>Byte offset of <see cref="Start"/> within <see cref="Backing"/>.</summary>
-    public ulong BackingOffset { get; init; }
+    public ulong BackingOffset { get; internal set; }
 
     /// <summary>The page index within <see cref="Backing"/> of an address in this VMA.</summary>
     public ulong BackingPage(ulong address) => (BackingOffset + (address - Start)) >> 12;

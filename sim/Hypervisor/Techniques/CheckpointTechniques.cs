@@ -125,8 +125,8 @@ public sealed class CheckpointTechniques
     {
         claim = default;
         PageFaultErrorCode code = fault.ErrorCode;
-        if (fault.Kind != FaultKind.PageFault || !code.HasFlag(PageFaultErrorCode.Write)
-            || code.HasFlag(PageFaultErrorCode.ReservedBit) || code.HasFlag(PageFaultErrorCode.InstructionFetch))
+        if (fault.Kind != FaultKind.PageFault || (code & PageFaultErrorCode.Write) == 0
+            || (code & PageFaultErrorCode.ReservedBit) != 0 || (code & PageFaultErrorCode.InstructionFetch) != 0)
         {
             return false;
         }
@@ -136,11 +136,11 @@ public sealed class CheckpointTechniques
             return false;
         }
         // Direct paging: a protected page is always present (the guest's own not-present fault is its own).
-        if (_directPaging && !code.HasFlag(PageFaultErrorCode.Present))
+        if (_directPaging && (code & PageFaultErrorCode.Present) == 0)
         {
             return false;
         }
-        bool user = code.HasFlag(PageFaultErrorCode.User);
+        bool user = (code & PageFaultErrorCode.User) != 0;
         ulong page = PageGeometry.PageBase(fault.Address);
         if (!_tables.GuestAllowsWrite(process, page, user))
         {

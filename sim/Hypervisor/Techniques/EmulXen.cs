@@ -21,6 +21,8 @@ public sealed class EmulXen
     private readonly RecordBuffer _record;
     private readonly PageTracking _tracking;
     private readonly WriteEmulator _engine;
+    private readonly CpuState _state = new();
+    private HypervisorFrameView? _view;
 
     internal EmulXen(Machine machine, GuestVirtualMemory memory, ICdaPageTables tables, RecordBuffer record, PageTracking tracking)
     {
@@ -54,8 +56,11 @@ public sealed class EmulXen
         ulong rip = _machine.Cpu.Rip;
         Ledger.Add(EventKind.InstructionDecode, Layer.Hypervisor,
             !Ledger.IsTracing ? null : new TraceData("Emulxen: decoding the instruction at {rip}") { Rip = rip, Page = claim.Page });
-        CpuState state = CpuStateTransfer.Capture(_machine.Cpu);
-        var view = new HypervisorFrameView(_memory, _tables, _record, Ledger, claim.Process, claim.Registration);
+        // The state and the view are reused from fault to fault (issue 15: no allocation per fault).
+        CpuState state = _state;
+        CpuStateTransfer.Capture(_machine.Cpu, state);
+        HypervisorFrameView view = _view ??= new HypervisorFrameView(_memory, _tables, _record, Ledger, claim.Process, claim.Registration);
+        view.Bind(claim.Process, claim.Registration);
         EmulationResult result = _engine.Emulate(state, view);
         switch (result.Status)
         {

@@ -17,8 +17,8 @@ internal sealed class HypervisorFrameView : IEmulationView
     private readonly ICdaPageTables _tables;
     private readonly RecordBuffer _record;
     private readonly EventLedger _ledger;
-    private readonly HvProcess _process;
-    private readonly Registration _registration;
+    private HvProcess _process;
+    private Registration _registration;
 
     public HypervisorFrameView(GuestVirtualMemory memory, ICdaPageTables tables, RecordBuffer record, EventLedger ledger,
         HvProcess process, Registration registration)
@@ -27,6 +27,13 @@ internal sealed class HypervisorFrameView : IEmulationView
         _tables = tables;
         _record = record;
         _ledger = ledger;
+        _process = process;
+        _registration = registration;
+    }
+
+    /// <summary>Points the view at the faulting process (Emulxen keeps one view: no allocation per fault).</summary>
+    public void Bind(HvProcess process, Registration registration)
+    {
         _process = process;
         _registration = registration;
     }

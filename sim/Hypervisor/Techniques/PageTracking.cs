@@ -22,6 +22,9 @@ internal sealed class PageTracking
     private readonly Machine _machine;
     private readonly ICdaPageTables _tables;
     private readonly RecordBuffer _record;
+    private readonly List<int> _targets = [];
+    private readonly List<ulong> _listed = [];
+    private readonly List<ulong> _changed = [];
 
     public PageTracking(Machine machine, ICdaPageTables tables, RecordBuffer record)
     {
@@ -66,7 +69,9 @@ internal sealed class PageTracking
     /// </summary>
     public long Reprotect(HvProcess process, Registration registration)
     {
-        var targets = new List<int>();
+        // Reused from cycle to cycle: CycleBegin allocates nothing in the steady state.
+        List<int> targets = _targets;
+        targets.Clear();
         bool recordOk = true;
         if (registration.FirstCycle)
         {
@@ -78,8 +83,8 @@ internal sealed class PageTracking
         }
         else
         {
-            recordOk = _record.TryReadPages(process, registration, out ulong[] listed);
-            foreach (ulong page in listed)
+            recordOk = _record.TryReadPages(process, registration, _listed);
+            foreach (ulong page in _listed)
             {
                 if ((page & PageGeometry.PageMask) == 0 && registration.ContainsPage(page) && registration.IsMarked(registration.PageIndex(page)))
                 {
@@ -87,16 +92,14 @@ internal sealed class PageTracking
                     registration.Unmark(registration.PageIndex(page));
                 }
             }
-            for (int i = 0; i < registration.CdaPages; i++)
+            for (int i = registration.NextMarked(0); i >= 0; i = registration.NextMarked(i + 1))
             {
-                if (registration.IsMarked(i))
-                {
-                    targets.Add(i);
-                    registration.Unmark(i);
-                }
+                targets.Add(i);
+                registration.Unmark(i);
             }
         }
-        var changed = new List<ulong>();
+        List<ulong> changed = _changed;
+        changed.Clear();
         foreach (int index in targets)
         {
             ulong page = registration.PageAddress(index);

@@ -20,6 +20,7 @@ internal sealed class RecordBuffer
 
     private readonly GuestVirtualMemory _memory;
     private readonly EventLedger _ledger;
+    private byte[] _pageEntries = []; // pages[] as read at CycleBegin, reused
 
     public RecordBuffer(GuestVirtualMemory memory, EventLedger ledger)
     {
@@ -146,25 +147,33 @@ internal sealed class RecordBuffer
     public bool TryMarkLost(HvProcess process, Registration registration) =>
         registration.RecordLength >= RecordLayout.HeaderBytes && WriteField(process, registration, RecordLayout.Lost, 1);
 
-    /// <summary>The pages listed in pages[] (as many as the record holds), or false when it cannot be read.</summary>
-    public bool TryReadPages(HvProcess process, Registration registration, out ulong[] pages)
+    /// <summary>
+    /// The pages listed in pages[] (as many as the record holds) into <paramref name="pages"/>
+    /// (cleared first), or false when they cannot be read. The caller's list is reused from cycle
+    /// to cycle, and the entries are read through a buffer kept here: no allocation per cycle.
+    /// </summary>
+    public bool TryReadPages(HvProcess process, Registration registration, List<ulong> pages)
     {
-        pages = [];
+        pages.Clear();
         if (!TryReadHeader(process, registration, out Header header))
         {
             return false;
         }
         // Never more than the CDA has pages: a longer list repeats or invents entries.
         int count = (int)Math.Min(Math.Min(header.NPages, header.PageCap), (ulong)registration.CdaPages);
-        byte[] bytes = new byte[count * RecordLayout.PageEntryBytes];
+        int length = count * RecordLayout.PageEntryBytes;
+        if (_pageEntries.Length < length)
+        {
+            _pageEntries = new byte[Math.Max(length, _pageEntries.Length * 2)];
+        }
+        Span<byte> bytes = _pageEntries.AsSpan(0, length);
         if (!_memory.TryRead(process.Cr3, RecordLayout.PageEntry(registration.RecordBuffer, 0), bytes, AccessKind.Read, out _))
         {
             return false;
         }
-        pages = new ulong[count];
         for (int i = 0; i < count; i++)
         {
-            pages[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * RecordLayout.PageEntryBytes));
+            pages.Add(BinaryPrimitives.ReadUInt64LittleEndian(bytes[(i * RecordLayout.PageEntryBytes)..]));
         }
         return true;
     }

@@ -72,12 +72,20 @@ public sealed class ScanXen
             {
                 Count = registration.CdaPages,
             });
+        // The CDA's shadow entries in address order, walked beside the pages: one entry read per
+        // page (a walk from the root for each was four). Clearing D rewrites entries, never tables.
+        LeafSlotWalk slots = _shadow.ShadowLeafSlots(process.Cr3, registration.PageAddress(0), registration.PageAddress(registration.CdaPages));
+        bool more = slots.MoveNext();
         for (int i = 0; i < registration.CdaPages; i++)
         {
             ulong page = registration.PageAddress(i);
             bool isDirty = registration.IsMarked(i);
             registration.Unmark(i);
-            GuestPhysical? at = _shadow.ShadowLeafEntry(process.Cr3, page);
+            while (more && slots.Current.VirtualAddress < page)
+            {
+                more = slots.MoveNext();
+            }
+            GuestPhysical? at = more && slots.Current.VirtualAddress == page ? slots.Current.At : null;
             ulong entry = at is null ? 0 : memory.ReadU64(at.Value);
             if (PteFormat.Has(entry, Pte.P | Pte.D))
             {
