@@ -124,7 +124,7 @@ public sealed class PtSequenceTests
         kernel     SyscallEntry       mprotect(
         kernel     VmaChange          rw-
         kernel     PageFault          page-table page
-        hypervisor TrapToHypervisor   write-protected page table
+        hypervisor TrapToHypervisor   page-table page
         hypervisor InstructionDecode  mov [rdi],rsi
         hypervisor PtWriteEmulated    P RW US
         kernel     Hypercall          HYPERVISOR_mmuext_op
