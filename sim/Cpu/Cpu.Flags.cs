@@ -56,11 +56,23 @@ public sealed unsafe partial class Cpu
         }
     }
 
-    public bool ZF => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.ZF) != 0 : _flagRes == 0;
+    public bool ZF
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.ZF) != 0 : _flagRes == 0;
+    }
 
-    public bool SF => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.SF) != 0 : ((_flagRes >> _flagSignShift) & 1) != 0;
+    public bool SF
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.SF) != 0 : ((_flagRes >> _flagSignShift) & 1) != 0;
+    }
 
-    public bool PF => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.PF) != 0 : (BitOperations.PopCount(_flagRes & 0xFF) & 1) == 0;
+    public bool PF
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _flagOp == FlagOp.Materialized ? (_flagBits & FlagBits.PF) != 0 : (BitOperations.PopCount(_flagRes & 0xFF) & 1) == 0;
+    }
 
     public bool AF => _flagOp switch
     {
