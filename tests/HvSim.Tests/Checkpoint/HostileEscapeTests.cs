@@ -14,14 +14,12 @@ namespace HvSim.Tests.Checkpoint;
 /// </summary>
 public sealed class HostileEscapeTests
 {
-    private const int Mmap = 9, ExitGroup = 231, ProtReadWrite = 3, MapPrivateAnonymousNoReserve = 0x02 | 0x20 | 0x4000;
+    private const int ExitGroup = HvSim.Tests.FaultPath.PtGuest.SysExitGroup;
 
     /// <summary>mmap <paramref name="mapped"/> bytes (default: <paramref name="length"/>), REGISTER <paramref name="length"/> bytes there through the escape, exit with the negated result (0 on success).</summary>
     private static byte[] RegisterProgram(ulong length, ulong? mapped = null) => TinyElf.Build(HvSim.Tests.FaultPath.PtGuest.Assemble(a =>
     {
-        a.mov(eax, Mmap); a.xor(edi, edi); a.mov(rsi, mapped ?? length); a.mov(edx, ProtReadWrite); a.mov(r10d, MapPrivateAnonymousNoReserve);
-        a.mov(r8, -1L); a.xor(r9d, r9d);
-        a.syscall();
+        HvSim.Tests.FaultPath.PtGuest.Mmap(a, mapped ?? length, noReserve: true);
         a.mov(rsi, rax);                             // cda
         a.mov(edi, (int)EscapeFunction.Register);
         a.mov(rdx, length);

@@ -15,7 +15,7 @@ namespace HvSim.Tests.Checkpoint;
 /// </summary>
 public sealed class LargeCdaMemoryTests
 {
-    private const int Mmap = 9, ExitGroup = 231, ProtReadWrite = 3, MapPrivateAnonymousNoReserve = 0x02 | 0x20 | 0x4000;
+    private const int ExitGroup = HvSim.Tests.FaultPath.PtGuest.SysExitGroup;
     private const int TouchedPages = 16;
 
     /// <summary>
@@ -24,9 +24,7 @@ public sealed class LargeCdaMemoryTests
     /// </summary>
     private static byte[] Program(ulong length) => TinyElf.Build(HvSim.Tests.FaultPath.PtGuest.Assemble(a =>
     {
-        a.mov(eax, Mmap); a.xor(edi, edi); a.mov(rsi, length); a.mov(edx, ProtReadWrite); a.mov(r10d, MapPrivateAnonymousNoReserve);
-        a.mov(r8, -1L); a.xor(r9d, r9d);
-        a.syscall();
+        HvSim.Tests.FaultPath.PtGuest.Mmap(a, length, noReserve: true);
         a.mov(r12, rax);                                           // the CDA
         for (int page = 0; page < TouchedPages; page++)
         {

@@ -11,7 +11,7 @@ internal static class PtGuest
 {
     public const int SysMmap = 9, SysMprotect = 10, SysRtSigaction = 13, SysRtSigreturn = 15, SysExitGroup = 231;
     public const int ProtRead = 1, ProtWrite = 2;
-    public const int MapPrivateAnonymous = 0x22, MapSharedAnonymous = 0x21;
+    public const int MapPrivateAnonymous = 0x22, MapSharedAnonymous = 0x21, MapNoReserve = 0x4000;
     public const ulong SaSiginfo = 0x4, SaRestorer = 0x0400_0000;
     public const int Sigsegv = 11;
 
@@ -146,13 +146,14 @@ internal static class PtGuest
     }
 
     /// <summary>mmap(NULL, length, RW, MAP_PRIVATE|MAP_ANONYMOUS (or MAP_SHARED), -1, 0); the address in rax.</summary>
-    public static void Mmap(Assembler a, ulong length, bool shared = false)
+    /// <param name="noReserve">MAP_NORESERVE: a mapping larger than the guest's RAM (pages are allocated when touched).</param>
+    public static void Mmap(Assembler a, ulong length, bool shared = false, bool noReserve = false)
     {
         a.mov(eax, SysMmap);
         a.xor(edi, edi);
         a.mov(rsi, length);
         a.mov(edx, ProtRead | ProtWrite);
-        a.mov(r10d, shared ? MapSharedAnonymous : MapPrivateAnonymous);
+        a.mov(r10d, (shared ? MapSharedAnonymous : MapPrivateAnonymous) | (noReserve ? MapNoReserve : 0));
         a.mov(r8, -1L);
         a.xor(r9d, r9d);
         a.syscall();
