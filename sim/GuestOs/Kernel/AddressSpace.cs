@@ -200,7 +200,8 @@ public sealed class AddressSpace
 
     /// <summary>
     /// Removes mappings in the range, freeing their frames and invalidating their translations.
-    /// False (nothing changed) when a VMA would have to be split beyond vm.max_map_count (ENOMEM).
+    /// False (nothing changed) when one VMA would have to be split at both ends and the process
+    /// already has vm.max_map_count VMAs (ENOMEM, as Linux's munmap).
     /// </summary>
     public bool Unmap(ulong start, ulong length)
     {
@@ -209,7 +210,7 @@ public sealed class AddressSpace
         {
             return true;
         }
-        if (!Carve(start, end))
+        if (!SplitForUnmap(start, end))
         {
             return false;
         }
@@ -284,9 +285,9 @@ public sealed class AddressSpace
         {
             return false;
         }
-        if (!Carve(start, end))
+        if (!SplitForProtect(start, end))
         {
-            return false; // splitting would pass vm.max_map_count: ENOMEM, nothing changed
+            return false; // a split would pass vm.max_map_count: ENOMEM (a first split stays made, as in Linux)
         }
         int changedVmas = 0;
         for (int i = FirstStartingAtOrAfter(start); i < _vmas.Count && _vmas[i].End <= end; i++)
@@ -571,31 +572,52 @@ public sealed class AddressSpace
     }
 
     /// <summary>
-    /// Splits the VMAs containing <paramref name="start"/> and <paramref name="end"/> so that both
-    /// fall on VMA boundaries; false (nothing split) when that would pass vm.max_map_count, as
-    /// Linux's __split_vma refuses with ENOMEM.
+    /// mprotect's splits, as Linux's vma_modify makes them (mm/vma.c): at <paramref name="start"/>,
+    /// then at <paramref name="end"/>, each refused with ENOMEM when the process already has
+    /// vm.max_map_count VMAs (split_vma). A refused second split leaves the first one made, so the
+    /// process ends at exactly vm.max_map_count VMAs, as measured on Linux 6.18 (issue 17).
     /// </summary>
-    private bool Carve(ulong start, ulong end)
+    private bool SplitForProtect(ulong start, ulong end)
     {
-        int splits = (Inside(start) ? 1 : 0) + (end != start && Inside(end) ? 1 : 0);
-        if (splits > 0 && _vmas.Count + splits - 1 >= MaxMapCount)
+        foreach (ulong cut in (ReadOnlySpan<ulong>)[start, end])
+        {
+            if (!Inside(cut))
+            {
+                continue;
+            }
+            if (_vmas.Count >= MaxMapCount)
+            {
+                return false;
+            }
+            int i = FirstEndingAfter(cut);
+            SplitAt(i, _vmas[i], cut);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// munmap's splits, as Linux's do_vmi_align_munmap makes them: refused with ENOMEM, before any
+    /// change, only when one VMA must be cut at both ends and the process already has
+    /// vm.max_map_count VMAs; otherwise both cuts are made (__split_vma does not count).
+    /// </summary>
+    private bool SplitForUnmap(ulong start, ulong end)
+    {
+        if (Find(start) is Vma vma && start > vma.Start && end < vma.End && _vmas.Count >= MaxMapCount)
         {
             return false;
         }
-        int i = FirstEndingAfter(start);
-        if (i < _vmas.Count)
+        foreach (ulong cut in (ReadOnlySpan<ulong>)[start, end])
         {
-            SplitAt(i, _vmas[i], start);
-        }
-        int j = FirstEndingAfter(end);
-        if (j < _vmas.Count)
-        {
-            SplitAt(j, _vmas[j], end);
+            if (Inside(cut))
+            {
+                int i = FirstEndingAfter(cut);
+                SplitAt(i, _vmas[i], cut);
+            }
         }
         return true;
-
-        bool Inside(ulong cut) => Find(cut) is Vma vma && cut > vma.Start;
     }
+
+    private bool Inside(ulong cut) => Find(cut) is Vma vma && cut > vma.Start;
 
     /// <summary>Splits VMA <paramref name="i"/> at <paramref name="cut"/> if it falls inside it; returns what is at index i now.</summary>
     private Vma SplitAt(int i, Vma vma, ulong cut)
