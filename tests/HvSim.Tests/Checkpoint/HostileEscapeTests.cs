@@ -89,19 +89,9 @@ public sealed class HostileEscapeTests
             a.mov(__byte_ptr[r12 + 4096], 2);
             a.mov(edi, (int)EscapeFunction.Register); a.mov(rsi, r12); a.mov(edx, 4097); a.xor(r10d, r10d); a.xor(eax, eax);
             a.xchg(cx, cx);
-            HvSim.Tests.FaultPath.PtGuest.Mmap(a, 4096);                // the record: one page listed, no words
-            a.mov(r13, rax);
-            a.mov(__qword_ptr[r13], 1);
-            a.mov(__qword_ptr[r13 + 16], 2);
-            a.lea(rax, __[r12 + 4096]);
-            a.mov(__qword_ptr[r13 + 64], rax);
+            HvSim.Tests.FaultPath.PtGuest.RecordListingOnePage(a, r12, 4096);
             a.mov(__byte_ptr[r12 + 4096], 3);                           // the CDA's last byte changes
-            a.mov(edi, (int)EscapeFunction.Commit); a.mov(rsi, r13); a.xor(eax, eax);
-            a.xchg(cx, cx);
-            a.neg(rax);
-            a.mov(rdi, rax);
-            a.mov(eax, ExitGroup);
-            a.syscall();
+            HvSim.Tests.FaultPath.PtGuest.CommitAndExit(a);
         }));
         CheckpointedResult result = CheckpointedRun.Run(elf, "hostile", ["hostile"], [], new KernelOptions { MaxInstructions = 10_000 },
             new CheckpointOptions { Technique = technique }, new MemoryStream(), new MemoryStream(), new MemoryStream());

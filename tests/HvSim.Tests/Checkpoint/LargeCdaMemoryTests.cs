@@ -15,7 +15,6 @@ namespace HvSim.Tests.Checkpoint;
 /// </summary>
 public sealed class LargeCdaMemoryTests
 {
-    private const int ExitGroup = HvSim.Tests.FaultPath.PtGuest.SysExitGroup;
     private const int TouchedPages = 16;
 
     /// <summary>
@@ -32,18 +31,9 @@ public sealed class LargeCdaMemoryTests
         }
         a.mov(edi, (int)EscapeFunction.Register); a.mov(rsi, r12); a.mov(rdx, length); a.xor(r10d, r10d); a.xor(eax, eax);
         a.xchg(cx, cx);
-        HvSim.Tests.FaultPath.PtGuest.Mmap(a, 4096);              // the record: one page listed, no words
-        a.mov(r13, rax);
-        a.mov(__qword_ptr[r13], 1);                                // npages
-        a.mov(__qword_ptr[r13 + 16], 2);                           // page_cap
-        a.mov(__qword_ptr[r13 + 64], r12);                         // pages[0]
+        HvSim.Tests.FaultPath.PtGuest.RecordListingOnePage(a, r12);
         a.mov(__byte_ptr[r12 + 9], 0x5A);
-        a.mov(edi, (int)EscapeFunction.Commit); a.mov(rsi, r13); a.xor(eax, eax);
-        a.xchg(cx, cx);
-        a.neg(rax);
-        a.mov(rdi, rax);
-        a.mov(eax, ExitGroup);
-        a.syscall();
+        HvSim.Tests.FaultPath.PtGuest.CommitAndExit(a);
     }));
 
     [Fact]

@@ -200,6 +200,31 @@ internal static class PtGuest
         a.syscall();
     }
 
+    /// <summary>
+    /// Maps a checkpoint record in r13 (docs/checkpoint-abi.md) listing one dirty page, the address in
+    /// <paramref name="page"/> (a register or its expression), with room for two.
+    /// </summary>
+    public static void RecordListingOnePage(Assembler a, AssemblerRegister64 page, int offset = 0)
+    {
+        Mmap(a, 4096);
+        a.mov(r13, rax);
+        a.mov(__qword_ptr[r13 + HvSim.Hypervisor.Techniques.RecordLayout.NPages], 1);
+        a.mov(__qword_ptr[r13 + HvSim.Hypervisor.Techniques.RecordLayout.PageCap], 2);
+        a.lea(rax, __[page + offset]);
+        a.mov(__qword_ptr[r13 + HvSim.Hypervisor.Techniques.RecordLayout.HeaderBytes], rax);
+    }
+
+    /// <summary>COMMIT the record in r13 through the checkpoint escape, then exit with the negated result (0 on success).</summary>
+    public static void CommitAndExit(Assembler a)
+    {
+        a.mov(edi, (int)HvSim.Checkpoint.EscapeFunction.Commit); a.mov(rsi, r13); a.xor(eax, eax);
+        a.xchg(cx, cx);
+        a.neg(rax);
+        a.mov(rdi, rax);
+        a.mov(eax, SysExitGroup);
+        a.syscall();
+    }
+
     /// <summary>Assembles code for the address <see cref="TinyElf.Entry"/>.</summary>
     public static byte[] Assemble(Action<Assembler> emit)
     {
