@@ -165,7 +165,7 @@ public sealed class CheckpointSession
         if (_backup is not null || length == 0 || (cda & 0xFFF) != 0 || length > HvSim.Hypervisor.Techniques.CheckpointTechniques.MaxCdaBytes
             || !UserRange.IsUserBuffer(cda, length))
         {
-            return -EINVAL; // beyond 1 GiB the backup would be a host copy of that size (issue 13: 2-4 GiB was an internal error); outside the user half it cannot be the process's
+            return -EINVAL; // the host's per-page bookkeeping (about 16 MiB per GiB) stays bounded by MaxCdaBytes, 4 GiB (issue 13: 2-4 GiB was an internal error while the backup was a host array); outside the user half it cannot be the process's
         }
         AddressSpace space = _kernel.CurrentProcess!.Space;
         if (!space.IsReadable(cda, length))

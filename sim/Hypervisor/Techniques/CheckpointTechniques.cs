@@ -13,11 +13,13 @@ namespace HvSim.Hypervisor.Techniques;
 public sealed class CheckpointTechniques
 {
     /// <summary>
-    /// Largest CDA (1 GiB), for the hypervisor's techniques and the checkpoint escape alike
-    /// (docs/checkpoint-abi.md): the per-page bits, the scans and the backup's copy of the CDA
-    /// stay bounded, and a guest cannot make the host copy gigabytes by asking.
+    /// Largest CDA (4 GiB), for the hypervisor's techniques and the checkpoint escape alike
+    /// (docs/checkpoint-abi.md): the per-page bits, the scans and the backup stay bounded. The
+    /// backup is a sparse page image (CdaImage), so what a CDA costs the host is the pages written
+    /// plus about 16 MiB per GiB of page references and zero-page tables (issue 15); at 1 GiB, the
+    /// cap of issue 13, the backup was a host array of the CDA's size.
     /// </summary>
-    public const ulong MaxCdaPages = 1UL << 18;
+    public const ulong MaxCdaPages = 1UL << 20;
 
     /// <summary><see cref="MaxCdaPages"/> in bytes.</summary>
     public const ulong MaxCdaBytes = MaxCdaPages << PageGeometry.PageShift;

@@ -48,7 +48,7 @@ internal static class AuditRules
         }
         ulong record = registration.RecordBuffer, recordLength = registration.RecordLength;
         ulong cdaEnd = cda + PageGeometry.RoundUp(length);
-        return length > CheckpointTechniques.MaxCdaBytes ? $"a technique registered a CDA of {length} bytes (over 1 GiB)"
+        return length > CheckpointTechniques.MaxCdaBytes ? $"a technique registered a CDA of {length} bytes (over {CheckpointTechniques.MaxCdaBytes >> 30} GiB)"
             : record < UserRange.MmapMinAddr || !InUserHalf(record, recordLength) ? $"a record buffer outside the user half (0x{record:x}, 0x{recordLength:x})"
             : record < cdaEnd && cda < record + recordLength ? "a record buffer over the CDA"
             : recordLength < RecordLayout.Bytes(PageGeometry.RoundUp(length) >> 12, registration.Mode == CheckpointMode.EmulXen ? 1UL : 0) ? "a record buffer too small for the CDA"
