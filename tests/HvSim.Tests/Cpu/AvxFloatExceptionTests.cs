@@ -24,11 +24,7 @@ public sealed class AvxFloatExceptionTests
     internal static TestMachine Run(uint mxcsr, Action<Assembler> program, Vector256<byte> ymm1, Vector256<byte> ymm2, ulong rdi = TestMachine.DataBase)
     {
         var m = new TestMachine();
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
+        m.LoadEndingInInt3(program);
         m.Cpu.Mxcsr = mxcsr;
         m.Cpu.Xmm(0) = Marker;
         m.Cpu.YmmHigh(0) = HighMarker;

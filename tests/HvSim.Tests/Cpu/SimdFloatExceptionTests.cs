@@ -18,11 +18,7 @@ public sealed class SimdFloatExceptionTests
     private static TestMachine Run(uint mxcsr, Action<Assembler> program, Vector128<byte> xmm1, ulong rdi = TestMachine.DataBase)
     {
         var m = new TestMachine();
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
+        m.LoadEndingInInt3(program);
         m.Cpu.Mxcsr = mxcsr;
         m.Cpu.Xmm(0) = Marker;
         m.Cpu.Xmm(1) = xmm1;

@@ -70,6 +70,13 @@ public sealed class TestMachine
         LoadCode(stream.ToArray());
     }
 
+    /// <summary>Loads <paramref name="program"/> followed by int3, where <see cref="Run"/> stops.</summary>
+    public void LoadEndingInInt3(Action<Assembler> program) => Load(a =>
+    {
+        program(a);
+        a.int3();
+    });
+
     /// <summary>Writes through the page tables without permission checks (like a loader).</summary>
     public void WritePhysical(ulong va, ReadOnlySpan<byte> bytes)
     {

@@ -16,17 +16,23 @@ internal static class VectorFaultMachine
 
     public static readonly Vector128<byte> Marker = Vector128.Create((byte)0xA5);
 
-    /// <summary>Loads the program (int3 appended), points rdi at <paramref name="rdi"/> and runs.</summary>
-    public static TestMachine Run(Action<Assembler> program, ulong rdi)
+    /// <summary>
+    /// A machine with the read-write page and the read-only page after it mapped and the program
+    /// loaded (int3 appended), not yet run: the x87 fault and control tests use it too.
+    /// </summary>
+    public static TestMachine Load(Action<Assembler> program)
     {
         var m = new TestMachine();
         m.MapRange(RwPage, 1, Pte.RW | Pte.US | Pte.NX);
         m.MapRange(ReadOnlyPage, 1, Pte.US | Pte.NX);
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
+        m.LoadEndingInInt3(program);
+        return m;
+    }
+
+    /// <summary>Loads the program (int3 appended), points rdi at <paramref name="rdi"/> and runs.</summary>
+    public static TestMachine Run(Action<Assembler> program, ulong rdi)
+    {
+        TestMachine m = Load(program);
         byte[] pattern = new byte[TestMachine.DataPages * 4096];
         for (int i = 0; i < pattern.Length; i++)
         {

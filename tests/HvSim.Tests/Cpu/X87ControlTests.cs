@@ -14,19 +14,12 @@ namespace HvSim.Tests.Cpu;
 /// </summary>
 public sealed class X87ControlTests
 {
-    private const ulong RwPage = 0x70_0000;
-    private const ulong ReadOnlyPage = RwPage + 0x1000;
+    private const ulong RwPage = VectorFaultMachine.RwPage;
+    private const ulong ReadOnlyPage = VectorFaultMachine.ReadOnlyPage;
 
     private static TestMachine Run(Action<Assembler> program, ulong rdi = TestMachine.DataBase, Action<TestMachine>? setup = null)
     {
-        var m = new TestMachine();
-        m.MapRange(RwPage, 1, Pte.RW | Pte.US | Pte.NX);
-        m.MapRange(ReadOnlyPage, 1, Pte.US | Pte.NX);
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
+        TestMachine m = VectorFaultMachine.Load(program);
         m.Cpu.R(Reg.Rdi) = rdi;
         setup?.Invoke(m);
         m.Run();

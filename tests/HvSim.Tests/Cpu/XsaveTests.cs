@@ -17,11 +17,7 @@ public sealed class XsaveTests
     private static TestMachine Run(Action<Assembler> program, Action<TestMachine>? setup = null)
     {
         var m = new TestMachine();
-        m.Load(a =>
-        {
-            program(a);
-            a.int3();
-        });
+        m.LoadEndingInInt3(program);
         for (int x = 0; x < 16; x++)
         {
             m.Cpu.Xmm(x) = Vector128.Create((byte)(x + 1));
