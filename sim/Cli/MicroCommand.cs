@@ -73,9 +73,10 @@ public static partial class MicroCommand
         var runs = Pairs(request.Technique, request.Platform);
         string[] guestArgs = [request.CdaKib.ToString(CultureInfo.InvariantCulture), request.Wpp, request.Ppt,
             request.Tcount.ToString(CultureInfo.InvariantCulture), request.Seed.ToString(CultureInfo.InvariantCulture)];
+        string guest = BundledGuests.Find(GuestName); // a missing guest is one usage error, found before any run
         var results = new CheckpointedResult[runs.Count];
         Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            results[i] = RunOne(runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
+            results[i] = RunOne(guest, runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
         return (results, profile);
     }
 
@@ -117,10 +118,10 @@ public static partial class MicroCommand
         return pairs;
     }
 
+    /// <param name="path">The bundled micro guest.</param>
     /// <param name="kernel">The machine, its platform and the run's limits.</param>
-    internal static CheckpointedResult RunOne(Technique technique, KernelOptions kernel, string[] guestArgs)
+    private static CheckpointedResult RunOne(string path, Technique technique, KernelOptions kernel, string[] guestArgs)
     {
-        string path = BundledGuests.Find(GuestName);
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };
         argv.AddRange(guestArgs);

@@ -20,11 +20,6 @@ public static class Program
         {
             return Fail(e.Message, UsageError);
         }
-        catch (AggregateException e) when (e.Flatten().InnerExceptions is [UsageException usage, ..] && e.Flatten().InnerExceptions.All(i => i is UsageException))
-        {
-            // Bad input found inside parallel runs (each run checks its own): still one line, status 2.
-            return Fail(usage.Message, UsageError);
-        }
         catch (ElfFormatException e)
         {
             return Fail(e.Message, UsageError);
