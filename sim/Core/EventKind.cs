@@ -58,4 +58,12 @@ public enum EventKind : byte
     /// one per eviction, beside the hypervisor's TlbFlush that goes with it.
     /// </summary>
     ShadowEviction,
+    /// <summary>
+    /// Hardware virtualization (platform hvm): one VM exit and the VM entry that resumes the guest,
+    /// counted at the hypervisor; the subkind is the exit reason (ept_violation, vmcall, pml_full, ...:
+    /// Intel's basic exit reasons, SDM vol. 3C appendix C, in snake case).
+    /// </summary>
+    VmExit,
+    /// <summary>The hypervisor invalidated EPT-derived translations (invept, single- or all-context).</summary>
+    Invept,
 }
