@@ -55,7 +55,7 @@ public static class ReproduceCommand
         int jobs = ReproduceRun.Jobs(settings).Count;
         ReproduceResult result = ProgressDisplay.Run("reproduce", jobs, show: !json && ProgressDisplay.Interactive,
             tick => ReproduceRun.Run(settings, profile, tick));
-        IReadOnlyList<string> files = ReproduceOutput.Write(result, output, () => clock.Elapsed);
+        IReadOnlyList<string> files = ReproduceOutput.Write(result, output, () => ReproduceOutput.InOneProcess(clock.Elapsed));
         foreach (string failure in result.Failures)
         {
             Console.Error.WriteLine($"hvsim: reproduce: {failure}");
