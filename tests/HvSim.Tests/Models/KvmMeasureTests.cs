@@ -1,6 +1,7 @@
 using System.Globalization;
 using HvSim.Models.Calibration;
 using HvSim.Models.Profiles;
+using HvSim.Models.Runs;
 using HvSim.Tests.Cli;
 using HvSim.Tests.Guests;
 
@@ -9,9 +10,10 @@ namespace HvSim.Tests.Models;
 /// <summary>
 /// guests/measure/kvm/ (kvm-measure, issue 16): the committed kvm_pvm run's CSV has the shape
 /// hvsim calibrate reads and shows the structure the write-protection techniques assume (one exit
-/// per first write per page per cycle; re-arming linear in the dirty pages); calibrate fits hvm
-/// prices from it with --fit-platform hvm; and the program itself builds, runs in quick mode where
-/// /dev/kvm exists, and skips cleanly (status 77) where it does not. Its figures are a nested
+/// per first write per page per cycle; re-arming linear in the dirty pages), which hvsim's shadow
+/// path shares; calibrate fits hvm prices from it with --fit-platform hvm; and the program itself
+/// builds, runs in quick mode where /dev/kvm exists, and skips cleanly (status 77) where it does
+/// not. Its figures are a nested
 /// software hypervisor's: the tests compare them with each other, never with hvm's prices.
 /// </summary>
 [Collection(nameof(ConsoleCollection))]
@@ -53,6 +55,33 @@ public sealed class KvmMeasureTests
             double[] perPage = [Raw($"{quantity}_1mib"), Raw($"{quantity}_16mib"), Raw($"{quantity}_256mib")];
             Assert.True(perPage.Max() / perPage.Min() < 4, $"{quantity}: {string.Join(", ", perPage)} ns per page across slot sizes");
             Assert.All(perPage, ns => Assert.True(ns < exit / 100, $"{quantity}: {ns} ns per page is not far below an exit"));
+        }
+    }
+
+    [Fact]
+    public void TheShadowModelTakesOneHypervisorFaultPerFirstWritePerPageAsKvmPvmDoes()
+    {
+        // kvm_pvm (shadow paging, no PML) exits once per first write per page per cycle; hvsim's
+        // xen-shadow path for a hypervisor-level page tracker (PTxen) has the same structure: in the
+        // steady state (the difference of two run lengths) each dirty page of a transaction costs
+        // one user #PF into the hypervisor, one fault decision and one log append there.
+        double measured = Math.Round(Count("exits_per_first_write"));
+        (long Pages, Dictionary<string, long> Counts) Run(int tcount)
+        {
+            (int status, string stdout, string stderr) = HvsimConsole.Run("micro", "--technique", "ptxen", "--platform", "xen-shadow",
+                "--cda-kib", "64", "--wpp", "4", "--ppt", "4", "--tcount", $"{tcount}", "--json");
+            Assert.True(status == 0, stderr);
+            RunRecord run = Assert.Single(RunJsonReader.Parse(stdout, "micro").Runs);
+            long pages = run.Json["dirty_pages"]!.GetValue<long>();
+            return (pages, run.Counts.Where(c => c.Subkind is null).ToDictionary(c => $"{c.Kind}@{LayerNames.Name(c.Layer)}", c => c.Count));
+        }
+        (long pages1, Dictionary<string, long> a) = Run(20);
+        (long pages2, Dictionary<string, long> b) = Run(60);
+        double PerPage(string key) => (double)(b.GetValueOrDefault(key) - a.GetValueOrDefault(key)) / (pages2 - pages1);
+        Assert.Equal(160, pages2 - pages1);
+        foreach (string key in new[] { "PageFault@user", "FaultHandled@hypervisor", "DirtyLogAppend@hypervisor" })
+        {
+            Assert.True(Math.Abs(PerPage(key) - measured) < 0.01, $"{key}: {PerPage(key)} per dirty page per transaction; kvm_pvm {measured} exit");
         }
     }
 
