@@ -22,6 +22,7 @@ public sealed class CompareCommandTests
             .ToArray();
         Assert.Equal(expected, runs.Select(r => (r.GetProperty("technique").GetString()!, r.GetProperty("platform").GetString()!)));
         Assert.All(runs, r => Assert.True(r.GetProperty("ok").GetBoolean()));
+        Assert.All(runs, r => Assert.Equal(0, r.GetProperty("audit_missed_pages").GetInt64())); // every run audited, none missed a page
 
         // The same run as micro's, for one pair.
         (status, stdout, stderr) = HvsimConsole.Run(["micro", "--technique", "ptxen", "--platform", "xen-shadow", "--json", .. s_small]);
