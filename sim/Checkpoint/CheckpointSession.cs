@@ -256,7 +256,7 @@ public sealed class CheckpointSession
         Stats.LoggedBytes += record.LoggedBytes;
         Stats.CopiedBytes += staged.Bytes;
         Stats.Fallbacks += (long)record.Fallbacks;
-        if (_options.Technique is Technique.Pt or Technique.Emul && record.Pages.Count > 0)
+        if (Techniques.ListedByLibrary(_options.Technique) && record.Pages.Count > 0)
         {
             // The user-level library listed these pages itself (real guest code): counted here.
             Ledger.Add(EventKind.DirtyLogAppend, Layer.User, record.Pages.Count);

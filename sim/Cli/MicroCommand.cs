@@ -97,7 +97,7 @@ public static partial class MicroCommand
     /// <summary>The technique/platform pairs to run: each technique on each platform that supports it.</summary>
     internal static List<(Technique Technique, PlatformOptions Platform)> Pairs(Technique? technique, PlatformOptions? platform)
     {
-        Technique[] techniques = technique is Technique t ? [t] : Techniques.Tracking;
+        Technique[] techniques = technique is Technique t ? [t] : Techniques.All;
         PlatformOptions[] platforms = platform is PlatformOptions p
             ? [p]
             : [new PlatformOptions { Platform = Platform.Native }, new PlatformOptions { Platform = Platform.XenPv }, new PlatformOptions { Platform = Platform.XenShadow }];

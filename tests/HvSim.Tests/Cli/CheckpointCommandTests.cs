@@ -63,13 +63,17 @@ public sealed class CheckpointCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(2 + 4 + 5, runs.Length); // native: pt, emul; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen
+        Assert.Equal(3 + 5 + 6, runs.Length); // native: pt, emul, softdirty; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen
         foreach (JsonElement run in runs)
         {
             Assert.True(run.GetProperty("backup_equal").GetBoolean());
             Assert.Equal(10, run.GetProperty("tcount").GetInt64());
-            Assert.True(run.GetProperty("simulated_ns").GetInt64() > 0, "priced under the default profile");
             string technique = run.GetProperty("technique").GetString()!;
+            if (technique != "softdirty")
+            {
+                // softdirty's pagemap walk (PteScan in the kernel) has no price in the profiles yet: its time is null.
+                Assert.True(run.GetProperty("simulated_ns").GetInt64() > 0, "priced under the default profile");
+            }
             long pages = run.GetProperty("dirty_pages").GetInt64();
             // 1.5 pages per transaction on average: 15 page visits in 10 transactions, tracked
             // whole by the page-tracking techniques, logged word by word by the emulating ones.
