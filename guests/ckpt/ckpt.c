@@ -38,8 +38,6 @@
 /* QUERY's technique numbers, also int 0x84 Register's mode. */
 enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN, T_SOFTDIRTY = 16 };
 
-/* The hypervisor's techniques (int 0x84). */
-#define IN_HYPERVISOR(t) ((t) >= T_PTXEN && (t) <= T_SCANXEN)
 
 /* RDI of the escape instruction. */
 enum escape_fn { ESC_QUERY = 1, ESC_REGISTER = 2, ESC_EMULATE = 3, ESC_COMMIT = 4 };
@@ -332,7 +330,6 @@ int ckpt_begin(void)
     long r = 0;
     switch (s.technique) {
     case T_NONE:
-    case T_SOFTDIRTY: /* collected and cleared at ckpt_end */
         break;
     case T_PT:
         zero_counts();
@@ -345,7 +342,8 @@ int ckpt_begin(void)
         zero_counts();
         break;
     default:
-        r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
+        if (s.technique != T_SOFTDIRTY) /* softdirty collects and clears at ckpt_end */
+            r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
         break;
     }
     if (r)
@@ -363,14 +361,14 @@ int ckpt_end(void)
     s.in_transaction = 0;
     if (s.technique == T_NONE)
         return 0;
-    if (IN_HYPERVISOR(s.technique)) {
-        long r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
-        if (r)
-            return (int)r;
-    }
-    if (s.technique == T_SOFTDIRTY) {
-        zero_counts();
-        long r = ckpt_softdirty_collect(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages, &s.rec->lost);
+    if (s.technique >= T_PTXEN) { /* the hypervisor's techniques, and softdirty (16) after them */
+        long r;
+        if (s.technique == T_SOFTDIRTY) {
+            zero_counts();
+            r = ckpt_softdirty_collect(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages, &s.rec->lost);
+        } else {
+            r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
+        }
         if (r)
             return (int)r;
     }
