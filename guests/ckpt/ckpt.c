@@ -10,6 +10,7 @@
  *            writable alias of the CDA, and falls back to page tracking when it cannot;
  *   ptxen, emulxen, scanxen
  *            the hypervisor tracks the writes (int 0x84 Register, CycleBegin, CycleEnd).
+ *   softdirty the guest kernel tracks the writes: clear_refs and pagemap (ckpt_softdirty.c).
  * In every tracking technique ckpt_end hands the cycle's record buffer to the simulator (COMMIT
  * escape), which copies it to the backup.
  *
@@ -20,10 +21,11 @@
  * The signal handlers run at a faulting store anywhere in the application, so they only touch
  * the library's static state and the record buffer and make raw system calls (async-signal-safe,
  * no output). The library needs nothing but the kernel (ckpt_sys.h): it links into a glibc program
- * (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c) as into a freestanding one.
+ * (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c) as into a freestanding one.
  */
 #include "ckpt_sys.h"
 #include "ckpt.h"
+#include "ckpt_softdirty.h"
 
 #define PAGE 4096ul
 #define WORD_CAP 65536ul        /* words[] capacity: Emul falls back to pages when it is full */
@@ -34,7 +36,8 @@
 
 
 /* QUERY's technique numbers, also int 0x84 Register's mode. */
-enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN };
+enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN, T_SOFTDIRTY = 16 };
+
 
 /* RDI of the escape instruction. */
 enum escape_fn { ESC_QUERY = 1, ESC_REGISTER = 2, ESC_EMULATE = 3, ESC_COMMIT = 4 };
@@ -263,7 +266,7 @@ int ckpt_register(void *cda, unsigned long len)
 
     unsigned long token = 0;
     long technique = escape(ESC_QUERY, 0, 0, 0, &token);
-    if (technique < T_NONE || technique > T_SCANXEN)
+    if (technique < T_NONE || (technique > T_SCANXEN && technique != T_SOFTDIRTY))
         return -CKPT_EINVAL;
     s.cda = start;
     s.len = len;
@@ -294,6 +297,9 @@ int ckpt_register(void *cda, unsigned long len)
         r = ckpt_install(CKPT_SIGSEGV, emul_handler);
         if (r == 0)
             r = ckpt_mprotect(cda, len, CKPT_PROT_READ); /* for the whole run */
+        break;
+    case T_SOFTDIRTY:
+        r = ckpt_softdirty_register(); /* the first cycle starts clean */
         break;
     default: /* ptxen, emulxen, scanxen: the mode is the technique number */
         r = hypercall(HC_REGISTER, token, start, len, (unsigned long)s.rec, s.rec_bytes,
@@ -336,7 +342,8 @@ int ckpt_begin(void)
         zero_counts();
         break;
     default:
-        r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
+        if (s.technique != T_SOFTDIRTY) /* softdirty collects and clears at ckpt_end */
+            r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
         break;
     }
     if (r)
@@ -354,8 +361,14 @@ int ckpt_end(void)
     s.in_transaction = 0;
     if (s.technique == T_NONE)
         return 0;
-    if (s.technique >= T_PTXEN) {
-        long r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
+    if (s.technique >= T_PTXEN) { /* the hypervisor's techniques, and softdirty (16) after them */
+        long r;
+        if (s.technique == T_SOFTDIRTY) {
+            zero_counts();
+            r = ckpt_softdirty_collect(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages, &s.rec->lost);
+        } else {
+            r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
+        }
         if (r)
             return (int)r;
     }

@@ -16,4 +16,11 @@ public sealed record CheckpointOptions
     /// can be checked against what recovery must yield.
     /// </summary>
     public bool KeepCommittedImage { get; init; }
+
+    /// <summary>
+    /// Audit the technique against the ground truth (issue 17): every store into the CDA is noted
+    /// and each commit's record is compared with the pages and 128-byte blocks really written;
+    /// a page missed fails the run. Costs nothing when off.
+    /// </summary>
+    public bool Audit { get; init; }
 }

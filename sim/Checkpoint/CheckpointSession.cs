@@ -1,3 +1,4 @@
+using HvSim.Checkpoint.Audit;
 using HvSim.Checkpoint.UserLevel;
 using HvSim.Core;
 using HvSim.Cpu;
@@ -51,6 +52,7 @@ public sealed class CheckpointSession
     private GuestReader? _readGuest; // made once: a method group would allocate a delegate per commit
     private ulong _cdaLength;
     private CdaImage? _finalPrimary;
+    private WriteAudit? _audit;
     private string? _failure;
 
     public CheckpointSession(GuestKernel kernel, CheckpointOptions options, string application)
@@ -73,12 +75,16 @@ public sealed class CheckpointSession
         {
             exiting?.Invoke(process);
             _finalPrimary = ReadCdaImage();
+            _audit?.Stop();
         };
     }
 
     public Technique Technique => _options.Technique;
 
     public CheckpointStats Stats { get; } = new();
+
+    /// <summary>The ground-truth audit's findings (null when <see cref="CheckpointOptions.Audit"/> is off or nothing was registered).</summary>
+    public AuditTotals? Audit => _audit?.Totals;
 
     /// <summary>Whether the application registered a CDA.</summary>
     public bool Registered => _backup is not null;
@@ -195,6 +201,10 @@ public sealed class CheckpointSession
         }
         // The initial full checkpoint: the whole CDA goes to the backup (its pages of zeros cost the host nothing).
         _backup = new BackupCda(cda, image);
+        if (_options.Audit)
+        {
+            _audit = WriteAudit.Start(_kernel, _kernel.CurrentProcess!, cda, length);
+        }
         Stats.CopiedBytes += (long)length;
         Ledger.Add(EventKind.CopyBytes, Layer.User, (long)length, !Ledger.IsTracing ? null : new TraceData("initial checkpoint: {count} bytes") { Count = (long)length });
         if (_options.KeepCommittedImage)
@@ -215,6 +225,10 @@ public sealed class CheckpointSession
         {
             _failure ??= $"commit {Stats.Commits + 1}: {error}";
             return -EINVAL;
+        }
+        if (_audit?.EndCycle(record) is string miss)
+        {
+            _failure ??= miss;
         }
         // The helper copies the record out of the primary first; the backup applies it only
         // once all of it has arrived. One commit per cycle: the helper buffer, the set of whole
@@ -256,7 +270,7 @@ public sealed class CheckpointSession
         Stats.LoggedBytes += record.LoggedBytes;
         Stats.CopiedBytes += staged.Bytes;
         Stats.Fallbacks += (long)record.Fallbacks;
-        if (_options.Technique is Technique.Pt or Technique.Emul && record.Pages.Count > 0)
+        if (Techniques.ListedByLibrary(_options.Technique) && record.Pages.Count > 0)
         {
             // The user-level library listed these pages itself (real guest code): counted here.
             Ledger.Add(EventKind.DirtyLogAppend, Layer.User, record.Pages.Count);

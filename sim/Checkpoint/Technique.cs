@@ -19,6 +19,12 @@ public enum Technique
     EmulXen = 4,
     /// <summary>The hypervisor scans the CDA's shadow PTEs for D bits at each cycle's end.</summary>
     ScanXen = 5,
+    /// <summary>
+    /// Beyond the paper (issue 17): Linux's soft-dirty bits, through /proc/self/clear_refs and
+    /// /proc/self/pagemap only (the guest library's ckpt_softdirty.c). 16, clear of the numbers
+    /// the hypervisor techniques take (int 0x84 Register's modes).
+    /// </summary>
+    SoftDirty = 16,
 }
 
 /// <summary>Names and platform support of the techniques.</summary>
@@ -27,6 +33,9 @@ public static class Techniques
     /// <summary>Every technique that tracks writes, in the paper's order.</summary>
     public static readonly Technique[] Tracking = [Technique.Pt, Technique.Emul, Technique.PtXen, Technique.EmulXen, Technique.ScanXen];
 
+    /// <summary>Every tracking technique: the paper's five, then the newer ones (micro --technique all, compare).</summary>
+    public static readonly Technique[] All = [.. Tracking, Technique.SoftDirty];
+
     public static string Name(Technique technique) => technique switch
     {
         Technique.None => "none",
@@ -34,7 +43,8 @@ public static class Techniques
         Technique.Emul => "emul",
         Technique.PtXen => "ptxen",
         Technique.EmulXen => "emulxen",
-        _ => "scanxen",
+        Technique.ScanXen => "scanxen",
+        _ => "softdirty",
     };
 
     /// <summary>The paper's spelling (PT, Emul, PTxen, Emulxen, Scanxen): figure legends and reports.</summary>
@@ -80,5 +90,8 @@ public static class Techniques
         : $"technique {Name(technique)} runs in the hypervisor: use --platform xen-pv or xen-shadow, not {PlatformNames.Name(platform)}";
 
     /// <summary>Whether the technique is served by the hypervisor (int 0x84).</summary>
-    public static bool InHypervisor(Technique technique) => technique >= Technique.PtXen;
+    public static bool InHypervisor(Technique technique) => technique is Technique.PtXen or Technique.EmulXen or Technique.ScanXen;
+
+    /// <summary>Whether the guest library lists the record's pages itself (user-level code): PT, Emul's fallbacks, soft-dirty.</summary>
+    public static bool ListedByLibrary(Technique technique) => technique is Technique.Pt or Technique.Emul or Technique.SoftDirty;
 }

@@ -31,8 +31,13 @@ public static class CheckpointSummary
             + $"{stats.Commits} commits, {stats.DirtyPages} dirty pages, {stats.LoggedWords} logged words ({stats.LoggedBytes} log bytes), "
             + $"{stats.CopiedBytes} bytes copied{fallbacks}; {result.Kernel.Cpu.InstructionsRetired} instructions; "
             + $"other events user {user} / kernel {kernel} / hypervisor {hypervisor}; {crash}{result.Check.Detail}"
-            + (result.Check.BackupSha256 is string sha ? $" (sha256 {sha[..16]})" : "");
+            + (result.Check.BackupSha256 is string sha ? $" (sha256 {sha[..16]})" : "")
+            + (result.Session.Audit is { } audit ? $"; {AuditLine(audit)}" : "");
     }
+
+    /// <summary>The audit's totals in words (issue 17): misses are data the backup lacks, extras are copying overhead.</summary>
+    public static string AuditLine(HvSim.Checkpoint.Audit.AuditTotals audit) =>
+        $"audit: {audit.Cycles} cycles, {audit.WrittenPages} pages written, {audit.MissedPages} missed, {audit.ExtraPages} extra, {audit.MissedBlocks} missed 128-byte blocks";
 
     /// <summary>The run's JSON report with the checkpoint fields filled in.</summary>
     /// <param name="profile">Prices the run (simulated_ns); null leaves the time null.</param>
@@ -46,5 +51,6 @@ public static class CheckpointSummary
             CdaSha256 = result.Check.PrimarySha256,
             BackupSha256 = result.Check.BackupSha256,
             BackupEqual = result.Session.Registered ? result.Check.Equal : null,
+            Audit = result.Session.Audit,
         };
 }

@@ -14,7 +14,8 @@ namespace HvSim.Cli;
 /// hvsim compare: one microbenchmark or one workload under every checkpoint technique on every
 /// platform that can run it, in one table — simulated time, the pages and words each recorded,
 /// faults and hypervisor traps per transaction, bytes copied, the backup check — and, with --png,
-/// one bar chart. It takes the options of
+/// one bar chart. Every run is audited against the ground truth (issue 17): the table shows the
+/// pages each technique missed. It takes the options of
 /// `micro` or `workload` (their own definitions) except the technique and the platform, which it
 /// varies itself.
 /// </summary>
@@ -28,9 +29,9 @@ internal static class CompareCommand
         var command = new Command("compare",
             "every checkpoint technique on every platform that can run it, on one microbenchmark (compare micro) or one workload (compare workload --ds NAME): simulated time, pages and words recorded, faults and hypervisor traps per transaction, bytes copied, in one table")
         {
-            Sub(MicroCommand.Create((request, json, result) => Run(new Runs(request with { Technique = null, Platform = null }, null), json, Png.Read(result))),
+            Sub(MicroCommand.Create((request, json, result) => Run(new Runs(request with { Technique = null, Platform = null, Audit = true }, null), json, Png.Read(result))),
                 "the microbenchmark (micro's options; default CDA 1 MiB, WPP 4, PPT 4, Tcount 1000)"),
-            Sub(WorkloadCommand.Create((request, json, result) => Run(new Runs(null, request with { Technique = null, Platform = null }), json, Png.Read(result)), priceAlways: true),
+            Sub(WorkloadCommand.Create((request, json, result) => Run(new Runs(null, request with { Technique = null, Platform = null, Audit = true }), json, Png.Read(result)), priceAlways: true),
                 "one data structure's workload (workload's options; --ds names one structure)"),
         };
         return command;
@@ -39,7 +40,7 @@ internal static class CompareCommand
     private static Command Sub(Command command, string description)
     {
         command.Description = description;
-        foreach (Option option in command.Options.Where(o => s_varied.Contains(o.Name) || o.Name == "--table2").ToList())
+        foreach (Option option in command.Options.Where(o => s_varied.Contains(o.Name) || o.Name is "--table2" or "--audit").ToList())
         {
             command.Options.Remove(option);
         }
@@ -54,7 +55,7 @@ internal static class CompareCommand
     private sealed record Runs(MicroRequest? Micro, WorkloadRequest? Workload);
 
     /// <summary>One run's figures.</summary>
-    private sealed record Row(Technique Technique, Platform Platform, long? SimulatedNs, long Transactions, long DirtyPages, long LoggedWords, long Faults, long Traps, long CopiedBytes, bool Ok);
+    private sealed record Row(Technique Technique, Platform Platform, long? SimulatedNs, long Transactions, long DirtyPages, long LoggedWords, long Faults, long Traps, long CopiedBytes, long? AuditMisses, bool Ok);
 
     private static int Run(Runs runs, bool json, string? png)
     {
@@ -97,7 +98,7 @@ internal static class CompareCommand
         EventLedger l = r.Kernel.Ledger;
         CheckpointStats s = r.Session.Stats;
         return new Row(r.Session.Technique, r.Kernel.Options.Platform.Platform, RunPricing.SimulatedNs(r, profile), s.Commits, s.DirtyPages, s.LoggedWords,
-            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), s.CopiedBytes, ok);
+            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), s.CopiedBytes, r.Session.Audit?.MissedPages, ok);
     }
 
     /// <summary>A count per transaction: the techniques record pages or words, so the transaction is the unit they share.</summary>
@@ -107,16 +108,17 @@ internal static class CompareCommand
     {
         var text = new StringBuilder($"{what}; every technique on every platform that can run it\n");
         var table = new ConsoleTable("technique", "platform", ">simulated ms", ">transactions", ">dirty pages", ">logged words",
-            ">faults per transaction", ">hv traps per transaction", ">copied KiB", "backup");
+            ">faults per transaction", ">hv traps per transaction", ">copied KiB", ">audit misses", "backup");
         foreach (Row r in rows)
         {
             table.AddRow(Techniques.Name(r.Technique), PlatformNames.Name(r.Platform),
                 r.SimulatedNs is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-",
                 r.Transactions, r.DirtyPages, r.LoggedWords, PerTransaction(r.Faults, r.Transactions), PerTransaction(r.Traps, r.Transactions),
-                (r.CopiedBytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture), r.Ok ? "equal" : "FAILED");
+                (r.CopiedBytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture), r.AuditMisses is long misses ? misses.ToString(CultureInfo.InvariantCulture) : "-",
+                r.Ok ? "equal" : "FAILED");
         }
         text.Append(table.Render());
-        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor\n");
+        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor; audit misses: pages written but not recorded, summed over the cycles (the ground-truth audit)\n");
         return text.ToString();
     }
 
@@ -149,6 +151,14 @@ internal static class CompareCommand
                 json.WriteNumber("page_faults", r.Faults);
                 json.WriteNumber("hypervisor_traps", r.Traps);
                 json.WriteNumber("copied_bytes", r.CopiedBytes);
+                if (r.AuditMisses is long misses)
+                {
+                    json.WriteNumber("audit_missed_pages", misses);
+                }
+                else
+                {
+                    json.WriteNull("audit_missed_pages");
+                }
                 json.WriteBoolean("ok", r.Ok);
                 json.WriteEndObject();
             }

@@ -31,6 +31,7 @@ public static class ExecCommand
         CliOption<Technique> technique = TechniqueOption.Create(Technique.None);
         CliOption<long?> crashAt = CliOptions.OptionalWholeNumber("--crash-at", "N",
             "crash the machine after N instructions and recover from the last checkpoint (with --technique; status 0 when recovery gives the last committed state)", min: 1);
+        Option<bool> audit = AuditOption.Create();
         Option<bool> verifyEach = CliOptions.Flag("--verify-every-commit", "check the backup against the primary at every commit, not only at exit");
         Option<bool> json = CliOptions.Flag("--json", "after the guest ends, one JSON object with the run's events, counts and simulated time on stderr (the guest owns stdout)");
         CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
@@ -39,7 +40,7 @@ public static class ExecCommand
         var command = new Command("exec",
             "run a static x86-64 Linux ELF on the simulated machine with its stdout, stderr and exit status, as qemu-x86_64 does; --technique runs it under a checkpoint technique")
         {
-            platform, technique, cpu, limits, seed, mounts, crashAt, verifyEach, json, profile, program, arguments,
+            platform, technique, cpu, limits, seed, mounts, crashAt, verifyEach, audit, json, profile, program, arguments,
         };
         command.SetAction(result => Run(
             limits.Apply(new KernelOptions
@@ -49,7 +50,7 @@ public static class ExecCommand
                 Platform = platform.Read(result),
                 Mounts = result.GetValue(mounts) ?? [],
             }, result),
-            technique.Read(result), crashAt.Read(result), result.GetValue(verifyEach), result.GetValue(json),
+            technique.Read(result), crashAt.Read(result), result.GetValue(verifyEach), result.GetValue(audit), result.GetValue(json),
             ProfileOption.ForJson(result, json, profile, "exec"),
             [result.GetValue(program)!, .. result.GetValue(arguments) ?? []]));
         return command;
@@ -57,7 +58,7 @@ public static class ExecCommand
 
     /// <param name="profileName">The profile that prices the --json report; null without --json.</param>
     /// <param name="rest">The program and its arguments.</param>
-    private static int Run(KernelOptions kernelOptions, Technique technique, long? crashAt, bool verifyEach, bool json, string? profileName, string[] rest)
+    private static int Run(KernelOptions kernelOptions, Technique technique, long? crashAt, bool verifyEach, bool audit, bool json, string? profileName, string[] rest)
     {
         string path = rest[0];
         if (!File.Exists(path))
@@ -80,7 +81,7 @@ public static class ExecCommand
         using Stream stdin = Console.OpenStandardInput();
         TechniqueOption.CheckSupported(technique, kernelOptions.Platform.Platform);
         HvSim.Models.Profiles.CostProfile? profile = profileName is null ? null : RunPricing.Load(profileName);
-        var checkpointOptions = new CheckpointOptions { Technique = technique, VerifyEveryCommit = verifyEach };
+        var checkpointOptions = new CheckpointOptions { Technique = technique, VerifyEveryCommit = verifyEach, Audit = audit };
         CheckpointedResult result = CheckpointedRun.Run(elf, path, rest, HostEnvironment.Variables(), kernelOptions,
             checkpointOptions, stdin, stdout, stderr, crashAt);
         GuestKernel kernel = result.Kernel;

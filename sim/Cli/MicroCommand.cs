@@ -40,14 +40,15 @@ public static partial class MicroCommand
         Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
         GuestLimitOption.Group limits = GuestLimitOption.Create();
+        Option<bool> audit = AuditOption.Create();
         var command = new Command("micro",
             "the paper's microbenchmark (Section V): TCOUNT transactions, each writing WPP words on each of PPT pages of a CDA, under techniques and platforms; every backup checked against the primary")
         {
-            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits,
+            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits, audit,
         };
         command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
             limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
-            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result)), result.GetValue(json), result));
+            cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result), result.GetValue(audit)), result.GetValue(json), result));
         return command;
     }
 
@@ -76,7 +77,7 @@ public static partial class MicroCommand
         string guest = BundledGuests.Find(GuestName); // a missing guest is one usage error, found before any run
         var results = new CheckpointedResult[runs.Count];
         Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            results[i] = RunOne(guest, runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs));
+            results[i] = RunOne(guest, runs[i].Technique, request.Limits with { Platform = runs[i].Platform }, guestArgs, request.Audit));
         return (results, profile);
     }
 
@@ -96,7 +97,7 @@ public static partial class MicroCommand
     /// <summary>The technique/platform pairs to run: each technique on each platform that supports it.</summary>
     internal static List<(Technique Technique, PlatformOptions Platform)> Pairs(Technique? technique, PlatformOptions? platform)
     {
-        Technique[] techniques = technique is Technique t ? [t] : Techniques.Tracking;
+        Technique[] techniques = technique is Technique t ? [t] : Techniques.All;
         PlatformOptions[] platforms = platform is PlatformOptions p
             ? [p]
             : [new PlatformOptions { Platform = Platform.Native }, new PlatformOptions { Platform = Platform.XenPv }, new PlatformOptions { Platform = Platform.XenShadow }];
@@ -120,7 +121,7 @@ public static partial class MicroCommand
 
     /// <param name="path">The bundled micro guest.</param>
     /// <param name="kernel">The machine, its platform and the run's limits.</param>
-    private static CheckpointedResult RunOne(string path, Technique technique, KernelOptions kernel, string[] guestArgs)
+    private static CheckpointedResult RunOne(string path, Technique technique, KernelOptions kernel, string[] guestArgs, bool audit)
     {
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };
@@ -128,7 +129,7 @@ public static partial class MicroCommand
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
         CheckpointedResult result = CheckpointedRun.Run(File.ReadAllBytes(path), name, argv, [], kernel,
-            new CheckpointOptions { Technique = technique }, Stream.Null, stdout, stderr);
+            new CheckpointOptions { Technique = technique, Audit = audit }, Stream.Null, stdout, stderr);
         string run = $"micro under {Techniques.Name(technique)} on {PlatformNames.Name(kernel.Platform.Platform)}";
         if (GuestLimitOption.Status(result.End) is not null)
         {
@@ -189,6 +190,13 @@ public static partial class MicroCommand
                 RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-");
         }
         text.Append(table.Render());
+        foreach (CheckpointedResult r in results)
+        {
+            if (r.Session.Audit is { } audit)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{Techniques.Name(r.Session.Technique)} on {PlatformNames.Name(r.Kernel.Options.Platform.Platform)}: {CheckpointSummary.AuditLine(audit)}");
+            }
+        }
         text.AppendLine(profile is null
             ? "simulated time: not priced (--profile none)"
             : $"simulated time: the counts above priced under the cost profile {request.ProfileName} (models/profiles; --profile to choose another); '-' where an event has no price");
@@ -231,7 +239,7 @@ public static partial class MicroCommand
 /// <summary>One micro command line, parsed: the runs it asks for.</summary>
 /// <param name="Technique">Null: every technique.</param>
 /// <param name="Platform">Null: every platform (--platform all).</param>
-internal sealed record MicroRequest(Technique? Technique, PlatformOptions? Platform, KernelOptions Limits, long CdaKib, string Wpp, string Ppt, long Tcount, long Seed, string ProfileName)
+internal sealed record MicroRequest(Technique? Technique, PlatformOptions? Platform, KernelOptions Limits, long CdaKib, string Wpp, string Ppt, long Tcount, long Seed, string ProfileName, bool Audit = false)
 {
     /// <summary>One technique on one platform: one run, printed as one JSON object.</summary>
     public bool Single => Technique is not null && Platform is not null;

@@ -45,6 +45,9 @@ public sealed record RunReport
     /// <summary>Whether the backup equals the primary (at exit, or as of the last ckpt_end after a crash); null without a CDA.</summary>
     public bool? BackupEqual { get; init; }
 
+    /// <summary>The ground-truth audit's totals (null when the run was not audited).</summary>
+    public HvSim.Checkpoint.Audit.AuditTotals? Audit { get; init; }
+
     /// <summary>The guest's exit status as a shell reports it (128+n for a fatal signal); null when it did not end.</summary>
     public int? ExitStatus { get; init; }
 
@@ -151,6 +154,20 @@ public sealed record RunReport
             json.WriteNull("backup_equal");
         }
         WriteNullable(json, "exit_status", ExitStatus);
+        if (Audit is { } audit)
+        {
+            json.WriteStartObject("audit");
+            json.WriteNumber("cycles", audit.Cycles);
+            json.WriteNumber("missed_pages", audit.MissedPages);
+            json.WriteNumber("extra_pages", audit.ExtraPages);
+            json.WriteNumber("missed_blocks", audit.MissedBlocks);
+            json.WriteNumber("written_pages", audit.WrittenPages);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("audit");
+        }
         json.WriteEndObject();
     }
 

@@ -47,16 +47,17 @@ public static class WorkloadCommand
         CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
         GuestLimitOption.Group limits = GuestLimitOption.Create();
+        Option<bool> audit = AuditOption.Create();
         var command = new Command("workload",
             "the paper's data-structure workloads (Section VI) under techniques and platforms, each run checked (the guest's invariants, the backup against the primary); --table2: the paper's Table 2")
         {
-            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, limits,
+            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, limits, audit,
         };
         command.SetAction(result =>
         {
             if (result.GetValue(table2))
             {
-                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || limits.Given(result) || profile.Given(result))
+                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || limits.Given(result) || profile.Given(result) || result.GetValue(audit))
                 {
                     throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
                 }
@@ -66,7 +67,7 @@ public static class WorkloadCommand
             string? profileName = priceAlways ? profile.Read(result) : ProfileOption.ForJson(result, json, profile, "workload");
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
             return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
-                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result)), result.GetValue(json), result);
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result), result.GetValue(audit)), result.GetValue(json), result);
         });
         return command;
     }
@@ -92,7 +93,7 @@ public static class WorkloadCommand
         Dictionary<string, string> guests = specs.Select(s => s.GuestName).Distinct().ToDictionary(g => g, BundledGuests.Find);
 
         WorkloadResult[] results = ProgressDisplay.Run($"{runs.Length} workload runs", runs.Length, show: progress && ProgressDisplay.Interactive, step =>
-            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, request.Limits with { Platform = run.Platform }), _ => step()));
+            ParallelRuns.Map(runs, run => WorkloadRunner.Run(guests[run.Spec.GuestName], run.Spec, run.Technique, request.Limits with { Platform = run.Platform }, audit: request.Audit), _ => step()));
         return (results, profile);
     }
 
@@ -163,6 +164,13 @@ public static class WorkloadCommand
                 s.DirtyPages, s.LoggedBytes, s.CopiedBytes, r.InvariantsOk ? "ok" : "BROKEN", r.BackupEqual ? "equal" : "DIFFERS");
         }
         text.Append(table.Render());
+        foreach (WorkloadResult r in results)
+        {
+            if (r.Run.Session.Audit is { } audit)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{r.Spec} under {Techniques.Name(r.Run.Session.Technique)} on {PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform)}: {CheckpointSummary.AuditLine(audit)}");
+            }
+        }
         long kib = results.Length > 0 ? results[0].Spec.CdaKib ?? WorkloadSpec.MaxCdaKib : WorkloadSpec.MaxCdaKib;
         text.AppendLine(CultureInfo.InvariantCulture, $"transactions: committed ckpt_end calls; copied bytes include the initial full checkpoint of the {kib} KiB CDA; --json adds simulated_ns, the run priced under a cost profile (--profile, default xen-4.1-pv)");
         return text.ToString();
@@ -212,7 +220,7 @@ public static class WorkloadCommand
 /// <param name="Platform">Null: every platform (--platform all).</param>
 /// <param name="ProfileName">Null when the runs are not priced.</param>
 internal sealed record WorkloadRequest(string? Ds, WorkloadSuite Suite, DsOperation? Operation, long Opt, long Ops, Technique? Technique, PlatformOptions? Platform,
-    long Seed, long? CdaKib, string? ProfileName, KernelOptions Limits)
+    long Seed, long? CdaKib, string? ProfileName, KernelOptions Limits, bool Audit = false)
 {
     /// <summary>One structure under one technique on one platform: one run, printed as one JSON object.</summary>
     public bool Single => Ds is not null && Ds != "all" && Technique is not null && Platform is not null;

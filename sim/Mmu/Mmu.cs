@@ -31,6 +31,25 @@ public sealed unsafe class Mmu : IMemoryBus
     /// <summary>The current page-table root (guest-physical address of the PML4).</summary>
     public ulong Cr3 { get; private set; }
 
+    /// <summary>
+    /// The write audit consulted on every TLB fill, or null (no audit: nothing is consulted).
+    /// Installing one withdraws the fast-write tags of every cached entry whose frame is watched
+    /// then, so that no entry filled before keeps one; the TLB's contents (and so the walks and
+    /// every other event) stay as they were.
+    /// </summary>
+    public IWriteAudit? WriteAudit
+    {
+        get => _writeAudit;
+        set
+        {
+            _writeAudit = value;
+            Memory.WriteAudit = value;
+            Tlb.WithdrawWatchedFastWrites();
+        }
+    }
+
+    private IWriteAudit? _writeAudit;
+
     /// <summary>Page walks performed (TLB misses plus first writes to clean pages).</summary>
     public long Walks { get; private set; }
 
@@ -101,7 +120,7 @@ public sealed unsafe class Mmu : IMemoryBus
                 if (access == AccessKind.Write)
                 {
                     Memory.NoteWrite(cached.Frame!);
-                    if (cached.User)
+                    if (cached.User && cached.Frame!.WriteWatch is null)
                     {
                         cached.WriteTag = vpn;
                         Tlb.Publish(ref cached);
@@ -126,13 +145,17 @@ public sealed unsafe class Mmu : IMemoryBus
         {
             Memory.NoteWrite(frame);
         }
+        if (_writeAudit is { } audit && frame.WriteWatch is null)
+        {
+            audit.Reaching(va, frame);
+        }
         // Insert replaces this page's own (clean or stale) entry; other pieces of a large page stay cached.
         ulong largePages = 1UL << (9 * (t.Level - 1));
         Tlb.Insert(new TlbEntry
         {
             Vpn = vpn,
             ReadTag = t.User ? vpn : Tlb.NoTag,
-            WriteTag = t.User && t.Writable && t.Dirty && frame.DecodedCode is null ? vpn : Tlb.NoTag,
+            WriteTag = t.User && t.Writable && t.Dirty && frame.DecodedCode is null && frame.WriteWatch is null ? vpn : Tlb.NoTag,
             ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
             Host = frame.Pointer,
             Frame = frame,
@@ -210,15 +233,17 @@ public sealed unsafe class Mmu : IMemoryBus
             int chunk = Math.Min(buffer.Length - offset, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
             // Translated a moment ago, so this cannot fault (the TLB holds every page unless a
             // tiny TLB evicted one, in which case the walk simply repeats).
-            byte* host = Translate(at, access, user, out fault);
-            if (host is null)
+            PhysicalFrame? frame = TranslateToFrame(at, access, user, out fault);
+            if (frame is null)
             {
                 return false;
             }
-            var span = new Span<byte>(host, chunk);
+            int inPage = (int)(at & PageGeometry.PageMask);
+            var span = new Span<byte>(frame.Pointer + inPage, chunk);
             if (access == AccessKind.Write)
             {
                 buffer.Slice(offset, chunk).CopyTo(span);
+                frame.WriteWatch?.Written(frame, inPage, chunk, user);
             }
             else
             {

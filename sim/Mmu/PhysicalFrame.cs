@@ -34,4 +34,10 @@ public sealed unsafe class PhysicalFrame
     /// the frame take the slow path so that self-modifying code invalidates the cache.
     /// </summary>
     public object? DecodedCode { get; set; }
+
+    /// <summary>
+    /// The audit watching stores into this frame, or null (the usual case). While it is set, user
+    /// writes take the slow path and every writer reports to it (<see cref="IWriteAudit"/>).
+    /// </summary>
+    public IWriteAudit? WriteWatch { get; set; }
 }

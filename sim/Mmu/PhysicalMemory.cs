@@ -34,6 +34,9 @@ public sealed class PhysicalMemory
     /// <summary>Raised when a frame that holds decoded code is written (self-modifying code).</summary>
     public Action<PhysicalFrame>? CodeWritten { get; set; }
 
+    /// <summary>The write audit installed on the MMU (<see cref="Mmu.WriteAudit"/>), for writers that walk guest tables themselves; null when none.</summary>
+    public IWriteAudit? WriteAudit { get; internal set; }
+
     /// <summary>True when <paramref name="frame"/> lies inside guest physical memory.</summary>
     public bool Contains(Frame frame) => frame.Number < FrameCount;
 
@@ -85,6 +88,7 @@ public sealed class PhysicalMemory
         PhysicalFrame frame = GetOrCreate(address.Frame);
         NoteWrite(frame);
         BitConverter.TryWriteBytes(frame.Bytes.Slice(address.PageOffset, 8), value);
+        frame.WriteWatch?.Written(frame, address.PageOffset, 8, user: false);
     }
 
     /// <summary>Copies bytes out of physical memory; may cross frames.</summary>
@@ -120,6 +124,7 @@ public sealed class PhysicalMemory
             PhysicalFrame frame = GetOrCreate(at.Frame);
             NoteWrite(frame);
             source[..chunk].CopyTo(frame.Bytes.Slice(at.PageOffset, chunk));
+            frame.WriteWatch?.Written(frame, at.PageOffset, chunk, user: false);
             source = source[chunk..];
             pa += (ulong)chunk;
         }
@@ -132,6 +137,9 @@ public sealed class PhysicalMemory
         if (existing is not null)
         {
             NoteWrite(existing);
+            // A frame zeroed for reuse belongs to no mapping yet: whatever watched it in its
+            // previous life (the audit watching a CDA page) no longer does.
+            existing.WriteWatch = null;
             existing.Bytes.Clear();
         }
     }

@@ -298,6 +298,23 @@ public sealed unsafe class Tlb
         }
     }
 
+    /// <summary>Withdraws the write tags of every entry whose frame an audit watches (<see cref="PhysicalFrame.WriteWatch"/>); one pass.</summary>
+    public void WithdrawWatchedFastWrites()
+    {
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            if (_entries[i].Frame?.WriteWatch is not null)
+            {
+                _entries[i].WriteTag = NoTag;
+                int slot = (int)(_entries[i].Vpn & FastMask);
+                if (_fastWrite[slot].Tag == _entries[i].Vpn)
+                {
+                    _fastWrite[slot] = FastSlot.Empty;
+                }
+            }
+        }
+    }
+
     private int WayOf(int first, ulong vpn)
     {
         for (int way = 0; way < _ways; way++)

@@ -40,13 +40,14 @@ public static class WorkloadRunner
         Run(elfPath, spec, technique, new KernelOptions { Platform = platform }, writes);
 
     /// <summary>The same on a machine of <paramref name="kernelOptions"/> (its platform, guest RAM and limits).</summary>
-    public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, KernelOptions kernelOptions, TransactionWrites? writes = null)
+    /// <param name="audit">Audit the technique against the ground truth (<see cref="CheckpointOptions.Audit"/>).</param>
+    public static WorkloadResult Run(string elfPath, WorkloadSpec spec, Technique technique, KernelOptions kernelOptions, TransactionWrites? writes = null, bool audit = false)
     {
         byte[] elf = File.ReadAllBytes(elfPath);
         string name = BundledFiles.GuestRunName(elfPath);
         var argv = new List<string> { name };
         argv.AddRange(spec.GuestArguments);
-        var options = new CheckpointOptions { Technique = technique };
+        var options = new CheckpointOptions { Technique = technique, Audit = audit };
         var output = new MemoryStream();
         CheckpointedResult result = CheckpointedRun.Run(elf, name, argv, [], kernelOptions, options, Stream.Null, output, output,
             observe: writes is null ? null : session => session.Committed += commit => writes.Add(commit.Record));

@@ -85,7 +85,8 @@ internal static unsafe partial class StringOps
             {
                 // Read before write: a source fault wins when both would fault.
                 byte* s = ReadPointer(c, source);
-                byte* d = s == null ? null : WritePointer(c, rdi);
+                PhysicalFrame? watched = null;
+                byte* d = s == null ? null : WritePointer(c, rdi, out watched);
                 if (d == null)
                 {
                     faulted = true;
@@ -104,6 +105,7 @@ internal static unsafe partial class StringOps
                 }
                 ulong back = down ? bytes - (ulong)size : 0;
                 Buffer.MemoryCopy(s - back, d - back, bytes, bytes);
+                NoteRun(watched, d - back, bytes);
             }
             Advance(ref rsi, n, size, down, mask);
             Advance(ref rdi, n, size, down, mask);
@@ -155,13 +157,15 @@ internal static unsafe partial class StringOps
             }
             else
             {
-                byte* d = WritePointer(c, rdi);
+                byte* d = WritePointer(c, rdi, out PhysicalFrame? watched);
                 if (d == null)
                 {
                     faulted = true;
                     break;
                 }
-                Fill(down ? d - ((n - 1) * (ulong)size) : d, (int)n, size, value);
+                byte* first = down ? d - ((n - 1) * (ulong)size) : d;
+                Fill(first, (int)n, size, value);
+                NoteRun(watched, first, n * (ulong)size);
             }
             Advance(ref rdi, n, size, down, mask);
             done += n;
@@ -305,12 +309,42 @@ internal static unsafe partial class StringOps
         return p != null ? p : TranslateSlow(c, va, AccessKind.Read);
     }
 
-    /// <summary>Host pointer of a writable page's byte, or null with the fault recorded.</summary>
+    /// <summary>
+    /// Host pointer of a writable page's byte, or null with the fault recorded. A frame some audit
+    /// watches (never on the fast path) comes back in <paramref name="watched"/>: the caller reports
+    /// the run it wrote there with <see cref="NoteRun"/>, since a run is written through the
+    /// pointer, past the MMU's own write path.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* WritePointer(Cpu c, ulong va)
+    private static byte* WritePointer(Cpu c, ulong va, out PhysicalFrame? watched)
     {
+        watched = null;
         byte* p = c.Mmu.FastWrite(va);
-        return p != null ? p : TranslateSlow(c, va, AccessKind.Write);
+        return p != null ? p : TranslateWriteSlow(c, va, out watched);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte* TranslateWriteSlow(Cpu c, ulong va, out PhysicalFrame? watched)
+    {
+        PhysicalFrame? frame = c.Mmu.TranslateToFrame(va, AccessKind.Write, user: true, out MemoryFault fault);
+        if (frame is null)
+        {
+            c.RecordFault(fault);
+            watched = null;
+            return null;
+        }
+        watched = frame.WriteWatch is null ? null : frame;
+        return frame.Pointer + (va & PageMask);
+    }
+
+    /// <summary>Reports a run of <paramref name="bytes"/> written from <paramref name="first"/> to the frame's audit (none: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NoteRun(PhysicalFrame? watched, byte* first, ulong bytes)
+    {
+        if (watched is not null)
+        {
+            watched.WriteWatch?.Written(watched, (int)(first - watched.Pointer), (int)bytes, user: true);
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -31,6 +31,12 @@ public enum FaultFix
     ZeroPageCopied,
     /// <summary>The PTE already allowed the access: a stale TLB entry was dropped.</summary>
     Spurious,
+    /// <summary>
+    /// A write to a page the VMA allows but its PTE write-protects (clear_refs for soft-dirty):
+    /// resolved in the kernel alone, the PTE made writable, dirty and soft-dirty (mm/memory.c
+    /// do_wp_page, wp_page_reuse: pte_mkdirty sets _PAGE_SOFT_DIRTY on x86). No signal.
+    /// </summary>
+    WriteProtectResolved,
 }
 
 /// <summary>
@@ -38,10 +44,13 @@ public enum FaultFix
 /// touch (demand paging, as Linux does); mprotect splits and merges VMAs and rewrites present
 /// PTEs, invalidating each changed translation so no stale TLB entry survives it.
 /// </summary>
-public sealed class AddressSpace
+public sealed partial class AddressSpace
 {
     /// <summary>A software-available PTE bit: the page is populated but PROT_NONE (P is clear).</summary>
     public const ulong ProtNoneBit = 1UL << 9;
+
+    /// <summary>The soft-dirty PTE bit: x86's _PAGE_BIT_SOFT_DIRTY, software bit 11 (arch/x86/include/asm/pgtable_types.h).</summary>
+    public const ulong SoftDirtyBit = 1UL << 11;
 
     /// <summary>Top of the area where mmap places mappings without a hint (below the stack).</summary>
     public const ulong MmapBase = 0x7FFF_F000_0000;
@@ -182,6 +191,7 @@ public sealed class AddressSpace
     public void Grow(Vma vma, ulong end)
     {
         vma.End = end;
+        vma.SoftDirty = true; // do_brk_flags: a grown mapping is soft-dirty
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("grown in place: VMA {vma}")));
         MergeAround(vma.Start, end);
     }
@@ -195,6 +205,7 @@ public sealed class AddressSpace
         _vmas.Insert(FirstEndingAfter(vma.Start), vma);
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null : vma.InTrace(new TraceData("mapped: VMA {vma}")));
         MergeAround(vma.Start, vma.End);
+        Find(vma.Start)!.SoftDirty = true; // __mmap_complete: a new mapping, merged or not, is soft-dirty
         return true;
     }
 
@@ -313,9 +324,15 @@ public sealed class AddressSpace
             }
             // Keep the frame and the A/D bits, as Linux's change_pte_range does; the zero page
             // stays read-only whatever the protection (its first write must still copy it).
-            ulong updated = PteFormat.Address(entry) | (entry & (ulong)(Pte.A | Pte.D)) | bits;
+            ulong updated = PteFormat.Address(entry) | (entry & ((ulong)(Pte.A | Pte.D) | SoftDirtyBit)) | bits;
             if (_zero.Maps(entry))
             {
+                updated &= ~(ulong)Pte.RW;
+            }
+            else if ((updated & (ulong)Pte.RW) != 0 && (entry & SoftDirtyBit) == 0 && Find(page) is { SoftDirty: false })
+            {
+                // mm/mprotect.c can_change_pte_writable: soft-dirty tracking needs the next write to
+                // fault, so a PTE not yet soft-dirty stays write-protected in a tracked VMA.
                 updated &= ~(ulong)Pte.RW;
             }
             if (updated != entry)
@@ -390,7 +407,16 @@ public sealed class AddressSpace
             if (access == AccessKind.Write && _zero.Maps(entry))
             {
                 fix = FaultFix.ZeroPageCopied;
-                return MapOwnFrame(vma, page, at.Value, page, replacingZero: true) is null ? FaultOutcome.OutOfMemory : FaultOutcome.Fixed;
+                return MapOwnFrame(vma, page, at.Value, page, replacingZero: true, write: true) is null ? FaultOutcome.OutOfMemory : FaultOutcome.Fixed;
+            }
+            if (access == AccessKind.Write && !PteFormat.Has(entry, Pte.RW))
+            {
+                // The VMA allows the write, the PTE does not: write-protected for soft-dirty
+                // tracking. do_wp_page reuses the page: writable, dirty, soft-dirty.
+                _paging.WritePte(at.Value, entry | (ulong)(Pte.RW | Pte.D) | SoftDirtyBit, page);
+                _paging.InvalidatePage(page);
+                fix = FaultFix.WriteProtectResolved;
+                return FaultOutcome.Fixed;
             }
             // The PTE already allows it: the TLB held a stale entry (a spurious fault).
             _paging.InvalidatePage(page);
@@ -409,7 +435,7 @@ public sealed class AddressSpace
             fix = FaultFix.ZeroPageMapped;
             return FaultOutcome.Fixed;
         }
-        if (MapOwnFrame(vma, page, at.Value, page, replacingZero: false) is null)
+        if (MapOwnFrame(vma, page, at.Value, page, replacingZero: false, write: access == AccessKind.Write) is null)
         {
             return FaultOutcome.OutOfMemory;
         }
@@ -423,14 +449,16 @@ public sealed class AddressSpace
     /// drops the zero page's translation, as do_wp_page copies and ptep_clear_flush drops it (the
     /// copy is a fresh frame: the page it replaces is zero). Null when no frame is left.
     /// </summary>
-    private Frame? MapOwnFrame(Vma vma, ulong page, GuestPhysical at, ulong va, bool replacingZero)
+    /// <param name="write">A write fault: the page is mapped dirty, so soft-dirty too (do_anonymous_page and
+    /// finish_fault use pte_mkdirty, which sets _PAGE_SOFT_DIRTY on x86, for writes only).</param>
+    private Frame? MapOwnFrame(Vma vma, ulong page, GuestPhysical at, ulong va, bool replacingZero, bool write)
     {
         Frame? frame = FrameFor(vma, page);
         if (frame is null)
         {
             return null;
         }
-        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection), va);
+        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection) | (write ? SoftDirtyBit : 0), va);
         if (replacingZero)
         {
             _paging.InvalidatePage(page);
@@ -508,7 +536,8 @@ public sealed class AddressSpace
         bool zero = _zero.Maps(entry);
         if ((!PteFormat.Has(entry, Pte.P) && (entry & ProtNoneBit) == 0) || zero)
         {
-            if (MapOwnFrame(vma, PageGeometry.PageBase(address), at.Value, address, zero) is not Frame frame)
+            // The loader's privilege, not a user write: the page is not mapped dirty (a file's pages read in).
+            if (MapOwnFrame(vma, PageGeometry.PageBase(address), at.Value, address, zero, write: false) is not Frame frame)
             {
                 return null;
             }
@@ -651,10 +680,12 @@ public sealed class AddressSpace
         for (; next < _vmas.Count && _vmas[kept].Start <= end; next++)
         {
             Vma a = _vmas[kept], b = _vmas[next];
+            // VM_SOFTDIRTY does not keep VMAs apart (is_mergeable_vma ignores it) and is sticky.
             if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name
                 && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset))
             {
                 a.End = b.End;
+                a.SoftDirty |= b.SoftDirty;
                 _spare.Add(b);
             }
             else
@@ -684,6 +715,7 @@ public sealed class AddressSpace
         vma.Name = model.Name;
         vma.Backing = model.Backing;
         vma.BackingOffset = model.BackingOffset;
+        vma.SoftDirty = model.SoftDirty;
         return vma;
     }
 }

@@ -39,6 +39,7 @@ public sealed partial class GuestKernel
                 FaultFix.ZeroPageMapped => "zero page mapped read-only",
                 FaultFix.ZeroPageCopied => "zero page replaced by a page of its own",
                 FaultFix.Spurious => "stale TLB entry dropped",
+                FaultFix.WriteProtectResolved => "write-protected PTE made writable and soft-dirty (no signal)",
                 _ => "page populated",
             },
             FaultOutcome.MapError or FaultOutcome.AccessError => "{signal} ({signal_code})",

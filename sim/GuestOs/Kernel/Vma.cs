@@ -24,6 +24,15 @@ public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bo
 
     public string Name { get; internal set; } = Name;
 
+    /// <summary>
+    /// VM_SOFTDIRTY: every page of the VMA reads as soft-dirty in /proc/PID/pagemap whatever its
+    /// PTE says. Set on a new or grown mapping (mm/vma.c __mmap_complete, mm/mmap.c do_brk_flags),
+    /// cleared by clear_refs 4 (fs/proc/task_mmu.c clear_refs_write); kept by splits and, since
+    /// Linux's "sticky" VMA flags (mm: make VM_SOFTDIRTY a sticky VMA flag, Nov 2025), by merges
+    /// (either part's flag survives: before it, whichever VMA was the merge target won).
+    /// </summary>
+    public bool SoftDirty { get; internal set; } = true;
+
     /// <summary>The shared object a MAP_SHARED VMA maps (null for private memory).</summary>
     public SharedMemoryObject? Backing { get; internal set; }
 

@@ -28,6 +28,10 @@ internal sealed partial class SyscallDispatcher
                 return Error(Errno.EBADF);
             case HostDirectory:
                 return Error(Errno.EISDIR);
+            case ProcSelfFile { Kind: ProcSelfKind.Pagemap } pagemap:
+                return ReadPagemap(process, pagemap, buffer, count, at);
+            case ProcSelfFile:
+                return Error(Errno.EBADF); // clear_refs is write-only
             case HostFile { Readable: false }:
                 return Error(Errno.EBADF);
             case HostFile file:
@@ -77,6 +81,10 @@ internal sealed partial class SyscallDispatcher
     /// <summary>write or pwrite64 (<paramref name="at"/> set) on a mounted file.</summary>
     private long WriteFile(Process process, int fd, ulong buffer, ulong count, long? at)
     {
+        if (process.Files.Get(fd) is ProcSelfFile proc)
+        {
+            return proc.Kind == ProcSelfKind.ClearRefs ? WriteClearRefs(process, buffer, count) : Error(Errno.EBADF);
+        }
         if (process.Files.Get(fd) is not HostFile { Writable: true } file)
         {
             return Error(Errno.EBADF); // not open, a directory, or opened read-only

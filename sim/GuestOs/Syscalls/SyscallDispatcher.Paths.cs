@@ -76,6 +76,10 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(error);
         }
+        if (ProcSelf(process, components) is ProcSelfKind proc)
+        {
+            return OpenProcSelf(process, proc, components, flags);
+        }
         return FileSystem.Open(process.Files, components, trailingSlash, flags, mode);
     }
 

@@ -40,6 +40,7 @@ public sealed class CheckpointTechniques
             ? new PvCdaPageTables(memory, machine.Ledger)
             : new ShadowCdaPageTables(memory, shadow, machine.Ledger);
         var tracking = new PageTracking(machine, _tables, record);
+        Tracking = tracking;
         PtXen = new PtXen(machine.Ledger, tracking);
         EmulXen = new EmulXen(machine, memory, _tables, record, tracking);
         if (shadow is not null)
@@ -51,6 +52,9 @@ public sealed class CheckpointTechniques
     }
 
     public PtXen PtXen { get; }
+
+    /// <summary>PTxen's and Emulxen's page tracking (tests reach its deliberate fault, <see cref="PageTracking.SkipOneReprotect"/>).</summary>
+    internal PageTracking Tracking { get; }
 
     public EmulXen EmulXen { get; }
 

@@ -58,7 +58,7 @@ internal sealed class GuestVirtualMemory
             {
                 return false;
             }
-            Move(Touch(leaf, touch) + (va & PageGeometry.PageMask), buffer, access);
+            Move(va, Touch(leaf, touch) + (va & PageGeometry.PageMask), buffer, access);
             return true;
         }
         if (!CheckAll(cr3, va, buffer.Length, access, requireWritable, out fault))
@@ -70,16 +70,20 @@ internal sealed class GuestVirtualMemory
         {
             ulong at = va + (ulong)done;
             int chunk = Chunk(at, buffer.Length - done);
-            Move(Touch(cr3, at, touch) + (at & PageGeometry.PageMask), buffer.Slice(done, chunk), access);
+            Move(at, Touch(cr3, at, touch) + (at & PageGeometry.PageMask), buffer.Slice(done, chunk), access);
             done += chunk;
         }
         return true;
     }
 
-    private void Move(ulong physical, Span<byte> buffer, AccessKind access)
+    private void Move(ulong va, ulong physical, Span<byte> buffer, AccessKind access)
     {
         if (access == AccessKind.Write)
         {
+            if (_memory.WriteAudit is { } audit && _memory.GetOrCreate(new Frame(physical >> PageGeometry.PageShift)) is { WriteWatch: null } frame)
+            {
+                audit.Reaching(va, frame); // the hypervisor's store reaches the frame without a TLB fill: the audit must see it too
+            }
             _memory.Write(new GuestPhysical(physical), buffer);
         }
         else

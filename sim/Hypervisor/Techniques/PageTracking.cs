@@ -61,6 +61,13 @@ internal sealed class PageTracking
     }
 
     /// <summary>
+    /// Test only: a deliberately broken technique, which the ground-truth audit must catch. When
+    /// set, the next cycle start after the first leaves one page of last cycle's record writable
+    /// (and unmarked, so nothing lists it when it is written again), then the switch clears itself.
+    /// </summary>
+    internal bool SkipOneReprotect { get; set; }
+
+    /// <summary>
     /// CycleBegin of PTxen and Emulxen: write-protect every CDA page at the first cycle, else the
     /// pages listed in the record (each checked to be a page of the CDA that was writable), then
     /// any page still marked writable (a record the application damaged must not leave a page
@@ -69,6 +76,7 @@ internal sealed class PageTracking
     /// </summary>
     public long Reprotect(HvProcess process, Registration registration)
     {
+        bool skipOne = SkipOneReprotect && !registration.FirstCycle;
         // Reused from cycle to cycle: CycleBegin allocates nothing in the steady state.
         List<int> targets = _targets;
         targets.Clear();
@@ -103,6 +111,11 @@ internal sealed class PageTracking
         foreach (int index in targets)
         {
             ulong page = registration.PageAddress(index);
+            if (skipOne)
+            {
+                skipOne = SkipOneReprotect = false; // the deliberate bug: this page stays writable and untracked
+                continue;
+            }
             if (_tables.Protect(process, page))
             {
                 changed.Add(page);

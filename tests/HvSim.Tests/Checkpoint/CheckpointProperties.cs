@@ -22,13 +22,17 @@ public sealed class CheckpointProperties
     public void StackInsideTheCdaIsTrackedByTheHypervisorTechniques(TxScript script) =>
         AssertEveryPairKeepsItsBackupAndEndsAlike(script, TxRun.HandlerFreePairs);
 
-    /// <summary>Every pair: backup checked after every commit; every pair prints the same CDA and extra-page digests as the first (none natively).</summary>
+    /// <summary>
+    /// Every pair: backup checked after every commit and audited against the ground truth (a page
+    /// written but not recorded fails the run); every pair prints the same CDA and extra-page
+    /// digests as the first (none natively).
+    /// </summary>
     internal static void AssertEveryPairKeepsItsBackupAndEndsAlike(TxScript script, IEnumerable<TechniquePair> pairs)
     {
         string? reference = null;
         foreach (TechniquePair pair in pairs)
         {
-            TxRun.Outcome outcome = TxRun.Run(script, pair, new CheckpointOptions { VerifyEveryCommit = true });
+            TxRun.Outcome outcome = TxRun.Run(script, pair, new CheckpointOptions { VerifyEveryCommit = true, Audit = true });
             TxRun.AssertHealthy(outcome, pair);
             reference ??= outcome.Stdout;
             Assert.True(reference == outcome.Stdout, $"{pair} ends with a different CDA: {outcome.Stdout.Trim()} vs {reference.Trim()}");

@@ -63,7 +63,7 @@ public sealed class CheckpointCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(2 + 4 + 5, runs.Length); // native: pt, emul; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen
+        Assert.Equal(3 + 5 + 6, runs.Length); // native: pt, emul, softdirty; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen
         foreach (JsonElement run in runs)
         {
             Assert.True(run.GetProperty("backup_equal").GetBoolean());

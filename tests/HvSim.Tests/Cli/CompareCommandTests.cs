@@ -18,10 +18,11 @@ public sealed class CompareCommandTests
         using JsonDocument compared = JsonDocument.Parse(stdout);
         JsonElement[] runs = compared.RootElement.GetProperty("runs").EnumerateArray().ToArray();
         var expected = new[] { Platform.Native, Platform.XenPv, Platform.XenShadow }
-            .SelectMany(p => Techniques.Tracking.Where(t => Techniques.SupportedOn(t, p)).Select(t => (Techniques.Name(t), PlatformNames.Name(p))))
+            .SelectMany(p => Techniques.All.Where(t => Techniques.SupportedOn(t, p)).Select(t => (Techniques.Name(t), PlatformNames.Name(p))))
             .ToArray();
         Assert.Equal(expected, runs.Select(r => (r.GetProperty("technique").GetString()!, r.GetProperty("platform").GetString()!)));
         Assert.All(runs, r => Assert.True(r.GetProperty("ok").GetBoolean()));
+        Assert.All(runs, r => Assert.Equal(0, r.GetProperty("audit_missed_pages").GetInt64())); // every run audited, none missed a page
 
         // The same run as micro's, for one pair.
         (status, stdout, stderr) = HvsimConsole.Run(["micro", "--technique", "ptxen", "--platform", "xen-shadow", "--json", .. s_small]);

@@ -88,11 +88,12 @@ public sealed class AddressSpaceTests
         ulong roDirty = rig.Pte(Base), roClean = rig.Pte(Base + Page);
         Assert.Equal(PteFormat.Address(dirty), PteFormat.Address(roDirty));
         Assert.Equal(PteFormat.Address(clean), PteFormat.Address(roClean));
-        Assert.Equal((ulong)(Pte.P | Pte.US | Pte.A | Pte.D | Pte.NX), roDirty & ~PteFormat.AddressMask);
+        // The written page keeps its soft-dirty bit too (change_pte_range keeps it; the write fault set it).
+        Assert.Equal((ulong)(Pte.P | Pte.US | Pte.A | Pte.D | Pte.NX) | AddressSpace.SoftDirtyBit, roDirty & ~PteFormat.AddressMask);
         Assert.Equal((ulong)(Pte.P | Pte.US | Pte.A | Pte.NX), roClean & ~PteFormat.AddressMask);
 
         Assert.True(rig.Space.Protect(Base, Page, R | MemoryProtection.PROT_EXEC));
-        Assert.Equal((ulong)(Pte.P | Pte.US | Pte.A | Pte.D), rig.Pte(Base) & ~PteFormat.AddressMask);
+        Assert.Equal((ulong)(Pte.P | Pte.US | Pte.A | Pte.D) | AddressSpace.SoftDirtyBit, rig.Pte(Base) & ~PteFormat.AddressMask);
 
         Assert.True(rig.Space.Protect(Base, Page, MemoryProtection.PROT_NONE));
         ulong none = rig.Pte(Base);
@@ -102,7 +103,7 @@ public sealed class AddressSpaceTests
 
         Assert.True(rig.Space.Protect(Base, Page, RW));
         Assert.Equal(PteFormat.Address(dirty), PteFormat.Address(rig.Pte(Base)));
-        Assert.Equal((ulong)(Pte.P | Pte.RW | Pte.US | Pte.A | Pte.D | Pte.NX), rig.Pte(Base) & ~PteFormat.AddressMask);
+        Assert.Equal((ulong)(Pte.P | Pte.RW | Pte.US | Pte.A | Pte.D | Pte.NX) | AddressSpace.SoftDirtyBit, rig.Pte(Base) & ~PteFormat.AddressMask);
         Assert.Equal(0x5a, rig.Read(Base));
     }
 
@@ -181,7 +182,8 @@ public sealed class AddressSpaceTests
         Assert.Equal(PageFaultErrorCode.Write | PageFaultErrorCode.User, first.Value.ErrorCode);
 
         Assert.Equal(FaultOutcome.Fixed, rig.Space.HandleFault(Base + 0x123, AccessKind.Write));
-        Assert.Equal((ulong)(Pte.P | Pte.RW | Pte.US | Pte.NX), rig.Pte(Base) & ~PteFormat.AddressMask);
+        // A write fault maps the page soft-dirty (do_anonymous_page: pte_mkdirty sets _PAGE_SOFT_DIRTY on x86).
+        Assert.Equal((ulong)(Pte.P | Pte.RW | Pte.US | Pte.NX) | AddressSpace.SoftDirtyBit, rig.Pte(Base) & ~PteFormat.AddressMask);
         Assert.Equal(0UL, rig.Pte(Base + Page));
         Assert.Null(rig.UserAccess(Base + 0x123, AccessKind.Write, 7));
         Assert.Equal(7, rig.Read(Base + 0x123));
