@@ -19,13 +19,30 @@ public enum Technique
     EmulXen = 4,
     /// <summary>The hypervisor scans the CDA's shadow PTEs for D bits at each cycle's end.</summary>
     ScanXen = 5,
+    // 6 and 7 are issue 17's (softdirty, uffdwp).
+    /// <summary>hvm: the CDA's EPT entries write-protected at cycle begin, one EPT violation per first write to a page.</summary>
+    EptWp = 8,
+    /// <summary>hvm: the CDA's EPT D bits scanned and cleared at cycle end.</summary>
+    EptScan = 9,
+    /// <summary>hvm: Intel PML, the logged guest-physical pages mapped back to the CDA (SPML).</summary>
+    Pml = 10,
+    /// <summary>hvm: OoH's EPML, guest-virtual pages logged into the process's record.</summary>
+    Epml = 11,
+    /// <summary>hvm: Intel SPP, 128-byte sub-page write protection, only dirty sub-pages copied.</summary>
+    Spp = 12,
 }
 
 /// <summary>Names and platform support of the techniques.</summary>
 public static class Techniques
 {
-    /// <summary>Every technique that tracks writes, in the paper's order.</summary>
+    /// <summary>The paper's techniques that track writes, in the paper's order.</summary>
     public static readonly Technique[] Tracking = [Technique.Pt, Technique.Emul, Technique.PtXen, Technique.EmulXen, Technique.ScanXen];
+
+    /// <summary>The hypervisor-level techniques of platform hvm (issue 16), hardware's order: EPT, then its dirty-logging features.</summary>
+    public static readonly Technique[] Hvm = [Technique.EptWp, Technique.EptScan, Technique.Pml, Technique.Epml, Technique.Spp];
+
+    /// <summary>Every technique that tracks writes: the paper's, then hvm's (what --technique all runs).</summary>
+    public static readonly Technique[] AllTracking = [.. Tracking, .. Hvm];
 
     public static string Name(Technique technique) => technique switch
     {
@@ -34,7 +51,13 @@ public static class Techniques
         Technique.Emul => "emul",
         Technique.PtXen => "ptxen",
         Technique.EmulXen => "emulxen",
-        _ => "scanxen",
+        Technique.ScanXen => "scanxen",
+        Technique.EptWp => "eptwp",
+        Technique.EptScan => "eptscan",
+        Technique.Pml => "pml",
+        Technique.Epml => "epml",
+        Technique.Spp => "spp",
+        _ => technique.ToString().ToLowerInvariant(),
     };
 
     /// <summary>The paper's spelling (PT, Emul, PTxen, Emulxen, Scanxen): figure legends and reports.</summary>
@@ -45,6 +68,11 @@ public static class Techniques
         Technique.PtXen => "PTxen",
         Technique.EmulXen => "Emulxen",
         Technique.ScanXen => "Scanxen",
+        Technique.EptWp => "EPT-WP",
+        Technique.EptScan => "EPT-scan",
+        Technique.Pml => "PML",
+        Technique.Epml => "EPML",
+        Technique.Spp => "SPP",
         _ => Name(technique),
     };
 
@@ -69,16 +97,22 @@ public static class Techniques
     /// </summary>
     public static bool SupportedOn(Technique technique, Platform platform) => technique switch
     {
-        Technique.PtXen or Technique.EmulXen => platform != Platform.Native,
+        Technique.PtXen or Technique.EmulXen => platform is Platform.XenPv or Platform.XenShadow,
         Technique.ScanXen => platform == Platform.XenShadow,
+        Technique.EptWp or Technique.EptScan or Technique.Pml or Technique.Epml or Technique.Spp => platform == Platform.Hvm,
         _ => true,
     };
 
     /// <summary>Why a platform cannot run a technique, for a one-line error.</summary>
-    public static string WhyUnsupported(Technique technique, Platform platform) => technique == Technique.ScanXen
-        ? $"technique scanxen needs shadow page tables (--platform xen-shadow), not {PlatformNames.Name(platform)}"
-        : $"technique {Name(technique)} runs in the hypervisor: use --platform xen-pv or xen-shadow, not {PlatformNames.Name(platform)}";
+    public static string WhyUnsupported(Technique technique, Platform platform) => technique switch
+    {
+        Technique.ScanXen => $"technique scanxen needs shadow page tables (--platform xen-shadow), not {PlatformNames.Name(platform)}",
+        Technique.EptWp or Technique.EptScan or Technique.Pml or Technique.Epml or Technique.Spp =>
+            $"technique {Name(technique)} runs on VT-x with EPT: use --platform hvm, not {PlatformNames.Name(platform)}",
+        _ => $"technique {Name(technique)} runs in the hypervisor: use --platform xen-pv or xen-shadow, not {PlatformNames.Name(platform)}",
+    };
 
     /// <summary>Whether the technique is served by the hypervisor (int 0x84).</summary>
-    public static bool InHypervisor(Technique technique) => technique >= Technique.PtXen;
+    public static bool InHypervisor(Technique technique) => technique is Technique.PtXen or Technique.EmulXen or Technique.ScanXen
+        or Technique.EptWp or Technique.EptScan or Technique.Pml or Technique.Epml or Technique.Spp;
 }

@@ -97,7 +97,7 @@ internal static class CompareCommand
         EventLedger l = r.Kernel.Ledger;
         CheckpointStats s = r.Session.Stats;
         return new Row(r.Session.Technique, r.Kernel.Options.Platform.Platform, RunPricing.SimulatedNs(r, profile), s.Commits, s.DirtyPages, s.LoggedWords,
-            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), s.CopiedBytes, ok);
+            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor) + l.Count(EventKind.VmExit), s.CopiedBytes, ok);
     }
 
     /// <summary>A count per transaction: the techniques record pages or words, so the transaction is the unit they share.</summary>
@@ -116,7 +116,7 @@ internal static class CompareCommand
                 (r.CopiedBytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture), r.Ok ? "equal" : "FAILED");
         }
         text.Append(table.Render());
-        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor\n");
+        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor (traps, and VM exits on hvm)\n");
         return text.ToString();
     }
 

@@ -63,12 +63,17 @@ public sealed class CheckpointCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(2 + 4 + 5, runs.Length); // native: pt, emul; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen
+        // native: pt, emul; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen; hvm: pt, emul and its five
+        Assert.Equal(2 + 4 + 5 + 7, runs.Length);
         foreach (JsonElement run in runs)
         {
             Assert.True(run.GetProperty("backup_equal").GetBoolean());
             Assert.Equal(10, run.GetProperty("tcount").GetInt64());
-            Assert.True(run.GetProperty("simulated_ns").GetInt64() > 0, "priced under the default profile");
+            // hvm's prices are issue 16 item 3's: until they land its runs are priced null.
+            if (run.GetProperty("platform").GetString() != "hvm")
+            {
+                Assert.True(run.GetProperty("simulated_ns").GetInt64() > 0, "priced under the default profile");
+            }
             string technique = run.GetProperty("technique").GetString()!;
             long pages = run.GetProperty("dirty_pages").GetInt64();
             // 1.5 pages per transaction on average: 15 page visits in 10 transactions, tracked

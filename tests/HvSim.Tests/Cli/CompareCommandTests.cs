@@ -17,8 +17,8 @@ public sealed class CompareCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument compared = JsonDocument.Parse(stdout);
         JsonElement[] runs = compared.RootElement.GetProperty("runs").EnumerateArray().ToArray();
-        var expected = new[] { Platform.Native, Platform.XenPv, Platform.XenShadow }
-            .SelectMany(p => Techniques.Tracking.Where(t => Techniques.SupportedOn(t, p)).Select(t => (Techniques.Name(t), PlatformNames.Name(p))))
+        var expected = new[] { Platform.Native, Platform.XenPv, Platform.XenShadow, Platform.Hvm }
+            .SelectMany(p => Techniques.AllTracking.Where(t => Techniques.SupportedOn(t, p)).Select(t => (Techniques.Name(t), PlatformNames.Name(p))))
             .ToArray();
         Assert.Equal(expected, runs.Select(r => (r.GetProperty("technique").GetString()!, r.GetProperty("platform").GetString()!)));
         Assert.All(runs, r => Assert.True(r.GetProperty("ok").GetBoolean()));
