@@ -274,12 +274,13 @@ public sealed class CheckpointSession
             return 0;
         }
         var pages = new HashSet<ulong>();
+        var blocks = new HashSet<ulong>();
         Span<byte> block = stackalloc byte[CheckpointRecord.BlockBytes];
         foreach (ulong address in record.Blocks)
         {
-            if (wholePages.Contains(address & ~0xFFFUL))
+            if (wholePages.Contains(address & ~0xFFFUL) || !blocks.Add(address))
             {
-                continue;
+                continue; // in its page's copy, or listed twice: copied once
             }
             if (!ReadGuest(address, block))
             {

@@ -101,7 +101,8 @@ internal sealed class HvmTechniques
             case CheckpointMode.Epml:
                 _nested.EpmlCr3 = process.Cr3;
                 _nested.EpmlBuffer = RecordLayout.PageEntry(registration.RecordBuffer, 0);
-                _nested.EpmlCapacity = (int)Math.Min((registration.RecordLength - RecordLayout.HeaderBytes) / RecordLayout.PageEntryBytes, int.MaxValue);
+                // One entry per CDA page: a cycle fills it only when the process dirties as many pages as the CDA has.
+                _nested.EpmlCapacity = registration.CdaPages;
                 _nested.EpmlCount = 0;
                 break;
         }
