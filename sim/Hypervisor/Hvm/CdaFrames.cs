@@ -23,6 +23,9 @@ internal sealed class CdaFrames
         _machine = machine;
     }
 
+    /// <summary>CDA pages mapped so far (0 before the first <see cref="Map"/>).</summary>
+    public int Count => _pages.Length;
+
     /// <summary>The guest-physical page behind CDA page <paramref name="index"/> at the last <see cref="Map"/> (0: not mapped).</summary>
     public ulong this[int index] => _pages[index];
 

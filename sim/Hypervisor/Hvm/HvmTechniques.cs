@@ -121,7 +121,7 @@ internal sealed class HvmTechniques
         }
         if (registration.Mode is CheckpointMode.EptWp or CheckpointMode.Spp)
         {
-            for (int i = 0; i < registration.CdaPages; i++)
+            for (int i = 0; i < frames.Count; i++)
             {
                 if (frames[i] != 0)
                 {
