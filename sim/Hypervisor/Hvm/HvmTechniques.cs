@@ -240,7 +240,12 @@ internal sealed class HvmTechniques
                 registration.Mark(index);
                 Append(process, registration, registration.PageAddress(index) + ((ulong)block * NestedPaging.SubPageBytes) | SubPageEntry);
                 Ledger.Add(EventKind.PteUpdate, Layer.Hypervisor, !Ledger.IsTracing ? null
-                    : new TraceData("spp: sub-page {index} of guest-physical page {address} made writable in the SPP table") { Index = (ulong)block, Address = page });
+                    : new TraceData("spp: sub-page {index} of guest-physical page {address} made writable in the SPP table ({operation})")
+                    {
+                        Index = (ulong)block,
+                        Address = page,
+                        Operation = $"writable sub-pages 0x{mask:x8}",
+                    });
                 return true;
             }
         }
