@@ -6,7 +6,23 @@ using HvSim.GuestOs.Kernel;
 namespace HvSim.Checkpoint;
 
 /// <summary>What the backup check found.</summary>
-public sealed record BackupCheck(bool Equal, string Detail, string? PrimarySha256, string? BackupSha256);
+public sealed class BackupCheck(bool equal, string detail, CdaImage? primary, CdaImage? backup)
+{
+    // Hashed when first asked for: a report prints the digests, but most runs (reproduce's 300, the
+    // tests') only need Equal, and hashing costs a pass over each whole CDA (8 MiB for a workload).
+    private readonly Lazy<string?> _primarySha256 = new(() => primary?.Sha256());
+    private readonly Lazy<string?> _backupSha256 = new(() => backup?.Sha256());
+
+    public bool Equal { get; } = equal;
+
+    public string Detail { get; } = detail;
+
+    /// <summary>SHA-256 of the CDA the backup was compared with (null when it could not be read).</summary>
+    public string? PrimarySha256 => _primarySha256.Value;
+
+    /// <summary>SHA-256 of the backup's CDA (null when no CDA was registered).</summary>
+    public string? BackupSha256 => _backupSha256.Value;
+}
 
 /// <summary>
 /// One completed commit, for observers: its record always; the primary's CDA before and after it
@@ -117,20 +133,18 @@ public sealed class CheckpointSession
     private BackupCheck Compare(CdaImage? expected, string what)
     {
         CdaImage backup = _backup!.Image;
-        string backupSha = backup.Sha256();
         if (expected is null)
         {
-            return new BackupCheck(false, $"{what} could not be read", null, backupSha);
+            return new BackupCheck(false, $"{what} could not be read", null, backup);
         }
-        string expectedSha = expected.Sha256();
         if (_failure is not null)
         {
-            return new BackupCheck(false, _failure, expectedSha, backupSha);
+            return new BackupCheck(false, _failure, expected, backup);
         }
         long first = expected.FirstDifference(backup);
         return first < 0
-            ? new BackupCheck(true, $"backup equals {what}", expectedSha, backupSha)
-            : new BackupCheck(false, $"backup differs from {what} at CDA offset 0x{first:x} ({expected.CountDifferences(backup)} bytes differ)", expectedSha, backupSha);
+            ? new BackupCheck(true, $"backup equals {what}", expected, backup)
+            : new BackupCheck(false, $"backup differs from {what} at CDA offset 0x{first:x} ({expected.CountDifferences(backup)} bytes differ)", expected, backup);
     }
 
     private void Serve(Process process)

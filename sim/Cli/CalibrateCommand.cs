@@ -34,23 +34,30 @@ public static class CalibrateCommand
             DefaultPriorWeight, DefaultPriorWeight.ToString(CultureInfo.InvariantCulture));
         CliOption<string?> name = CliOptions.Text("--name", "NAME", "the profile's name [default: the output file's name]");
         Option<bool> allowUndetermined = CliOptions.Flag("--allow-undetermined", "write the profile even when the rows leave some prices undetermined");
+        CliOption<string?> fitPlatform = CliOptions.Text("--fit-platform", "PLATFORM",
+            "fit the prior's own prices for this platform even where sourced or measured (rows measured on such a machine: kvm-measure's CSV with hvm)");
         var command = new Command("calibrate",
             "fit a cost profile to a measurements CSV (non-negative least squares on relative errors) and print the residuals, the condition of the problem and any contradiction between rows")
         {
-            measurements, output, prior, priorWeight, name, allowUndetermined,
+            measurements, output, prior, priorWeight, name, allowUndetermined, fitPlatform,
         };
-        command.SetAction(result => Run(measurements.Read(result)!, output.Read(result)!, prior.Read(result), priorWeight.Read(result), name.Read(result), result.GetValue(allowUndetermined)));
+        command.SetAction(result => Run(measurements.Read(result)!, output.Read(result)!, prior.Read(result), priorWeight.Read(result), name.Read(result),
+            result.GetValue(allowUndetermined), fitPlatform.Read(result)));
         return command;
     }
 
-    private static int Run(string measurements, string output, string? priorName, double priorWeight, string? name, bool allowUndetermined)
+    private static int Run(string measurements, string output, string? priorName, double priorWeight, string? name, bool allowUndetermined, string? fitPlatform)
     {
         OutputPath.CheckFile(output, "calibrate: --out");
+        if (fitPlatform is not null && !Platforms.IsConcrete(fitPlatform))
+        {
+            throw new UsageException($"calibrate: --fit-platform: unknown platform '{fitPlatform}' (expected {string.Join(", ", Platforms.Concrete)})");
+        }
         try
         {
             MeasurementSet set = MeasurementsCsv.Load(measurements);
             CostProfile? prior = priorName is null ? null : BundledProfiles.Load(priorName);
-            CalibrationProblem problem = set.ToProblem(prior, priorWeight);
+            CalibrationProblem problem = set.ToProblem(prior, priorWeight, fitPlatform: fitPlatform);
             CalibrationResult result = Calibrator.Fit(problem, new CalibrationOptions { RelativeResiduals = true });
             if (result.Undetermined.Count > 0 && !allowUndetermined)
             {
@@ -60,7 +67,8 @@ public static class CalibrateCommand
                     $"or add rows; --allow-undetermined writes the profile anyway", 1);
             }
             string profileName = name ?? Path.GetFileNameWithoutExtension(output);
-            string priorText = prior is null ? "no prior" : $"prior profile '{prior.Name}' with weight {priorWeight.ToString(CultureInfo.InvariantCulture)}";
+            string priorText = (prior is null ? "no prior" : $"prior profile '{prior.Name}' with weight {priorWeight.ToString(CultureInfo.InvariantCulture)}")
+                + (fitPlatform is null ? "" : $", its {fitPlatform} prices fitted");
             string description = $"fitted by hvsim calibrate to {set.Source} ({problem.Targets.Count} targets, {problem.Keys.Count} free prices, {problem.Fixed.Count} held fixed; {priorText})";
             CostProfile profile = FittedProfile.Build(result, profileName, description, set.Source, prior);
             ProfileJson.Save(profile, output);

@@ -23,7 +23,7 @@ public static class ReproduceBench
         {
             var clock = Stopwatch.StartNew();
             ReproduceResult result = ReproduceRun.Run(settings, profile);
-            IReadOnlyList<string> files = ReproduceOutput.Write(result, scratch, () => clock.Elapsed);
+            IReadOnlyList<string> files = ReproduceOutput.Write(result, scratch, () => ReproduceOutput.InOneProcess(clock.Elapsed));
             clock.Stop();
             return new ReproduceTiming(quick ? "quick" : "full", result.Experiments, files.Count, clock.Elapsed.TotalSeconds, result.Ok);
         }

@@ -19,7 +19,10 @@ public static class ReproduceCommand
 {
     public const string DefaultOut = "reproduce-out";
 
-    public static Command Create()
+    public static Command Create() => Create(Run);
+
+    /// <summary>The command, its options parsed into a <see cref="ReproduceRequest"/> for <paramref name="action"/> (a reproduce sweep parses its spec's options with it).</summary>
+    internal static Command Create(Func<ReproduceRequest, int> action)
     {
         Option<bool> quick = CliOptions.Flag("--quick", "smaller grids (about 13 s instead of about 90)");
         CliOption<string> output = CliOptions.Value("--out", "DIR", "where the CSVs, PNGs, table2.csv, claims.csv and report.md go", text => text, DefaultOut, DefaultOut);
@@ -34,28 +37,39 @@ public static class ReproduceCommand
         {
             quick, output, profile, json, tcount, ops, draws, suite,
         };
-        command.SetAction(result => Run(result.GetValue(quick), output.Read(result), profile.Read(result), result.GetValue(json),
-            tcount.Read(result), ops.Read(result), (int)draws.Read(result), suite.Read(result)));
+        command.SetAction(result => action(new ReproduceRequest(result.GetValue(quick), output.Read(result), profile.Read(result), result.GetValue(json),
+            tcount.Read(result), ops.Read(result), (int)draws.Read(result), suite.Read(result))));
         return command;
     }
 
-    private static int Run(bool quick, string output, string profileName, bool json, long? tcount, long? ops, int draws, WorkloadSuite suite)
+    /// <summary>What the request runs; throws a usage error when its suite cannot run its operations.</summary>
+    internal static ReproduceSettings Settings(ReproduceRequest request)
     {
-        OutputPath.CheckDirectory(output, "reproduce: --out");
-        CostProfile profile = RunPricing.LoadProfile(profileName);
-        ReproduceSettings settings = ReproduceSettings.Create(BundledGuests.Directory, quick);
+        ReproduceSettings settings = ReproduceSettings.Create(BundledGuests.Directory, request.Quick);
         settings = settings with
         {
-            BandDraws = draws,
-            Claims = settings.Claims with { Tcount = tcount ?? settings.Claims.Tcount, WorkloadOps = ops ?? settings.Claims.WorkloadOps, Suite = suite },
+            BandDraws = request.Draws,
+            Claims = settings.Claims with
+            {
+                Tcount = request.Tcount ?? settings.Claims.Tcount, WorkloadOps = request.Ops ?? settings.Claims.WorkloadOps, Suite = request.Suite,
+            },
         };
-        SuiteOption.CheckOps(suite, settings.Claims.WorkloadOps);
+        SuiteOption.CheckOps(request.Suite, settings.Claims.WorkloadOps);
+        return settings;
+    }
+
+    private static int Run(ReproduceRequest request)
+    {
+        (string output, bool json) = (request.Output, request.Json);
+        OutputPath.CheckDirectory(output, "reproduce: --out");
+        CostProfile profile = RunPricing.LoadProfile(request.ProfileName);
+        ReproduceSettings settings = Settings(request);
 
         var clock = Stopwatch.StartNew();
         int jobs = ReproduceRun.Jobs(settings).Count;
         ReproduceResult result = ProgressDisplay.Run("reproduce", jobs, show: !json && ProgressDisplay.Interactive,
             tick => ReproduceRun.Run(settings, profile, tick));
-        IReadOnlyList<string> files = ReproduceOutput.Write(result, output, () => clock.Elapsed);
+        IReadOnlyList<string> files = ReproduceOutput.Write(result, output, () => ReproduceOutput.InOneProcess(clock.Elapsed));
         foreach (string failure in result.Failures)
         {
             Console.Error.WriteLine($"hvsim: reproduce: {failure}");
@@ -72,3 +86,6 @@ public static class ReproduceCommand
         return result.Ok ? 0 : 1;
     }
 }
+
+/// <summary>reproduce's options, parsed.</summary>
+internal sealed record ReproduceRequest(bool Quick, string Output, string ProfileName, bool Json, long? Tcount, long? Ops, int Draws, WorkloadSuite Suite);

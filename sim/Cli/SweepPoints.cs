@@ -26,7 +26,7 @@ internal static class SweepPoints
         Command command = point.Command == "micro"
             ? MicroCommand.Create((r, _, _) => { request = r; return 0; })
             : WorkloadCommand.Create((r, _, _) => { request = r; return 0; });
-        string[] args = [.. point.Arguments(), "--profile", profile, "--json"];
+        string[] args = [.. SweepArguments.For(command, point.Inputs), "--profile", profile, "--json"];
         ParseResult parsed = command.Parse(args);
         if (ParseProblems.First(parsed) is string problem)
         {

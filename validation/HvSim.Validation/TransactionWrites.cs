@@ -46,6 +46,14 @@ public sealed class TransactionWrites
     /// <summary>Average unique pages per transaction (0 without transactions).</summary>
     public double PagesPerTransaction => Transactions == 0 ? 0 : (double)Pages / Transactions;
 
+    /// <summary>The totals as another process counted them (a sharded sweep's results, read back).</summary>
+    public static TransactionWrites Of(long transactions, long writes, long writtenBytes, long pages, long wholePages, long fallbacks,
+        long emptyTransactions, long maxWrites) => new()
+    {
+        Transactions = transactions, Writes = writes, WrittenBytes = writtenBytes, Pages = pages, WholePages = wholePages,
+        Fallbacks = fallbacks, EmptyTransactions = emptyTransactions, MaxWrites = maxWrites,
+    };
+
     /// <summary>Counts one committed transaction.</summary>
     public void Add(CheckpointRecord record)
     {

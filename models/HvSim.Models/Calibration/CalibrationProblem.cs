@@ -101,7 +101,8 @@ public sealed class CalibrationProblem
         if (keys.Count == 0)
         {
             // Every price the rows name is held fixed: a fit would have no column to solve for.
-            throw new ModelInputException("every price the rows name is held fixed (sourced or measured in the prior): nothing is left to fit");
+            throw new ModelInputException("every price the rows name is held fixed (sourced or measured in the prior): nothing is left to fit " +
+                "(rows measured on one platform's machine refit the prior's prices for it with hvsim calibrate --fit-platform)");
         }
         Keys = keys;
     }

@@ -13,8 +13,12 @@ public sealed record MeasurementSet(string Source, IReadOnlyList<Experiment> Exp
     /// subkind from its own price or else its kind's) is either held fixed — when that price is
     /// sourced or measured (<paramref name="fixedValues"/> may replace those values, as the
     /// prediction bands' draws do) — or fitted with a prior of weight <paramref name="priorWeight"/>.
+    /// A price the prior gives for <paramref name="fitPlatform"/> itself (not a "*" price) is fitted even
+    /// when sourced or measured: the rows were measured on a machine of that platform (kvm-measure's
+    /// CSV on a KVM host, fitting hvm's exits) and replace the sources' figures for it.
     /// </summary>
-    public CalibrationProblem ToProblem(CostProfile? prior, double priorWeight, IReadOnlyDictionary<PriceKey, double>? fixedValues = null)
+    public CalibrationProblem ToProblem(CostProfile? prior, double priorWeight, IReadOnlyDictionary<PriceKey, double>? fixedValues = null,
+        string? fitPlatform = null)
     {
         var priors = new List<PriorPrice>();
         var held = new Dictionary<PriceKey, double>();
@@ -26,7 +30,7 @@ public sealed record MeasurementSet(string Source, IReadOnlyList<Experiment> Exp
                 {
                     continue;
                 }
-                if (price.Provenance.IsFixed)
+                if (price.Provenance.IsFixed && !(fitPlatform is not null && price.Key.Platform == fitPlatform))
                 {
                     held[key] = fixedValues is not null && fixedValues.TryGetValue(price.Key, out double drawn) ? drawn : price.Ns;
                 }

@@ -7,7 +7,7 @@ namespace HvSim.Tests.Cli;
 /// hvsim as a .NET tool (issue 19): the repository's build packs (dotnet pack sim/Cli), installs with
 /// dotnet tool install --tool-path, and the installed hvsim, run from a directory that has nothing of
 /// the repository, finds its bundled guests and profiles and prints exactly what the repository's
-/// build prints for trace, micro and workload.
+/// build prints for trace, micro, workload and the bundled reproduce sweep's points.
 /// </summary>
 public sealed class ToolPackageTests(ITestOutputHelper output)
 {
@@ -46,6 +46,7 @@ public sealed class ToolPackageTests(ITestOutputHelper output)
                 ["trace", "--platform", "xen-pv", "--technique", "pt"],
                 ["micro", "--technique", "all", "--platform", "xen-pv", "--tcount", "50", "--json"],
                 ["workload", "--ds", "tree", "--ops", "200", "--technique", "pt", "--platform", "native", "--json"],
+                ["sweep", "reproduce-quick", "--list", "--shard", "0/16"], // the bundled sweep specs travel with the tool
             ];
             foreach (string[] command in commands)
             {

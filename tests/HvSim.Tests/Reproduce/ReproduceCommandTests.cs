@@ -22,7 +22,20 @@ public sealed class ReproduceRuns : IDisposable
         TextDirectory = Path.Combine(Root, "text");
         Json = HvsimConsole.Run([.. Tiny, "--json", "--out", JsonDirectory]);
         Text = HvsimConsole.Run([.. Tiny, "--out", TextDirectory]);
+
+        // The same reproduction as a sweep in 3 shards, merged (issue 18 item 4).
+        string spec = Path.Combine(Root, "reproduce-tiny.json");
+        File.WriteAllText(spec, """{ "name": "reproduce-tiny", "command": "reproduce", "fixed": { "quick": true, "tcount": 40, "ops": 200 } }""");
+        ShardStatuses = [.. Enumerable.Range(0, 3).Select(i => HvsimConsole.Run(["sweep", spec, "--shard", $"{i}/3", "--out", Path.Combine(Root, "shards")]))];
+        Merge = HvsimConsole.Run(["sweep", "merge", Path.Combine(Root, "shards"), "--out", MergedDirectory]);
     }
+
+    /// <summary>Where the sharded reproduction's merge wrote the reproduction (and, beside it, .csv and .json).</summary>
+    public string MergedDirectory => Path.Combine(Root, "merged");
+
+    public IReadOnlyList<(int Status, string Stdout, string Stderr)> ShardStatuses { get; }
+
+    public (int Status, string Stdout, string Stderr) Merge { get; }
 
     public string Root { get; }
 
@@ -167,10 +180,31 @@ public sealed class ReproduceCommandTests(ReproduceRuns runs) : IClassFixture<Re
         Assert.All(names, name => Assert.True(
             File.ReadAllBytes(Path.Combine(runs.TextDirectory, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(runs.JsonDirectory, name))),
             $"{name} differs between two runs with the same seed"));
-        // The report differs in its wall-time line only.
+        // The report differs in its "ran" line (where and how long) only.
         string[] a = File.ReadAllLines(Path.Combine(runs.TextDirectory, "report.md")), b = File.ReadAllLines(Path.Combine(runs.JsonDirectory, "report.md"));
         Assert.Equal(a.Length, b.Length);
-        Assert.All(a.Zip(b).Where(p => p.First != p.Second), p => Assert.StartsWith("| wall time |", p.First));
+        Assert.All(a.Zip(b).Where(p => p.First != p.Second), p => Assert.StartsWith("| ran |", p.First));
+    }
+
+    [Fact]
+    public void A_sharded_reproduction_merges_into_the_same_files()
+    {
+        Assert.All(runs.ShardStatuses, r => Assert.True(r.Status == 0, $"shard: status {r.Status}: {r.Stderr}"));
+        Assert.True(runs.Merge.Status == 0, $"merge: status {runs.Merge.Status}: {runs.Merge.Stderr}");
+        string[] names = Directory.GetFiles(runs.TextDirectory).Select(Path.GetFileName).Order().ToArray()!;
+        Assert.Equal(names, Directory.GetFiles(runs.MergedDirectory).Select(Path.GetFileName).Order().ToArray());
+        foreach (string name in names.Where(n => n != "report.md"))
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(runs.TextDirectory, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(runs.MergedDirectory, name))),
+                $"{name} differs between the reproduction and its sharded sweep");
+        }
+        string[] a = File.ReadAllLines(Path.Combine(runs.TextDirectory, "report.md")), b = File.ReadAllLines(Path.Combine(runs.MergedDirectory, "report.md"));
+        Assert.Equal(a.Length, b.Length);
+        (string First, string Second)[] different = [.. a.Zip(b).Where(p => p.First != p.Second)];
+        Assert.StartsWith("| ran |", Assert.Single(different).First);
+        Assert.Contains("sweep reproduce-tiny", different[0].Second);
+        // The claims the merge prints are those reproduce prints.
+        Assert.Equal(runs.Text.Stdout.Split('\n')[..^2], runs.Merge.Stdout.Split('\n')[1..^2]);
     }
 
     [Theory]

@@ -158,7 +158,7 @@ public sealed class SweepTests : IDisposable
     [InlineData("\"seed\": [1, 2, 3]", "\"seed\": []", "axes.seed: expected a non-empty array")]
     [InlineData("\"ppt\": 2", "\"ppt\": 40", "--ppt 40: more pages per transaction than the CDA has")]
     [InlineData("\"platform\": \"xen-pv\"", "\"platform\": \"native\"", "runs in the hypervisor: use --platform xen-pv or xen-shadow, not native")]
-    [InlineData("\"command\": \"micro\"", "\"command\": \"exec\"", "expected micro or workload")]
+    [InlineData("\"command\": \"micro\"", "\"command\": \"exec\"", "expected micro, workload or reproduce")]
     [InlineData("\"xen-4.1-pv\", \"prior-xen-4.1-pv\"", "\"no-such-profile\"", "no-such-profile")]
     public void A_bad_spec_is_refused_before_any_run(string from, string to, string message)
     {

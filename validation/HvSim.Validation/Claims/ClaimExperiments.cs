@@ -59,9 +59,13 @@ public sealed record MicroPoint(Technique Technique, Platform Platform, int CdaK
 /// <summary>One workload run: a data-structure operation with OPT operations per transaction.</summary>
 public sealed record WorkloadPoint(string Structure, DsOperation Operation, int Opt, Technique Technique)
 {
+    /// <summary>Whose structures run; null: the settings' suite (<see cref="ClaimSettings.Suite"/>). Set for reproduce's contrast Table 2.</summary>
+    public WorkloadSuite? Suite { get; init; }
+
     public string Pair => $"{Structure} {DataStructures.Name(Operation)}";
 
-    public override string ToString() => $"{Pair} opt={Opt.ToString(CultureInfo.InvariantCulture)} {Techniques.Name(Technique)}@xen-pv";
+    public override string ToString() =>
+        $"{Pair} opt={Opt.ToString(CultureInfo.InvariantCulture)} {Techniques.Name(Technique)}@xen-pv{(Suite is WorkloadSuite suite ? $" suite={WorkloadSuites.Name(suite)}" : "")}";
 }
 
 /// <summary>
@@ -105,7 +109,7 @@ public static class ClaimExperiments
     public static PointResult RunWorkload(WorkloadPoint point, ClaimSettings settings)
     {
         DataStructure structure = DataStructures.Find(point.Structure) ?? throw new ArgumentException($"unknown structure {point.Structure}");
-        var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed) { Suite = settings.Suite };
+        var spec = new WorkloadSpec(structure, point.Operation, point.Opt, settings.WorkloadOps, settings.Seed) { Suite = point.Suite ?? settings.Suite };
         string path = Path.Combine(settings.GuestDirectory, spec.GuestName);
         Steady steady = new(spec.Transactions, Platforms.XenPv);
         var argv = new List<string> { BundledFiles.GuestRunName(path) };

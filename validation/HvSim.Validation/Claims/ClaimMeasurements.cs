@@ -104,9 +104,16 @@ public sealed class ClaimMeasurements
             MicroPoint m => ClaimExperiments.RunMicro(m, settings),
             _ => throw new InvalidOperationException(),
         }, done);
-        return new ClaimMeasurements(settings, results.ToDictionary(r => r.Point),
-            ClaimExperiments.MprotectCall(Platform.Native, settings), ClaimExperiments.MprotectCall(Platform.XenPv, settings));
+        return From(settings, results);
     }
+
+    /// <summary>
+    /// The measurements of points run elsewhere (a sharded sweep's results, read back): each point's
+    /// result as its run made it; the two traced mprotect calls of C1 are made here (milliseconds).
+    /// </summary>
+    public static ClaimMeasurements From(ClaimSettings settings, IEnumerable<PointResult> results) =>
+        new(settings, results.ToDictionary(r => r.Point),
+            ClaimExperiments.MprotectCall(Platform.Native, settings), ClaimExperiments.MprotectCall(Platform.XenPv, settings));
 
     /// <summary>
     /// The distinct points a run makes, in the order it starts them: the workloads (the longest runs)

@@ -82,6 +82,10 @@ public sealed class EventVector
         }
     }
 
+    /// <summary>The named parts of kinds' counts, in kind, layer, name order.</summary>
+    public IEnumerable<(EventKind Kind, Layer Layer, string Subkind, double Count)> Parts() =>
+        _parts.Select(p => (p.Key.Kind, p.Key.Layer, p.Key.Subkind, p.Value));
+
     /// <summary>
     /// The counts as they are priced: each named part under its subkind, and what the parts leave of
     /// a kind's count under the kind (subkind null); terms within 1e-9 of zero (rounding of differences) left out.

@@ -4,8 +4,8 @@ namespace HvSim.Validation.Reproduce;
 public static class ReproduceOutput
 {
     /// <summary>Creates <paramref name="directory"/> if needed and writes every file; returns their paths in the order written.</summary>
-    /// <param name="elapsed">The wall time so far, read when report.md is written (after the PNGs).</param>
-    public static IReadOnlyList<string> Write(ReproduceResult r, string directory, Func<TimeSpan> elapsed)
+    /// <param name="ran">How the measurements were made (report.md's "ran" line), asked for when report.md is written, after the PNGs.</param>
+    public static IReadOnlyList<string> Write(ReproduceResult r, string directory, Func<string> ran)
     {
         Directory.CreateDirectory(directory);
         var files = new List<string>();
@@ -25,7 +25,11 @@ public static class ReproduceOutput
         files.AddRange(pngs);
         Text("table2.csv", TableCsv.Table2([.. r.Table2, .. r.ContrastTable2]));
         Text("claims.csv", TableCsv.Claims(r.Claims));
-        Text("report.md", ReportMarkdown.Text(r, elapsed()));
+        Text("report.md", ReportMarkdown.Text(r, ran()));
         return files;
     }
+
+    /// <summary>report.md's "ran" line for a reproduction made in this process.</summary>
+    public static string InOneProcess(TimeSpan wall) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"in one process on {Environment.ProcessorCount} cores, {wall.TotalSeconds:0.0} s wall time");
 }

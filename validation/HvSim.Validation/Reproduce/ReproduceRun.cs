@@ -18,44 +18,49 @@ public sealed record ReproduceResult(ReproduceSettings Settings, CostProfile Pro
 }
 
 /// <summary>
-/// The paper's evaluation end to end: the union of the claims' points and every figure's, run once
-/// in one parallel pass (<see cref="ClaimMeasurements.Run(ClaimSettings, bool, IEnumerable{MicroPoint}, IEnumerable{WorkloadPoint}, Action{PointResult}?)"/>),
-/// then the figures, Table 2 (from the same Emulxen workload runs) and the claims, priced under one profile.
+/// The paper's evaluation end to end, in two halves: <see cref="Measure"/> runs every distinct point
+/// once (the claims', every figure's and the contrast suite's Table 2 runs, in one parallel pass);
+/// <see cref="Evaluate"/> makes the figures, Table 2 and the claims from those measurements under one
+/// profile. The halves meet in <see cref="ClaimMeasurements"/>, which a sharded sweep rebuilds from its
+/// shards' results (Sweeps/ReproduceSweep), so a sharded reproduction gives the same files.
 /// </summary>
 public static class ReproduceRun
 {
-    /// <summary>The distinct points the run makes (for a progress bar's length), the contrast suite's Table 2 runs last.</summary>
+    /// <summary>The distinct points the run makes, in the order it starts them (the contrast suite's Table 2 runs among the workloads).</summary>
     public static IReadOnlyList<object> Jobs(ReproduceSettings s)
     {
         IReadOnlyList<FigureDefinition> figures = FigureCatalog.For(s);
-        return [.. ClaimMeasurements.Jobs(s.Claims, workloads: true, figures.SelectMany(f => f.MicroPoints), figures.SelectMany(f => f.WorkloadPoints)),
-            .. ContrastSpecs(s)];
+        return ClaimMeasurements.Jobs(s.Claims, workloads: true, figures.SelectMany(f => f.MicroPoints),
+            [.. figures.SelectMany(f => f.WorkloadPoints), .. ContrastPoints(s)]);
     }
 
     /// <summary>The suite whose Table 2 report.md shows for contrast: the one the figures and claims do not run.</summary>
     public static WorkloadSuite ContrastSuite(ReproduceSettings s) => s.Claims.Suite == WorkloadSuite.Textbook ? WorkloadSuite.Ours : WorkloadSuite.Textbook;
 
-    private static IReadOnlyList<WorkloadSpec> ContrastSpecs(ReproduceSettings s) =>
+    /// <summary>The contrast suite's Table 2 runs (none when that suite cannot run the settings' operations).</summary>
+    private static IReadOnlyList<WorkloadPoint> ContrastPoints(ReproduceSettings s) =>
         WorkloadSuites.AcceptsOps(ContrastSuite(s), s.Claims.WorkloadOps)
-            ? Table2.Specs(s.Claims.WorkloadOps, s.Claims.Seed, suite: ContrastSuite(s))
+            ? [.. PaperTable2.Rows.SelectMany(row => Table2.Opts.Select(opt =>
+                new WorkloadPoint(row.Structure, row.Operation, (int)opt, Table2.CountingTechnique) { Suite = ContrastSuite(s) }))]
             : [];
 
+    /// <summary>Runs every point of <see cref="Jobs"/> once, in parallel.</summary>
     /// <param name="step">Called once per finished point, from worker threads.</param>
-    public static ReproduceResult Run(ReproduceSettings s, CostProfile profile, Action? step = null)
+    public static ClaimMeasurements Measure(ReproduceSettings s, Action? step = null)
     {
         IReadOnlyList<FigureDefinition> definitions = FigureCatalog.For(s);
-        int experiments = Jobs(s).Count;
-        // The contrast suite's Table 2 (40 Emulxen runs) goes alongside the main pass, one run at a
-        // time, so that it fills the cores the main pass leaves idle at its end.
-        Task<IReadOnlyList<Table2Entry>> contrast = Task.Run(() => (IReadOnlyList<Table2Entry>)ParallelRuns.Map(ContrastSpecs(s),
-            spec => Table2.Measure(Path.Combine(s.Claims.GuestDirectory, spec.GuestName), spec), _ => step?.Invoke(), parallelism: 1));
-        ClaimMeasurements m = ClaimMeasurements.Run(s.Claims, workloads: true, definitions.SelectMany(f => f.MicroPoints),
-            definitions.SelectMany(f => f.WorkloadPoints), _ => step?.Invoke());
+        return ClaimMeasurements.Run(s.Claims, workloads: true, definitions.SelectMany(f => f.MicroPoints),
+            [.. definitions.SelectMany(f => f.WorkloadPoints), .. ContrastPoints(s)], _ => step?.Invoke());
+    }
+
+    /// <summary>The figures, Table 2 and the claims from the measurements of <see cref="Jobs"/>, priced under <paramref name="profile"/>.</summary>
+    public static ReproduceResult Evaluate(ReproduceSettings s, CostProfile profile, ClaimMeasurements m)
+    {
         var failures = new List<string>();
         failures.AddRange(m.Results.Where(r => !r.Ok).Select(r => $"experiment failed: {OneLine(r.Failure ?? r.Point.ToString() ?? "?")}"));
         var context = new FigureContext(m, profile, s);
         var figures = new List<FigureData>();
-        foreach (FigureDefinition definition in definitions)
+        foreach (FigureDefinition definition in FigureCatalog.For(s))
         {
             try
             {
@@ -67,15 +72,19 @@ public static class ReproduceRun
             }
         }
         IReadOnlyList<Table2Row> table2 = Table2Reproduced.From(m, failures);
-        IReadOnlyList<Table2Row> contrastTable2 = Table2Reproduced.From(contrast.Result, failures);
+        IReadOnlyList<Table2Row> contrastTable2 = ContrastPoints(s).Count == 0 ? [] : Table2Reproduced.From(m, failures, ContrastSuite(s));
         IReadOnlyList<ClaimResult> claims = ClaimsTable.Evaluate(m, profile);
         BandSummary? bands = null;
         if (s.BandDraws > 0)
         {
             (claims, bands) = PredictionBands.Add(m, profile, claims, s.BandDraws);
         }
-        return new ReproduceResult(s, profile, m, experiments, figures, table2, claims, failures) { Bands = bands, ContrastTable2 = contrastTable2 };
+        return new ReproduceResult(s, profile, m, m.Results.Count(), figures, table2, claims, failures) { Bands = bands, ContrastTable2 = contrastTable2 };
     }
+
+    /// <summary>Both halves in one process.</summary>
+    /// <param name="step">Called once per finished point, from worker threads.</param>
+    public static ReproduceResult Run(ReproduceSettings s, CostProfile profile, Action? step = null) => Evaluate(s, profile, Measure(s, step));
 
     private static string OneLine(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -17,15 +17,19 @@ public sealed record Table2Row(string Structure, DsOperation Operation, int Opt,
 /// </summary>
 public static class Table2Reproduced
 {
-    /// <summary>The rows in the paper's order, OPT 1 then 5; a pair whose run failed or was not run is left out and named in <paramref name="failures"/>.</summary>
-    public static IReadOnlyList<Table2Row> From(ClaimMeasurements m, ICollection<string> failures)
+    /// <summary>
+    /// The rows in the paper's order, OPT 1 then 5, of the settings' suite or (<paramref name="suite"/>)
+    /// of another whose runs were measured alongside (reproduce's contrast table); a pair whose run
+    /// failed or was not run is left out and named in <paramref name="failures"/>.
+    /// </summary>
+    public static IReadOnlyList<Table2Row> From(ClaimMeasurements m, ICollection<string> failures, WorkloadSuite? suite = null)
     {
         var rows = new List<Table2Row>();
         foreach (PaperRow paper in PaperTable2.Rows)
         {
             foreach (long opt in Table2.Opts)
             {
-                var point = new WorkloadPoint(paper.Structure, paper.Operation, (int)opt, Table2.CountingTechnique);
+                var point = new WorkloadPoint(paper.Structure, paper.Operation, (int)opt, Table2.CountingTechnique) { Suite = suite };
                 PointResult? result = m.Result(point);
                 if (result is not { Ok: true, Writes: TransactionWrites writes })
                 {
@@ -33,24 +37,8 @@ public static class Table2Reproduced
                     continue;
                 }
                 rows.Add(new Table2Row(paper.Structure, paper.Operation, (int)opt, writes.WritesPerTransaction, writes.PagesPerTransaction,
-                    paper.Writes(opt), paper.Pages(opt), writes.Transactions) { Suite = m.Settings.Suite });
+                    paper.Writes(opt), paper.Pages(opt), writes.Transactions) { Suite = suite ?? m.Settings.Suite });
             }
-        }
-        return rows;
-    }
-
-    /// <summary>The rows of a table measured on its own (<see cref="Table2.MeasureAll"/>: the contrast suite's); a failed run is left out and named in <paramref name="failures"/>.</summary>
-    public static IReadOnlyList<Table2Row> From(IReadOnlyList<Table2Entry> entries, ICollection<string> failures)
-    {
-        var rows = new List<Table2Row>();
-        foreach (Table2Entry e in entries)
-        {
-            if (!e.Run.Ok)
-            {
-                failures.Add($"table2 ({WorkloadSuites.Name(e.Suite)}): {e.Spec}: {e.Run.Failure}");
-                continue;
-            }
-            rows.Add(new Table2Row(e.Structure, e.Operation, (int)e.Opt, e.Writes, e.Pages, e.PaperWrites, e.PaperPages, e.Counts.Transactions) { Suite = e.Suite });
         }
         return rows;
     }

@@ -21,7 +21,8 @@ public sealed class SweepMerge
     /// <summary>One results line per point, in the spec's order.</summary>
     public IReadOnlyList<string> Lines { get; }
 
-    public static SweepMerge Read(IReadOnlyList<string> directories)
+    /// <param name="pointsOf">The spec's points (its axes' product, or a reproduce sweep's runs).</param>
+    public static SweepMerge Read(IReadOnlyList<string> directories, Func<SweepSpec, IReadOnlyList<SweepPoint>> pointsOf)
     {
         SweepSpec? spec = null;
         var found = new Dictionary<string, (string Line, string File)>(StringComparer.Ordinal);
@@ -59,7 +60,7 @@ public sealed class SweepMerge
         {
             throw new SweepSpecException($"{duplicated.Count} point(s) present twice: {string.Join(", ", duplicated.Take(5))}{(duplicated.Count > 5 ? ", …" : "")}");
         }
-        IReadOnlyList<SweepPoint> points = SweepPlan.Points(spec);
+        IReadOnlyList<SweepPoint> points = pointsOf(spec);
         string[] missing = points.Where(p => !found.ContainsKey(p.Id)).Select(p => $"{p.Id} (#{p.Index})").ToArray();
         if (missing.Length > 0)
         {
@@ -78,13 +79,13 @@ public sealed class SweepMerge
     public string Json() => "[\n" + string.Join(",\n", Lines) + "\n]\n";
 
     /// <summary>
-    /// The results as CSV: the point (id, then every option of the spec), whether it passed, its
+    /// The results as CSV: the point (id, then every option its points set), whether it passed, its
     /// simulated time under each profile ("simulated_ns:PROFILE"), then every scalar field of the run
     /// report that is not an input already (nested counts stay in the JSON).
     /// </summary>
     public string Csv()
     {
-        string[] options = [.. Spec.Fixed.Select(f => f.Option), .. Spec.Axes.Select(a => a.Option)];
+        var options = new List<string>();
         var reportFields = new List<string>();
         var rows = new List<JsonDocument>();
         try
@@ -93,19 +94,29 @@ public sealed class SweepMerge
             {
                 JsonDocument document = JsonDocument.Parse(line);
                 rows.Add(document);
+                // The points' options in the order they first appear: the spec's fixed then its axes (a reproduce sweep's: each run's).
+                foreach (JsonProperty input in document.RootElement.GetProperty("inputs").EnumerateObject())
+                {
+                    if (!options.Contains(input.Name))
+                    {
+                        options.Add(input.Name);
+                    }
+                }
                 foreach (JsonProperty field in document.RootElement.GetProperty("report").EnumerateObject())
                 {
                     // A field that repeats an input (the report's "cda_kib" is the input "cda-kib") is the input's column.
-                    bool input = options.Any(o => o.Replace('-', '_') == field.Name);
+                    bool input = options.Any(o => o.Replace('-', '_') == field.Name) || field.Name == "ok";
                     if (field.Value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array) && !input && !reportFields.Contains(field.Name))
                     {
                         reportFields.Add(field.Name);
                     }
                 }
             }
+            // A reproduce sweep's points are priced at merge, in its reproduction: no per-point column.
+            IReadOnlyList<string> profiles = Spec.Command == ReproduceSweep.Command ? [] : Spec.Profiles;
             var text = new StringBuilder();
             text.Append(Reproduce.Csv.Line([
-                "id", .. options, "ok", .. Spec.Profiles.Select(p => "simulated_ns:" + p), .. reportFields]));
+                "id", .. options, "ok", .. profiles.Select(p => "simulated_ns:" + p), .. reportFields]));
             foreach (JsonDocument row in rows)
             {
                 JsonElement root = row.RootElement;
@@ -116,7 +127,7 @@ public sealed class SweepMerge
                     root.GetProperty("id").GetString()!,
                     .. options.Select(o => inputs.TryGetProperty(o, out JsonElement v) ? Reproduce.Csv.Field(v.GetString()!) : ""),
                     root.GetProperty("ok").GetBoolean() ? "true" : "false",
-                    .. Spec.Profiles.Select(p => prices.TryGetProperty(p, out JsonElement v) ? Scalar(v) : ""),
+                    .. profiles.Select(p => prices.TryGetProperty(p, out JsonElement v) ? Scalar(v) : ""),
                     .. reportFields.Select(f => report.TryGetProperty(f, out JsonElement v) ? Scalar(v) : ""),
                 ]));
             }

@@ -66,13 +66,14 @@ public static class SweepPlan
     /// <summary>
     /// A rough, deterministic estimate of a point's run time, in arbitrary units: the microbenchmark's
     /// transactions times the words they write plus the CDA's initial copy; a workload's operations
-    /// times its operations per transaction. Only the balance of the shards depends on it.
+    /// times 40 (a reproduce sweep's points are one or the other). Only the balance of the shards depends on it.
     /// </summary>
     public static double Cost(SweepPoint point)
     {
         double Number(string option, double fallback) =>
             double.TryParse(point.Value(option), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : fallback;
-        return point.Command == "micro"
+        bool micro = point.Command == "micro" || (point.Command == ReproduceSweep.Command && point.Value("kind") == "micro");
+        return micro
             ? (Number("tcount", 1000) * ((Number("ppt", 4) * (Number("wpp", 4) + 16)) + 50)) + (Number("cda-kib", 1024) * 4)
             : Number("ops", 10000) * 40;
     }

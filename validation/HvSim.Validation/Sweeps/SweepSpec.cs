@@ -12,13 +12,14 @@ public readonly record struct SweepInput(string Option, string Value);
 /// <summary>
 /// A design-space sweep (docs/sweeps.md): the command every point runs (micro or workload), the
 /// options every point shares, the axes whose cartesian product makes the points, and the cost
-/// profiles that price every run. Read from JSON; <see cref="Canonical"/> is the same spec
+/// profiles that price every run. Or the paper's evaluation ("reproduce": its options fixed, no
+/// axes; the points are its runs, <see cref="ReproduceSweep"/>). Read from JSON; <see cref="Canonical"/> is the same spec
 /// written back in one fixed form, which every shard stores and merge compares.
 /// </summary>
 public sealed class SweepSpec
 {
     /// <summary>The commands a sweep may run.</summary>
-    public static readonly IReadOnlyList<string> Commands = ["micro", "workload"];
+    public static readonly IReadOnlyList<string> Commands = ["micro", "workload", ReproduceSweep.Command];
 
     private SweepSpec(string name, string command, IReadOnlyList<SweepInput> fixedInputs, IReadOnlyList<(string Option, IReadOnlyList<string> Values)> axes, IReadOnlyList<string> profiles)
     {
@@ -46,7 +47,7 @@ public sealed class SweepSpec
     /// <summary>The spec in one fixed form (indented JSON, the spec's order), ending in a newline.</summary>
     public string Canonical { get; }
 
-    /// <summary>The number of points.</summary>
+    /// <summary>The number of points of the axes' product (1 for reproduce, whose points are its runs).</summary>
     public long PointCount => Axes.Aggregate(1L, (n, axis) => n * axis.Values.Count);
 
     /// <summary>The most points a spec may have (the plan holds them all in memory).</summary>
@@ -90,8 +91,9 @@ public sealed class SweepSpec
             string command = String(root, "command", source) ?? throw new SweepSpecException($"{source}: 'command' is missing (micro or workload)");
             if (!Commands.Contains(command))
             {
-                throw new SweepSpecException($"{source}: command '{command}': expected micro or workload");
+                throw new SweepSpecException($"{source}: command '{command}': expected micro, workload or reproduce");
             }
+            bool reproduce = command == ReproduceSweep.Command;
             var fixedInputs = new List<SweepInput>();
             if (root.TryGetProperty("fixed", out JsonElement fixedElement))
             {
@@ -101,11 +103,17 @@ public sealed class SweepSpec
                 }
             }
             var axes = new List<(string, IReadOnlyList<string>)>();
-            if (!root.TryGetProperty("axes", out JsonElement axesElement))
+            bool hasAxes = root.TryGetProperty("axes", out JsonElement axesElement);
+            if (!hasAxes && !reproduce)
             {
                 throw new SweepSpecException($"{source}: 'axes' is missing (an object of option: [values])");
             }
-            foreach (JsonProperty axis in Object(axesElement, "axes", source).EnumerateObject())
+            IEnumerable<JsonProperty> axisElements = hasAxes ? Object(axesElement, "axes", source).EnumerateObject() : [];
+            if (reproduce && axisElements.Any())
+            {
+                throw new SweepSpecException($"{source}: a reproduce sweep has no axes (its points are the evaluation's runs); its options go in 'fixed'");
+            }
+            foreach (JsonProperty axis in axisElements)
             {
                 if (axis.Value.ValueKind != JsonValueKind.Array || axis.Value.GetArrayLength() == 0)
                 {
@@ -129,6 +137,10 @@ public sealed class SweepSpec
                     ? profilesElement.EnumerateArray().Select((p, i) => p.ValueKind == JsonValueKind.String ? p.GetString()! : throw new SweepSpecException($"{source}: profiles[{i}]: expected a profile name or file")).ToArray()
                     : throw new SweepSpecException($"{source}: profiles: expected a non-empty array of profile names or files")
                 : ["xen-4.1-pv"];
+            if (reproduce && profiles.Length != 1)
+            {
+                throw new SweepSpecException($"{source}: profiles: a reproduce sweep is evaluated under one profile (merge again with another spec for another)");
+            }
             var spec = new SweepSpec(name, command, fixedInputs, axes, profiles);
             if (spec.PointCount > MaxPoints)
             {
@@ -151,12 +163,14 @@ public sealed class SweepSpec
         ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString() : throw new SweepSpecException($"{source}: '{field}' must be a string");
 
-    /// <summary>A value as the command line would carry it: a string as it is, a number as written.</summary>
+    /// <summary>A value as the command line would carry it: a string as it is, a number as written, true or false for a flag.</summary>
     private static string Scalar(JsonElement value, string where, string source) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString()!,
         JsonValueKind.Number => value.GetRawText(),
-        _ => throw new SweepSpecException($"{source}: {where}: expected a string or a number"),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => throw new SweepSpecException($"{source}: {where}: expected a string, a number, true or false"),
     };
 
     private string Write()
