@@ -9,7 +9,9 @@
  *            emulation engine (EMULATE escape) to perform and log each write through a
  *            writable alias of the CDA, and falls back to page tracking when it cannot;
  *   ptxen, emulxen, scanxen
- *            the hypervisor tracks the writes (int 0x84 Register, CycleBegin, CycleEnd).
+ *            the hypervisor tracks the writes (int 0x84 Register, CycleBegin, CycleEnd);
+ *   eptwp, eptscan, pml, epml, spp
+ *            the same on platform hvm, through vmcall (ckpt_hvm.h).
  *   softdirty the guest kernel tracks the writes: clear_refs and pagemap (ckpt_softdirty.c).
  * In every tracking technique ckpt_end hands the cycle's record buffer to the simulator (COMMIT
  * escape), which copies it to the backup.
@@ -26,6 +28,7 @@
 #include "ckpt_sys.h"
 #include "ckpt.h"
 #include "ckpt_softdirty.h"
+#include "ckpt_hvm.h"
 
 #define PAGE 4096ul
 #define WORD_CAP 65536ul        /* words[] capacity: Emul falls back to pages when it is full */
@@ -109,6 +112,8 @@ static long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsi
     register unsigned long r8 __asm__("r8") = a5;
     register unsigned long r9 __asm__("r9") = a6;
     unsigned long rax = nr;
+    if (ckpt_hvm_technique(s.technique))
+        return ckpt_vmcall(nr, a1, a2, a3, a4, a5, a6);
     __asm__ volatile("int $0x84"
                      : "+a"(rax), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8), "+r"(r9)
                      :
@@ -266,7 +271,7 @@ int ckpt_register(void *cda, unsigned long len)
 
     unsigned long token = 0;
     long technique = escape(ESC_QUERY, 0, 0, 0, &token);
-    if (technique < T_NONE || (technique > T_SCANXEN && technique != T_SOFTDIRTY))
+    if (technique < T_NONE || (technique > T_SCANXEN && technique != T_SOFTDIRTY && !ckpt_hvm_technique(technique)))
         return -CKPT_EINVAL;
     s.cda = start;
     s.len = len;
@@ -276,7 +281,7 @@ int ckpt_register(void *cda, unsigned long len)
         return 0;
     }
 
-    long r = alloc_record(len / PAGE);
+    long r = alloc_record(ckpt_hvm_record_entries(technique, len / PAGE));
     if (r)
         return (int)r;
     if (technique == T_EMUL && (r = make_alias()) != 0)
@@ -301,7 +306,7 @@ int ckpt_register(void *cda, unsigned long len)
     case T_SOFTDIRTY:
         r = ckpt_softdirty_register(); /* the first cycle starts clean */
         break;
-    default: /* ptxen, emulxen, scanxen: the mode is the technique number */
+    default: /* ptxen, emulxen, scanxen and hvm's: the mode is the technique number */
         r = hypercall(HC_REGISTER, token, start, len, (unsigned long)s.rec, s.rec_bytes,
                       (unsigned long)technique);
         break;

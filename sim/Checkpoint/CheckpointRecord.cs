@@ -18,6 +18,7 @@ public sealed class CheckpointRecord
     // allocation per cycle), and hands observers a copy.
     private readonly List<ulong> _pages = [];
     private readonly List<LoggedWord> _words = [];
+    private readonly List<ulong> _blocks = [];
 
     private CheckpointRecord()
     {
@@ -32,6 +33,7 @@ public sealed class CheckpointRecord
         var copy = new CheckpointRecord { Fallbacks = Fallbacks };
         copy._pages.AddRange(_pages);
         copy._words.AddRange(_words);
+        copy._blocks.AddRange(_blocks);
         return copy;
     }
 
@@ -41,6 +43,15 @@ public sealed class CheckpointRecord
     public IReadOnlyList<ulong> Pages => _pages;
 
     public IReadOnlyList<LoggedWord> Words => _words;
+
+    /// <summary>
+    /// Dirty 128-byte blocks (spp on hvm): pages[] entries holding a block's address with bit 0
+    /// set (docs/checkpoint-abi.md); the block is copied from the primary at commit, as a page is.
+    /// </summary>
+    public IReadOnlyList<ulong> Blocks => _blocks;
+
+    /// <summary>Bytes of one block entry's block.</summary>
+    public const int BlockBytes = 128;
 
     /// <summary>The pages as a list, for the session's loops (no enumerator object).</summary>
     internal List<ulong> PageList => _pages;
@@ -52,7 +63,7 @@ public sealed class CheckpointRecord
     public ulong Fallbacks { get; private set; }
 
     /// <summary>Bytes appended to the dirty logs: one entry per page, one per word.</summary>
-    public long LoggedBytes => (Pages.Count * (long)RecordLayout.PageEntryBytes) + (Words.Count * (long)RecordLayout.WordEntryBytes);
+    public long LoggedBytes => ((Pages.Count + Blocks.Count) * (long)RecordLayout.PageEntryBytes) + (Words.Count * (long)RecordLayout.WordEntryBytes);
 
     /// <summary>
     /// Reads and validates the record at <paramref name="record"/>; null with <paramref name="error"/>
@@ -73,6 +84,7 @@ public sealed class CheckpointRecord
     {
         into._pages.Clear();
         into._words.Clear();
+        into._blocks.Clear();
         into.Fallbacks = 0;
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
         if (!read(record, header))
@@ -94,7 +106,7 @@ public sealed class CheckpointRecord
         // the word log is the library's (64 Ki words) or the buffer the hypervisor accepted.
         ulong cdaPages = (length + 4095) / 4096;
         if (npages > pageCap || nwords > wordCap || pageCap > (1UL << 24) || wordCap > (1UL << 24)
-            || npages > 4 * cdaPages || nwords > MaxWords)
+            || npages > (4 + (4096 / BlockBytes)) * cdaPages || nwords > MaxWords)
         {
             error = $"record counts out of range (pages {npages}/{pageCap}, words {nwords}/{wordCap})";
             return false;
@@ -126,6 +138,17 @@ public sealed class CheckpointRecord
         for (int i = 0; i < (int)npages; i++)
         {
             ulong page = U64(pageBytes, i * RecordLayout.PageEntryBytes);
+            if ((page & 1) != 0)
+            {
+                ulong block = page & ~1UL;
+                if ((block & (BlockBytes - 1)) != 0 || block < cda || block - cda > length - BlockBytes || length < BlockBytes)
+                {
+                    error = $"block entry 0x{page:x} is not a 128-byte block of the CDA";
+                    return false;
+                }
+                into._blocks.Add(block);
+                continue;
+            }
             if ((page & 0xFFF) != 0 || page < cda || page - cda >= length)
             {
                 error = $"page entry 0x{page:x} is not a page of the CDA";
@@ -146,6 +169,12 @@ public sealed class CheckpointRecord
                 return false;
             }
             into._words.Add(new LoggedWord(address, (int)size, BinaryPrimitives.ReadUInt128LittleEndian(entry[16..])));
+        }
+        ulong cdaPages = (length + 4095) / 4096;
+        if ((ulong)into._pages.Count > 4 * cdaPages)
+        {
+            error = $"record lists {into._pages.Count} pages for a CDA of {cdaPages}";
+            return false;
         }
         error = "";
         return true;

@@ -67,7 +67,7 @@ public sealed class CheckpointSession
         if (Techniques.InHypervisor(options.Technique))
         {
             // The token grants this technique only (its number is int 0x84 Register's mode).
-            _token = kernel.Platform.Hypervisor!.Dom0.Allow(application, (ulong)options.Technique);
+            _token = kernel.Platform.Dom0!.Allow(application, (ulong)options.Technique);
         }
         kernel.EscapeCalled = Serve;
         Action<Process>? exiting = kernel.ProcessExiting;
@@ -262,10 +262,18 @@ public sealed class CheckpointSession
                 staged.Words.Add(word);
             }
         }
+        // Dirty 128-byte blocks (spp) are copied from the primary now, as pages are, as the
+        // words of 16 bytes the helper buffer carries; a block of a page listed whole is in its copy.
+        long blockPages = StageBlocks(record, wholePages, staged);
+        if (blockPages < 0)
+        {
+            _failure ??= $"commit {Stats.Commits + 1}: a dirty block is not readable";
+            return -EINVAL;
+        }
         _backup.Apply(staged);
 
         Stats.Commits++;
-        Stats.DirtyPages += record.Pages.Count;
+        Stats.DirtyPages += record.Pages.Count + blockPages;
         Stats.LoggedWords += record.Words.Count;
         Stats.LoggedBytes += record.LoggedBytes;
         Stats.CopiedBytes += staged.Bytes;
@@ -284,6 +292,35 @@ public sealed class CheckpointSession
             });
         VerifyAndKeep(record);
         return 0;
+    }
+
+    /// <summary>Stages the record's blocks outside whole pages; returns the pages they dirtied, or -1 when one cannot be read.</summary>
+    private long StageBlocks(CheckpointRecord record, HashSet<ulong> wholePages, HelperBuffer staged)
+    {
+        if (record.Blocks.Count == 0)
+        {
+            return 0;
+        }
+        var pages = new HashSet<ulong>();
+        var blocks = new HashSet<ulong>();
+        Span<byte> block = stackalloc byte[CheckpointRecord.BlockBytes];
+        foreach (ulong address in record.Blocks)
+        {
+            if (wholePages.Contains(address & ~0xFFFUL) || !blocks.Add(address))
+            {
+                continue; // in its page's copy, or listed twice: copied once
+            }
+            if (!ReadGuest(address, block))
+            {
+                return -1;
+            }
+            pages.Add(address & ~0xFFFUL);
+            for (int offset = 0; offset < block.Length; offset += 16)
+            {
+                staged.Words.Add(new LoggedWord(address + (ulong)offset, 16, System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(block[offset..])));
+            }
+        }
+        return pages.Count;
     }
 
     private void VerifyAndKeep(CheckpointRecord record)

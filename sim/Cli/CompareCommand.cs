@@ -98,7 +98,7 @@ internal static class CompareCommand
         EventLedger l = r.Kernel.Ledger;
         CheckpointStats s = r.Session.Stats;
         return new Row(r.Session.Technique, r.Kernel.Options.Platform.Platform, RunPricing.SimulatedNs(r, profile), s.Commits, s.DirtyPages, s.LoggedWords,
-            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), s.CopiedBytes, r.Session.Audit?.MissedPages, ok);
+            l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor) + l.Count(EventKind.VmExit), s.CopiedBytes, r.Session.Audit?.MissedPages, ok);
     }
 
     /// <summary>A count per transaction: the techniques record pages or words, so the transaction is the unit they share.</summary>
@@ -118,7 +118,7 @@ internal static class CompareCommand
                 r.Ok ? "equal" : "FAILED");
         }
         text.Append(table.Render());
-        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor; audit misses: pages written but not recorded, summed over the cycles (the ground-truth audit)\n");
+        text.Append($"simulated time under the cost profile {profileName} (--profile); dirty pages: pages recorded whole; logged words: writes recorded one by one; faults: page faults the CPU raised; hv traps: entries into the hypervisor (traps, and VM exits on hvm); audit misses: pages written but not recorded, summed over the cycles (the ground-truth audit)\n");
         return text.ToString();
     }
 

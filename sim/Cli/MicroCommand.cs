@@ -100,7 +100,8 @@ public static partial class MicroCommand
         Technique[] techniques = technique is Technique t ? [t] : Techniques.All;
         PlatformOptions[] platforms = platform is PlatformOptions p
             ? [p]
-            : [new PlatformOptions { Platform = Platform.Native }, new PlatformOptions { Platform = Platform.XenPv }, new PlatformOptions { Platform = Platform.XenShadow }];
+            : [new PlatformOptions { Platform = Platform.Native }, new PlatformOptions { Platform = Platform.XenPv }, new PlatformOptions { Platform = Platform.XenShadow },
+                new PlatformOptions { Platform = Platform.Hvm }];
         var pairs = new List<(Technique, PlatformOptions)>();
         foreach (PlatformOptions candidate in platforms)
         {
@@ -184,7 +185,7 @@ public static partial class MicroCommand
         {
             EventLedger l = r.Kernel.Ledger;
             table.AddRow(Techniques.Name(r.Session.Technique), PlatformNames.Name(r.Kernel.Options.Platform.Platform), r.Kernel.Cpu.InstructionsRetired,
-                l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.BounceToGuest), l.Count(EventKind.SignalDelivery),
+                l.Count(EventKind.PageFault), l.Count(EventKind.TrapToHypervisor) + l.Count(EventKind.VmExit), l.Count(EventKind.BounceToGuest), l.Count(EventKind.SignalDelivery),
                 l.Count(EventKind.SyscallEntry), l.Count(EventKind.Hypercall) + l.Count(EventKind.UserHypercall), l.Count(EventKind.WriteEmulated),
                 r.Session.Stats.DirtyPages, r.Session.Stats.LoggedBytes, r.Session.Stats.CopiedBytes, r.Check.Equal ? "equal" : "DIFFERS",
                 RunPricing.SimulatedNs(r, profile) is long ns ? (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-");

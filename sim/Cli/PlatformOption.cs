@@ -16,9 +16,9 @@ internal sealed class PlatformOption : IOptionGroup
 
     public PlatformOption(bool allowAll = false, bool required = false)
     {
-        string choices = allowAll ? "native, xen-pv, xen-shadow or all" : "native, xen-pv or xen-shadow";
-        _platform = CliOptions.Value<Platform?>("--platform", allowAll ? "native|xen-pv|xen-shadow|all" : "native|xen-pv|xen-shadow",
-            "the simulated machine: native hardware, Xen paravirtualized (direct paging) or Xen with shadow paging" + (allowAll ? "; all runs each" : ""),
+        string choices = allowAll ? "native, xen-pv, xen-shadow, hvm or all" : "native, xen-pv, xen-shadow or hvm";
+        _platform = CliOptions.Value<Platform?>("--platform", allowAll ? "native|xen-pv|xen-shadow|hvm|all" : "native|xen-pv|xen-shadow|hvm",
+            "the simulated machine: native hardware, Xen paravirtualized (direct paging), Xen with shadow paging, or hardware virtualization (VT-x with EPT)" + (allowAll ? "; all runs each" : ""),
             text => text == "all" && allowAll ? null
                 : PlatformNames.TryParse(text, out Platform platform) ? platform
                 : throw new UsageException($"--platform {text}: expected {choices}"),
@@ -68,7 +68,7 @@ internal sealed class PlatformOption : IOptionGroup
         }
 
         string name = PlatformNames.Name(chosen.Platform);
-        if (_syscallPath.Given(result) && chosen.Platform == Platform.Native)
+        if (_syscallPath.Given(result) && chosen.Platform is Platform.Native or Platform.Hvm)
         {
             throw new UsageException($"--syscall-path applies to xen-pv and xen-shadow (a PV guest's system calls), not {name}");
         }

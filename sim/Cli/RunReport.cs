@@ -9,7 +9,7 @@ namespace HvSim.Cli;
 /// <summary>
 /// What one run did, in the JSON shape DESIGN.md fixes for every command's --json (the field
 /// names are a contract for scripts): technique, platform, simulated_ns, instructions, events,
-/// events_by_layer, hypercalls, dirty_pages, logged_bytes, copied_bytes, cda_sha256,
+/// events_by_layer, hypercalls, vm_exits, dirty_pages, logged_bytes, copied_bytes, cda_sha256,
 /// backup_sha256, exit_status; plus the platform's knobs that took effect (syscall_path and
 /// pte_updates, null natively) so that a run can be re-priced knowing exactly which path it took. Counts come from the event ledger; the
 /// checkpoint fields stay zero or null until a command that checkpoints fills them in.
@@ -31,6 +31,9 @@ public sealed record RunReport
 
     /// <summary>Counts per subkind of <see cref="EventKind.Hypercall"/>, keyed by the hypercall's name (mmu_update, mmuext_op, iret).</summary>
     public IReadOnlyDictionary<string, long> Hypercalls { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Counts per subkind of <see cref="EventKind.VmExit"/> (hvm), keyed by the exit reason (ept_violation, vmcall, pml_full, epml_full).</summary>
+    public IReadOnlyDictionary<string, long> VmExits { get; init; } = new Dictionary<string, long>();
 
     public long DirtyPages { get; init; }
 
@@ -58,24 +61,31 @@ public sealed record RunReport
     /// <summary>The report of a ledger's counts.</summary>
     public static RunReport From(EventLedger ledger, PlatformOptions platform, long instructions, int? exitStatus, string technique = "none")
     {
-        const string prefix = nameof(EventKind.Hypercall) + ".";
-        var hypercalls = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach ((string key, long count) in ledger.Subkinds)
-        {
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && count != 0)
-            {
-                hypercalls[key[prefix.Length..]] = count;
-            }
-        }
         return new RunReport
         {
             Technique = technique,
             Platform = platform,
             Instructions = instructions,
             Events = ledger.NonZero().ToArray(),
-            Hypercalls = hypercalls,
+            Hypercalls = Subkinds(ledger, EventKind.Hypercall),
+            VmExits = Subkinds(ledger, EventKind.VmExit),
             ExitStatus = exitStatus,
         };
+    }
+
+    /// <summary>The non-zero counts of one kind's subkinds, by subkind, in ordinal order.</summary>
+    private static SortedDictionary<string, long> Subkinds(EventLedger ledger, EventKind kind)
+    {
+        string prefix = kind.ToString() + ".";
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach ((string key, long count) in ledger.Subkinds)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && count != 0)
+            {
+                counts[key[prefix.Length..]] = count;
+            }
+        }
+        return counts;
     }
 
     /// <summary>The layer's name in JSON: user, kernel, hypervisor.</summary>
@@ -100,10 +110,10 @@ public sealed record RunReport
         json.WriteString("technique", Technique);
         json.WriteString("platform", PlatformNames.Name(Platform.Platform));
         // The knobs that took effect: none natively; under shadow paging the guest's PTE stores always trap.
-        WriteNullable(json, "syscall_path", Platform.Platform == HvSim.Hypervisor.Platform.Native ? null : SyscallPathName(Platform.SyscallPath));
+        WriteNullable(json, "syscall_path", Platform.Platform is HvSim.Hypervisor.Platform.Native or HvSim.Hypervisor.Platform.Hvm ? null : SyscallPathName(Platform.SyscallPath));
         WriteNullable(json, "pte_updates", Platform.Platform switch
         {
-            HvSim.Hypervisor.Platform.Native => null,
+            HvSim.Hypervisor.Platform.Native or HvSim.Hypervisor.Platform.Hvm => null,
             HvSim.Hypervisor.Platform.XenShadow => PteUpdatesName(PteUpdateMode.TrappedWrite),
             _ => PteUpdatesName(Platform.PteUpdates),
         });
@@ -137,6 +147,13 @@ public sealed record RunReport
         foreach ((string name, long count) in Hypercalls)
         {
             json.WriteNumber(name, count);
+        }
+        json.WriteEndObject();
+
+        json.WriteStartObject("vm_exits");
+        foreach ((string reason, long count) in VmExits)
+        {
+            json.WriteNumber(reason, count);
         }
         json.WriteEndObject();
 

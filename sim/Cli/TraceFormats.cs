@@ -41,6 +41,7 @@ public static class TraceFormats
         return platform.Platform switch
         {
             Platform.Native => name,
+            Platform.Hvm => $"{name} (VT-x with EPT)",
             Platform.XenPv => $"{name} (syscalls: {syscalls}, PTE updates: {(platform.PteUpdates == PteUpdateMode.Hypercall ? "hypercall" : "trapped-write")})",
             _ => $"{name} (syscalls: {syscalls}, shadow page tables)",
         };

@@ -45,7 +45,9 @@ public static class TraceMermaid
             _text.Append(xen ? "    participant Kernel as Guest kernel\n" : "    participant Kernel\n");
             if (xen)
             {
-                _text.Append("    participant Hypervisor as Xen hypervisor\n");
+                _text.Append(_recording.Platform.Platform == Platform.Hvm
+                    ? "    participant Hypervisor as Hypervisor (VT-x root)\n"
+                    : "    participant Hypervisor as Xen hypervisor\n");
             }
             _text.Append("    participant Cpu as CPU\n");
             foreach (TraceStep step in _recording.Steps)
@@ -79,6 +81,15 @@ public static class TraceMermaid
                     }
                     Arrow(_lane, Lane.Hypervisor, TrapLabel(data), dashed: false);
                     _enteredByHypercall = false;
+                    break;
+                case EventKind.VmExit:
+                    // The hardware leaves the guest for the hypervisor; VM entry is the way back ("resume").
+                    if (_lane != Lane.Hypervisor)
+                    {
+                        Arrow(_lane, Lane.Hypervisor, "VM exit (" + (data.Operation ?? "exit") + ")", dashed: false);
+                        _enteredByHypercall = false;
+                    }
+                    Note(Lane.Hypervisor, NoteText(step));
                     break;
                 case EventKind.BounceToGuest:
                     MoveTo(Lane.Hypervisor);

@@ -160,7 +160,7 @@ public static class WorkloadCommand
             CheckpointStats s = r.Run.Session.Stats;
             table.AddRow(r.Spec.Structure.Name, DataStructures.Name(r.Spec.Operation), r.Spec.Opt, r.Spec.Ops, Techniques.Name(r.Run.Session.Technique),
                 PlatformNames.Name(r.Run.Kernel.Options.Platform.Platform), r.Run.Kernel.Cpu.InstructionsRetired, s.Commits, l.Count(EventKind.PageFault),
-                l.Count(EventKind.TrapToHypervisor), l.Count(EventKind.SignalDelivery), l.Count(EventKind.SyscallEntry), l.Count(EventKind.WriteEmulated),
+                l.Count(EventKind.TrapToHypervisor) + l.Count(EventKind.VmExit), l.Count(EventKind.SignalDelivery), l.Count(EventKind.SyscallEntry), l.Count(EventKind.WriteEmulated),
                 s.DirtyPages, s.LoggedBytes, s.CopiedBytes, r.InvariantsOk ? "ok" : "BROKEN", r.BackupEqual ? "equal" : "DIFFERS");
         }
         text.Append(table.Render());

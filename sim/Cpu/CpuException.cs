@@ -38,4 +38,9 @@ public enum ExitReason : byte
     /// serves the call that RDI names (docs/checkpoint-abi.md). RIP is after it.
     /// </summary>
     Escape,
+    /// <summary>
+    /// vmcall: RIP is on it and <see cref="Cpu.ExitVector"/> holds #UD (what it raises outside VMX
+    /// operation); a hypervisor serves it and advances RIP by its 3 bytes (0f 01 c1).
+    /// </summary>
+    Vmcall,
 }

@@ -19,6 +19,9 @@ public interface IPlatform
     /// <summary>The hypervisor, or null on native hardware.</summary>
     XenHypervisor? Hypervisor { get; }
 
+    /// <summary>The administrator's policy that issues checkpoint tokens, or null on native hardware.</summary>
+    Dom0Policy? Dom0 { get; }
+
     /// <summary>Routes a CPU exit (not a budget exit) to whoever takes it first: the hypervisor, then the kernel.</summary>
     void Deliver(ExitReason exit, IGuestKernelEntry kernel);
 

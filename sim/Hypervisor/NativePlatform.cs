@@ -22,6 +22,8 @@ public sealed class NativePlatform : IPlatform
 
     public XenHypervisor? Hypervisor => null;
 
+    public Dom0Policy? Dom0 => null;
+
     public void Deliver(ExitReason exit, IGuestKernelEntry kernel)
     {
         switch (exit)

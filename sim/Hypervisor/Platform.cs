@@ -9,6 +9,8 @@ public enum Platform
     XenPv,
     /// <summary>Xen with shadow page tables: the MMU walks the hypervisor's copies of the guest's tables.</summary>
     XenShadow,
+    /// <summary>Hardware virtualization, Intel VT-x with EPT: the guest kernel owns its page tables, the MMU walks two dimensions.</summary>
+    Hvm,
 }
 
 /// <summary>The PV flavour: how a system call reaches a paravirtualised guest kernel, and how the kernel returns to user mode.</summary>
@@ -73,6 +75,7 @@ public static class PlatformNames
     {
         Platform.Native => "native",
         Platform.XenPv => "xen-pv",
+        Platform.Hvm => "hvm",
         _ => "xen-shadow",
     };
 
@@ -88,6 +91,9 @@ public static class PlatformNames
                 return true;
             case "xen-shadow":
                 platform = Platform.XenShadow;
+                return true;
+            case "hvm":
+                platform = Platform.Hvm;
                 return true;
             default:
                 platform = Platform.Native;

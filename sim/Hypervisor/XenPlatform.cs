@@ -42,6 +42,8 @@ public sealed class XenPlatform : IPlatform
 
     XenHypervisor? IPlatform.Hypervisor => Hypervisor;
 
+    public Dom0Policy? Dom0 => Hypervisor.Dom0;
+
     /// <summary>The shadow pager (xen-shadow only).</summary>
     public ShadowPager? Shadow => _shadow;
 
@@ -175,6 +177,7 @@ public static class PlatformFactory
     public static IPlatform Create(Machine machine, PlatformOptions options, ulong seed) => options.Platform switch
     {
         Platform.Native => new NativePlatform(machine, options),
+        Platform.Hvm => new Hvm.HvmPlatform(machine, options, seed),
         _ => new XenPlatform(machine, options, seed),
     };
 }

@@ -10,7 +10,7 @@ namespace HvSim.Mmu;
 /// <see cref="Translate"/>, which checks the cached permissions, walks on a miss, sets A/D bits
 /// and reports faults as values.
 /// </summary>
-public sealed unsafe class Mmu : IMemoryBus
+public sealed unsafe partial class Mmu : IMemoryBus
 {
     private readonly EventLedger? _ledger;
 
@@ -58,13 +58,22 @@ public sealed unsafe class Mmu : IMemoryBus
     {
         Cr3 = cr3;
         Tlb.FlushAll();
+        _subPagePages?.Clear();
     }
 
     /// <summary>invlpg.</summary>
-    public void InvalidatePage(ulong virtualAddress) => Tlb.InvalidatePage(virtualAddress);
+    public void InvalidatePage(ulong virtualAddress)
+    {
+        Tlb.InvalidatePage(virtualAddress);
+        _subPagePages?.Remove(virtualAddress >> PageGeometry.PageShift);
+    }
 
     /// <summary>Flushes the TLB without changing CR3 (what a CR3 reload with the same value does).</summary>
-    public void FlushTlb() => Tlb.FlushAll();
+    public void FlushTlb()
+    {
+        Tlb.FlushAll();
+        _subPagePages?.Clear();
+    }
 
     /// <summary>Host pointer for a user-mode read of one byte at <paramref name="va"/>, or null if the fast path cannot serve it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -130,10 +139,20 @@ public sealed unsafe class Mmu : IMemoryBus
                 return cached.Frame;
             }
             // First write through a clean entry: the processor walks again to set D.
+            if (Nested is not null && SubPageWriteHit(vpn, va))
+            {
+                Memory.NoteWrite(cached.Frame!);
+                fault = default;
+                return cached.Frame;
+            }
         }
 
         Walks++;
         _ledger?.Add(EventKind.PageWalk, user ? Layer.User : Layer.Kernel);
+        if (Nested is not null)
+        {
+            return WalkNested(va, vpn, access, user, out fault);
+        }
         if (!Walker.TryWalk(Cr3, va, access, user, out Translation t, out fault))
         {
             Tlb.InvalidatePage(va);
@@ -198,14 +217,15 @@ public sealed unsafe class Mmu : IMemoryBus
     public bool CheckWrite(ulong va, int length, bool user, out MemoryFault fault)
     {
         ulong last = va + (ulong)Math.Max(length, 1) - 1;
-        for (ulong page = va & ~PageGeometry.PageMask; ; page += PageGeometry.PageSize)
+        ulong granuleMask = (ulong)AccessGranule - 1;
+        for (ulong page = va & ~granuleMask; ; page += granuleMask + 1)
         {
             ulong at = page < va ? va : page;
             if (TranslateToFrame(at, AccessKind.Write, user, out fault) is null)
             {
                 return false;
             }
-            if (page == (last & ~PageGeometry.PageMask))
+            if (page == (last & ~granuleMask))
             {
                 return true;
             }
@@ -214,12 +234,14 @@ public sealed unsafe class Mmu : IMemoryBus
 
     private bool TryAccess(ulong va, Span<byte> buffer, AccessKind access, bool user, out MemoryFault fault)
     {
-        // At most a few pages in practice; check them all first, then copy.
+        // At most a few pages in practice; check them all first, then copy. Writes under sub-page
+        // permissions are checked per 128-byte sub-page (every byte of a page no longer shares them).
+        int granule = access == AccessKind.Write ? AccessGranule : PageGeometry.PageSize;
         int offset = 0;
         while (offset < buffer.Length)
         {
             ulong at = va + (ulong)offset;
-            int chunk = Math.Min(buffer.Length - offset, PageGeometry.PageSize - (int)(at & PageGeometry.PageMask));
+            int chunk = Math.Min(buffer.Length - offset, granule - (int)(at & (ulong)(granule - 1)));
             if (TranslateToFrame(at, access, user, out fault) is null)
             {
                 return false;

@@ -33,7 +33,13 @@ public sealed class PageWalker
     /// fault to raise when the page is not present, the access is not allowed, or the address is
     /// not canonical.
     /// </summary>
-    public bool TryWalk(ulong cr3, ulong address, AccessKind access, bool user, out Translation translation, out MemoryFault fault)
+    /// <param name="nested">
+    /// Under EPT, the second dimension: every paging-structure entry's guest-physical address is
+    /// translated through it (SDM Vol. 3C, 29.3.2) before the entry is read or its A/D bits set.
+    /// The returned <see cref="Translation.PhysicalPage"/> stays guest-physical: the caller
+    /// translates the final access itself.
+    /// </param>
+    public bool TryWalk(ulong cr3, ulong address, AccessKind access, bool user, out Translation translation, out MemoryFault fault, NestedPaging? nested = null)
     {
         translation = default;
         if (!IsCanonical(address))
@@ -50,6 +56,10 @@ public sealed class PageWalker
         while (true)
         {
             ulong entryAddress = table + ((ulong)PteFormat.Index(address, level) * 8);
+            if (nested is not null)
+            {
+                entryAddress = nested.Translate(entryAddress, AccessKind.Write, guestLinear: null).HostPhysical;
+            }
             entryAddresses[4 - level] = entryAddress;
             entry = _memory.ReadU64(new GuestPhysical(entryAddress));
             if (!PteFormat.Has(entry, Pte.P))

@@ -153,6 +153,23 @@ public static class RunJsonReader
         {
             throw new ModelInputException($"{where}: 'hypercalls' must be an object {{name: count}}");
         }
+        // VM exits by reason (optional; hvm runs): parts of VmExit@hypervisor, priced by reason.
+        if (run["vm_exits"] is JsonObject exits)
+        {
+            foreach ((string reason, JsonNode? value) in exits)
+            {
+                string field = $"{where}: vm_exits.{reason}";
+                if (!PriceKey.IsSubkindName(reason))
+                {
+                    throw new ModelInputException($"{field}: an exit reason must be letters, digits, '_' or '-'");
+                }
+                counts.Add(new EventCount(EventKind.VmExit, Layer.Hypervisor, JsonFields.Count(value, field), reason));
+            }
+        }
+        else if (run["vm_exits"] is not null)
+        {
+            throw new ModelInputException($"{where}: 'vm_exits' must be an object {{reason: count}}");
+        }
         return new RunRecord(number, technique, platform, counts, run);
     }
 }

@@ -12,6 +12,7 @@ internal static unsafe partial class Translator
         Add(table, Simple(&SystemOps.Int3), Mnemonic.Int3);
         Add(table, Simple(&SystemOps.Undefined), Mnemonic.Ud2, Mnemonic.Ud0, Mnemonic.Ud1);
         Add(table, Simple(&SystemOps.Hlt), Mnemonic.Hlt);
+        Add(table, Simple(&SystemOps.Vmcall), Mnemonic.Vmcall);
         Add(table, Simple(&SystemOps.Cpuid), Mnemonic.Cpuid);
         Add(table, Simple(&SystemOps.Rdtsc), Mnemonic.Rdtsc);
         Add(table, Simple(&SystemOps.Rdtscp), Mnemonic.Rdtscp);

@@ -286,12 +286,15 @@ internal static unsafe partial class StringOps
         {
             return 0;
         }
-        ulong offset = linear & PageMask;
-        if (offset + (ulong)size > PageSize)
+        // A page, or a 128-byte sub-page while EPT sub-page permissions are in use: the span whose
+        // bytes share their write permission (Mmu.AccessGranule).
+        ulong granule = (ulong)c.Mmu.AccessGranule;
+        ulong offset = linear & (granule - 1);
+        if (offset + (ulong)size > granule)
         {
             return 0;
         }
-        ulong n = down ? (offset / (ulong)size) + 1 : (PageSize - offset) / (ulong)size;
+        ulong n = down ? (offset / (ulong)size) + 1 : (granule - offset) / (ulong)size;
         if (mask == Addr32Mask)
         {
             // The register wraps at 4 GiB; with an FS/GS base that need not be a page boundary.

@@ -62,6 +62,21 @@ internal static unsafe class SystemOps
         return c.Raise(Vector.GeneralProtection);
     }
 
+    /// <summary>
+    /// vmcall: in VMX non-root operation a VM exit (SDM Vol. 3C, 26.1.2), outside VMX operation #UD
+    /// (Vol. 2B, VMCALL). The CPU does not know which it is in: it reports the exit with RIP on
+    /// the instruction and #UD recorded, so an owner that is no hypervisor delivers the #UD as it
+    /// is, and a hypervisor serves the call and moves RIP past it (the exit's instruction length, 3).
+    /// </summary>
+    public static int Vmcall(Cpu c, ref DecodedOp op)
+    {
+        c.ExitVector = Vector.InvalidOpcode;
+        c.ExitFault = default;
+        c.Rip = op.Ip;
+        c._pendingExit = ExitReason.Vmcall;
+        return Exec.ExitAfter;
+    }
+
     /// <summary>hlt is privileged: in user mode it raises #GP(0).</summary>
     public static int Hlt(Cpu c, ref DecodedOp op)
     {

@@ -28,10 +28,10 @@ public static class RangeFlushRule
 {
     /// <summary>
     /// The 32-bit PV flavours (compat and trap-gate) are 2.6.18-xen i386 on either Xen platform;
-    /// native hardware and the 64-bit PV flavour keep the modern rule.
+    /// native hardware, hvm (an unmodified modern kernel) and the 64-bit PV flavour keep the modern rule.
     /// </summary>
     public static RangeFlush For(PlatformOptions platform) =>
-        platform.Platform != Platform.Native && SyscallPathNames.Is32BitGuest(platform.SyscallPath)
+        platform.Platform is Platform.XenPv or Platform.XenShadow && SyscallPathNames.Is32BitGuest(platform.SyscallPath)
             ? RangeFlush.FullFlushPerChangedVma
             : RangeFlush.PerPageUpToCeiling;
 }

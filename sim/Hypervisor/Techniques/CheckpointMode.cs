@@ -14,4 +14,15 @@ public enum CheckpointMode : ulong
     EmulXen = 4,
     /// <summary>Scanning the CDA's shadow PTEs for D bits at each cycle's end (Section IV.D; shadow paging only).</summary>
     ScanXen = 5,
+    // 6 and 7 are left to issue 17's user-level techniques (soft-dirty, userfaultfd).
+    /// <summary>hvm: the CDA's EPT entries write-protected at cycle begin; each first write per page is an EPT violation.</summary>
+    EptWp = 8,
+    /// <summary>hvm: the CDA's EPT D bits scanned and cleared at cycle end (Scanxen with EPT).</summary>
+    EptScan = 9,
+    /// <summary>hvm: Intel PML, the log of guest-physical pages mapped back to the CDA by the hypervisor (SPML).</summary>
+    Pml = 10,
+    /// <summary>hvm: OoH's EPML, guest-virtual pages logged by the CPU into the process's record, an exit only when full.</summary>
+    Epml = 11,
+    /// <summary>hvm: Intel SPP, 128-byte sub-page write protection; only the dirty sub-pages are copied.</summary>
+    Spp = 12,
 }

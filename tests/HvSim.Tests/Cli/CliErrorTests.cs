@@ -137,7 +137,7 @@ public sealed class CliErrorTests
     [InlineData("--guest-ram", "must be from 16 MiB to 1 TiB", "micro", "--guest-ram", "8M")]
     [InlineData("--max-seconds", "above 0", "exec", "--max-seconds", "0", "/bin/true")]
     [InlineData("--technique all", "expected one of", "exec", "--technique", "all", "/bin/true")]
-    [InlineData("--platform all", "expected native, xen-pv or xen-shadow", "trace", "--technique", "pt", "--platform", "all")]
+    [InlineData("--platform all", "expected native, xen-pv, xen-shadow or hvm", "trace", "--technique", "pt", "--platform", "all")]
     [InlineData("--ops", "from 1 to", "workload", "--ds", "avl", "--ops", "0")]
     [InlineData("--table2", "takes only", "workload", "--table2", "--technique", "pt")]
     [InlineData("--json", "--json and --format mermaid disagree", "trace", "--technique", "pt", "--platform", "xen-pv", "--json", "--format", "mermaid")]

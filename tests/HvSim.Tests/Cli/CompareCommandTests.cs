@@ -17,7 +17,7 @@ public sealed class CompareCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument compared = JsonDocument.Parse(stdout);
         JsonElement[] runs = compared.RootElement.GetProperty("runs").EnumerateArray().ToArray();
-        var expected = new[] { Platform.Native, Platform.XenPv, Platform.XenShadow }
+        var expected = new[] { Platform.Native, Platform.XenPv, Platform.XenShadow, Platform.Hvm }
             .SelectMany(p => Techniques.All.Where(t => Techniques.SupportedOn(t, p)).Select(t => (Techniques.Name(t), PlatformNames.Name(p))))
             .ToArray();
         Assert.Equal(expected, runs.Select(r => (r.GetProperty("technique").GetString()!, r.GetProperty("platform").GetString()!)));

@@ -13,7 +13,7 @@ public sealed class ExecJsonTests
     private static readonly string[] s_fields =
     [
         HvSim.Core.BuildVersion.JsonName, "technique", "platform", "syscall_path", "pte_updates", "simulated_ns", "instructions", "events", "events_by_layer",
-        "hypercalls", "dirty_pages", "logged_bytes", "copied_bytes", "cda_sha256", "backup_sha256", "backup_equal", "exit_status", "audit",
+        "hypercalls", "vm_exits", "dirty_pages", "logged_bytes", "copied_bytes", "cda_sha256", "backup_sha256", "backup_equal", "exit_status", "audit",
     ];
 
     private static (PlatformRun Run, JsonElement Json) Report(string platform)

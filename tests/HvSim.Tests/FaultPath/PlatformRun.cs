@@ -92,6 +92,7 @@ internal sealed class PlatformRun
         "xen-pv/trapped-write" => new PlatformOptions { Platform = Platform.XenPv, PteUpdates = PteUpdateMode.TrappedWrite },
         "xen-shadow" => new PlatformOptions { Platform = Platform.XenShadow },
         "xen-shadow/hypervisor-syscall" => new PlatformOptions { Platform = Platform.XenShadow, SyscallPath = SyscallPath.ThroughHypervisor },
+        "hvm" => new PlatformOptions { Platform = Platform.Hvm },
         _ => throw new ArgumentException($"unknown platform {name}", nameof(name)),
     };
 

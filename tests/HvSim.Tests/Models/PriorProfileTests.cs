@@ -41,7 +41,9 @@ public sealed class PriorProfileTests
     public void ThePriorPricesEveryEventOfEveryTechniqueOnEveryPlatform()
     {
         RunFile runs = RunJsonReader.Parse(MicroRuns.All, "micro");
-        foreach (RunRecord run in runs.Runs)
+        // hvm's prices (VmExit, Invept and the events it shares with native) are in the default
+        // profile (issue 16 item 3), not in this hand-made prior: under it an hvm run is priced null.
+        foreach (RunRecord run in runs.Runs.Where(r => r.Platform != Platforms.Hvm))
         {
             PricingResult price = Pricer.Price(Prior, run.Platform, run.Counts);
             Assert.True(price.IsComplete, $"{run.Technique} on {run.Platform}: unpriced {string.Join(", ", price.Unpriced)}");

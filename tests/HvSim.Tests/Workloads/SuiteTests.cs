@@ -46,8 +46,9 @@ public sealed class SuiteTests
         return data;
     }
 
+    // The paper's platforms: hvm's techniques run the workloads in Hvm.HvmTechniqueTests (one structure each, for the suite's time).
     private static IEnumerable<(Technique, Platform)> Matrix() =>
-        Enum.GetValues<Platform>().SelectMany(p => Techniques.Tracking.Where(t => Techniques.SupportedOn(t, p)).Select(t => (t, p)));
+        Enum.GetValues<Platform>().Where(p => p != Platform.Hvm).SelectMany(p => Techniques.Tracking.Where(t => Techniques.SupportedOn(t, p)).Select(t => (t, p)));
 
     [Fact]
     public void TheMatrixIsEveryTechniqueOnEveryPlatformThatSupportsIt()
