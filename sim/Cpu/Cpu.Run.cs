@@ -36,7 +36,7 @@ public sealed unsafe partial class Cpu
             if (block.Compiled is { } compiled && count == ops.Length)
             {
                 // Entered only when the budget covers the whole block, so counts stay exact.
-                i = compiled(this, ops, out status);
+                i = compiled(this, ops, limit, out status);
             }
             else
             {

@@ -236,6 +236,29 @@ internal sealed unsafe partial class BlockCompiler
                 EndFast(i, fast);
                 break;
             }
+            case OpShape.Jcc when i == _ops.Length - 1 && LoopsToItself:
+            {
+                Label notTaken = _il.DefineLabel();
+                EmitCondition(op.Sub);
+                _il.Emit(OpCodes.Brfalse, notTaken);
+                FlagState flags = _flags;
+                EmitBackEdge();
+                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
+                _il.Emit(OpCodes.Stloc, _va);
+                EmitExit(i, Exec.Jump, setRip: true);
+                _il.MarkLabel(notTaken);
+                _flags = flags;
+                _il.Emit(OpCodes.Ldc_I8, (long)op.NextIp);
+                _il.Emit(OpCodes.Stloc, _va);
+                EmitExit(i, Exec.Jump, setRip: true);
+                break;
+            }
+            case OpShape.Jmp when i == _ops.Length - 1 && LoopsToItself:
+                EmitBackEdge();
+                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
+                _il.Emit(OpCodes.Stloc, _va);
+                EmitExit(i, Exec.Jump, setRip: true);
+                break;
             case OpShape.Jcc:
             {
                 Label taken = _il.DefineLabel();
@@ -293,6 +316,51 @@ internal sealed unsafe partial class BlockCompiler
                 EmitExit(i, Exec.Jump, setRip: true);
                 break;
             }
+            case OpShape.ShlRI:
+            case OpShape.ShrRI:
+            case OpShape.SarRI:
+                // A zero count changes no flag, but the register is still written (zero-extended).
+                if (op.Imm == 0)
+                {
+                    EmitReadReg(op.Dst, size);
+                    EmitWriteReg(op.Dst, size);
+                    break;
+                }
+                // The interpreter's routine materializes the flags in the CPU's fields; registers stay in locals.
+                SpillFlags(_flags);
+                {
+                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldc_I4, shape switch { OpShape.ShlRI => (int)ShiftOps.Shl, OpShape.ShrRI => ShiftOps.Shr, _ => ShiftOps.Sar });
+                    _il.Emit(OpCodes.Ldc_I4, size);
+                    EmitReadReg(op.Dst, size);
+                    _il.Emit(OpCodes.Ldc_I4, (int)op.Imm);
+                    _il.Emit(OpCodes.Call, s_shift);
+                }
+                _flags = FlagState.InCpu;
+                EmitWriteReg(op.Dst, size);
+                break;
+            case OpShape.ImulRR:
+            case OpShape.ImulRRI:
+                // The interpreter's routine materializes the flags in the CPU's fields; registers stay in locals.
+                SpillFlags(_flags);
+                {
+                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldc_I4, size);
+                    if (shape == OpShape.ImulRR)
+                    {
+                        EmitReadReg(op.Dst, size);
+                        EmitReadReg(op.Src, size);
+                    }
+                    else
+                    {
+                        EmitReadReg(op.Src, size);
+                        _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
+                    }
+                    _il.Emit(OpCodes.Call, s_multiply);
+                }
+                _flags = FlagState.InCpu;
+                EmitWriteReg(op.Dst, size);
+                break;
             default:
                 throw new InvalidOperationException($"no compiled form for {shape}");
         }

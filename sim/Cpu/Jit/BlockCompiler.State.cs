@@ -103,7 +103,7 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Ldfld, s_attention);
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Brfalse, next);
-        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldarg_3);
         _il.Emit(OpCodes.Ldloc, _status);
         _il.Emit(OpCodes.Stind_I4);
         _il.Emit(OpCodes.Ldc_I4, index);
@@ -167,11 +167,42 @@ internal sealed unsafe partial class BlockCompiler
             _il.Emit(OpCodes.Ldloc, _va);
             _il.Emit(OpCodes.Call, s_setRip);
         }
-        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldarg_3);
         _il.Emit(OpCodes.Ldc_I4, status);
         _il.Emit(OpCodes.Stind_I4);
         _il.Emit(OpCodes.Ldc_I4, completed);
         _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>
+    /// The back edge of a block that loops to itself: when the budget covers this iteration and
+    /// a whole next one, count this one and go round again with the flags stored; otherwise fall
+    /// through to the exit, which leaves this iteration for the run loop to count.
+    /// </summary>
+    private void EmitBackEdge()
+    {
+        Label exit = _il.DefineLabel();
+        FlagState flags = _flags;
+        SpillFlags(flags);
+        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Call, s_getRetired);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Ldc_I8, 2L * _ops.Length);
+        _il.Emit(OpCodes.Blt, exit);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Call, s_refetches);
+        _il.Emit(OpCodes.Brfalse, exit);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Call, s_getRetired);
+        _il.Emit(OpCodes.Ldc_I8, (long)_ops.Length);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Call, s_setRetired);
+        _il.Emit(OpCodes.Br, _head);
+        _il.MarkLabel(exit);
+        // The flags are stored already: the exit need not store them again.
+        _flags = flags with { Dirty = false };
     }
 
     /// <summary>Pushes condition <paramref name="cc"/> (0 or 1) of the current flag state.</summary>

@@ -9,7 +9,13 @@ namespace HvSim.Cpu.Jit;
 /// and returns what it returns (how many ops completed before one left the block, and that
 /// op's status), so the run loop's accounting of RIP and retired instructions is unchanged.
 /// </summary>
-internal delegate int CompiledBlock(Cpu cpu, DecodedOp[] ops, out int status);
+/// <remarks>
+/// A block whose last op branches back to its own start runs further iterations inside the
+/// method while <paramref name="limit"/> covers a whole one; each completed iteration but the
+/// last is added to <see cref="Cpu.InstructionsRetired"/> before the next begins, so the count
+/// is what the run loop would have reached running the block that many times.
+/// </remarks>
+internal delegate int CompiledBlock(Cpu cpu, DecodedOp[] ops, long limit, out int status);
 
 /// <summary>
 /// Translates a hot block into a <see cref="DynamicMethod"/>. Guest registers live in IL locals
@@ -36,6 +42,8 @@ internal sealed unsafe partial class BlockCompiler
     private static readonly FieldInfo s_flagAux = Field(nameof(Cpu._flagAux));
     private static readonly FieldInfo s_handler = typeof(DecodedOp).GetField(nameof(DecodedOp.Handler))!;
     private static readonly MethodInfo s_setRip = typeof(Cpu).GetProperty(nameof(Cpu.Rip))!.SetMethod!;
+    private static readonly MethodInfo s_getRetired = typeof(Cpu).GetProperty(nameof(Cpu.InstructionsRetired))!.GetMethod!;
+    private static readonly MethodInfo s_setRetired = typeof(Cpu).GetProperty(nameof(Cpu.InstructionsRetired))!.GetSetMethod(nonPublic: true)!;
     private static readonly MethodInfo s_cpuCondition = typeof(Cpu).GetMethod(nameof(Cpu.Condition))!;
     private static readonly MethodInfo s_cpuCarry = typeof(Cpu).GetProperty(nameof(Cpu.CF))!.GetMethod!;
     private static readonly MethodInfo s_readPointer = Runtime(nameof(JitRuntime.ReadPointer));
@@ -44,6 +52,9 @@ internal sealed unsafe partial class BlockCompiler
     private static readonly MethodInfo s_store = Runtime(nameof(JitRuntime.Store));
     private static readonly MethodInfo s_condition = Runtime(nameof(JitRuntime.Condition));
     private static readonly MethodInfo s_carry = Runtime(nameof(JitRuntime.Carry));
+    private static readonly MethodInfo s_refetches = Runtime(nameof(JitRuntime.RefetchesItself));
+    private static readonly MethodInfo s_shift = typeof(Ops.ShiftOps).GetMethod(nameof(Ops.ShiftOps.Compute), BindingFlags.Static | BindingFlags.Public)!;
+    private static readonly MethodInfo s_multiply = typeof(Ops.MulDivOps).GetMethod(nameof(Ops.MulDivOps.Truncating), BindingFlags.Static | BindingFlags.NonPublic)!;
 
     private readonly Block _block;
     private readonly DecodedOp[] _ops;
@@ -52,6 +63,7 @@ internal sealed unsafe partial class BlockCompiler
     private readonly LocalBuilder[] _reg = new LocalBuilder[16];
     private readonly LocalBuilder _tlb, _fDst, _fSrc, _fRes, _fAux, _va, _ptr, _value, _status;
     private readonly List<SlowPath> _slowPaths = [];
+    private readonly Label _head;
 
     // Which guest registers the block's compiled ops touch (loaded at entry), and which locals
     // hold values the CPU's register file does not have yet.
@@ -82,6 +94,7 @@ internal sealed unsafe partial class BlockCompiler
         _value = il.DeclareLocal(typeof(ulong));
         _status = il.DeclareLocal(typeof(int));
         _used = UsedRegisters(_ops, shapes);
+        _head = il.DefineLabel();
     }
 
     /// <summary>Compiles <paramref name="block"/>, or null when it has nothing the compiler does better than the interpreter.</summary>
@@ -94,12 +107,19 @@ internal sealed unsafe partial class BlockCompiler
             shapes[i] = OpShapes.Of(block.Ops[i]);
             compiled += shapes[i] == OpShape.Handler ? 0 : 1;
         }
+        if (Environment.GetEnvironmentVariable("HVSIM_JIT_DUMP") is not null)
+        {
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                Console.Error.WriteLine($"JIT {block.StartIp:x} {shapes[i]} {block.Raw[i]}");
+            }
+        }
         if (compiled == 0)
         {
             return null;
         }
         var method = new DynamicMethod($"block_{block.StartIp:x}", typeof(int),
-            [typeof(Cpu), typeof(DecodedOp[]), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
+            [typeof(Cpu), typeof(DecodedOp[]), typeof(long), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
         new BlockCompiler(block, shapes, method.GetILGenerator()).EmitBlock();
         return method.CreateDelegate<CompiledBlock>();
     }
@@ -109,7 +129,14 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, s_tlbField);
         _il.Emit(OpCodes.Stloc, _tlb);
-        LoadRegisters();
+        if (LoopsToItself)
+        {
+            // The loop head: registers loaded, and possibly newer than the register file (the back
+            // edge does not store them), flags in the CPU's fields (the back edge stores them).
+            EnsureLoaded();
+            _dirty = _used;
+            _il.MarkLabel(_head);
+        }
         for (int i = 0; i < _ops.Length; i++)
         {
             EmitOp(i);
@@ -123,6 +150,9 @@ internal sealed unsafe partial class BlockCompiler
             EmitSlowPath(slow);
         }
     }
+
+    /// <summary>The last op is a compiled jcc or jmp to the block's own start.</summary>
+    private bool LoopsToItself => _shapes[^1] is OpShape.Jcc or OpShape.Jmp && _ops[^1].Imm == _block.StartIp;
 
     private bool EndsWithTransfer() => _shapes[^1] is OpShape.Jcc or OpShape.Jmp or OpShape.JmpR or OpShape.Call or OpShape.Ret;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using HvSim.Cpu.Decode;
 using HvSim.Mmu;
 
 namespace HvSim.Cpu.Jit;
@@ -53,6 +54,19 @@ internal static unsafe class JitRuntime
             case 2: Unsafe.WriteUnaligned(p, (ushort)value); break;
             default: *p = (byte)value; break;
         }
+    }
+
+    /// <summary>
+    /// Whether the run loop would find the current block again at its start without touching
+    /// the MMU: the instruction fetch hits the TLB's fast path (a miss would walk, and the walk is
+    /// observable) and the frame's decoded code still holds the block. A block that loops to
+    /// itself goes round inside its method only then.
+    /// </summary>
+    public static bool RefetchesItself(Cpu c)
+    {
+        Block block = c._block!;
+        PhysicalFrame? frame = c._tlb.FastExecFrame(block.StartIp >> 12);
+        return frame?.DecodedCode is FrameCode code && ReferenceEquals(code.ByOffset[block.StartIp & 0xFFF], block);
     }
 
     /// <summary>CF of a lazy flag state (as <see cref="Cpu.CF"/> computes it for the same fields).</summary>

@@ -15,6 +15,8 @@ internal enum OpShape : byte
     Jcc, Jmp, JmpR, Call, Ret,
     PushR, PushI, PopR,
     Nop,
+    ShlRI, ShrRI, SarRI,
+    ImulRR, ImulRRI,
 }
 
 /// <summary>
@@ -93,6 +95,11 @@ internal static unsafe class OpShapes
         Add(&StackOps.PushI, OpShape.PushI);
         Add(&StackOps.PopR, OpShape.PopR);
         Add(&MovOps.Nop, OpShape.Nop);
+        Add(&ShiftOps.ShlRI, OpShape.ShlRI);
+        Add(&ShiftOps.ShrRI, OpShape.ShrRI);
+        Add(&ShiftOps.SarRI, OpShape.SarRI);
+        Add(&MulDivOps.ImulRR, OpShape.ImulRR);
+        Add(&MulDivOps.ImulRRI, OpShape.ImulRRI);
         return table;
     }
 }

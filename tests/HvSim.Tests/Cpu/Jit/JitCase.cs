@@ -26,9 +26,10 @@ public enum StepPrefix
 /// One program of the translation exactness property: random instruction steps from the host-oracle
 /// generators (<see cref="InstructionGenerators"/>), each maybe preceded by a branch or stack traffic,
 /// in a loop that runs <see cref="Iterations"/> times and ends in int3; its registers, flags and scratch
-/// memory; where the scratch lies (<see cref="Layout"/>); and how the run is cut into budgets.
+/// memory; where the scratch lies (<see cref="Layout"/>); how the run is cut into budgets; and whether
+/// the TLB is so small (<see cref="TinyTlb"/>) that data accesses evict the code's own entry.
 /// </summary>
-public sealed record JitCase(Instruction[][] Steps, (StepPrefix Kind, int Param)[] Prefixes, ulong[] Gprs, ulong Flags, byte[] Memory, int Layout, int SliceSeed, int Iterations)
+public sealed record JitCase(Instruction[][] Steps, (StepPrefix Kind, int Param)[] Prefixes, ulong[] Gprs, ulong Flags, byte[] Memory, int Layout, int SliceSeed, int Iterations, bool TinyTlb)
 {
     /// <summary>Scratch within one page (the TLB fast path serves every access).</summary>
     public const int OnePage = 0;
@@ -43,7 +44,7 @@ public sealed record JitCase(Instruction[][] Steps, (StepPrefix Kind, int Param)
     {
         var text = new StringBuilder();
         text.AppendLine();
-        text.AppendLine($"layout {Layout}, {Iterations} iterations, slice seed {SliceSeed}, flags 0x{Flags:X}");
+        text.AppendLine($"layout {Layout}, {Iterations} iterations, slice seed {SliceSeed}, flags 0x{Flags:X}{(TinyTlb ? ", tiny TLB" : "")}");
         text.Append(JitProgram.Listing(this));
         for (int i = 0; i < 16; i++)
         {
@@ -78,5 +79,6 @@ public static class JitCases
         from layout in Gen.Frequency((6, Gen.Constant(JitCase.OnePage)), (2, Gen.Constant(JitCase.AcrossPages)), (1, Gen.Constant(JitCase.IntoUnmapped)))
         from sliceSeed in Gen.Choose(0, int.MaxValue)
         from iterations in Gen.Choose(1, 4)
-        select new JitCase(steps, prefixes, gprs, flags, memory, layout, sliceSeed, iterations));
+        from tinyTlb in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select new JitCase(steps, prefixes, gprs, flags, memory, layout, sliceSeed, iterations, tinyTlb));
 }

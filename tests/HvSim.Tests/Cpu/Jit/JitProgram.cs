@@ -81,7 +81,7 @@ internal static class JitProgram
     /// <summary>Runs the case; returns what the run observed (each budget slice's end, then the final state).</summary>
     public static string Run(JitCase c, bool jit)
     {
-        var machine = new TestMachine();
+        var machine = new TestMachine(c.TinyTlb ? new TlbGeometry(1, 2) : null);
         CpuCore cpu = machine.Cpu;
         cpu.Jit = jit;
         cpu.JitThreshold = 1;
