@@ -26,7 +26,7 @@ public static class BenchCommand
             text => text is "quick" or "full" or "none" ? text : throw new UsageException($"bench: --reproduce must be quick, full or none, not '{text}'"),
             "quick", "quick");
         var command = new Command("bench",
-            "the interpreter's speed (guest MIPS, MMU and TLB on) beside the host CPU and qemu-x86_64 in the same run, the host cost of a simulated checkpoint cycle per technique, and the reproduction's wall time")
+            "the simulator's speed (guest MIPS, MMU and TLB on) with block translation off and on, beside the host CPU and qemu-x86_64 in the same run, the host cost of a simulated checkpoint cycle per technique, and the reproduction's wall time")
         {
             json, iterations, reproduce,
         };

@@ -107,13 +107,6 @@ internal sealed unsafe partial class BlockCompiler
             shapes[i] = OpShapes.Of(block.Ops[i]);
             compiled += shapes[i] == OpShape.Handler ? 0 : 1;
         }
-        if (Environment.GetEnvironmentVariable("HVSIM_JIT_DUMP") is not null)
-        {
-            for (int i = 0; i < shapes.Length; i++)
-            {
-                Console.Error.WriteLine($"JIT {block.StartIp:x} {shapes[i]} {block.Raw[i]}");
-            }
-        }
         if (compiled == 0)
         {
             return null;
