@@ -13,7 +13,7 @@ namespace HvSim.Tests.Guests;
 /// </summary>
 public sealed class JitGuestExactnessTests
 {
-    private const long Cut = 2_000_000;
+    private const long Cut = 1_000_000;
     private static readonly string[] s_environment = { "LANG=C" };
 
     public static TheoryData<string, string, int> Programs() => GuestDifferentialTests.Programs();
