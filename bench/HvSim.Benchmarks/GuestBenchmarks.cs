@@ -3,7 +3,7 @@ using HvSim.GuestOs.Kernel;
 
 namespace HvSim.Benchmarks;
 
-/// <summary>Whole-program runs of bundled guests: interpreter, MMU, TLB and kernel together.</summary>
+/// <summary>Whole-program runs of bundled guests: interpreter (with block translation, the default), MMU, TLB and kernel together.</summary>
 [MemoryDiagnoser]
 public class GuestBenchmarks
 {

@@ -26,7 +26,7 @@ public static class BenchCommand
             text => text is "quick" or "full" or "none" ? text : throw new UsageException($"bench: --reproduce must be quick, full or none, not '{text}'"),
             "quick", "quick");
         var command = new Command("bench",
-            "the interpreter's speed (guest MIPS, MMU and TLB on) beside the host CPU and qemu-x86_64 in the same run, the host cost of a simulated checkpoint cycle per technique, and the reproduction's wall time")
+            "the simulator's speed (guest MIPS, MMU and TLB on) with block translation off and on, beside the host CPU and qemu-x86_64 in the same run, the host cost of a simulated checkpoint cycle per technique, and the reproduction's wall time")
         {
             json, iterations, reproduce,
         };
@@ -40,9 +40,16 @@ public static class BenchCommand
         string path = BundledGuests.Find(Guest);
         string[] guestArgs = iterations.Length > 0 ? new[] { iterations } : Array.Empty<string>();
 
-        // Warm-up run (JIT tiering), then the measured run.
-        RunSimulated(path, guestArgs);
-        (long instructions, double seconds, long blocks) = RunSimulated(path, guestArgs);
+        // Warm-up run (JIT tiering), then the measured runs: translation off (the interpreter), then on.
+        RunSimulated(path, guestArgs, jit: false);
+        (long instructions, double interpretedSeconds, long blocks, _) = RunSimulated(path, guestArgs, jit: false);
+        RunSimulated(path, guestArgs, jit: true);
+        (long translatedInstructions, double seconds, _, long compiled) = RunSimulated(path, guestArgs, jit: true);
+        if (translatedInstructions != instructions)
+        {
+            throw new InvalidOperationException($"benchmark guest retired {translatedInstructions} instructions with --jit on, {instructions} with it off");
+        }
+        double interpretedMips = instructions / interpretedSeconds / 1e6;
         double? native = TimeHost(path, guestArgs, launcher: null);
         double? qemu = FindOnPath("qemu-x86_64") is string q ? TimeHost(path, guestArgs, launcher: q) : null;
 
@@ -65,10 +72,15 @@ public static class BenchCommand
                 blocks_decoded = blocks,
                 hvsim_seconds = seconds,
                 mips,
+                interpreter_seconds = interpretedSeconds,
+                interpreter_mips = interpretedMips,
+                jit_speedup = interpretedSeconds / seconds,
+                blocks_compiled = compiled,
                 native_seconds = native,
                 qemu_seconds = qemu,
                 slowdown_vs_native = native is double n ? seconds / n : (double?)null,
                 slowdown_vs_qemu = qemu is double qs ? seconds / qs : (double?)null,
+                interpreter_slowdown_vs_qemu = qemu is double qi ? interpretedSeconds / qi : (double?)null,
                 fault_cycles = cycles.Select(c => new { technique = c.Technique, platform = c.Platform, cycles = c.Cycles, host_ns_per_cycle = c.HostNanosecondsPerCycle, pages_per_transaction = c.PagesPerTransaction, allocated_bytes_per_cycle = c.AllocatedBytesPerCycle }).ToArray(),
                 native_pt_cycle_ns = nativePt,
                 simulated_over_native_pt_cycle = nativePt is double np && np > 0 ? simulatedPt / np : (double?)null,
@@ -86,12 +98,14 @@ public static class BenchCommand
         Console.Out.WriteLine($"guest             {Guest} {string.Join(' ', guestArgs)}");
         Console.Out.WriteLine($"instructions      {instructions:N0}");
         Console.Out.WriteLine($"blocks decoded    {blocks:N0}");
-        Console.Out.WriteLine($"hvsim             {seconds:F3} s   {mips:F1} MIPS (one core, MMU and TLB on)");
+        Console.Out.WriteLine($"blocks compiled   {compiled:N0}");
+        Console.Out.WriteLine($"hvsim --jit off   {interpretedSeconds:F3} s   {interpretedMips:F1} MIPS (one core, MMU and TLB on)");
+        Console.Out.WriteLine($"hvsim --jit on    {seconds:F3} s   {mips:F1} MIPS (one core, MMU and TLB on), {interpretedSeconds / seconds:F2}x --jit off");
         Console.Out.WriteLine(native is double nat
             ? $"native            {nat:F3} s   hvsim is {seconds / nat:F1}x slower"
             : "native            (host cannot run x86-64 Linux ELFs)");
         Console.Out.WriteLine(qemu is double qe
-            ? $"qemu-x86_64       {qe:F3} s   hvsim / qemu = {seconds / qe:F2}"
+            ? $"qemu-x86_64       {qe:F3} s   hvsim / qemu = {seconds / qe:F2} (--jit on), {interpretedSeconds / qe:F2} (--jit off)"
             : "qemu-x86_64       not installed (apt-get install qemu-user)");
         Console.Out.WriteLine($"fault cycles      host time to simulate one checkpoint cycle with one faulting write ({FaultCycleBench.Cycles:N0} cycles, minus the same loop without a technique):");
         foreach (FaultCycleTiming c in cycles)
@@ -121,9 +135,9 @@ public static class BenchCommand
     private static string Allocation(FaultCycleTiming c) =>
         c.AllocatedBytesPerCycle is double bytes ? $", {bytes:F1} bytes allocated per cycle" : "";
 
-    private static (long Instructions, double Seconds, long Blocks) RunSimulated(string path, string[] args)
+    private static (long Instructions, double Seconds, long Blocks, long Compiled) RunSimulated(string path, string[] args, bool jit)
     {
-        var kernel = new GuestKernel(new KernelOptions(), Stream.Null, Stream.Null, Stream.Null);
+        var kernel = new GuestKernel(new KernelOptions { Jit = jit }, Stream.Null, Stream.Null, Stream.Null);
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };
         argv.AddRange(args);
@@ -135,7 +149,7 @@ public static class BenchCommand
         {
             throw new InvalidOperationException($"benchmark guest failed under hvsim: status {process.ExitStatus} {process.FatalReport}");
         }
-        return (kernel.Cpu.InstructionsRetired, clock.Elapsed.TotalSeconds, kernel.Cpu.BlocksDecoded);
+        return (kernel.Cpu.InstructionsRetired, clock.Elapsed.TotalSeconds, kernel.Cpu.BlocksDecoded, kernel.Cpu.BlocksCompiled);
     }
 
     private static double? TimeHost(string path, string[] args, string? launcher)

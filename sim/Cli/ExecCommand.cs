@@ -27,6 +27,7 @@ public static class ExecCommand
         CliOption<long> seed = CliOptions.WholeNumber("--seed", "N", "the seed of everything random the guest sees (AT_RANDOM, getrandom)", 0, min: 0);
         var platform = new PlatformOption();
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Default);
+        CliOption<bool> jit = JitOption.Create();
         Option<IReadOnlyList<MountPoint>> mounts = MountOption.Create();
         CliOption<Technique> technique = TechniqueOption.Create(Technique.None);
         CliOption<long?> crashAt = CliOptions.OptionalWholeNumber("--crash-at", "N",
@@ -40,12 +41,13 @@ public static class ExecCommand
         var command = new Command("exec",
             "run a static x86-64 Linux ELF on the simulated machine with its stdout, stderr and exit status, as qemu-x86_64 does; --technique runs it under a checkpoint technique")
         {
-            platform, technique, cpu, limits, seed, mounts, crashAt, verifyEach, audit, json, profile, program, arguments,
+            platform, technique, cpu, jit, limits, seed, mounts, crashAt, verifyEach, audit, json, profile, program, arguments,
         };
         command.SetAction(result => Run(
             limits.Apply(new KernelOptions
             {
                 Cpu = cpu.Read(result),
+                Jit = jit.Read(result),
                 Seed = (ulong)seed.Read(result),
                 Platform = platform.Read(result),
                 Mounts = result.GetValue(mounts) ?? [],

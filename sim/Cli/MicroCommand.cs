@@ -39,15 +39,16 @@ public static partial class MicroCommand
         CliOption<string> profile = ProfileOption.Create();
         Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        CliOption<bool> jit = JitOption.Create();
         GuestLimitOption.Group limits = GuestLimitOption.Create();
         Option<bool> audit = AuditOption.Create();
         var command = new Command("micro",
             "the paper's microbenchmark (Section V): TCOUNT transactions, each writing WPP words on each of PPT pages of a CDA, under techniques and platforms; every backup checked against the primary")
         {
-            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, limits, audit,
+            technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, jit, limits, audit,
         };
         command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
-            limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result),
+            limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result),
             cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result), result.GetValue(audit)), result.GetValue(json), result));
         return command;
     }

@@ -25,11 +25,12 @@ public static class TraceCommand
         Option<bool> json = CliOptions.Flag("--json", "the same as --format json");
         Option<bool> verbose = CliOptions.Flag("--verbose", "also the guest's own output, on stderr");
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        CliOption<bool> jit = JitOption.Create();
         GuestLimitOption.Group limits = GuestLimitOption.Create();
         var command = new Command("trace",
             "one store to a write-protected page, step by step through user space, guest kernel and hypervisor: which layer did what, and each event (the paper's Figure 3)")
         {
-            platform, technique, format, json, verbose, cpu, limits,
+            platform, technique, format, json, verbose, cpu, jit, limits,
         };
         command.SetAction(result =>
         {
@@ -38,7 +39,7 @@ public static class TraceCommand
                 throw new UsageException($"trace: --json and --format {format.Read(result)} disagree (--json is --format json)");
             }
             return Run(platform.Read(result), Techniques.Name(technique.Read(result)), result.GetValue(json) ? "json" : format.Read(result),
-                result.GetValue(verbose), limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result));
+                result.GetValue(verbose), limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result));
         });
         return command;
     }

@@ -46,18 +46,19 @@ public static class WorkloadCommand
         Option<bool> json = CliOptions.Flag("--json", "one JSON object per run (an array for several) instead of the table");
         CliOption<string> profile = ProfileOption.Create(jsonOnly: true);
         CliOption<CpuIdentity> cpu = CpuOption.Create(CpuIdentity.Paper);
+        CliOption<bool> jit = JitOption.Create();
         GuestLimitOption.Group limits = GuestLimitOption.Create();
         Option<bool> audit = AuditOption.Create();
         var command = new Command("workload",
             "the paper's data-structure workloads (Section VI) under techniques and platforms, each run checked (the guest's invariants, the backup against the primary); --table2: the paper's Table 2")
         {
-            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, limits, audit,
+            ds, suite, operation, opt, ops, technique, platform, seed, cdaKib, table2, json, profile, cpu, jit, limits, audit,
         };
         command.SetAction(result =>
         {
             if (result.GetValue(table2))
             {
-                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || limits.Given(result) || profile.Given(result) || result.GetValue(audit))
+                if (ds.Given(result) || operation.Given(result) || opt.Given(result) || technique.Given(result) || platform.Given(result) || cpu.Given(result) || jit.Given(result) || limits.Given(result) || profile.Given(result) || result.GetValue(audit))
                 {
                     throw new UsageException("workload --table2 takes only --suite, --ops, --seed, --cda-kib and --json (it runs every row with OPT 1 and 5 under emulxen on xen-pv)");
                 }
@@ -67,7 +68,7 @@ public static class WorkloadCommand
             string? profileName = priceAlways ? profile.Read(result) : ProfileOption.ForJson(result, json, profile, "workload");
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
             return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
-                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result) }, result), result.GetValue(audit)), result.GetValue(json), result);
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result), result.GetValue(audit)), result.GetValue(json), result);
         });
         return command;
     }

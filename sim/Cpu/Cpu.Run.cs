@@ -1,4 +1,5 @@
 using HvSim.Cpu.Decode;
+using HvSim.Cpu.Jit;
 using HvSim.Mmu;
 
 namespace HvSim.Cpu;
@@ -30,7 +31,21 @@ public sealed unsafe partial class Cpu
             _block = block;
             DecodedOp[] ops = block.Ops;
             int count = (int)Math.Min(ops.Length, limit - InstructionsRetired);
-            int i = RunOps(ops, count, out int status);
+            int i;
+            int status;
+            if (block.Compiled is { } compiled && count == ops.Length)
+            {
+                // Entered only when the budget covers the whole block, so counts stay exact.
+                i = compiled(this, ops, limit, out status);
+            }
+            else
+            {
+                i = RunOps(ops, count, out status);
+                if (Jit && ++block.Heat == JitThreshold)
+                {
+                    Compile(block);
+                }
+            }
             if (i == count)
             {
                 InstructionsRetired += count;
@@ -82,6 +97,31 @@ public sealed unsafe partial class Cpu
         }
         status = Exec.Next;
         return count;
+    }
+
+    /// <summary>
+    /// Whether hot blocks are translated to IL (--jit). Translation changes nothing a guest or
+    /// the ledger can observe, only host time: the interpreter stays the reference.
+    /// </summary>
+    public bool Jit { get; set; }
+
+    /// <summary>Interpreted runs of a block before it is translated (tests lower it to reach compiled code sooner).</summary>
+    public int JitThreshold { get; set; } = BlockCompiler.Threshold;
+
+    /// <summary>Blocks translated to IL so far.</summary>
+    public long BlocksCompiled { get; private set; }
+
+    private void Compile(Block block)
+    {
+        block.Compiled = BlockCompiler.TryCompile(block);
+        if (block.Compiled is null)
+        {
+            block.Heat = int.MinValue;
+        }
+        else
+        {
+            BlocksCompiled++;
+        }
     }
 
     private Block? FindBlock(ulong rip)

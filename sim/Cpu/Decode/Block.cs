@@ -26,4 +26,10 @@ public sealed class Block
 
     /// <summary>Iced's instructions behind the ops, for the rare handlers that need all details, and for disassembly.</summary>
     public Instruction[] Raw { get; }
+
+    /// <summary>The block translated to IL (sim/Cpu/Jit), once it has run often enough; dropped with the block.</summary>
+    internal Jit.CompiledBlock? Compiled;
+
+    /// <summary>Interpreted runs so far, counting towards compilation (negative: never compile it).</summary>
+    internal int Heat;
 }

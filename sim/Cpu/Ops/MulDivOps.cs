@@ -102,7 +102,7 @@ internal static unsafe class MulDivOps
 
     /// <summary>Two- and three-operand imul: the product truncated to the operand size.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Truncating(Cpu c, int size, ulong a, ulong b)
+    internal static ulong Truncating(Cpu c, int size, ulong a, ulong b)
     {
         ulong low;
         bool overflow;

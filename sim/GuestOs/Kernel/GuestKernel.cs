@@ -29,6 +29,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         ZeroPage = new ZeroPage(Frames);
         Mmu = Machine.Mmu;
         Cpu = Machine.Cpu;
+        Cpu.Jit = options.Jit;
         Platform = PlatformFactory.Create(Machine, options.Platform, options.Seed);
         Paging = Platform.Paging;
         UserMemory = new UserMemory(Mmu, Platform.TryFixKernelFault);

@@ -17,6 +17,12 @@ public sealed record KernelOptions
     /// <summary>The CPU's identity: what cpuid reports and which extensions it executes (--cpu).</summary>
     public HvSim.Cpu.CpuIdentity Cpu { get; init; } = HvSim.Cpu.CpuIdentity.Paper;
 
+    /// <summary>
+    /// Whether hot guest blocks are translated to IL (--jit). Nothing the guest, the ledger or
+    /// the instruction count can observe depends on it; only host time does.
+    /// </summary>
+    public bool Jit { get; init; } = true;
+
     /// <summary>What the kernel runs on: native hardware or the Xen-like hypervisor, and how.</summary>
     public PlatformOptions Platform { get; init; } = new();
 

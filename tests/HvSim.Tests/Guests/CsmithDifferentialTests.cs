@@ -85,6 +85,15 @@ public sealed class CsmithDifferentialTests : IClassFixture<CsmithDifferentialTe
         Assert.True(native.ExitCode == simulated.ExitStatus, $"{where}: exit status {simulated.ExitStatus}, host {native.ExitCode}");
         Assert.True(native.Stderr == simulated.StderrText, $"{where}: stderr differs\n--- host ---\n{native.Stderr}\n--- hvsim ---\n{simulated.StderrText}");
         _output.WriteLine($"csmith seed {seed} -{level} -march={march}: {native.Stdout.Split('\n').Length - 1} lines agree, status {native.ExitCode}");
+
+        // Issue 15 item 2: block translation changes nothing observable (output, count, ledger,
+        // registers), checked on the baseline -O2 programs only to keep CI time small.
+        if (cpu == "baseline" && level == "O2")
+        {
+            string interpreted = JitGuestExactnessTests.Observe(program, args, HvSim.Cpu.CpuIdentity.Baseline, jit: false);
+            string translated = JitGuestExactnessTests.Observe(program, args, HvSim.Cpu.CpuIdentity.Baseline, jit: true);
+            Assert.True(interpreted == translated, $"{where}: --jit on differs from --jit off\n--- off ---\n{interpreted}\n--- on ---\n{translated}");
+        }
     }
 
     /// <summary>Whether the host CPU runs programs built for the level (it is the oracle).</summary>

@@ -1,0 +1,105 @@
+using HvSim.Cpu.Ops;
+
+namespace HvSim.Cpu.Jit;
+
+/// <summary>The forms the block compiler turns into IL; anything else calls its interpreter handler.</summary>
+internal enum OpShape : byte
+{
+    Handler,
+    MovRR, MovRM, MovMR, MovMI, MovRI,
+    ExtendRR, ExtendRM,
+    Lea,
+    AluRR, AluRI, AluRM, AluMR, AluMI,
+    UnaryR, UnaryM,
+    CmovRR, CmovRM, SetccR, SetccM,
+    Jcc, Jmp, JmpR, Call, Ret,
+    PushR, PushI, PopR,
+    Nop,
+    ShlRI, ShrRI, SarRI,
+    ImulRR, ImulRRI,
+}
+
+/// <summary>
+/// Recognises an op by its handler, the identity the decoder gave it: the compiled form then
+/// reads the same <see cref="DecodedOp"/> fields the handler reads, so it cannot disagree with
+/// the decoder about what the fields mean.
+/// </summary>
+internal static unsafe class OpShapes
+{
+    private static readonly Dictionary<nint, OpShape> s_byHandler = Build();
+
+    public static OpShape Of(in DecodedOp op)
+    {
+        if ((op.Flags & (OpFlags.Lock | OpFlags.Rep | OpFlags.RepNe)) != 0)
+        {
+            return OpShape.Handler;
+        }
+        if (!s_byHandler.TryGetValue((nint)op.Handler, out OpShape shape))
+        {
+            return OpShape.Handler;
+        }
+        // adc and sbb read CF at run time; they stay with the interpreter.
+        if (shape is >= OpShape.AluRR and <= OpShape.AluMI && op.Sub is AluOps.Adc or AluOps.Sbb)
+        {
+            return OpShape.Handler;
+        }
+        return shape;
+    }
+
+    private static Dictionary<nint, OpShape> Build()
+    {
+        var table = new Dictionary<nint, OpShape>();
+        void Add(delegate*<Cpu, ref DecodedOp, int> handler, OpShape shape)
+        {
+            if (handler != null)
+            {
+                table[(nint)handler] = shape;
+            }
+        }
+        foreach (int size in new[] { 1, 2, 4, 8 })
+        {
+            Add(MovFast.RegisterRegister(size), OpShape.MovRR);
+            Add(MovFast.RegisterMemory(size), OpShape.MovRM);
+            Add(MovFast.MemoryRegister(size), OpShape.MovMR);
+            Add(MovFast.MemoryImmediate(size), OpShape.MovMI);
+            for (byte kind = AluOps.Add; kind <= AluOps.Test; kind++)
+            {
+                Add(AluFast.RegisterForm(kind, size), OpShape.AluRR);
+                Add(AluFast.ImmediateForm(kind, size), OpShape.AluRI);
+            }
+        }
+        for (int cc = 0; cc < 16; cc++)
+        {
+            Add(BranchFast.Jcc(cc), OpShape.Jcc);
+        }
+        Add(&MovOps.MovRI, OpShape.MovRI);
+        Add(&MovOps.ExtendRR, OpShape.ExtendRR);
+        Add(&MovOps.ExtendRM, OpShape.ExtendRM);
+        Add(&MovOps.Lea, OpShape.Lea);
+        Add(&AluOps.BinaryRR, OpShape.AluRR);
+        Add(&AluOps.BinaryRI, OpShape.AluRI);
+        Add(&AluOps.BinaryRM, OpShape.AluRM);
+        Add(&AluOps.BinaryMR, OpShape.AluMR);
+        Add(&AluOps.BinaryMI, OpShape.AluMI);
+        Add(&AluOps.UnaryR, OpShape.UnaryR);
+        Add(&AluOps.UnaryM, OpShape.UnaryM);
+        Add(&MovOps.CmovRR, OpShape.CmovRR);
+        Add(&MovOps.CmovRM, OpShape.CmovRM);
+        Add(&MovOps.SetccR, OpShape.SetccR);
+        Add(&MovOps.SetccM, OpShape.SetccM);
+        Add(&BranchOps.Jmp, OpShape.Jmp);
+        Add(&BranchOps.JmpR, OpShape.JmpR);
+        Add(&BranchOps.Call, OpShape.Call);
+        Add(&BranchOps.Ret, OpShape.Ret);
+        Add(&StackOps.PushR, OpShape.PushR);
+        Add(&StackOps.PushI, OpShape.PushI);
+        Add(&StackOps.PopR, OpShape.PopR);
+        Add(&MovOps.Nop, OpShape.Nop);
+        Add(&ShiftOps.ShlRI, OpShape.ShlRI);
+        Add(&ShiftOps.ShrRI, OpShape.ShrRI);
+        Add(&ShiftOps.SarRI, OpShape.SarRI);
+        Add(&MulDivOps.ImulRR, OpShape.ImulRR);
+        Add(&MulDivOps.ImulRRI, OpShape.ImulRRI);
+        return table;
+    }
+}
