@@ -115,7 +115,7 @@ public sealed class WriteAudit : IWriteAudit
     {
         Totals.Cycles++;
         var recorded = new HashSet<ulong>(record.Pages);
-        var wordBlocks = new HashSet<ulong>();
+        var wordBlocks = new HashSet<ulong>(); // blocks recorded one by one (words, spp's blocks), as page | block index
         foreach (LoggedWord word in record.Words)
         {
             ulong page = word.Address & ~0xFFFUL;
@@ -125,6 +125,13 @@ public sealed class WriteAudit : IWriteAudit
             {
                 wordBlocks.Add(page | (uint)b);
             }
+        }
+        // spp's dirty 128-byte blocks (hvm): each records its block, and its page as written.
+        foreach (ulong block in record.Blocks)
+        {
+            ulong page = block & ~0xFFFUL;
+            recorded.Add(page);
+            wordBlocks.Add(page | (uint)((block & 0xFFF) / BlockBytes));
         }
         string? miss = null;
         foreach ((ulong page, StoreSite site) in _written)
