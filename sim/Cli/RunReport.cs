@@ -179,6 +179,7 @@ public sealed record RunReport
             json.WriteNumber("extra_pages", audit.ExtraPages);
             json.WriteNumber("missed_blocks", audit.MissedBlocks);
             json.WriteNumber("written_pages", audit.WrittenPages);
+            json.WriteNumber("written_blocks", audit.WrittenBlocks);
             json.WriteEndObject();
         }
         else

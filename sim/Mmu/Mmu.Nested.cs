@@ -59,6 +59,7 @@ public sealed unsafe partial class Mmu
         {
             Memory.NoteWrite(frame);
         }
+        AdoptForAudit(va, frame);
         if (EpteFormat.Has(e.Leaf, Epte.Spp))
         {
             _subPagePages![vpn] = t.PhysicalPage;
@@ -73,7 +74,7 @@ public sealed unsafe partial class Mmu
         {
             Vpn = vpn,
             ReadTag = t.User ? vpn : Tlb.NoTag,
-            WriteTag = t.User && t.Writable && dirty && frame.DecodedCode is null ? vpn : Tlb.NoTag,
+            WriteTag = FastWriteTag(vpn, t.User, t.Writable, dirty, frame),
             ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
             Host = frame.Pointer,
             Frame = frame,

@@ -50,6 +50,24 @@ public sealed unsafe partial class Mmu : IMemoryBus
 
     private IWriteAudit? _writeAudit;
 
+    /// <summary>
+    /// A TLB fill's fast-write tag, the one rule for every fill (one- and two-dimensional): a user
+    /// page that is writable and already dirty (the first write must reach the walk, which sets D),
+    /// holds no decoded code (a store must invalidate it) and is not watched by an audit (every store
+    /// to it must be reported). Anything else takes the slow path, which checks and faults.
+    /// </summary>
+    private static ulong FastWriteTag(ulong vpn, bool user, bool writable, bool dirty, PhysicalFrame frame) =>
+        user && writable && dirty && frame.DecodedCode is null && frame.WriteWatch is null ? vpn : Tlb.NoTag;
+
+    /// <summary>Lets an audit adopt a frame a translation reaches (it decides whether the frame is a CDA's), before the fill tags it.</summary>
+    private void AdoptForAudit(ulong va, PhysicalFrame frame)
+    {
+        if (_writeAudit is { } audit && frame.WriteWatch is null)
+        {
+            audit.Reaching(va, frame);
+        }
+    }
+
     /// <summary>Page walks performed (TLB misses plus first writes to clean pages).</summary>
     public long Walks { get; private set; }
 
@@ -164,17 +182,14 @@ public sealed unsafe partial class Mmu : IMemoryBus
         {
             Memory.NoteWrite(frame);
         }
-        if (_writeAudit is { } audit && frame.WriteWatch is null)
-        {
-            audit.Reaching(va, frame);
-        }
+        AdoptForAudit(va, frame);
         // Insert replaces this page's own (clean or stale) entry; other pieces of a large page stay cached.
         ulong largePages = 1UL << (9 * (t.Level - 1));
         Tlb.Insert(new TlbEntry
         {
             Vpn = vpn,
             ReadTag = t.User ? vpn : Tlb.NoTag,
-            WriteTag = t.User && t.Writable && t.Dirty && frame.DecodedCode is null && frame.WriteWatch is null ? vpn : Tlb.NoTag,
+            WriteTag = FastWriteTag(vpn, t.User, t.Writable, t.Dirty, frame),
             ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
             Host = frame.Pointer,
             Frame = frame,

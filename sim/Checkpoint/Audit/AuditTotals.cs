@@ -22,6 +22,9 @@ public sealed class AuditTotals
     /// <summary>Pages really written, summed over cycles.</summary>
     public long WrittenPages { get; internal set; }
 
+    /// <summary>128-byte blocks really written, summed over cycles (the same on every platform for the same program: the truth).</summary>
+    public long WrittenBlocks { get; internal set; }
+
     /// <summary>The first miss in words (cycle, page, instruction), or null when none.</summary>
     public string? FirstMiss { get; internal set; }
 }

@@ -158,6 +158,7 @@ public sealed class WriteAudit : IWriteAudit
             }
         }
         Totals.WrittenPages += _written.Count;
+        Totals.WrittenBlocks += _blocks.Count;
         Totals.FirstMiss ??= miss;
         _written.Clear();
         _blocks.Clear();
