@@ -95,14 +95,7 @@ public sealed class XenHypervisor
     {
         ulong number = Cpu.R(Reg.Rax);
         HvProcess? caller = Processes.Current;
-        long result = caller is null ? -EPERM : (UserHypercall)number switch
-        {
-            UserHypercall.Version => Version,
-            UserHypercall.Register => Register(caller),
-            UserHypercall.CycleBegin => caller.Registration is Registration begin ? Techniques.CycleBegin(caller, begin) : -EPERM,
-            UserHypercall.CycleEnd => caller.Registration is Registration end ? Techniques.CycleEnd(caller, end) : -EPERM,
-            _ => -EINVAL,
-        };
+        long result = caller is null ? -EPERM : UserHypercallCalls.Serve(number, caller, Cpu, Dom0, Techniques, Version);
         Cpu.R(Reg.Rax) = (ulong)result;
         // Two of these per cycle under the hypervisor techniques: no name lookup when nobody reads it.
         Ledger.Add(EventKind.UserHypercall, Layer.Hypervisor, !Ledger.IsTracing ? null
@@ -112,47 +105,5 @@ public sealed class XenHypervisor
                 Pid = caller?.Id,
                 Result = result,
             });
-    }
-
-    /// <summary>
-    /// Register: RDI token, RSI cda, RDX length, R10 record buffer, R8 its length, R9 mode
-    /// (docs/checkpoint-abi.md). Every check comes before any effect.
-    /// </summary>
-    private long Register(HvProcess caller)
-    {
-        ulong token = Cpu.R(Reg.Rdi), cda = Cpu.R(Reg.Rsi), length = Cpu.R(Reg.Rdx);
-        ulong record = Cpu.R(Reg.R10), recordLength = Cpu.R(Reg.R8), mode = Cpu.R(Reg.R9);
-        if (Dom0.ApplicationOf(token) is null)
-        {
-            return -EPERM;
-        }
-        if (caller.Registration is not null)
-        {
-            return -EBUSY;
-        }
-        if (!Dom0.Permits(token, mode))
-        {
-            return -EPERM; // Dom0 granted this application another technique
-        }
-        if (length == 0 || (cda & 0xFFF) != 0)
-        {
-            return -EINVAL;
-        }
-        // The CDA must be user memory a process can map: nothing below the lowest mappable page
-        // (Linux's mmap_min_addr) and nothing past the user half (access_ok).
-        if (!UserRange.IsUserBuffer(cda, length))
-        {
-            return -EFAULT;
-        }
-        long check = Techniques.CheckRegistration(mode, cda, length, record, recordLength, out CheckpointMode technique);
-        if (check != 0)
-        {
-            return check;
-        }
-        caller.Registration = technique == CheckpointMode.RegistrationOnly
-            ? new Registration(token, cda, length)
-            : new Registration(token, cda, length, technique, record, recordLength);
-        Techniques.OnRegistered(caller);
-        return 0;
     }
 }

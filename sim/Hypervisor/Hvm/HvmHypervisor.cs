@@ -102,14 +102,7 @@ public sealed class HvmHypervisor : IVmExitSink
                 Pid = caller.Id,
                 Operation = "vmcall",
             });
-        long result = (UserHypercall)number switch
-        {
-            UserHypercall.Version => Version,
-            UserHypercall.Register => Register(caller),
-            UserHypercall.CycleBegin => caller.Registration is Registration begin ? _techniques.CycleBegin(caller, begin) : -XenHypervisor.EPERM,
-            UserHypercall.CycleEnd => caller.Registration is Registration end ? _techniques.CycleEnd(caller, end) : -XenHypervisor.EPERM,
-            _ => -XenHypervisor.EINVAL,
-        };
+        long result = UserHypercallCalls.Serve(number, caller, Cpu, Dom0, _techniques, Version);
         Cpu.R(Reg.Rax) = (ulong)result;
         Cpu.Rip += VmcallLength;
     }
@@ -128,42 +121,5 @@ public sealed class HvmHypervisor : IVmExitSink
             _techniques.OnReleased(process);
         }
         Processes.OnRelease(cr3);
-    }
-
-    /// <summary>Register: RDI token, RSI cda, RDX length, R10 record, R8 its length, R9 mode; every check before any effect.</summary>
-    private long Register(HvProcess caller)
-    {
-        ulong token = Cpu.R(Reg.Rdi), cda = Cpu.R(Reg.Rsi), length = Cpu.R(Reg.Rdx);
-        ulong record = Cpu.R(Reg.R10), recordLength = Cpu.R(Reg.R8), mode = Cpu.R(Reg.R9);
-        if (Dom0.ApplicationOf(token) is null)
-        {
-            return -XenHypervisor.EPERM;
-        }
-        if (caller.Registration is not null)
-        {
-            return -XenHypervisor.EBUSY;
-        }
-        if (!Dom0.Permits(token, mode))
-        {
-            return -XenHypervisor.EPERM;
-        }
-        if (length == 0 || (cda & 0xFFF) != 0)
-        {
-            return -XenHypervisor.EINVAL;
-        }
-        if (!UserRange.IsUserBuffer(cda, length))
-        {
-            return -XenHypervisor.EFAULT;
-        }
-        long check = _techniques.CheckRegistration(mode, cda, length, record, recordLength, out CheckpointMode technique);
-        if (check != 0)
-        {
-            return check;
-        }
-        caller.Registration = technique == CheckpointMode.RegistrationOnly
-            ? new Registration(token, cda, length)
-            : new Registration(token, cda, length, technique, record, recordLength);
-        _techniques.OnRegistered(caller, caller.Registration);
-        return 0;
     }
 }

@@ -14,7 +14,7 @@ namespace HvSim.Hypervisor.Hvm;
 /// Every one lists the cycle's dirty pages (for spp, sub-pages) in the application's record, as
 /// the paper's hypervisor techniques do, and the checkpoint path copies them from there.
 /// </summary>
-internal sealed class HvmTechniques
+internal sealed class HvmTechniques : IUserHypercallTechniques
 {
     /// <summary>Record entries of a 128-byte block carry this bit (docs/checkpoint-abi.md): the block's address | 1.</summary>
     public const ulong SubPageEntry = 1;

@@ -10,7 +10,7 @@ namespace HvSim.Hypervisor.Techniques;
 /// that keep a CDA page read-only when the guest kernel installs its PTE (xen-pv's mmu_update
 /// and ptwr validation; xen-shadow's fill and propagation). Xen's log_dirty_ops have this place.
 /// </summary>
-public sealed class CheckpointTechniques
+public sealed class CheckpointTechniques : IUserHypercallTechniques
 {
     /// <summary>
     /// Largest CDA (4 GiB), for the hypervisor's techniques and the checkpoint escape alike
@@ -68,7 +68,7 @@ public sealed class CheckpointTechniques
     /// is one the platform runs, the record buffer lies in user space, clear of the CDA's pages, and holds
     /// the header, one page entry per CDA page and, for Emulxen, at least one word. 0 or -errno.
     /// </summary>
-    internal long CheckRegistration(ulong modeValue, ulong cda, ulong cdaLength, ulong record, ulong recordLength, out CheckpointMode mode)
+    public long CheckRegistration(ulong modeValue, ulong cda, ulong cdaLength, ulong record, ulong recordLength, out CheckpointMode mode)
     {
         mode = (CheckpointMode)modeValue;
         if (!Enum.IsDefined(mode) || (mode == CheckpointMode.ScanXen && ScanXen is null))
@@ -98,15 +98,15 @@ public sealed class CheckpointTechniques
     }
 
     /// <summary>A registration was stored: Scanxen cleans the CDA's D bits so its first scan sees only later writes.</summary>
-    internal void OnRegistered(HvProcess process)
+    void IUserHypercallTechniques.OnRegistered(HvProcess process, Registration registration)
     {
-        if (process.Registration is { Mode: CheckpointMode.ScanXen } registration)
+        if (registration.Mode == CheckpointMode.ScanXen)
         {
             ScanXen!.OnRegistered(process, registration);
         }
     }
 
-    internal long CycleBegin(HvProcess process, Registration registration) => registration.Mode switch
+    public long CycleBegin(HvProcess process, Registration registration) => registration.Mode switch
     {
         CheckpointMode.PtXen => PtXen.CycleBegin(process, registration),
         CheckpointMode.EmulXen => EmulXen.CycleBegin(process, registration),
@@ -114,7 +114,7 @@ public sealed class CheckpointTechniques
         _ => 0,
     };
 
-    internal long CycleEnd(HvProcess process, Registration registration) => registration.Mode switch
+    public long CycleEnd(HvProcess process, Registration registration) => registration.Mode switch
     {
         CheckpointMode.ScanXen => ScanXen!.CycleEnd(process, registration),
         _ => 0,
