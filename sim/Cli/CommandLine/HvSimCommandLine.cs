@@ -22,7 +22,7 @@ internal static class HvSimCommandLine
         new(ReproduceCommand.Create(), "reproduce", "hvsim reproduce --quick",
             "`calibration: 9 of 9 pass; holdout: 9 of 12 pass; within the bands, 11 of 12 holdouts can pass`"),
         new(MicroCommand.Create(), "micro", "hvsim micro --technique pt --platform xen-pv",
-            "one row: instructions, faults, traps, bounces, …, `equal`, `78.719` simulated ms"),
+            "one row: instructions, faults, traps, bounces, …, `equal`, `78.707` simulated ms"),
         new(WorkloadCommand.Create(), "workload", "hvsim workload --ds avl --technique all --platform xen-pv",
             "one row per technique, `invariants ok`, `backup equal`"),
         new(TraceCommand.Create(), "trace", "hvsim trace --platform xen-pv --technique pt",
