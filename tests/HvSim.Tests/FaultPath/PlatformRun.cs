@@ -101,6 +101,15 @@ internal sealed class PlatformRun
 
     /// <summary>The recorded trace, one "layer  Event  detail" per line.</summary>
     public string TraceText() => string.Join("\n", Ledger.Trace.Select(s => $"{s.Layer,-10} {s.Kind,-17} {HvSim.Cli.TraceFields.Detail(s.Data)}"));
+
+    /// <summary>The last <paramref name="count"/> 64-bit words the guest wrote to stdout (a test guest's results, one word per call).</summary>
+    public long[] LastWords(int count)
+    {
+        byte[] bytes = StdoutBytes;
+        Assert.True(bytes.Length >= 8 * count, $"the guest wrote its {count} results ({bytes.Length} bytes)");
+        byte[] all = bytes[^(8 * count)..];
+        return Enumerable.Range(0, count).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(all.AsSpan(8 * i))).ToArray();
+    }
 }
 
 /// <summary>The ledger's counts at one moment: per (kind, layer), per subkind, and the hypervisor's view of the current process.</summary>

@@ -78,14 +78,6 @@ public sealed class UserHypercallTests
         a.syscall();
     }));
 
-    private static long[] Results(PlatformRun run, int count)
-    {
-        byte[] bytes = run.StdoutBytes;
-        Assert.True(bytes.Length >= 8 * count, $"the guest wrote its {count} results ({bytes.Length} bytes)");
-        byte[] all = bytes[^(8 * count)..];
-        return Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt64LittleEndian(all.AsSpan(8 * i))).ToArray();
-    }
-
     [Theory]
     [InlineData("xen-pv")]
     [InlineData("xen-shadow")]
@@ -115,7 +107,7 @@ public sealed class UserHypercallTests
         HvSim.GuestOs.Kernel.Process process = run.Run(Guest(calls));
         Assert.True(process.ExitStatus == 0, $"status {process.ExitStatus} ({process.FatalReport})");
 
-        long[] results = Results(run, calls.Length);
+        long[] results = run.LastWords(calls.Length);
         Assert.Equal([XenHypervisor.Version, -EPERM, -EPERM, -EINVAL, -EINVAL, -EINVAL, -EPERM, 0, -EBUSY, -EPERM, -EINVAL, 0, 0], results);
 
         Assert.Equal(3, run.MarkersPassed);
@@ -159,7 +151,7 @@ public sealed class UserHypercallTests
         ];
         HvSim.GuestOs.Kernel.Process process = run.Run(Guest(calls));
         Assert.True(process.ExitStatus == 0, $"status {process.ExitStatus} ({process.FatalReport})");
-        long[] results = Results(run, calls.Length);
+        long[] results = run.LastWords(calls.Length);
         Assert.Equal([-EPERM, -(long)EFAULT, -(long)EFAULT, 0, -(long)EFAULT], results[1..6]);
         Assert.Equal(results[0], results[6]);
         Assert.Equal(0x464C457F, results[0] & 0xFFFF_FFFF); // "\x7fELF": the page really is the image's first
@@ -181,7 +173,7 @@ public sealed class UserHypercallTests
         HvProcess? firstHv = hv.Processes.Find(cr3);
         Assert.NotNull(firstHv);
         run.RunToEnd(first);
-        Assert.Equal([0L, 0L], Results(run, 2));
+        Assert.Equal([0L, 0L], run.LastWords(2));
         Assert.Same(firstHv, run.Snapshots[0].CurrentHvProcess);
         Assert.NotNull(run.Snapshots[0].CurrentRegistration); // registered while it ran
 
@@ -205,7 +197,7 @@ public sealed class UserHypercallTests
         run.RunToEnd(second);
         Assert.True(second.ExitStatus == 0, $"status {second.ExitStatus} ({second.FatalReport})");
         Assert.True(run.StdoutBytes.Length > stdoutBefore, "the second process wrote its results");
-        Assert.Equal([-EPERM, -EPERM, XenHypervisor.Version], Results(run, 3));
+        Assert.Equal([-EPERM, -EPERM, XenHypervisor.Version], run.LastWords(3));
     }
 
     /// <summary>
@@ -276,7 +268,7 @@ public sealed class UserHypercallTests
         var run = new PlatformRun(PlatformRun.Options("native"));
         HvSim.GuestOs.Kernel.Process process = run.Run(elf);
         Assert.True(process.ExitStatus == 0, $"status {process.ExitStatus} ({process.FatalReport})");
-        long[] simulated = Results(run, 5);
+        long[] simulated = run.LastWords(5);
         Assert.Equal([0x80, (0x84 * 8) + 2, 13, simulated[4], simulated[4]], simulated);
 
         if (GuestRun.HostCanRunGuests && OperatingSystem.IsLinux())

@@ -1,6 +1,5 @@
 namespace HvSim.Tests.Hvm;
 
-using System.Buffers.Binary;
 using HvSim.Core;
 using HvSim.Hypervisor;
 using HvSim.Hypervisor.Hvm;
@@ -70,14 +69,6 @@ public sealed class VmcallTests
         a.syscall();
     }));
 
-    private static long[] Results(PlatformRun run, int count)
-    {
-        byte[] bytes = run.StdoutBytes;
-        Assert.True(bytes.Length >= 8 * count, $"the guest wrote its {count} results ({bytes.Length} bytes)");
-        byte[] all = bytes[^(8 * count)..];
-        return Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt64LittleEndian(all.AsSpan(8 * i))).ToArray();
-    }
-
     [Fact]
     public void Forged_and_foreign_vmcalls_are_refused_and_change_nothing()
     {
@@ -102,7 +93,7 @@ public sealed class VmcallTests
         ];
         HvSim.GuestOs.Kernel.Process process = run.Run(Guest(calls));
         Assert.True(process.ExitStatus == 0, $"status {process.ExitStatus} ({process.FatalReport})");
-        Assert.Equal([HvmHypervisor.Version, -EPERM, -EPERM, -EPERM, -EINVAL, -EPERM, -EPERM, 0, -EBUSY, 0, 0], Results(run, calls.Length));
+        Assert.Equal([HvmHypervisor.Version, -EPERM, -EPERM, -EPERM, -EINVAL, -EPERM, -EPERM, 0, -EBUSY, 0, 0], run.LastWords(calls.Length));
         // Each vmcall is one VM exit served by the hypervisor; the guest kernel never sees them.
         // (One more when the process's address space, which holds the registration, is released.)
         Assert.Equal(calls.Length + 1, run.Ledger.Subkinds.GetValueOrDefault("VmExit.vmcall"));
