@@ -137,28 +137,14 @@ internal static class CompareCommand
                 json.WriteStartObject();
                 json.WriteString("technique", Techniques.Name(r.Technique));
                 json.WriteString("platform", PlatformNames.Name(r.Platform));
-                if (r.SimulatedNs is long ns)
-                {
-                    json.WriteNumber("simulated_ns", ns);
-                }
-                else
-                {
-                    json.WriteNull("simulated_ns");
-                }
+                json.WriteNumberOrNull("simulated_ns", r.SimulatedNs);
                 json.WriteNumber("transactions", r.Transactions);
                 json.WriteNumber("dirty_pages", r.DirtyPages);
                 json.WriteNumber("logged_words", r.LoggedWords);
                 json.WriteNumber("page_faults", r.Faults);
                 json.WriteNumber("hypervisor_traps", r.Traps);
                 json.WriteNumber("copied_bytes", r.CopiedBytes);
-                if (r.AuditMisses is long misses)
-                {
-                    json.WriteNumber("audit_missed_pages", misses);
-                }
-                else
-                {
-                    json.WriteNull("audit_missed_pages");
-                }
+                json.WriteNumberOrNull("audit_missed_pages", r.AuditMisses);
                 json.WriteBoolean("ok", r.Ok);
                 json.WriteEndObject();
             }

@@ -110,14 +110,14 @@ public sealed record RunReport
         json.WriteString("technique", Technique);
         json.WriteString("platform", PlatformNames.Name(Platform.Platform));
         // The knobs that took effect: none natively; under shadow paging the guest's PTE stores always trap.
-        WriteNullable(json, "syscall_path", Platform.Platform is HvSim.Hypervisor.Platform.Native or HvSim.Hypervisor.Platform.Hvm ? null : SyscallPathName(Platform.SyscallPath));
-        WriteNullable(json, "pte_updates", Platform.Platform switch
+        json.WriteStringOrNull("syscall_path", Platform.Platform is HvSim.Hypervisor.Platform.Native or HvSim.Hypervisor.Platform.Hvm ? null : SyscallPathName(Platform.SyscallPath));
+        json.WriteStringOrNull("pte_updates", Platform.Platform switch
         {
             HvSim.Hypervisor.Platform.Native or HvSim.Hypervisor.Platform.Hvm => null,
             HvSim.Hypervisor.Platform.XenShadow => PteUpdatesName(PteUpdateMode.TrappedWrite),
             _ => PteUpdatesName(Platform.PteUpdates),
         });
-        WriteNullable(json, "simulated_ns", SimulatedNs);
+        json.WriteNumberOrNull("simulated_ns", SimulatedNs);
         json.WriteNumber("instructions", Instructions);
 
         json.WriteStartObject("events");
@@ -160,17 +160,10 @@ public sealed record RunReport
         json.WriteNumber("dirty_pages", DirtyPages);
         json.WriteNumber("logged_bytes", LoggedBytes);
         json.WriteNumber("copied_bytes", CopiedBytes);
-        WriteNullable(json, "cda_sha256", CdaSha256);
-        WriteNullable(json, "backup_sha256", BackupSha256);
-        if (BackupEqual is bool equal)
-        {
-            json.WriteBoolean("backup_equal", equal);
-        }
-        else
-        {
-            json.WriteNull("backup_equal");
-        }
-        WriteNullable(json, "exit_status", ExitStatus);
+        json.WriteStringOrNull("cda_sha256", CdaSha256);
+        json.WriteStringOrNull("backup_sha256", BackupSha256);
+        json.WriteBooleanOrNull("backup_equal", BackupEqual);
+        json.WriteNumberOrNull("exit_status", ExitStatus);
         if (Audit is { } audit)
         {
             json.WriteStartObject("audit");
@@ -198,29 +191,5 @@ public sealed record RunReport
             WriteJson(json);
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteNumber(name, value.Value);
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using HvSim.Core;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -270,14 +271,7 @@ public static class ClaimsTable
                     json.WriteStringValue(name);
                 }
                 json.WriteEndArray();
-                if (r.Band is ClaimBand band)
-                {
-                    json.WriteBoolean("band_reachable", band.Reachable);
-                }
-                else
-                {
-                    json.WriteNull("band_reachable");
-                }
+                json.WriteBooleanOrNull("band_reachable", r.Band?.Reachable);
                 json.WriteStartArray("parts");
                 for (int i = 0; i < r.Parts.Count; i++)
                 {

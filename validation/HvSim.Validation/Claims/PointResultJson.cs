@@ -29,14 +29,7 @@ public static class PointResultJson
             WritePoint(json, result.Point);
             json.WriteNumber("units", result.Units);
             json.WriteBoolean("ok", result.Ok);
-            if (result.Failure is null)
-            {
-                json.WriteNull("failure");
-            }
-            else
-            {
-                json.WriteString("failure", result.Failure);
-            }
+            json.WriteStringOrNull("failure", result.Failure);
             json.WritePropertyName("per_unit");
             WriteVector(json, result.PerUnit);
             if (result.Writes is TransactionWrites writes)

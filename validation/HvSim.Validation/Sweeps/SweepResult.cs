@@ -1,3 +1,4 @@
+using HvSim.Core;
 using System.Text;
 using System.Text.Json;
 
@@ -29,25 +30,11 @@ public static class SweepResult
             }
             json.WriteEndObject();
             json.WriteBoolean("ok", ok);
-            if (failure is null)
-            {
-                json.WriteNull("failure");
-            }
-            else
-            {
-                json.WriteString("failure", failure);
-            }
+            json.WriteStringOrNull("failure", failure);
             json.WriteStartObject("simulated_ns");
             foreach ((string profile, long? ns) in prices)
             {
-                if (ns is long value)
-                {
-                    json.WriteNumber(profile, value);
-                }
-                else
-                {
-                    json.WriteNull(profile);
-                }
+                json.WriteNumberOrNull(profile, ns);
             }
             json.WriteEndObject();
             json.WritePropertyName("report");
