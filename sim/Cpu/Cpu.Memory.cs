@@ -33,8 +33,9 @@ public sealed unsafe partial class Cpu
         return ReadSlow(va, size, out value);
     }
 
+    /// <summary>1, 2, 4 or 8 bytes at a host pointer (the interpreter's and the translator's fast path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Load(byte* p, int size) => size switch
+    internal static ulong Load(byte* p, int size) => size switch
     {
         8 => Unsafe.ReadUnaligned<ulong>(p),
         4 => Unsafe.ReadUnaligned<uint>(p),
@@ -49,16 +50,23 @@ public sealed unsafe partial class Cpu
         byte* p = _tlb.FastWrite(va);
         if (p != null && (va & PageMask) <= (ulong)(4096 - size))
         {
-            switch (size)
-            {
-                case 8: Unsafe.WriteUnaligned(p, value); break;
-                case 4: Unsafe.WriteUnaligned(p, (uint)value); break;
-                case 2: Unsafe.WriteUnaligned(p, (ushort)value); break;
-                default: *p = (byte)value; break;
-            }
+            Store(p, size, value);
             return true;
         }
         return WriteSlow(va, size, value);
+    }
+
+    /// <summary>Stores 1, 2, 4 or 8 bytes at a host pointer (the interpreter's and the translator's fast path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store(byte* p, int size, ulong value)
+    {
+        switch (size)
+        {
+            case 8: Unsafe.WriteUnaligned(p, value); break;
+            case 4: Unsafe.WriteUnaligned(p, (uint)value); break;
+            case 2: Unsafe.WriteUnaligned(p, (ushort)value); break;
+            default: *p = (byte)value; break;
+        }
     }
 
     /// <summary>

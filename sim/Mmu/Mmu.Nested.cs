@@ -70,22 +70,7 @@ public sealed unsafe partial class Mmu
         }
         // The combined entry maps 4 KiB whatever the guest's page size: the EPT maps 4 KiB pages.
         bool dirty = t.Dirty && e.WritesFreely;
-        Tlb.Insert(new TlbEntry
-        {
-            Vpn = vpn,
-            ReadTag = t.User ? vpn : Tlb.NoTag,
-            WriteTag = FastWriteTag(vpn, t.User, t.Writable, dirty, frame),
-            ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
-            Host = frame.Pointer,
-            Frame = frame,
-            Writable = t.Writable,
-            User = t.User,
-            Executable = t.Executable,
-            Dirty = dirty,
-            Large = false,
-            LargeBaseVpn = vpn,
-            LargeVpnCount = 1,
-        });
+        Fill(vpn, t, frame, dirty, vpn, 1);
         return frame;
     }
 

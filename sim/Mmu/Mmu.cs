@@ -51,6 +51,28 @@ public sealed unsafe partial class Mmu : IMemoryBus
     private IWriteAudit? _writeAudit;
 
     /// <summary>
+    /// Caches a translation: the one TLB fill of both walks (one- and two-dimensional), with
+    /// <paramref name="dirty"/> as the walk found it (on hvm: dirty in both dimensions).
+    /// </summary>
+    private void Fill(ulong vpn, in Translation t, PhysicalFrame frame, bool dirty, ulong largeBaseVpn, ulong largeVpnCount) =>
+        Tlb.Insert(new TlbEntry
+        {
+            Vpn = vpn,
+            ReadTag = t.User ? vpn : Tlb.NoTag,
+            WriteTag = FastWriteTag(vpn, t.User, t.Writable, dirty, frame),
+            ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
+            Host = frame.Pointer,
+            Frame = frame,
+            Writable = t.Writable,
+            User = t.User,
+            Executable = t.Executable,
+            Dirty = dirty,
+            Large = largeVpnCount > 1,
+            LargeBaseVpn = largeBaseVpn,
+            LargeVpnCount = largeVpnCount,
+        });
+
+    /// <summary>
     /// A TLB fill's fast-write tag, the one rule for every fill (one- and two-dimensional): a user
     /// page that is writable and already dirty (the first write must reach the walk, which sets D),
     /// holds no decoded code (a store must invalidate it) and is not watched by an audit (every store
@@ -185,22 +207,7 @@ public sealed unsafe partial class Mmu : IMemoryBus
         AdoptForAudit(va, frame);
         // Insert replaces this page's own (clean or stale) entry; other pieces of a large page stay cached.
         ulong largePages = 1UL << (9 * (t.Level - 1));
-        Tlb.Insert(new TlbEntry
-        {
-            Vpn = vpn,
-            ReadTag = t.User ? vpn : Tlb.NoTag,
-            WriteTag = FastWriteTag(vpn, t.User, t.Writable, t.Dirty, frame),
-            ExecTag = t.User && t.Executable ? vpn : Tlb.NoTag,
-            Host = frame.Pointer,
-            Frame = frame,
-            Writable = t.Writable,
-            User = t.User,
-            Executable = t.Executable,
-            Dirty = t.Dirty,
-            Large = t.Level > 1,
-            LargeBaseVpn = vpn & ~(largePages - 1),
-            LargeVpnCount = largePages,
-        });
+        Fill(vpn, t, frame, t.Dirty, vpn & ~(largePages - 1), largePages);
         return frame;
     }
 

@@ -35,26 +35,12 @@ internal static unsafe class JitRuntime
         return p != null && (va & 0xFFF) <= (ulong)(4096 - size) ? p : null;
     }
 
+    /// <summary>The interpreter's load and store, for compiled code to call.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Load(byte* p, int size) => size switch
-    {
-        8 => Unsafe.ReadUnaligned<ulong>(p),
-        4 => Unsafe.ReadUnaligned<uint>(p),
-        2 => Unsafe.ReadUnaligned<ushort>(p),
-        _ => *p,
-    };
+    public static ulong Load(byte* p, int size) => Cpu.Load(p, size);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(byte* p, int size, ulong value)
-    {
-        switch (size)
-        {
-            case 8: Unsafe.WriteUnaligned(p, value); break;
-            case 4: Unsafe.WriteUnaligned(p, (uint)value); break;
-            case 2: Unsafe.WriteUnaligned(p, (ushort)value); break;
-            default: *p = (byte)value; break;
-        }
-    }
+    public static void Store(byte* p, int size, ulong value) => Cpu.Store(p, size, value);
 
     /// <summary>
     /// Whether the run loop would find the current block again at its start without touching
