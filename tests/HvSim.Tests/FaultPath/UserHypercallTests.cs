@@ -21,62 +21,21 @@ public sealed class UserHypercallTests
     private const long EPERM = 1, EBUSY = 16, EINVAL = 22;
     private const ulong Unknown = 99;
 
-    /// <summary>One int 0x84: number and arguments (null: the guest's CDA address, r12).</summary>
-    private sealed record Call(UserHypercall Number, ulong Rdi = 0, ulong? Rsi = 0, ulong Rdx = 0, bool MarkerAfter = false, ulong R10 = 0, ulong R8 = 0, ulong R9 = 0);
-
     /// <summary>Not a call: the guest reads the first 8 bytes of its own (read-only) code page into the results.</summary>
     private const UserHypercall ReadCodeWord = (UserHypercall)0xC0DE;
 
-    /// <summary>
-    /// A guest that mmaps a CDA page (r12) and a results page (r13), makes the calls in order,
-    /// storing each RAX in the results page (a marker after a call when asked), then writes the
-    /// results to stdout as 8-byte values and exits 0.
-    /// </summary>
-    private static byte[] Guest(params Call[] calls) => TinyElf.Build(PtGuest.Assemble(a =>
+    /// <summary>The guest of <see cref="UserCallGuest"/>, making its calls with int 0x84.</summary>
+    private static byte[] Guest(params UserCall[] calls) => UserCallGuest.Build(calls, (a, call) =>
     {
-        PtGuest.Mmap(a, 2 * 4096);
-        a.mov(r12, rax);
-        a.lea(r13, __[r12 + 4096]);
-        for (int i = 0; i < calls.Length; i++)
+        if (call.Number == ReadCodeWord)
         {
-            Call call = calls[i];
-            a.mov(rax, (ulong)call.Number);
-            a.mov(rdi, call.Rdi);
-            if (call.Rsi is ulong rsiValue)
-            {
-                a.mov(rsi, rsiValue);
-            }
-            else
-            {
-                a.mov(rsi, r12);
-            }
-            a.mov(rdx, call.Rdx);
-            a.mov(r10, call.R10);
-            a.mov(r8, call.R8);
-            a.mov(r9, call.R9);
-            if (call.Number == ReadCodeWord)
-            {
-                a.mov(rax, __qword_ptr[TinyElf.LoadAddress]);
-            }
-            else
-            {
-                a.@int((byte)XenHypervisor.UserVector);
-            }
-            a.mov(__qword_ptr[r13 + (8 * i)], rax);
-            if (call.MarkerAfter)
-            {
-                a.xchg(bx, bx);
-            }
+            a.mov(rax, __qword_ptr[TinyElf.LoadAddress]);
         }
-        a.mov(eax, 1); // write(1, results, 8 * n)
-        a.mov(edi, 1);
-        a.mov(rsi, r13);
-        a.mov(edx, 8 * calls.Length);
-        a.syscall();
-        a.xor(edi, edi);
-        a.mov(eax, PtGuest.SysExitGroup);
-        a.syscall();
-    }));
+        else
+        {
+            a.@int((byte)XenHypervisor.UserVector);
+        }
+    });
 
     [Theory]
     [InlineData("xen-pv")]
@@ -88,7 +47,7 @@ public sealed class UserHypercallTests
         ulong token = hv.Dom0.Allow("fault-path test");
         ulong badToken = token + 1;
         Assert.Null(hv.Dom0.ApplicationOf(badToken));
-        Call[] calls =
+        UserCall[] calls =
         [
             new(UserHypercall.Version),                                                    // 0: 1
             new(UserHypercall.CycleBegin),                                                 // 1: -EPERM, not registered
@@ -139,7 +98,7 @@ public sealed class UserHypercallTests
         var run = new PlatformRun(PlatformRun.Options(platform));
         ulong token = run.Hypervisor!.Dom0.Allow("granted ptxen", PtXen);
         ulong code = TinyElf.LoadAddress;
-        Call[] calls =
+        UserCall[] calls =
         [
             new(ReadCodeWord),                                                                    // 0: the code's first word
             new(UserHypercall.Register, token, null, 4096, R10: code, R8: 4096, R9: EmulXen),      // 1: -EPERM, not the granted technique
@@ -167,8 +126,8 @@ public sealed class UserHypercallTests
         ulong token = hv.Dom0.Allow("first");
 
         HvSim.GuestOs.Kernel.Process first = run.Start(Guest(
-            new Call(UserHypercall.Register, token, null, 4096),
-            new Call(UserHypercall.CycleBegin, MarkerAfter: true)));
+            new UserCall(UserHypercall.Register, token, null, 4096),
+            new UserCall(UserHypercall.CycleBegin, MarkerAfter: true)));
         ulong cr3 = first.Space.Cr3;
         HvProcess? firstHv = hv.Processes.Find(cr3);
         Assert.NotNull(firstHv);
@@ -183,9 +142,9 @@ public sealed class UserHypercallTests
 
         int stdoutBefore = run.StdoutBytes.Length;
         HvSim.GuestOs.Kernel.Process second = run.Start(Guest(
-            new Call(UserHypercall.CycleBegin),
-            new Call(UserHypercall.CycleEnd),
-            new Call(UserHypercall.Version)));
+            new UserCall(UserHypercall.CycleBegin),
+            new UserCall(UserHypercall.CycleEnd),
+            new UserCall(UserHypercall.Version)));
         Assert.True(second.Space.Cr3 == cr3,
             $"the frame allocator hands out the lowest freed frame first, so the new root reuses the old one (0x{cr3:x}), got 0x{second.Space.Cr3:x}");
         HvProcess? secondHv = hv.Processes.Find(cr3);

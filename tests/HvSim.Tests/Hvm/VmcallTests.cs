@@ -4,9 +4,6 @@ using HvSim.Core;
 using HvSim.Hypervisor;
 using HvSim.Hypervisor.Hvm;
 using HvSim.Tests.FaultPath;
-using HvSim.Tests.GuestOsTests;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 /// <summary>
 /// The vmcall interface of platform hvm mirrors int 0x84's (docs/checkpoint-abi.md): only the
@@ -18,56 +15,8 @@ public sealed class VmcallTests
     private const long EPERM = 1, EBUSY = 16, EINVAL = 22;
     private const ulong EptWp = 8, Pml = 10;
 
-    private sealed record Call(UserHypercall Number, ulong Rdi = 0, ulong? Rsi = 0, ulong Rdx = 0, ulong R10 = 0, ulong R8 = 0, ulong R9 = 0);
-
-    /// <summary>
-    /// A guest that mmaps a CDA page (r12), a results page (r13) and an 8 KiB record (r14), makes
-    /// the calls with vmcall (R10 = 1 means the record), stores each RAX, writes them out and exits 0.
-    /// </summary>
-    private static byte[] Guest(params Call[] calls) => TinyElf.Build(PtGuest.Assemble(a =>
-    {
-        PtGuest.Mmap(a, 4 * 4096);
-        a.mov(r12, rax);
-        a.lea(r13, __[r12 + 4096]);
-        a.lea(r14, __[r12 + 8192]);
-        a.mov(__qword_ptr[r14], 0); // the record's pages are present, as the library makes them
-        a.mov(__qword_ptr[r14 + 4096], 0);
-        for (int i = 0; i < calls.Length; i++)
-        {
-            Call call = calls[i];
-            a.mov(rax, (ulong)call.Number);
-            a.mov(rdi, call.Rdi);
-            if (call.Rsi is ulong rsiValue)
-            {
-                a.mov(rsi, rsiValue);
-            }
-            else
-            {
-                a.mov(rsi, r12);
-            }
-            a.mov(rdx, call.Rdx);
-            if (call.R10 == 1)
-            {
-                a.mov(r10, r14);
-            }
-            else
-            {
-                a.mov(r10, call.R10);
-            }
-            a.mov(r8, call.R8);
-            a.mov(r9, call.R9);
-            a.vmcall();
-            a.mov(__qword_ptr[r13 + (8 * i)], rax);
-        }
-        a.mov(eax, 1);
-        a.mov(edi, 1);
-        a.mov(rsi, r13);
-        a.mov(edx, 8 * calls.Length);
-        a.syscall();
-        a.xor(edi, edi);
-        a.mov(eax, PtGuest.SysExitGroup);
-        a.syscall();
-    }));
+    /// <summary>The guest of <see cref="UserCallGuest"/> with a two-page record, making its calls with vmcall.</summary>
+    private static byte[] Guest(params UserCall[] calls) => UserCallGuest.Build(calls, (a, _) => a.vmcall(), recordPages: 2);
 
     [Fact]
     public void Forged_and_foreign_vmcalls_are_refused_and_change_nothing()
@@ -77,17 +26,17 @@ public sealed class VmcallTests
         ulong token = platform.Vmm.Dom0.Allow("vmcall test", EptWp);
         ulong forged = token + 1;
         Assert.Null(platform.Vmm.Dom0.ApplicationOf(forged));
-        Call[] calls =
+        UserCall[] calls =
         [
             new(UserHypercall.Version),                                                   // 0: 2
             new(UserHypercall.CycleBegin),                                                // 1: -EPERM, not registered
-            new(UserHypercall.Register, forged, null, 4096, 1, 8192, EptWp),              // 2: -EPERM, a forged token
-            new(UserHypercall.Register, token, null, 4096, 1, 8192, Pml),                 // 3: -EPERM, not the technique Dom0 granted
+            new(UserHypercall.Register, forged, null, 4096, null, 8192, EptWp),           // 2: -EPERM, a forged token
+            new(UserHypercall.Register, token, null, 4096, null, 8192, Pml),              // 3: -EPERM, not the technique Dom0 granted
             new((UserHypercall)99, token, null, 4096),                                    // 4: -EINVAL, not on the allow-list
-            new(UserHypercall.Register, token, null, 4096, 1, 8192, 3),                   // 5: -EPERM: ptxen is not granted (nor served on hvm)
+            new(UserHypercall.Register, token, null, 4096, null, 8192, 3),                // 5: -EPERM: ptxen is not granted (nor served on hvm)
             new(UserHypercall.CycleEnd),                                                  // 6: -EPERM, still not registered
-            new(UserHypercall.Register, token, null, 4096, 1, 8192, EptWp),               // 7: 0
-            new(UserHypercall.Register, token, null, 4096, 1, 8192, EptWp),               // 8: -EBUSY
+            new(UserHypercall.Register, token, null, 4096, null, 8192, EptWp),            // 7: 0
+            new(UserHypercall.Register, token, null, 4096, null, 8192, EptWp),            // 8: -EBUSY
             new(UserHypercall.CycleBegin),                                                // 9: 0
             new(UserHypercall.CycleEnd),                                                  // 10: 0
         ];
@@ -107,7 +56,7 @@ public sealed class VmcallTests
     public void Vmcall_outside_VMX_operation_is_an_invalid_opcode(string platform)
     {
         var run = new PlatformRun(PlatformRun.Options(platform));
-        HvSim.GuestOs.Kernel.Process process = run.Run(Guest(new Call(UserHypercall.Version)));
+        HvSim.GuestOs.Kernel.Process process = run.Run(Guest(new UserCall(UserHypercall.Version)));
         Assert.True(process.ExitStatus == 128 + 4, $"vmcall is #UD outside VMX operation: SIGILL (status {process.ExitStatus}, {process.FatalReport})");
     }
 }
