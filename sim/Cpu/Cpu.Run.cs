@@ -35,8 +35,13 @@ public sealed unsafe partial class Cpu
             int status;
             if (block.Compiled is { } compiled && count == ops.Length)
             {
-                // Entered only when the budget covers the whole block, so counts stay exact.
-                i = compiled(this, ops, limit, out status);
+                // Entered only when the budget covers the whole block, so counts stay exact. A
+                // compiled region may go on into further blocks (counting each it completes):
+                // the one it left from is _block.
+                i = compiled(this, block.CompiledEntry, limit, out status);
+                block = _block;
+                ops = block.Ops;
+                count = ops.Length;
             }
             else
             {
@@ -108,20 +113,17 @@ public sealed unsafe partial class Cpu
     /// <summary>Interpreted runs of a block before it is translated (tests lower it to reach compiled code sooner).</summary>
     public int JitThreshold { get; set; } = BlockCompiler.Threshold;
 
-    /// <summary>Blocks translated to IL so far.</summary>
+    /// <summary>Blocks translated to IL so far (each hot block's region: the blocks compiled with it).</summary>
     public long BlocksCompiled { get; private set; }
 
     private void Compile(Block block)
     {
-        block.Compiled = BlockCompiler.TryCompile(block);
-        if (block.Compiled is null)
+        int given = BlockCompiler.TryCompile(this, block);
+        if (given == 0)
         {
             block.Heat = int.MinValue;
         }
-        else
-        {
-            BlocksCompiled++;
-        }
+        BlocksCompiled += given;
     }
 
     private Block? FindBlock(ulong rip)

@@ -43,14 +43,25 @@ internal static unsafe class JitRuntime
     public static void Store(byte* p, int size, ulong value) => Cpu.Store(p, size, value);
 
     /// <summary>
-    /// Whether the run loop would find the current block again at its start without touching
-    /// the MMU: the instruction fetch hits the TLB's fast path (a miss would walk, and the walk is
-    /// observable) and the frame's decoded code still holds the block. A block that loops to
-    /// itself goes round inside its method only then.
+    /// The block the run loop's <c>FindBlock</c> would return for <paramref name="ip"/> without
+    /// touching the MMU or the decoder, or null when it would have to: the instruction fetch hits
+    /// the TLB's fast path (a miss would walk, and the walk is observable) and the frame's
+    /// decoded code holds a block starting there. Reads only.
     /// </summary>
-    public static bool RefetchesItself(Cpu c)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block? Cached(Cpu c, ulong ip)
     {
-        Block block = c._block!;
+        PhysicalFrame? frame = c._tlb.FastExecFrame(ip >> 12);
+        return frame?.DecodedCode is FrameCode code && code.ByOffset[ip & 0xFFF] is { } block && block.StartIp == ip ? block : null;
+    }
+
+    /// <summary>
+    /// Whether the run loop, fetching at <paramref name="block"/>'s start now, would find that
+    /// very block (see <see cref="Cached"/>): an edge of a compiled region goes on into it only then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Refetches(Cpu c, Block block)
+    {
         PhysicalFrame? frame = c._tlb.FastExecFrame(block.StartIp >> 12);
         return frame?.DecodedCode is FrameCode code && ReferenceEquals(code.ByOffset[block.StartIp & 0xFFF], block);
     }
