@@ -88,6 +88,7 @@ internal sealed unsafe partial class BlockCompiler
     /// </summary>
     private void EmitHandlerCall(int index)
     {
+        EmitSetCurrentBlock(_current);
         _il.Emit(OpCodes.Ldarg_1);
         EmitRegionBlock(_current);
         _il.Emit(OpCodes.Call, s_blockOps);
@@ -106,9 +107,21 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Brfalse, next);
         _il.Emit(OpCodes.Ldc_I4, index);
         _il.Emit(OpCodes.Stloc, _exitIndex);
-        _il.Emit(OpCodes.Br, _exitReturn);
+        _il.Emit(OpCodes.Br, _exitHandlers[_current]);
         _il.MarkLabel(next);
         EmitForgetVerified();
+    }
+
+    /// <summary>
+    /// Makes region block <paramref name="k"/> the CPU's current block, as the run loop does
+    /// before running it: done where something can observe it (before a call out of compiled
+    /// code, at an exit), not on every edge, to spare the reference store's write barrier.
+    /// </summary>
+    private void EmitSetCurrentBlock(int k)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        EmitRegionBlock(k);
+        _il.Emit(OpCodes.Stfld, s_currentBlock);
     }
 
     /// <summary>
@@ -183,6 +196,7 @@ internal sealed unsafe partial class BlockCompiler
     {
         _il.MarkLabel(_slowStubs[k]);
         StoreRegisters(_usedBy[k]);
+        EmitSetCurrentBlock(k);
         _il.Emit(OpCodes.Ldarg_1);
         EmitRegionBlock(k);
         _il.Emit(OpCodes.Call, s_blockOps);
@@ -199,7 +213,7 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldfld, s_attention);
         _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Brtrue, _exitReturn);
+        _il.Emit(OpCodes.Brtrue, _exitHandlers[k]);
         EmitForgetVerified();
         _used = _usedBy[k];
         LoadRegisters();
@@ -218,7 +232,7 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Stloc, _exitIndex);
         _il.Emit(OpCodes.Ldc_I4, status);
         _il.Emit(OpCodes.Stloc, _status);
-        _il.Emit(OpCodes.Br, _stale ? _exitRip : _exitStores[_current]);
+        _il.Emit(OpCodes.Br, _stale ? _exitBlocks[_current] : _exitStores[_current]);
     }
 
     /// <summary>
@@ -232,7 +246,13 @@ internal sealed unsafe partial class BlockCompiler
         {
             _il.MarkLabel(_exitStores[k]);
             StoreRegisters(_usedBy[k]);
+            _il.MarkLabel(_exitBlocks[k]);
+            EmitSetCurrentBlock(k);
             _il.Emit(OpCodes.Br, _exitRip);
+            // After a handler left the block (RIP is its to set); set again in case it changed it.
+            _il.MarkLabel(_exitHandlers[k]);
+            EmitSetCurrentBlock(k);
+            _il.Emit(OpCodes.Br, _exitReturn);
         }
         _il.MarkLabel(_exitRip);
         _il.Emit(OpCodes.Ldarg_1);
@@ -286,7 +306,11 @@ internal sealed unsafe partial class BlockCompiler
     {
         Label exit = _il.DefineLabel();
         FlagState flags = _flags;
-        SpillFlags(flags);
+        bool dead = FlagsDeadAtStart(k);
+        if (!dead)
+        {
+            SpillFlags(flags);
+        }
         _il.Emit(OpCodes.Ldarg_3);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Call, s_getRetired);
@@ -320,12 +344,6 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Ldc_I8, (long)_ops.Length);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Call, s_setRetired);
-        if (k != _current)
-        {
-            _il.Emit(OpCodes.Ldarg_1);
-            EmitRegionBlock(k);
-            _il.Emit(OpCodes.Stfld, s_currentBlock);
-        }
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I8, (long)_region[k].StartIp);
         _il.Emit(OpCodes.Call, s_setRip);
@@ -333,8 +351,8 @@ internal sealed unsafe partial class BlockCompiler
         // (or this one's start, when it is entered from a jcc in its middle) through the start.
         _il.Emit(OpCodes.Br, loop ? _heads[k] : _starts[k]);
         _il.MarkLabel(exit);
-        // The flags are stored already: the exit need not store them again.
-        _flags = flags with { Dirty = false };
+        // The flags are stored already (unless dead on the edge): the exit need not store them again.
+        _flags = dead ? flags : flags with { Dirty = false };
     }
 
     /// <summary>Pushes condition <paramref name="cc"/> (0 or 1) of the current flag state.</summary>
@@ -347,6 +365,15 @@ internal sealed unsafe partial class BlockCompiler
             _il.Emit(OpCodes.Call, s_cpuCondition);
             return;
         }
+        if (EmitDirectCondition(cc >> 1))
+        {
+            if ((cc & 1) != 0)
+            {
+                _il.Emit(OpCodes.Ldc_I4_1);
+                _il.Emit(OpCodes.Xor);
+            }
+            return;
+        }
         _il.Emit(OpCodes.Ldc_I4, (int)_flags.Kind);
         _il.Emit(OpCodes.Ldc_I4, _flags.Shift);
         _il.Emit(OpCodes.Ldloc, _fDst);
@@ -355,6 +382,96 @@ internal sealed unsafe partial class BlockCompiler
         _il.Emit(OpCodes.Ldloc, _fAux);
         _il.Emit(OpCodes.Ldc_I4, cc);
         _il.Emit(OpCodes.Call, s_condition);
+    }
+
+    /// <summary>
+    /// The common conditions of a flag state in the locals as IL of their own (what
+    /// <see cref="JitRuntime.Condition"/> computes for them, without its body for the .NET JIT
+    /// to import and fold at every jcc): after a subtraction the orders are the comparisons
+    /// themselves (SDM Vol. 1, B.1), ZF and SF read the result, and a logic op clears CF and OF
+    /// (SDM Vol. 2, AND/OR/XOR/TEST). Pushes the condition without its negation bit; false
+    /// (nothing pushed) for the others.
+    /// </summary>
+    private bool EmitDirectCondition(int test)
+    {
+        FlagOp kind = _flags.Kind;
+        switch (test)
+        {
+            case 1 or 3 or 6 or 7 when kind == FlagOp.Sub:
+                bool signed = test >= 6;
+                EmitOperand(_fDst, signed);
+                EmitOperand(_fSrc, signed);
+                // below: a < b; below or equal: !(a > b).
+                if (test is 1 or 6)
+                {
+                    _il.Emit(signed ? OpCodes.Clt : OpCodes.Clt_Un);
+                }
+                else
+                {
+                    _il.Emit(signed ? OpCodes.Cgt : OpCodes.Cgt_Un);
+                    _il.Emit(OpCodes.Ldc_I4_0);
+                    _il.Emit(OpCodes.Ceq);
+                }
+                return true;
+            case 2:
+                EmitZero();
+                return true;
+            case 4:
+                EmitSign();
+                return true;
+            case 0 or 1 when kind == FlagOp.Logic:
+                _il.Emit(OpCodes.Ldc_I4_0);
+                return true;
+            case 3 when kind == FlagOp.Logic:
+                EmitZero();
+                return true;
+            case 6 when kind == FlagOp.Logic:
+                EmitSign();
+                return true;
+            case 7 when kind == FlagOp.Logic:
+                EmitZero();
+                EmitSign();
+                _il.Emit(OpCodes.Or);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void EmitZero()
+    {
+        _il.Emit(OpCodes.Ldloc, _fRes);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Conv_U8);
+        _il.Emit(OpCodes.Ceq);
+    }
+
+    private void EmitSign()
+    {
+        _il.Emit(OpCodes.Ldloc, _fRes);
+        _il.Emit(OpCodes.Ldc_I4, _flags.Shift);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Conv_I4);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.And);
+    }
+
+    /// <summary>A flag operand local, sign-extended from the op's size for a signed comparison.</summary>
+    private void EmitOperand(LocalBuilder local, bool signed)
+    {
+        _il.Emit(OpCodes.Ldloc, local);
+        if (!signed)
+        {
+            return;
+        }
+        switch (_flags.Shift)
+        {
+            case 7: _il.Emit(OpCodes.Conv_I1); break;
+            case 15: _il.Emit(OpCodes.Conv_I2); break;
+            case 31: _il.Emit(OpCodes.Conv_I4); break;
+            default: return;
+        }
+        _il.Emit(OpCodes.Conv_I8);
     }
 
     /// <summary>Pushes CF (0 or 1) of the current flag state.</summary>

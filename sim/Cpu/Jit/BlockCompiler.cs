@@ -75,7 +75,7 @@ internal sealed unsafe partial class BlockCompiler
 
     private readonly Block[] _region;
     private readonly OpShape[][] _regionShapes;
-    private readonly Label[] _starts, _heads, _exitStores, _slowStubs;
+    private readonly Label[] _starts, _heads, _exitStores, _exitBlocks, _exitHandlers, _slowStubs;
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _reg = new LocalBuilder[16];
     private readonly LocalBuilder _tlb, _fDst, _fSrc, _fRes, _fAux, _va, _ptr, _value, _status, _exitIndex, _slowId, _opRef, _verified;
@@ -128,6 +128,8 @@ internal sealed unsafe partial class BlockCompiler
         _starts = new Label[region.Length];
         _heads = new Label[region.Length];
         _exitStores = new Label[region.Length];
+        _exitBlocks = new Label[region.Length];
+        _exitHandlers = new Label[region.Length];
         _slowStubs = new Label[region.Length];
         _usedBy = new int[region.Length];
         for (int k = 0; k < region.Length; k++)
@@ -135,22 +137,24 @@ internal sealed unsafe partial class BlockCompiler
             _starts[k] = il.DefineLabel();
             _heads[k] = il.DefineLabel();
             _exitStores[k] = il.DefineLabel();
+            _exitBlocks[k] = il.DefineLabel();
+            _exitHandlers[k] = il.DefineLabel();
             _slowStubs[k] = il.DefineLabel();
             _usedBy[k] = UsedRegisters(region[k].Ops, shapes[k]);
         }
     }
 
     /// <summary>
-    /// Compiles the region of <paramref name="entry"/> as <paramref name="cpu"/>'s block cache
-    /// holds it now and gives the method to every block of it not compiled yet (each with its
-    /// own entry index); returns how many blocks it gave it, 0 when the entry block has nothing
-    /// the compiler does better than the interpreter.
+    /// Translates the region of <paramref name="entry"/> as <paramref name="cpu"/>'s block cache
+    /// holds it now, or null when the entry block has nothing the compiler does better than the
+    /// interpreter. The IL is built here; the .NET JIT compiles it at the region's first call
+    /// (<see cref="CompiledRegion.Prepare"/> makes that call on another thread).
     /// </summary>
-    public static int TryCompile(Cpu cpu, Block entry)
+    public static CompiledRegion? TryCompile(Cpu cpu, Block entry)
     {
         if (!HasCompiledOps(entry))
         {
-            return 0;
+            return null;
         }
         Block[] region = Region.Select(cpu, entry, Math.Max(1, cpu.JitThreshold / 4));
         var shapes = new OpShape[region.Length][];
@@ -162,18 +166,7 @@ internal sealed unsafe partial class BlockCompiler
             [typeof(Block[]), typeof(Cpu), typeof(int), typeof(long), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
         new BlockCompiler(region, shapes, method.GetILGenerator()).EmitRegion();
         // Closed over the region: the blocks' ops for handler calls, and what each edge enters.
-        var compiled = (CompiledBlock)method.CreateDelegate(typeof(CompiledBlock), region);
-        int given = 0;
-        for (int k = 0; k < region.Length; k++)
-        {
-            if (region[k].Compiled is null)
-            {
-                region[k].CompiledEntry = k;
-                region[k].Compiled = compiled;
-                given++;
-            }
-        }
-        return given;
+        return new CompiledRegion(region, (CompiledBlock)method.CreateDelegate(typeof(CompiledBlock), region));
     }
 
     internal static bool HasCompiledOps(Block block)
@@ -200,6 +193,17 @@ internal sealed unsafe partial class BlockCompiler
 
     private void EmitRegion()
     {
+        // Entry -1 returns at once: CompiledRegion.Prepare's call, which only gets the method compiled.
+        Label run = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldc_I4_M1);
+        _il.Emit(OpCodes.Bne_Un, run);
+        _il.Emit(OpCodes.Ldarg_S, (byte)4);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stind_I4);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(run);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldfld, s_tlbField);
         _il.Emit(OpCodes.Stloc, _tlb);
@@ -260,6 +264,30 @@ internal sealed unsafe partial class BlockCompiler
             // Reached only when the last op did not leave the block (a handler's Next).
             EmitLeave(_block.EndIp, _ops.Length);
         }
+    }
+
+    /// <summary>
+    /// Whether region block <paramref name="k"/> overwrites every status flag before anything
+    /// can observe them: its first ops neither read nor write flags nor can fault or call out
+    /// (register moves, lea), and the next is a register-form ALU op, which sets them all (SDM
+    /// Vol. 1, 3.4.3.1; the compiler never compiles adc/sbb, which read CF). An edge into it then
+    /// need not store the flags (an exit on the edge still does).
+    /// </summary>
+    private bool FlagsDeadAtStart(int k)
+    {
+        foreach (OpShape shape in _regionShapes[k])
+        {
+            switch (shape)
+            {
+                case OpShape.MovRR or OpShape.MovRI or OpShape.Lea or OpShape.ExtendRR or OpShape.Nop:
+                    continue;
+                case OpShape.AluRR or OpShape.AluRI:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+        return false;
     }
 
     /// <summary>The last op is a compiled jcc or jmp to the block's own start.</summary>
