@@ -283,7 +283,7 @@ internal sealed unsafe partial class BlockCompiler
                 EmitLoadPointer(8);
                 _il.Emit(OpCodes.Stloc, _va);
                 EndFast(i, fast);
-                EmitExit(i, Exec.Jump);
+                EmitReturn(i);
                 break;
             }
             case OpShape.ShlRI:

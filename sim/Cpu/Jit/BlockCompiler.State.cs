@@ -296,6 +296,35 @@ internal sealed unsafe partial class BlockCompiler
     }
 
     /// <summary>
+    /// Leaves the current block by its ret (op <paramref name="index"/>, the address popped in
+    /// <c>_va</c>): into a block of the region that follows a call of the region when that is
+    /// where it returns to (an edge as any other), otherwise back to the run loop.
+    /// </summary>
+    private void EmitReturn(int index)
+    {
+        FlagState before = _flags;
+        for (int k = 0; k < _region.Length; k++)
+        {
+            if (index < _ops.Length - 1 || !IsReturnSite(_region[k].StartIp))
+            {
+                continue;
+            }
+            Label next = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldloc, _va);
+            _il.Emit(OpCodes.Ldc_I8, (long)_region[k].StartIp);
+            _il.Emit(OpCodes.Bne_Un, next);
+            _flags = before;
+            EmitEdge(k);
+            EmitExit(index, Exec.Jump);
+            _il.MarkLabel(next);
+        }
+        _flags = before;
+        EmitExit(index, Exec.Jump);
+    }
+
+    private bool IsReturnSite(ulong ip) => Array.Exists(_region, b => OpShapes.Of(b.Ops[^1]) == OpShape.Call && b.Ops[^1].NextIp == ip);
+
+    /// <summary>
     /// The edge to region block <paramref name="k"/>: when the budget covers this block and the
     /// whole of that one, and the fetch would find it, count this block, make that one current
     /// (RIP and <see cref="Cpu._block"/> as the run loop sets them) and go to its start with the

@@ -19,8 +19,13 @@ internal static unsafe class JitRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* ReadPointer(Tlb tlb, ulong va, int size)
     {
-        byte* p = tlb.FastRead(va);
-        return p != null && (va & 0xFFF) <= (ulong)(4096 - size) ? p : null;
+        // The page-crossing test first, and none for a byte (size is a constant here): the JIT
+        // then branches once on the tag instead of materialising a null to test again.
+        if (size > 1 && (va & 0xFFF) > (ulong)(4096 - size))
+        {
+            return null;
+        }
+        return tlb.FastRead(va);
     }
 
     /// <summary>
@@ -31,8 +36,11 @@ internal static unsafe class JitRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* WritePointer(Tlb tlb, ulong va, int size)
     {
-        byte* p = tlb.FastWrite(va);
-        return p != null && (va & 0xFFF) <= (ulong)(4096 - size) ? p : null;
+        if (size > 1 && (va & 0xFFF) > (ulong)(4096 - size))
+        {
+            return null;
+        }
+        return tlb.FastWrite(va);
     }
 
     /// <summary>The interpreter's load and store, for compiled code to call.</summary>

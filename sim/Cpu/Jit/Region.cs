@@ -4,9 +4,10 @@ namespace HvSim.Cpu.Jit;
 
 /// <summary>
 /// Which blocks a hot block is compiled together with: those the block cache holds now that
-/// it reaches through direct transfers (a jcc's two ways, jmp, call, the fallthrough of a block
-/// cut by the page end or the length cap), breadth first, so a loop spanning several blocks, or
-/// a call to a small function, runs inside one method with the registers in its locals.
+/// it reaches through direct transfers (a jcc's two ways, jmp, call and the address after it,
+/// where a ret most likely returns, the fallthrough of a block cut by the page end or the
+/// length cap), breadth first, so a loop spanning several blocks, or a call to a small
+/// function, runs inside one method without the run loop between its blocks.
 /// </summary>
 /// <remarks>
 /// Only blocks already decoded are taken (they have run at least once); what is reached later
@@ -62,8 +63,12 @@ internal static class Region
                 yield return block.Ops[^1].NextIp;
                 break;
             case OpShape.Jmp:
-            case OpShape.Call:
                 yield return block.Ops[^1].Imm;
+                break;
+            case OpShape.Call:
+                // The callee, and where its ret most likely comes back to.
+                yield return block.Ops[^1].Imm;
+                yield return block.Ops[^1].NextIp;
                 break;
             case OpShape.JmpR:
             case OpShape.Ret:
