@@ -17,10 +17,10 @@ namespace HvSim.Cpu.Jit;
 internal static class Region
 {
     /// <summary>At most this many blocks in one region.</summary>
-    public const int MaxBlocks = 8;
+    public const int MaxBlocks = 4;
 
     /// <summary>At most this many guest instructions in one region.</summary>
-    public const int MaxOps = 96;
+    public const int MaxOps = 48;
 
     /// <summary>
     /// The blocks of <paramref name="entry"/>'s region: those reached that have run warm
