@@ -137,7 +137,7 @@ public static class BenchCommand
 
     private static (long Instructions, double Seconds, long Blocks, long Compiled) RunSimulated(string path, string[] args, bool jit)
     {
-        var kernel = new GuestKernel(new KernelOptions { Jit = jit }, Stream.Null, Stream.Null, Stream.Null);
+        var kernel = new GuestKernel(new KernelOptions { Jit = jit, JitInBackground = true }, Stream.Null, Stream.Null, Stream.Null);
         string name = BundledFiles.GuestRunName(path);
         var argv = new List<string> { name };
         argv.AddRange(args);

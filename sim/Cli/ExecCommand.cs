@@ -48,6 +48,7 @@ public static class ExecCommand
             {
                 Cpu = cpu.Read(result),
                 Jit = jit.Read(result),
+                JitInBackground = true,
                 Seed = (ulong)seed.Read(result),
                 Platform = platform.Read(result),
                 Mounts = result.GetValue(mounts) ?? [],

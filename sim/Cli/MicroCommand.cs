@@ -48,7 +48,7 @@ public static partial class MicroCommand
             technique, platform, cdaKib, wpp, ppt, tcount, seed, profile, json, cpu, jit, limits, audit,
         };
         command.SetAction(result => action(new MicroRequest(technique.Read(result), platform.All(result) ? null : platform.Read(result),
-            limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result),
+            limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result), JitInBackground = true }, result),
             cdaKib.Read(result), wpp.Read(result), ppt.Read(result), tcount.Read(result), seed.Read(result), profile.Read(result), result.GetValue(audit)), result.GetValue(json), result));
         return command;
     }

@@ -39,7 +39,7 @@ public static class TraceCommand
                 throw new UsageException($"trace: --json and --format {format.Read(result)} disagree (--json is --format json)");
             }
             return Run(platform.Read(result), Techniques.Name(technique.Read(result)), result.GetValue(json) ? "json" : format.Read(result),
-                result.GetValue(verbose), limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result));
+                result.GetValue(verbose), limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result), JitInBackground = true }, result));
         });
         return command;
     }

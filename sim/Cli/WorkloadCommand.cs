@@ -68,7 +68,7 @@ public static class WorkloadCommand
             string? profileName = priceAlways ? profile.Read(result) : ProfileOption.ForJson(result, json, profile, "workload");
             PlatformOptions? chosen = platform.All(result) ? null : platform.Read(result);
             return action(new WorkloadRequest(ds.Read(result), suite.Read(result), operation.Read(result), opt.Read(result), ops.Read(result), technique.Read(result), chosen,
-                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result) }, result), result.GetValue(audit)), result.GetValue(json), result);
+                seed.Read(result), cdaKib.Read(result), profileName, limits.Apply(new KernelOptions { Cpu = cpu.Read(result), Jit = jit.Read(result), JitInBackground = true }, result), result.GetValue(audit)), result.GetValue(json), result);
         });
         return command;
     }

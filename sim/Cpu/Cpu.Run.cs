@@ -33,10 +33,15 @@ public sealed unsafe partial class Cpu
             int count = (int)Math.Min(ops.Length, limit - InstructionsRetired);
             int i;
             int status;
-            if (block.Compiled is { } compiled && count == ops.Length)
+            if (Volatile.Read(ref block.Compiled) is { } compiled && count == ops.Length)
             {
-                // Entered only when the budget covers the whole block, so counts stay exact.
-                i = compiled(this, ops, limit, out status);
+                // Entered only when the budget covers the whole block, so counts stay exact. A
+                // compiled region may go on into further blocks (counting each it completes):
+                // the one it left from is _block.
+                i = compiled(this, block.CompiledEntry, limit, out status);
+                block = _block;
+                ops = block.Ops;
+                count = ops.Length;
             }
             else
             {
@@ -108,20 +113,38 @@ public sealed unsafe partial class Cpu
     /// <summary>Interpreted runs of a block before it is translated (tests lower it to reach compiled code sooner).</summary>
     public int JitThreshold { get; set; } = BlockCompiler.Threshold;
 
-    /// <summary>Blocks translated to IL so far.</summary>
-    public long BlocksCompiled { get; private set; }
+    /// <summary>Blocks translated to IL so far (each hot block's region: the blocks compiled with it).</summary>
+    public long BlocksCompiled => Interlocked.Read(ref _blocksCompiled);
+
+    private long _blocksCompiled;
+
+    /// <summary>
+    /// Whether the .NET JIT compiles a translated region on a thread-pool thread while the
+    /// interpreter goes on (the command line's choice), or before the block runs again (so that
+    /// which blocks run compiled is deterministic: the exactness tests).
+    /// </summary>
+    public bool JitInBackground { get; set; }
 
     private void Compile(Block block)
     {
-        block.Compiled = BlockCompiler.TryCompile(block);
-        if (block.Compiled is null)
+        CompiledRegion? region = BlockCompiler.TryCompile(this, block);
+        if (region is null)
         {
             block.Heat = int.MinValue;
+            return;
         }
-        else
+        if (!JitInBackground)
         {
-            BlocksCompiled++;
+            Interlocked.Add(ref _blocksCompiled, region.Install());
+            return;
         }
+        region.MarkPending();
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            (Cpu cpu, CompiledRegion pending) = state;
+            pending.Prepare();
+            Interlocked.Add(ref cpu._blocksCompiled, pending.Install());
+        }, (this, region), preferLocal: false);
     }
 
     private Block? FindBlock(ulong rip)

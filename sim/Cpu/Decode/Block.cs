@@ -30,6 +30,9 @@ public sealed class Block
     /// <summary>The block translated to IL (sim/Cpu/Jit), once it has run often enough; dropped with the block.</summary>
     internal Jit.CompiledBlock? Compiled;
 
+    /// <summary>This block's index in the region <see cref="Compiled"/> was compiled for (where that method starts it).</summary>
+    internal int CompiledEntry;
+
     /// <summary>Interpreted runs so far, counting towards compilation (negative: never compile it).</summary>
     internal int Heat;
 }

@@ -236,53 +236,25 @@ internal sealed unsafe partial class BlockCompiler
                 EndFast(i, fast);
                 break;
             }
-            case OpShape.Jcc when i == _ops.Length - 1 && LoopsToItself:
+            case OpShape.Jcc:
             {
                 Label notTaken = _il.DefineLabel();
                 EmitCondition(op.Sub);
                 _il.Emit(OpCodes.Brfalse, notTaken);
                 FlagState flags = _flags;
-                EmitBackEdge();
-                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
-                _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitLeave(op.Imm, i);
                 _il.MarkLabel(notTaken);
                 _flags = flags;
-                _il.Emit(OpCodes.Ldc_I8, (long)op.NextIp);
-                _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
-                break;
-            }
-            case OpShape.Jmp when i == _ops.Length - 1 && LoopsToItself:
-                EmitBackEdge();
-                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
-                _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
-                break;
-            case OpShape.Jcc:
-            {
-                Label taken = _il.DefineLabel();
-                Label done = _il.DefineLabel();
-                EmitCondition(op.Sub);
-                _il.Emit(OpCodes.Brtrue, taken);
-                _il.Emit(OpCodes.Ldc_I8, (long)op.NextIp);
-                _il.Emit(OpCodes.Br, done);
-                _il.MarkLabel(taken);
-                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
-                _il.MarkLabel(done);
-                _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitLeave(op.NextIp, i);
                 break;
             }
             case OpShape.Jmp:
-                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
-                _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitLeave(op.Imm, i);
                 break;
             case OpShape.JmpR:
                 _il.Emit(OpCodes.Ldloc, _reg[op.Src]);
                 _il.Emit(OpCodes.Stloc, _va);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitExit(i, Exec.Jump);
                 break;
             case OpShape.Call:
             {
@@ -295,10 +267,8 @@ internal sealed unsafe partial class BlockCompiler
                 _il.Emit(OpCodes.Ldloc, _va);
                 _il.Emit(OpCodes.Stloc, _reg[Reg.Rsp]);
                 _dirty |= 1 << Reg.Rsp;
-                _il.Emit(OpCodes.Ldc_I8, (long)op.Imm);
-                _il.Emit(OpCodes.Stloc, _va);
                 EndFast(i, fast);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitLeave(op.Imm, i);
                 break;
             }
             case OpShape.Ret:
@@ -313,7 +283,7 @@ internal sealed unsafe partial class BlockCompiler
                 EmitLoadPointer(8);
                 _il.Emit(OpCodes.Stloc, _va);
                 EndFast(i, fast);
-                EmitExit(i, Exec.Jump, setRip: true);
+                EmitReturn(i);
                 break;
             }
             case OpShape.ShlRI:
@@ -329,7 +299,7 @@ internal sealed unsafe partial class BlockCompiler
                 // The interpreter's routine materializes the flags in the CPU's fields; registers stay in locals.
                 SpillFlags(_flags);
                 {
-                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldarg_1);
                     _il.Emit(OpCodes.Ldc_I4, shape switch { OpShape.ShlRI => (int)ShiftOps.Shl, OpShape.ShrRI => ShiftOps.Shr, _ => ShiftOps.Sar });
                     _il.Emit(OpCodes.Ldc_I4, size);
                     EmitReadReg(op.Dst, size);
@@ -344,7 +314,7 @@ internal sealed unsafe partial class BlockCompiler
                 // The interpreter's routine materializes the flags in the CPU's fields; registers stay in locals.
                 SpillFlags(_flags);
                 {
-                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldarg_1);
                     _il.Emit(OpCodes.Ldc_I4, size);
                     if (shape == OpShape.ImulRR)
                     {

@@ -5,27 +5,42 @@ using HvSim.Cpu.Decode;
 namespace HvSim.Cpu.Jit;
 
 /// <summary>
-/// A compiled block: runs the block's ops exactly as <c>Cpu.RunOps</c> would run all of them,
-/// and returns what it returns (how many ops completed before one left the block, and that
-/// op's status), so the run loop's accounting of RIP and retired instructions is unchanged.
+/// A compiled region: runs its entry block's ops exactly as <c>Cpu.RunOps</c> would run all of
+/// them and, where a block ends in a direct transfer to another block of the region, goes on
+/// into it exactly when the run loop would enter that block compiled (see
+/// <see cref="BlockCompiler"/>). Returns what <c>RunOps</c> returns for the block it left from
+/// (how many of its ops completed before one left it, and that op's status), which it leaves in
+/// <see cref="Cpu._block"/>, so the run loop's accounting of RIP and retired instructions is
+/// unchanged.
 /// </summary>
 /// <remarks>
-/// A block whose last op branches back to its own start runs further iterations inside the
-/// method while <paramref name="limit"/> covers a whole one; each completed iteration but the
-/// last is added to <see cref="Cpu.InstructionsRetired"/> before the next begins, so the count
-/// is what the run loop would have reached running the block that many times.
+/// One method serves every block of its region: <c>entry</c> is the index of the block to start
+/// at (<see cref="Block.CompiledEntry"/>). Every block the method completes before the one it
+/// leaves from is added to
+/// <see cref="Cpu.InstructionsRetired"/> before the next begins, so the count is what the run
+/// loop would have reached running those blocks one by one.
 /// </remarks>
-internal delegate int CompiledBlock(Cpu cpu, DecodedOp[] ops, long limit, out int status);
+internal delegate int CompiledBlock(Cpu cpu, int entry, long limit, out int status);
 
 /// <summary>
-/// Translates a hot block into a <see cref="DynamicMethod"/>. Guest registers live in IL locals
-/// (loaded at entry, stored back before anything that can observe them: an exit, a call to an
-/// interpreter handler); the lazy flags of the last flag-writing op live in locals with their
-/// kind and size known at compile time, so a following jcc/setcc/cmov folds into a compare;
-/// memory operands take the TLB fast path inline and, when it cannot serve them, the whole
-/// instruction is run by its interpreter handler on the spilled state — the one path that can
-/// fault, which therefore sees exactly the interpreter's state at that instruction.
+/// Translates a hot block, and the blocks it reaches by direct transfers (a region: loops that
+/// span several blocks, calls, fallthroughs), into one <see cref="DynamicMethod"/>. Guest
+/// registers live in IL locals (loaded at entry, stored back before anything that can observe
+/// them: an exit, a call to an interpreter handler); the lazy flags of the last flag-writing op
+/// live in locals with their kind and size known at compile time, so a following jcc/setcc/cmov
+/// folds into a compare; memory operands take the TLB fast path inline and, when it cannot serve
+/// them, the whole instruction is run by its interpreter handler on the spilled state — the one
+/// path that can fault, which therefore sees exactly the interpreter's state at that instruction.
 /// </summary>
+/// <remarks>
+/// An edge from one block of the region to another is taken only when the run loop would, after
+/// the block just completed, find exactly that block and run it compiled: the budget covers the
+/// whole of it and the fetch at its start hits the TLB's fast path and the frame's decoded code
+/// still holds it (<see cref="JitRuntime.Refetches"/>, the run loop's <c>FindBlock</c> without its
+/// slow paths). Otherwise the method leaves as the block would alone, and the run loop takes over.
+/// Code overwritten since compilation drops the frame's decoded code, so every edge into it fails
+/// that test: the block cache's invalidation rule covers the region too.
+/// </remarks>
 internal sealed unsafe partial class BlockCompiler
 {
     /// <summary>Interpreted runs of a block before it is compiled.</summary>
@@ -34,6 +49,7 @@ internal sealed unsafe partial class BlockCompiler
     private static readonly FieldInfo s_registers = Field(nameof(Cpu._r));
     private static readonly FieldInfo s_tlbField = Field(nameof(Cpu._tlb));
     private static readonly FieldInfo s_attention = Field(nameof(Cpu._attention));
+    private static readonly FieldInfo s_currentBlock = Field(nameof(Cpu._block));
     private static readonly FieldInfo s_flagOp = Field(nameof(Cpu._flagOp));
     private static readonly FieldInfo s_flagSignShift = Field(nameof(Cpu._flagSignShift));
     private static readonly FieldInfo s_flagDst = Field(nameof(Cpu._flagDst));
@@ -41,6 +57,7 @@ internal sealed unsafe partial class BlockCompiler
     private static readonly FieldInfo s_flagRes = Field(nameof(Cpu._flagRes));
     private static readonly FieldInfo s_flagAux = Field(nameof(Cpu._flagAux));
     private static readonly FieldInfo s_handler = typeof(DecodedOp).GetField(nameof(DecodedOp.Handler))!;
+    private static readonly MethodInfo s_blockOps = typeof(Block).GetProperty(nameof(Block.Ops))!.GetMethod!;
     private static readonly MethodInfo s_setRip = typeof(Cpu).GetProperty(nameof(Cpu.Rip))!.SetMethod!;
     private static readonly MethodInfo s_getRetired = typeof(Cpu).GetProperty(nameof(Cpu.InstructionsRetired))!.GetMethod!;
     private static readonly MethodInfo s_setRetired = typeof(Cpu).GetProperty(nameof(Cpu.InstructionsRetired))!.GetSetMethod(nonPublic: true)!;
@@ -52,33 +69,42 @@ internal sealed unsafe partial class BlockCompiler
     private static readonly MethodInfo s_store = Runtime(nameof(JitRuntime.Store));
     private static readonly MethodInfo s_condition = Runtime(nameof(JitRuntime.Condition));
     private static readonly MethodInfo s_carry = Runtime(nameof(JitRuntime.Carry));
-    private static readonly MethodInfo s_refetches = Runtime(nameof(JitRuntime.RefetchesItself));
+    private static readonly MethodInfo s_refetches = Runtime(nameof(JitRuntime.Refetches));
     private static readonly MethodInfo s_shift = typeof(Ops.ShiftOps).GetMethod(nameof(Ops.ShiftOps.Compute), BindingFlags.Static | BindingFlags.Public)!;
     private static readonly MethodInfo s_multiply = typeof(Ops.MulDivOps).GetMethod(nameof(Ops.MulDivOps.Truncating), BindingFlags.Static | BindingFlags.NonPublic)!;
 
-    private readonly Block _block;
-    private readonly DecodedOp[] _ops;
-    private readonly OpShape[] _shapes;
+    private readonly Block[] _region;
+    private readonly OpShape[][] _regionShapes;
+    private readonly Label[] _starts, _heads, _exitStores, _exitBlocks, _exitHandlers, _slowStubs;
     private readonly ILGenerator _il;
     private readonly LocalBuilder[] _reg = new LocalBuilder[16];
-    private readonly LocalBuilder _tlb, _fDst, _fSrc, _fRes, _fAux, _va, _ptr, _value, _status;
+    private readonly LocalBuilder _tlb, _fDst, _fSrc, _fRes, _fAux, _va, _ptr, _value, _status, _exitIndex, _slowId, _opRef, _verified;
+    private readonly Label _exitRip, _exitReturn;
     private readonly List<SlowPath> _slowPaths = [];
-    private readonly Label _head;
 
-    // Which guest registers the block's compiled ops touch (loaded at entry), and which locals
-    // hold values the CPU's register file does not have yet.
-    private readonly int _used;
+    // The block being emitted: its index in the region, its ops and their shapes.
+    private int _current;
+    private Block _block;
+    private DecodedOp[] _ops;
+    private OpShape[] _shapes;
+
+    // Which guest registers each block's compiled ops touch (loaded at its start), those of the
+    // block being emitted, and which locals hold values the CPU's register file does not have yet.
+    private readonly int[] _usedBy;
+    private int _used;
     private int _dirty;
 
     // Where the status flags are: in the CPU's fields (unknown kind) or in the flag locals with
     // a kind and size known here.
     private FlagState _flags = FlagState.InCpu;
 
-    private BlockCompiler(Block block, OpShape[] shapes, ILGenerator il)
+    private BlockCompiler(Block[] region, OpShape[][] shapes, ILGenerator il)
     {
-        _block = block;
-        _ops = block.Ops;
-        _shapes = shapes;
+        _region = region;
+        _regionShapes = shapes;
+        _block = region[0];
+        _ops = _block.Ops;
+        _shapes = shapes[0];
         _il = il;
         for (int r = 0; r < 16; r++)
         {
@@ -93,55 +119,175 @@ internal sealed unsafe partial class BlockCompiler
         _ptr = il.DeclareLocal(typeof(byte*));
         _value = il.DeclareLocal(typeof(ulong));
         _status = il.DeclareLocal(typeof(int));
-        _used = UsedRegisters(_ops, shapes);
-        _head = il.DefineLabel();
+        _exitIndex = il.DeclareLocal(typeof(int));
+        _slowId = il.DeclareLocal(typeof(int));
+        _verified = il.DeclareLocal(typeof(int));
+        _opRef = il.DeclareLocal(typeof(DecodedOp).MakeByRefType());
+        _exitRip = il.DefineLabel();
+        _exitReturn = il.DefineLabel();
+        _starts = new Label[region.Length];
+        _heads = new Label[region.Length];
+        _exitStores = new Label[region.Length];
+        _exitBlocks = new Label[region.Length];
+        _exitHandlers = new Label[region.Length];
+        _slowStubs = new Label[region.Length];
+        _usedBy = new int[region.Length];
+        for (int k = 0; k < region.Length; k++)
+        {
+            _starts[k] = il.DefineLabel();
+            _heads[k] = il.DefineLabel();
+            _exitStores[k] = il.DefineLabel();
+            _exitBlocks[k] = il.DefineLabel();
+            _exitHandlers[k] = il.DefineLabel();
+            _slowStubs[k] = il.DefineLabel();
+            _usedBy[k] = UsedRegisters(region[k].Ops, shapes[k]);
+        }
     }
 
-    /// <summary>Compiles <paramref name="block"/>, or null when it has nothing the compiler does better than the interpreter.</summary>
-    public static CompiledBlock? TryCompile(Block block)
+    /// <summary>
+    /// Translates the region of <paramref name="entry"/> as <paramref name="cpu"/>'s block cache
+    /// holds it now, or null when the entry block has nothing the compiler does better than the
+    /// interpreter. The IL is built here; the .NET JIT compiles it at the region's first call
+    /// (<see cref="CompiledRegion.Prepare"/> makes that call on another thread).
+    /// </summary>
+    public static CompiledRegion? TryCompile(Cpu cpu, Block entry)
     {
-        var shapes = new OpShape[block.Ops.Length];
-        int compiled = 0;
-        for (int i = 0; i < shapes.Length; i++)
-        {
-            shapes[i] = OpShapes.Of(block.Ops[i]);
-            compiled += shapes[i] == OpShape.Handler ? 0 : 1;
-        }
-        if (compiled == 0)
+        if (!HasCompiledOps(entry))
         {
             return null;
         }
-        var method = new DynamicMethod($"block_{block.StartIp:x}", typeof(int),
-            [typeof(Cpu), typeof(DecodedOp[]), typeof(long), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
-        new BlockCompiler(block, shapes, method.GetILGenerator()).EmitBlock();
-        return method.CreateDelegate<CompiledBlock>();
+        Block[] region = Region.Select(cpu, entry, Math.Max(1, cpu.JitThreshold / 4));
+        var shapes = new OpShape[region.Length][];
+        for (int k = 0; k < region.Length; k++)
+        {
+            shapes[k] = ShapesOf(region[k]);
+        }
+        var method = new DynamicMethod($"block_{entry.StartIp:x}", typeof(int),
+            [typeof(Block[]), typeof(Cpu), typeof(int), typeof(long), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
+        new BlockCompiler(region, shapes, method.GetILGenerator()).EmitRegion();
+        // Closed over the region: the blocks' ops for handler calls, and what each edge enters.
+        return new CompiledRegion(region, (CompiledBlock)method.CreateDelegate(typeof(CompiledBlock), region));
     }
 
-    private void EmitBlock()
+    internal static bool HasCompiledOps(Block block)
     {
-        _il.Emit(OpCodes.Ldarg_0);
+        foreach (ref DecodedOp op in block.Ops.AsSpan())
+        {
+            if (OpShapes.Of(op) != OpShape.Handler)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static OpShape[] ShapesOf(Block block)
+    {
+        var shapes = new OpShape[block.Ops.Length];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            shapes[i] = OpShapes.Of(block.Ops[i]);
+        }
+        return shapes;
+    }
+
+    private void EmitRegion()
+    {
+        // Entry -1 returns at once: CompiledRegion.Prepare's call, which only gets the method compiled.
+        Label run = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldc_I4_M1);
+        _il.Emit(OpCodes.Bne_Un, run);
+        _il.Emit(OpCodes.Ldarg_S, (byte)4);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stind_I4);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(run);
+        _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldfld, s_tlbField);
         _il.Emit(OpCodes.Stloc, _tlb);
-        if (LoopsToItself)
+        // Bit k: region block k is found by the fetch's fast path, as tested since the last call
+        // out of compiled code. None at entry: the run loop may have found the entry block by a
+        // walk, which the next fetch would repeat.
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stloc, _verified);
+        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Switch, _starts);
+        for (int k = 0; k < _region.Length; k++)
         {
-            // The loop head: registers loaded, and possibly newer than the register file (the back
-            // edge does not store them), flags in the CPU's fields (the back edge stores them).
-            EnsureLoaded();
-            _dirty = _used;
-            _il.MarkLabel(_head);
+            EmitBlock(k);
         }
+        var reloads = new Label[_slowPaths.Count];
+        for (int id = 0; id < reloads.Length; id++)
+        {
+            reloads[id] = _il.DefineLabel();
+            EmitSlowPath(_slowPaths[id], id, reloads[id]);
+        }
+        for (int k = 0; k < _region.Length; k++)
+        {
+            int first = _slowPaths.FindIndex(slow => slow.Block == k);
+            if (first >= 0)
+            {
+                int last = _slowPaths.FindLastIndex(slow => slow.Block == k);
+                EmitSlowStub(k, first, reloads[first..(last + 1)]);
+            }
+        }
+        EmitExits();
+    }
+
+    /// <summary>
+    /// Block <paramref name="k"/> of the region. Its start is entered with the registers in the
+    /// register file and the flags in the CPU's fields (edges store both), and loads the
+    /// registers it uses. A block that loops to itself goes round from just after that load
+    /// (its head), with the registers possibly newer in the locals than in the register file.
+    /// </summary>
+    private void EmitBlock(int k)
+    {
+        _current = k;
+        _block = _region[k];
+        _ops = _block.Ops;
+        _shapes = _regionShapes[k];
+        _used = _usedBy[k];
+        _il.MarkLabel(_starts[k]);
+        _stale = true;
+        EnsureLoaded();
+        _il.MarkLabel(_heads[k]);
+        _dirty = LoopsToItself ? _used : 0;
+        _flags = FlagState.InCpu;
         for (int i = 0; i < _ops.Length; i++)
         {
             EmitOp(i);
         }
         if (!EndsWithTransfer())
         {
-            EmitExit(_ops.Length, Exec.Next, setRip: false);
+            // Reached only when the last op did not leave the block (a handler's Next).
+            EmitLeave(_block.EndIp, _ops.Length);
         }
-        foreach (SlowPath slow in _slowPaths)
+    }
+
+    /// <summary>
+    /// Whether region block <paramref name="k"/> overwrites every status flag before anything
+    /// can observe them: its first ops neither read nor write flags nor can fault or call out
+    /// (register moves, lea), and the next is a register-form ALU op, which sets them all (SDM
+    /// Vol. 1, 3.4.3.1; the compiler never compiles adc/sbb, which read CF). An edge into it then
+    /// need not store the flags (an exit on the edge still does).
+    /// </summary>
+    private bool FlagsDeadAtStart(int k)
+    {
+        foreach (OpShape shape in _regionShapes[k])
         {
-            EmitSlowPath(slow);
+            switch (shape)
+            {
+                case OpShape.MovRR or OpShape.MovRI or OpShape.Lea or OpShape.ExtendRR or OpShape.Nop:
+                    continue;
+                case OpShape.AluRR or OpShape.AluRI:
+                    return true;
+                default:
+                    return false;
+            }
         }
+        return false;
     }
 
     /// <summary>The last op is a compiled jcc or jmp to the block's own start.</summary>
@@ -197,7 +343,7 @@ internal sealed unsafe partial class BlockCompiler
     /// <summary>Pushes the address of register-file slot <paramref name="slot"/> (a GPR or the FS/GS base).</summary>
     private void EmitCpuSlotAddress(int slot)
     {
-        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldflda, s_registers);
         if (slot != 0)
         {

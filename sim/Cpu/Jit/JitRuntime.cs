@@ -19,8 +19,13 @@ internal static unsafe class JitRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* ReadPointer(Tlb tlb, ulong va, int size)
     {
-        byte* p = tlb.FastRead(va);
-        return p != null && (va & 0xFFF) <= (ulong)(4096 - size) ? p : null;
+        // The page-crossing test first, and none for a byte (size is a constant here): the JIT
+        // then branches once on the tag instead of materialising a null to test again.
+        if (size > 1 && (va & 0xFFF) > (ulong)(4096 - size))
+        {
+            return null;
+        }
+        return tlb.FastRead(va);
     }
 
     /// <summary>
@@ -31,8 +36,11 @@ internal static unsafe class JitRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* WritePointer(Tlb tlb, ulong va, int size)
     {
-        byte* p = tlb.FastWrite(va);
-        return p != null && (va & 0xFFF) <= (ulong)(4096 - size) ? p : null;
+        if (size > 1 && (va & 0xFFF) > (ulong)(4096 - size))
+        {
+            return null;
+        }
+        return tlb.FastWrite(va);
     }
 
     /// <summary>The interpreter's load and store, for compiled code to call.</summary>
@@ -43,14 +51,25 @@ internal static unsafe class JitRuntime
     public static void Store(byte* p, int size, ulong value) => Cpu.Store(p, size, value);
 
     /// <summary>
-    /// Whether the run loop would find the current block again at its start without touching
-    /// the MMU: the instruction fetch hits the TLB's fast path (a miss would walk, and the walk is
-    /// observable) and the frame's decoded code still holds the block. A block that loops to
-    /// itself goes round inside its method only then.
+    /// The block the run loop's <c>FindBlock</c> would return for <paramref name="ip"/> without
+    /// touching the MMU or the decoder, or null when it would have to: the instruction fetch hits
+    /// the TLB's fast path (a miss would walk, and the walk is observable) and the frame's
+    /// decoded code holds a block starting there. Reads only.
     /// </summary>
-    public static bool RefetchesItself(Cpu c)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block? Cached(Cpu c, ulong ip)
     {
-        Block block = c._block!;
+        PhysicalFrame? frame = c._tlb.FastExecFrame(ip >> 12);
+        return frame?.DecodedCode is FrameCode code && code.ByOffset[ip & 0xFFF] is { } block && block.StartIp == ip ? block : null;
+    }
+
+    /// <summary>
+    /// Whether the run loop, fetching at <paramref name="block"/>'s start now, would find that
+    /// very block (see <see cref="Cached"/>): an edge of a compiled region goes on into it only then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Refetches(Cpu c, Block block)
+    {
         PhysicalFrame? frame = c._tlb.FastExecFrame(block.StartIp >> 12);
         return frame?.DecodedCode is FrameCode code && ReferenceEquals(code.ByOffset[block.StartIp & 0xFFF], block);
     }

@@ -30,6 +30,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
         Mmu = Machine.Mmu;
         Cpu = Machine.Cpu;
         Cpu.Jit = options.Jit;
+        Cpu.JitInBackground = options.JitInBackground;
         Platform = PlatformFactory.Create(Machine, options.Platform, options.Seed);
         Paging = Platform.Paging;
         UserMemory = new UserMemory(Mmu, Platform.TryFixKernelFault);

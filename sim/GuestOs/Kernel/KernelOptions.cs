@@ -23,6 +23,12 @@ public sealed record KernelOptions
     /// </summary>
     public bool Jit { get; init; } = true;
 
+    /// <summary>
+    /// Whether the .NET JIT compiles translated blocks on another thread while the interpreter
+    /// goes on (the command line's choice: host time only), or at once (deterministic, for tests).
+    /// </summary>
+    public bool JitInBackground { get; init; }
+
     /// <summary>What the kernel runs on: native hardware or the Xen-like hypervisor, and how.</summary>
     public PlatformOptions Platform { get; init; } = new();
 
