@@ -55,7 +55,12 @@ public sealed partial class AddressSpace
         _paging.EndBatch();
         _paging.FlushTlb();
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null
-            : new TraceData("clear_refs 4: soft-dirty cleared on every VMA, {count} PTEs write-protected") { Count = changed });
+            : new TraceData("clear_refs 4: soft-dirty cleared on every VMA of {vma_start}-{vma_end}, {count} PTEs write-protected")
+            {
+                Count = changed,
+                VmaStart = _vmas.Count == 0 ? 0 : _vmas[0].Start,
+                VmaEnd = _vmas.Count == 0 ? 0 : _vmas[^1].End,
+            });
         return changed;
     }
 
