@@ -21,10 +21,17 @@ public sealed class UserfaultfdContext
     public bool UserModeOnly { get; }
 
     /// <summary>UFFDIO_API succeeded once (UFFD_FEATURE_INITIALIZED): every other ioctl needs it, a second API call is EINVAL.</summary>
-    public bool Initialized { get; internal set; }
+    public bool Initialized { get; private set; }
 
     /// <summary>The features UFFDIO_API enabled (WP_ASYNC implies WP_UNPOPULATED, as userfaultfd_api chooses).</summary>
-    public ulong Features { get; internal set; }
+    public ulong Features { get; private set; }
+
+    /// <summary>UFFDIO_API's success: the context serves <paramref name="features"/> from now on (uffd_ctx_features).</summary>
+    public void Enable(ulong features)
+    {
+        Features = features;
+        Initialized = true;
+    }
 
     /// <summary>userfaultfd_wp_async: a write-protect fault is resolved by the kernel alone, no message.</summary>
     public bool WpAsync => (Features & Userfaultfd.FeatureWpAsync) != 0;

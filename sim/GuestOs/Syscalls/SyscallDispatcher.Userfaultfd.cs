@@ -91,8 +91,7 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(Errno.EFAULT);
         }
-        context.Features = features;
-        context.Initialized = true;
+        context.Enable(features);
         return 0;
     }
 
