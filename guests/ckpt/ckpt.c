@@ -13,6 +13,7 @@
  *   eptwp, eptscan, pml, epml, spp
  *            the same on platform hvm, through vmcall (ckpt_hvm.h).
  *   softdirty the guest kernel tracks the writes: clear_refs and pagemap (ckpt_softdirty.c).
+ *   uffdwp   the same through userfaultfd's asynchronous write-protection and PAGEMAP_SCAN (ckpt_uffdwp.c).
  * In every tracking technique ckpt_end hands the cycle's record buffer to the simulator (COMMIT
  * escape), which copies it to the backup.
  *
@@ -23,11 +24,12 @@
  * The signal handlers run at a faulting store anywhere in the application, so they only touch
  * the library's static state and the record buffer and make raw system calls (async-signal-safe,
  * no output). The library needs nothing but the kernel (ckpt_sys.h): it links into a glibc program
- * (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c) as into a freestanding one.
+ * (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c guests/ckpt/ckpt_uffdwp.c) as into a freestanding one.
  */
 #include "ckpt_sys.h"
 #include "ckpt.h"
 #include "ckpt_softdirty.h"
+#include "ckpt_uffdwp.h"
 #include "ckpt_hvm.h"
 
 #define PAGE 4096ul
@@ -39,7 +41,7 @@
 
 
 /* QUERY's technique numbers, also int 0x84 Register's mode. */
-enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN, T_SOFTDIRTY = 16 };
+enum technique { T_NONE, T_PT, T_EMUL, T_PTXEN, T_EMULXEN, T_SCANXEN, T_SOFTDIRTY = 16, T_UFFDWP = 17 };
 
 
 /* RDI of the escape instruction. */
@@ -271,7 +273,7 @@ int ckpt_register(void *cda, unsigned long len)
 
     unsigned long token = 0;
     long technique = escape(ESC_QUERY, 0, 0, 0, &token);
-    if (technique < T_NONE || (technique > T_SCANXEN && technique != T_SOFTDIRTY && !ckpt_hvm_technique(technique)))
+    if (technique < T_NONE || (technique > T_SCANXEN && technique != T_SOFTDIRTY && technique != T_UFFDWP && !ckpt_hvm_technique(technique)))
         return -CKPT_EINVAL;
     s.cda = start;
     s.len = len;
@@ -305,6 +307,9 @@ int ckpt_register(void *cda, unsigned long len)
         break;
     case T_SOFTDIRTY:
         r = ckpt_softdirty_register(); /* the first cycle starts clean */
+        break;
+    case T_UFFDWP:
+        r = ckpt_uffdwp_register(start, len); /* write-protected: the first cycle starts clean */
         break;
     default: /* ptxen, emulxen, scanxen and hvm's: the mode is the technique number */
         r = hypercall(HC_REGISTER, token, start, len, (unsigned long)s.rec, s.rec_bytes,
@@ -347,7 +352,7 @@ int ckpt_begin(void)
         zero_counts();
         break;
     default:
-        if (s.technique != T_SOFTDIRTY) /* softdirty collects and clears at ckpt_end */
+        if (s.technique != T_SOFTDIRTY && s.technique != T_UFFDWP) /* they collect and clear at ckpt_end */
             r = hypercall(HC_CYCLE_BEGIN, 0, 0, 0, 0, 0, 0);
         break;
     }
@@ -366,11 +371,14 @@ int ckpt_end(void)
     s.in_transaction = 0;
     if (s.technique == T_NONE)
         return 0;
-    if (s.technique >= T_PTXEN) { /* the hypervisor's techniques, and softdirty (16) after them */
+    if (s.technique >= T_PTXEN) { /* the hypervisor's techniques, and softdirty (16) and uffdwp (17) after them */
         long r;
         if (s.technique == T_SOFTDIRTY) {
             zero_counts();
             r = ckpt_softdirty_collect(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages, &s.rec->lost);
+        } else if (s.technique == T_UFFDWP) {
+            zero_counts();
+            r = ckpt_uffdwp_collect(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages, &s.rec->lost);
         } else {
             r = hypercall(HC_CYCLE_END, 0, 0, 0, 0, 0, 0);
         }

@@ -8,7 +8,7 @@
  * library finds technique "none" and every call only checks its arguments and state.
  *
  * The guest side of docs/checkpoint-abi.md; implemented in ckpt.c, which needs no C library:
- *   gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c
+ *   gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c guests/ckpt/ckpt_uffdwp.c
  *
  * Rules for the application:
  *   - the CDA is page-aligned and consists of whole pages (len is rounded up to a page);

@@ -2,7 +2,7 @@
  * ckpt_sys.h - the checkpoint library's own interface to Linux (x86-64): raw system calls, the
  * constants and kernel structures it needs, and its signal-return trampoline. Nothing here comes
  * from a C library or from the freestanding runtime (guests/rt), so ckpt.c builds into a glibc
- * program (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c) and into a freestanding one
+ * program (gcc -static -O2 -Iguests/ckpt prog.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c guests/ckpt/ckpt_uffdwp.c) and into a freestanding one
  * alike. Every name is prefixed ckpt_/CKPT_ so that none clashes with glibc's.
  *
  * Values are the kernel's: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic

@@ -3,7 +3,7 @@
  * whose stack lies inside the checkpointed data area (CDA).
  *
  * Built exactly as a user would build their own program against the library:
- *   gcc -static -O2 -Iguests/ckpt ckptstack.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c
+ *   gcc -static -O2 -Iguests/ckpt ckptstack.c guests/ckpt/ckpt.c guests/ckpt/ckpt_softdirty.c guests/ckpt/ckpt_uffdwp.c
  * The CDA (64 pages, mmap'd) holds a table the coroutine updates and, in its top 16 pages, the
  * coroutine's stack and context. main stays on its own stack and resumes the coroutine once per
  * transaction (ckpt_begin, swapcontext into the coroutine, back, ckpt_end), so every write to

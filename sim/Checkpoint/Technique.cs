@@ -36,6 +36,12 @@ public enum Technique
     /// the hypervisor techniques take (int 0x84 Register's modes).
     /// </summary>
     SoftDirty = 16,
+    /// <summary>
+    /// Beyond the paper (issue 17): userfaultfd's asynchronous write-protection (UFFD_FEATURE_WP_ASYNC,
+    /// Linux 6.7) with the PAGEMAP_SCAN ioctl, which returns the pages written and write-protects them
+    /// again in one call (the guest library's ckpt_uffdwp.c).
+    /// </summary>
+    UffdWp = 17,
 }
 
 /// <summary>Names and platform support of the techniques.</summary>
@@ -47,8 +53,8 @@ public static class Techniques
     /// <summary>The hypervisor-level techniques of platform hvm (issue 16), hardware's order: EPT, then its dirty-logging features.</summary>
     public static readonly Technique[] Hvm = [Technique.EptWp, Technique.EptScan, Technique.Pml, Technique.Epml, Technique.Spp];
 
-    /// <summary>Every tracking technique: the paper's five, then the guest kernel's (soft-dirty), then hvm's (micro --technique all, compare).</summary>
-    public static readonly Technique[] All = [.. Tracking, Technique.SoftDirty, .. Hvm];
+    /// <summary>Every tracking technique: the paper's five, then the guest kernel's (soft-dirty, uffd-wp), then hvm's (micro --technique all, compare).</summary>
+    public static readonly Technique[] All = [.. Tracking, Technique.SoftDirty, Technique.UffdWp, .. Hvm];
 
     public static string Name(Technique technique) => technique switch
     {
@@ -64,6 +70,7 @@ public static class Techniques
         Technique.Epml => "epml",
         Technique.Spp => "spp",
         Technique.SoftDirty => "softdirty",
+        Technique.UffdWp => "uffdwp",
         _ => technique.ToString().ToLowerInvariant(),
     };
 
@@ -123,6 +130,6 @@ public static class Techniques
     public static bool InHypervisor(Technique technique) => technique is Technique.PtXen or Technique.EmulXen or Technique.ScanXen
         or Technique.EptWp or Technique.EptScan or Technique.Pml or Technique.Epml or Technique.Spp;
 
-    /// <summary>Whether the guest library lists the record's pages itself (user-level code): PT, Emul's fallbacks, soft-dirty.</summary>
-    public static bool ListedByLibrary(Technique technique) => technique is Technique.Pt or Technique.Emul or Technique.SoftDirty;
+    /// <summary>Whether the guest library lists the record's pages itself (user-level code): PT, Emul's fallbacks, soft-dirty, uffd-wp.</summary>
+    public static bool ListedByLibrary(Technique technique) => technique is Technique.Pt or Technique.Emul or Technique.SoftDirty or Technique.UffdWp;
 }

@@ -7,11 +7,12 @@ namespace HvSim.Cli;
 /// <summary>--technique: parsed, and refused with one line when the platform cannot run it.</summary>
 internal static class TechniqueOption
 {
-    public const string Names = "none|pt|emul|ptxen|emulxen|scanxen|softdirty|eptwp|eptscan|pml|epml|spp";
+    public const string Names = "none|pt|emul|ptxen|emulxen|scanxen|softdirty|uffdwp|eptwp|eptscan|pml|epml|spp";
 
     private const string Description =
         "the checkpoint technique: none, pt (user-level page protection), emul (user-level write emulation), " +
         "ptxen, emulxen or scanxen (the paper's hypervisor-level techniques), softdirty (Linux's soft-dirty bits: clear_refs and pagemap), " +
+        "uffdwp (userfaultfd's asynchronous write-protection and PAGEMAP_SCAN), " +
         "eptwp, eptscan, pml, epml or spp (hypervisor-level on hvm: EPT write protection, EPT D-bit scan, PML, OoH's EPML, sub-page protection)";
 
     /// <summary>One technique; <paramref name="fallback"/> when absent (none shown when <paramref name="required"/>).</summary>

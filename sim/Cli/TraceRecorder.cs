@@ -50,7 +50,7 @@ public static class TraceRecorder
     /// The techniques that can be traced: pt and none with the hand-written guest (the paper's
     /// Figure 3), the others through the checkpoint library.
     /// </summary>
-    public static readonly IReadOnlyList<string> Techniques = new[] { "pt", "none", "emul", "ptxen", "emulxen", "scanxen", "eptwp", "eptscan", "pml", "epml", "spp" };
+    public static readonly IReadOnlyList<string> Techniques = new[] { "pt", "none", "emul", "ptxen", "emulxen", "scanxen", "eptwp", "eptscan", "pml", "epml", "spp", "softdirty", "uffdwp" };
 
     /// <summary>More than enough for the guest (about 2,000 instructions); a runaway guest stops here.</summary>
     private const long InstructionLimit = 10_000_000;

@@ -9,6 +9,9 @@ public sealed partial class AddressSpace
     /// <summary>pagemap bit 63: page present (fs/proc/task_mmu.c PM_PRESENT).</summary>
     public const ulong PmPresent = 1UL << 63;
 
+    /// <summary>pagemap bit 62: swapped, or another swap-format entry such as a uffd-wp PTE marker (PM_SWAP).</summary>
+    public const ulong PmSwap = 1UL << 62;
+
     /// <summary>pagemap bit 61: file page or shared anonymous (PM_FILE).</summary>
     public const ulong PmFile = 1UL << 61;
 
@@ -52,7 +55,12 @@ public sealed partial class AddressSpace
         _paging.EndBatch();
         _paging.FlushTlb();
         _ledger.Add(EventKind.VmaChange, Layer.Kernel, !_ledger.IsTracing ? null
-            : new TraceData("clear_refs 4: soft-dirty cleared on every VMA, {count} PTEs write-protected") { Count = changed });
+            : new TraceData("clear_refs 4: soft-dirty cleared on every VMA of {vma_start}-{vma_end}, {count} PTEs write-protected")
+            {
+                Count = changed,
+                VmaStart = _vmas.Count == 0 ? 0 : _vmas[0].Start,
+                VmaEnd = _vmas.Count == 0 ? 0 : _vmas[^1].End,
+            });
         return changed;
     }
 
@@ -61,9 +69,11 @@ public sealed partial class AddressSpace
     /// 0 outside every VMA; present, soft-dirty (the PTE's bit or VM_SOFTDIRTY), exclusive (a frame
     /// mapped once, never the zero page) and file (shared) for a mapped page; only VM_SOFTDIRTY for
     /// a page of a VMA never touched. The PFN bits stay 0: an unprivileged reader (no
-    /// CAP_SYS_ADMIN, Linux 4.2 on) never sees them. <paramref name="uffdWp"/> reports PM_UFFD_WP.
+    /// CAP_SYS_ADMIN, Linux 4.2 on) never sees them. PM_UFFD_WP for a present PTE with the uffd-wp
+    /// bit; a uffd-wp marker reads as PM_SWAP | PM_UFFD_WP (pte_to_pagemap_entry's swap branch:
+    /// pte_marker_entry_uffd_wp).
     /// </summary>
-    public ulong PagemapEntry(ulong page, Func<ulong, ulong, bool>? uffdWp = null)
+    public ulong PagemapEntry(ulong page)
     {
         Vma? vma = Find(page);
         if (vma is null)
@@ -74,13 +84,17 @@ public sealed partial class AddressSpace
         ulong entry = at is null ? 0 : _memory.ReadU64(at.Value);
         bool present = PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0;
         ulong flags = vma.SoftDirty ? PmSoftDirty : 0;
-        if (uffdWp?.Invoke(page, entry) == true)
+        if (IsUffdWpMarker(entry))
         {
-            flags |= PmUffdWp;
+            return flags | PmSwap | PmUffdWp;
         }
         if (!present)
         {
             return flags;
+        }
+        if ((entry & UffdWpBit) != 0)
+        {
+            flags |= PmUffdWp;
         }
         flags |= PmPresent;
         if ((entry & SoftDirtyBit) != 0)

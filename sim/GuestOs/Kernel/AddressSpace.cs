@@ -37,6 +37,13 @@ public enum FaultFix
     /// do_wp_page, wp_page_reuse: pte_mkdirty sets _PAGE_SOFT_DIRTY on x86). No signal.
     /// </summary>
     WriteProtectResolved,
+    /// <summary>
+    /// A write to a page userfaultfd write-protected, in a VMA registered with UFFD_FEATURE_WP_ASYNC:
+    /// the kernel cleared the uffd-wp bit and made the PTE writable, dirty and soft-dirty (mm/memory.c
+    /// do_wp_page: userfaultfd_pte_wp, userfaultfd_wp_async, pte_clear_uffd_wp, then wp_page_reuse).
+    /// No message, no signal.
+    /// </summary>
+    UffdWpResolved,
 }
 
 /// <summary>
@@ -245,6 +252,10 @@ public sealed partial class AddressSpace
                 removed.Add((page, entry));
                 removedPages.Add(page);
             }
+            else if (IsUffdWpMarker(entry))
+            {
+                _paging.WritePte(at, 0, page); // zap_pte_range drops markers: nothing mapped, nothing to flush
+            }
         }
         FlushRange(removedPages);
         _paging.EndBatch();
@@ -324,9 +335,15 @@ public sealed partial class AddressSpace
             }
             // Keep the frame and the A/D bits, as Linux's change_pte_range does; the zero page
             // stays read-only whatever the protection (its first write must still copy it).
-            ulong updated = PteFormat.Address(entry) | (entry & ((ulong)(Pte.A | Pte.D) | SoftDirtyBit)) | bits;
+            ulong updated = PteFormat.Address(entry) | (entry & ((ulong)(Pte.A | Pte.D) | SoftDirtyBit | UffdWpBit)) | bits;
             if (_zero.Maps(entry))
             {
+                updated &= ~(ulong)Pte.RW;
+            }
+            else if ((entry & UffdWpBit) != 0 && Find(page) is { UffdWp: not null })
+            {
+                // pte_modify keeps _PAGE_UFFD_WP, and can_change_pte_writable refuses a uffd-wp PTE
+                // (userfaultfd_pte_wp): the page stays write-protected until its write faults.
                 updated &= ~(ulong)Pte.RW;
             }
             else if ((updated & (ulong)Pte.RW) != 0 && (entry & SoftDirtyBit) == 0 && Find(page) is { SoftDirty: false })
@@ -412,10 +429,12 @@ public sealed partial class AddressSpace
             if (access == AccessKind.Write && !PteFormat.Has(entry, Pte.RW))
             {
                 // The VMA allows the write, the PTE does not: write-protected for soft-dirty
-                // tracking. do_wp_page reuses the page: writable, dirty, soft-dirty.
-                _paging.WritePte(at.Value, entry | (ulong)(Pte.RW | Pte.D) | SoftDirtyBit, page);
+                // tracking, or by userfaultfd (async: the bit cleared here, no message). do_wp_page
+                // reuses the page: writable, dirty, soft-dirty.
+                bool uffd = IsUffdWpFault(vma, entry);
+                _paging.WritePte(at.Value, ((entry | (ulong)(Pte.RW | Pte.D) | SoftDirtyBit) & ~(uffd ? UffdWpBit : 0)), page);
                 _paging.InvalidatePage(page);
-                fix = FaultFix.WriteProtectResolved;
+                fix = uffd ? FaultFix.UffdWpResolved : FaultFix.WriteProtectResolved;
                 return FaultOutcome.Fixed;
             }
             // The PTE already allows it: the TLB held a stale entry (a spurious fault).
@@ -423,6 +442,10 @@ public sealed partial class AddressSpace
             fix = FaultFix.Spurious;
             return FaultOutcome.Fixed;
         }
+        // A uffd-wp marker in a registered VMA: the page it populates stays write-protected
+        // (do_anonymous_page's pte_mkuffd_wp when vmf_orig_pte_uffd_wp); a write then faults again,
+        // as the async write-protect fault. A stale marker (VMA unregistered) is just cleared.
+        ulong keepWp = IsUffdWpMarker(entry) && vma.UffdWp is not null ? UffdWpBit : 0;
         if (access != AccessKind.Write && vma.Backing is null)
         {
             // A read (or fetch) of private memory never written: the shared zero page, read-only.
@@ -430,12 +453,12 @@ public sealed partial class AddressSpace
             {
                 return FaultOutcome.OutOfMemory;
             }
-            _paging.WritePte(at.Value, PteFormat.Make(zero.Base.Value, Pte.None) | (PteBits(vma.Protection) & ~(ulong)Pte.RW), page);
+            _paging.WritePte(at.Value, PteFormat.Make(zero.Base.Value, Pte.None) | (PteBits(vma.Protection) & ~(ulong)Pte.RW) | keepWp, page);
             _frames.NoteMapped(zero);
             fix = FaultFix.ZeroPageMapped;
             return FaultOutcome.Fixed;
         }
-        if (MapOwnFrame(vma, page, at.Value, page, replacingZero: false, write: access == AccessKind.Write) is null)
+        if (MapOwnFrame(vma, page, at.Value, page, replacingZero: false, write: access == AccessKind.Write, uffdWp: keepWp != 0) is null)
         {
             return FaultOutcome.OutOfMemory;
         }
@@ -451,14 +474,16 @@ public sealed partial class AddressSpace
     /// </summary>
     /// <param name="write">A write fault: the page is mapped dirty, so soft-dirty too (do_anonymous_page and
     /// finish_fault use pte_mkdirty, which sets _PAGE_SOFT_DIRTY on x86, for writes only).</param>
-    private Frame? MapOwnFrame(Vma vma, ulong page, GuestPhysical at, ulong va, bool replacingZero, bool write)
+    /// <param name="uffdWp">Keep the page userfaultfd-write-protected: the uffd-wp bit, no RW.</param>
+    private Frame? MapOwnFrame(Vma vma, ulong page, GuestPhysical at, ulong va, bool replacingZero, bool write, bool uffdWp = false)
     {
         Frame? frame = FrameFor(vma, page);
         if (frame is null)
         {
             return null;
         }
-        _paging.WritePte(at, PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection) | (write ? SoftDirtyBit : 0), va);
+        ulong entry = PteFormat.Make(frame.Value.Base.Value, Pte.None) | PteBits(vma.Protection) | (write ? SoftDirtyBit : 0);
+        _paging.WritePte(at, uffdWp ? (entry | UffdWpBit) & ~(ulong)Pte.RW : entry, va);
         if (replacingZero)
         {
             _paging.InvalidatePage(page);
@@ -682,7 +707,8 @@ public sealed partial class AddressSpace
             Vma a = _vmas[kept], b = _vmas[next];
             // VM_SOFTDIRTY does not keep VMAs apart (is_mergeable_vma ignores it) and is sticky.
             if (a.End == b.Start && a.Protection == b.Protection && a.Shared == b.Shared && a.Name == b.Name
-                && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset))
+                && ReferenceEquals(a.Backing, b.Backing) && (a.Backing is null || a.BackingOffset + a.Length == b.BackingOffset)
+                && ReferenceEquals(a.UffdWp, b.UffdWp))
             {
                 a.End = b.End;
                 a.SoftDirty |= b.SoftDirty;
@@ -716,6 +742,7 @@ public sealed partial class AddressSpace
         vma.Backing = model.Backing;
         vma.BackingOffset = model.BackingOffset;
         vma.SoftDirty = model.SoftDirty;
+        vma.UffdWp = model.UffdWp;
         return vma;
     }
 }

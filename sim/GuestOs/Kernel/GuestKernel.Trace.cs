@@ -40,6 +40,7 @@ public sealed partial class GuestKernel
                 FaultFix.ZeroPageCopied => "zero page replaced by a page of its own",
                 FaultFix.Spurious => "stale TLB entry dropped",
                 FaultFix.WriteProtectResolved => "write-protected PTE made writable and soft-dirty (no signal)",
+                FaultFix.UffdWpResolved => "uffd-wp bit cleared, PTE made writable (userfaultfd async: no message, no signal)",
                 _ => "page populated",
             },
             FaultOutcome.MapError or FaultOutcome.AccessError => "{signal} ({signal_code})",

@@ -33,6 +33,16 @@ public sealed record Vma(ulong Start, ulong End, MemoryProtection Protection, bo
     /// </summary>
     public bool SoftDirty { get; internal set; } = true;
 
+    /// <summary>
+    /// VM_UFFD_WP with its vm_userfaultfd_ctx: the userfaultfd this VMA is registered with in
+    /// write-protect mode (UFFDIO_REGISTER_MODE_WP), or null. Registration splits a VMA at the range's
+    /// edges and VMAs of different contexts never merge (fs/userfaultfd.c userfaultfd_register,
+    /// mm/vma.c is_mergeable_vma's is_mergeable_vm_userfaultfd_ctx); a split keeps it. mremap must
+    /// drop it (with the PTEs' uffd-wp bits) unless the context asked for UFFD_FEATURE_EVENT_REMAP,
+    /// which this kernel does not offer (mm/mremap.c move_ptes, fs/userfaultfd.c mremap_userfaultfd_prep).
+    /// </summary>
+    public UserfaultfdContext? UffdWp { get; internal set; }
+
     /// <summary>The shared object a MAP_SHARED VMA maps (null for private memory).</summary>
     public SharedMemoryObject? Backing { get; internal set; }
 

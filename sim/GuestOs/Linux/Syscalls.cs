@@ -97,6 +97,7 @@ public enum SyscallNumber
     Prlimit64 = 302,
     Getrandom = 318,
     MemfdCreate = 319,
+    Userfaultfd = 323,
     Statx = 332,
     Rseq = 334,
     CloseRange = 436,

@@ -32,6 +32,8 @@ internal sealed partial class SyscallDispatcher
                 return ReadPagemap(process, pagemap, buffer, count, at);
             case ProcSelfFile:
                 return Error(Errno.EBADF); // clear_refs is write-only
+            case UserfaultfdFile uffd:
+                return ReadUserfaultfd(uffd, count);
             case HostFile { Readable: false }:
                 return Error(Errno.EBADF);
             case HostFile file:

@@ -129,13 +129,19 @@ internal sealed partial class SyscallDispatcher
 
     /// <summary>
     /// Standard streams are pipes here and mounted files are files: neither is a terminal (so
-    /// stdio buffers fully, as under a test harness).
+    /// stdio buffers fully, as under a test harness). A userfaultfd takes its UFFDIO_* calls, and
+    /// /proc/self/pagemap PAGEMAP_SCAN (any other request on it is EINVAL, as do_pagemap_cmd answers).
     /// </summary>
-    private static long Ioctl(Process process, int fd, ulong request)
+    private long Ioctl(Process process, int fd, ulong request, ulong argument)
     {
-        if (!IsStandard(process, fd) && process.Files.Get(fd) is null)
+        switch (process.Files.Get(fd))
         {
-            return Error(Errno.EBADF);
+            case Files.UserfaultfdFile uffd:
+                return UserfaultfdIoctl(uffd.Context, (uint)request, argument);
+            case Files.ProcSelfFile { Kind: Files.ProcSelfKind.Pagemap }:
+                return (uint)request == PagemapScanAbi.Ioctl ? PagemapScanIoctl(process, argument) : Error(Errno.EINVAL);
+            case null when !IsStandard(process, fd):
+                return Error(Errno.EBADF);
         }
         return request == Tcgets ? Error(Errno.ENOTTY) : Error(Errno.EINVAL);
     }

@@ -72,9 +72,8 @@ internal sealed partial class SyscallDispatcher
                 ulong page = (firstPage + done + (ulong)i) << 12;
                 BitConverter.TryWriteBytes(chunk.AsSpan(i * PagemapEntryBytes, PagemapEntryBytes), process.Space.PagemapEntry(page));
             }
-            // A step for the trace reader, no count: the cost profiles have no price for a kernel
-            // page-table scan yet (models/), and an unpriced count would leave the run's time a lower bound.
-            _kernel.Ledger.Add(HvSim.Core.EventKind.PteScan, HvSim.Core.Layer.Kernel, 0, !_kernel.Ledger.IsTracing ? null
+            // One kernel PteScan per entry (priced PteScan@kernel@*, as PAGEMAP_SCAN's PTEs are).
+            _kernel.Ledger.Add(HvSim.Core.EventKind.PteScan, HvSim.Core.Layer.Kernel, n, !_kernel.Ledger.IsTracing ? null
                 : new HvSim.Core.TraceData("pagemap read: {count} entries from {address}") { Count = n, Address = (firstPage + done) << 12 });
             if (!User.CopyTo(process.Space, buffer + (done * PagemapEntryBytes), chunk.AsSpan(0, n * PagemapEntryBytes)))
             {

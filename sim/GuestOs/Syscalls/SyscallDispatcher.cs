@@ -63,7 +63,7 @@ internal sealed partial class SyscallDispatcher
             or SyscallNumber.SchedYield => 0,
         SyscallNumber.Exit or SyscallNumber.ExitGroup or SyscallNumber.Brk or SyscallNumber.Close
             or SyscallNumber.Uname or SyscallNumber.SetTidAddress or SyscallNumber.Time or SyscallNumber.Dup
-            or SyscallNumber.Unlink or SyscallNumber.Rmdir => 1,
+            or SyscallNumber.Unlink or SyscallNumber.Rmdir or SyscallNumber.Userfaultfd => 1,
         SyscallNumber.Munmap or SyscallNumber.ArchPrctl or SyscallNumber.ClockGettime or SyscallNumber.Gettimeofday
             or SyscallNumber.Fstat or SyscallNumber.SetRobustList or SyscallNumber.Kill or SyscallNumber.Tkill
             or SyscallNumber.Sigaltstack or SyscallNumber.RtSigpending or SyscallNumber.Stat or SyscallNumber.Lstat
@@ -91,7 +91,8 @@ internal sealed partial class SyscallDispatcher
             SyscallNumber.Dup => Dup(process, (int)Arg(0)),
             SyscallNumber.Dup2 => Dup3(process, (int)Arg(0), (int)Arg(1), 0, isDup2: true),
             SyscallNumber.Dup3 => Dup3(process, (int)Arg(0), (int)Arg(1), (int)Arg(2), isDup2: false),
-            SyscallNumber.Ioctl => Ioctl(process, (int)Arg(0), Arg(1)),
+            SyscallNumber.Ioctl => Ioctl(process, (int)Arg(0), Arg(1), Arg(2)),
+            SyscallNumber.Userfaultfd => UserfaultfdCreate(process, (int)Arg(0)),
             SyscallNumber.Fcntl => Fcntl(process, (int)Arg(0), (int)Arg(1), Arg(2)),
             SyscallNumber.Getcwd => Getcwd(process, Arg(0), Arg(1)),
             SyscallNumber.Fstat => Fstat(process, (int)Arg(0), Arg(1)),

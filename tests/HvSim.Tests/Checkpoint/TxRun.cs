@@ -25,7 +25,7 @@ internal static class TxRun
 
     /// <summary>The pairs where no signal handler runs for a CDA write (the CDA-stack forms are fine there).</summary>
     public static readonly TechniquePair[] HandlerFreePairs =
-        AllPairs.Where(p => p.Technique is Technique.None or Technique.PtXen or Technique.EmulXen or Technique.ScanXen or Technique.SoftDirty).ToArray();
+        AllPairs.Where(p => p.Technique is Technique.None or Technique.PtXen or Technique.EmulXen or Technique.ScanXen or Technique.SoftDirty or Technique.UffdWp).ToArray();
 
     public sealed record Outcome(CheckpointedResult Result, string Stdout, string Stderr);
 

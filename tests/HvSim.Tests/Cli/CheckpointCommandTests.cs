@@ -63,8 +63,8 @@ public sealed class CheckpointCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
-        // native: pt, emul, softdirty; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen; hvm: pt, emul, softdirty and its five
-        Assert.Equal(3 + 5 + 6 + 8, runs.Length);
+        // native: pt, emul, softdirty, uffdwp; xen-pv adds ptxen, emulxen; xen-shadow adds scanxen; hvm: pt, emul, softdirty, uffdwp and its five
+        Assert.Equal(4 + 6 + 7 + 9, runs.Length);
         foreach (JsonElement run in runs)
         {
             Assert.True(run.GetProperty("backup_equal").GetBoolean());

@@ -28,8 +28,8 @@ public sealed class RepriceCommandTests : IDisposable
         Assert.StartsWith("profile prior-xen-4.1-pv: ", stdout);
         Assert.Contains("ptxen on xen-pv (cda_kib 16, wpp 2, ppt 2, tcount 5", stdout);
         Assert.Contains("scanxen on xen-shadow", stdout);
-        Assert.Equal(14, stdout.Split('\n').Count(l => l.Contains(" ms simulated", StringComparison.Ordinal)));
-        Assert.Equal(14, stdout.Split('\n').Count(l => l.TrimStart().StartsWith("top kinds by time", StringComparison.Ordinal)));
+        Assert.Equal(17, stdout.Split('\n').Count(l => l.Contains(" ms simulated", StringComparison.Ordinal)));
+        Assert.Equal(17, stdout.Split('\n').Count(l => l.TrimStart().StartsWith("top kinds by time", StringComparison.Ordinal)));
         Assert.Contains("  hypervisor ", stdout);
     }
 

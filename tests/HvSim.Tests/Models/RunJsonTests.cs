@@ -17,7 +17,7 @@ public sealed class RunJsonTests
     {
         RunFile file = RunJsonReader.Parse(MicroRuns.All, "micro.json");
         Assert.Equal(RunFileShape.Array, file.Shape);
-        Assert.Equal(14, file.Runs.Count); // the paper's five and softdirty, on each platform that runs them
+        Assert.Equal(17, file.Runs.Count); // the paper's five, softdirty and uffdwp, on each platform that runs them
         RunRecord ptxen = file.Runs.First(r => r.Technique == "ptxen" && r.Platform == Platforms.XenPv);
         Assert.Contains(ptxen.Counts, c => c.Kind == EventKind.TrapToHypervisor && c.Layer == Layer.Hypervisor && c.Count > 0);
         // The reader's counts are the run's: their per-kind sums equal the "events" object (the

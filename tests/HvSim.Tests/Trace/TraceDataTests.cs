@@ -61,7 +61,7 @@ public sealed class TraceDataTests
     public void Every_step_on_every_platform_and_technique_has_its_kinds_typed_fields()
     {
         IReadOnlyList<TraceRecording> recordings = s_recordings.Value;
-        Assert.Equal(22, recordings.Count); // native 3, xen-pv 5, xen-shadow 6, hvm 8
+        Assert.Equal(30, recordings.Count); // native 5, xen-pv 7, xen-shadow 8, hvm 10
         foreach (TraceRecording recording in recordings)
         {
             Assert.True(recording.GuestBehavedAsExpected, $"{Name(recording)}: status {recording.ExitStatus}");

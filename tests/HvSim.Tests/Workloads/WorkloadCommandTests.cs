@@ -65,10 +65,10 @@ public sealed class WorkloadCommandTests
         Assert.True(status == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout);
         JsonElement[] runs = json.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(20 * 5, runs.Length); // xen-pv runs pt, emul, ptxen, emulxen, softdirty
+        Assert.Equal(20 * 6, runs.Length); // xen-pv runs pt, emul, ptxen, emulxen, softdirty, uffdwp
         Assert.Equal("aa insert pt", Describe(runs[0]));
         Assert.Equal("aa insert emul", Describe(runs[1]));
-        Assert.Equal("tree delete softdirty", Describe(runs[^1]));
+        Assert.Equal("tree delete uffdwp", Describe(runs[^1]));
         Assert.All(runs, r => Assert.True(r.GetProperty("invariants_ok").GetBoolean() && r.GetProperty("backup_equal").GetBoolean()));
     }
 

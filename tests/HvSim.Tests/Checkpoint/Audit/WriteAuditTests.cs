@@ -56,7 +56,7 @@ public sealed class WriteAuditTests
         Assert.True(native.WrittenBlocks > native.WrittenPages, "micro's words fall in more blocks than pages");
         foreach ((Technique technique, Platform platform) in new[]
         {
-            (Technique.Pt, Platform.Hvm), (Technique.EptWp, Platform.Hvm), (Technique.Spp, Platform.Hvm), (Technique.SoftDirty, Platform.Hvm),
+            (Technique.Pt, Platform.Hvm), (Technique.EptWp, Platform.Hvm), (Technique.Spp, Platform.Hvm), (Technique.SoftDirty, Platform.Hvm), (Technique.UffdWp, Platform.Hvm),
             (Technique.PtXen, Platform.XenPv), (Technique.ScanXen, Platform.XenShadow),
         })
         {
