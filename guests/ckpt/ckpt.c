@@ -29,6 +29,7 @@
 #include "ckpt.h"
 #include "ckpt_softdirty.h"
 #include "ckpt_hvm.h"
+#include "ckpt_mapcount.h"
 
 #define PAGE 4096ul
 #define WORD_CAP 65536ul        /* words[] capacity: Emul falls back to pages when it is full */
@@ -72,6 +73,7 @@ static struct {
     struct record *rec;
     unsigned long rec_bytes;
     long alias_delta;           /* Emul: alias - cda */
+    int whole_cda_writable;     /* pt, emul: mprotect hit vm.max_map_count this cycle (ckpt_mapcount.h) */
 } s;
 
 #ifdef CKPT_FAKE
@@ -147,6 +149,9 @@ static ckpt_uptr cda_fault_page(void *info)
  * write it directly. Each page is listed at most once per cycle since it stays writable until
  * the next ckpt_begin, so pages[] (one slot per CDA page) cannot overflow; if it somehow did, the
  * record is marked lost so that COMMIT refuses it rather than the backup silently missing a page.
+ * When the mprotect fails with ENOMEM (vm.max_map_count), the rest of the cycle tracks the whole
+ * CDA instead (ckpt_mapcount.h); Emul's logged words are dropped then, since every page, copied at
+ * ckpt_end, already holds them and the backup applies words after pages.
  */
 static int track_page(ckpt_uptr page)
 {
@@ -155,7 +160,12 @@ static int track_page(ckpt_uptr page)
         r->pages[r->npages++] = page;
     else
         r->lost = 1;
-    return ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
+    long e = ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
+    if (e == -CKPT_ENOMEM && (e = ckpt_track_whole_cda(s.cda, s.len, r->pages, r->page_cap, &r->npages)) == 0) {
+        r->nwords = 0;
+        s.whole_cda_writable = 1;
+    }
+    return (int)e;
 }
 
 static void pt_handler(int sig, void *info, void *uc)
@@ -339,11 +349,15 @@ int ckpt_begin(void)
     case T_PT:
         zero_counts();
         r = ckpt_mprotect((void *)s.cda, s.len, CKPT_PROT_READ);
+        s.whole_cda_writable = 0;
         break;
     case T_EMUL:
         /* Only last cycle's fallback pages became writable: protect just those again. */
-        for (ckpt_u64 i = 0; i < s.rec->npages && r == 0; i++)
+        if (s.whole_cda_writable)
+            r = ckpt_mprotect((void *)s.cda, s.len, CKPT_PROT_READ);
+        for (ckpt_u64 i = 0; i < s.rec->npages && r == 0 && !s.whole_cda_writable; i++)
             r = ckpt_mprotect((void *)s.rec->pages[i], PAGE, CKPT_PROT_READ);
+        s.whole_cda_writable = 0;
         zero_counts();
         break;
     default:
