@@ -73,7 +73,6 @@ static struct {
     struct record *rec;
     unsigned long rec_bytes;
     long alias_delta;           /* Emul: alias - cda */
-    int whole_cda_writable;     /* pt, emul: mprotect hit vm.max_map_count this cycle (ckpt_mapcount.h) */
 } s;
 
 #ifdef CKPT_FAKE
@@ -149,9 +148,6 @@ static ckpt_uptr cda_fault_page(void *info)
  * write it directly. Each page is listed at most once per cycle since it stays writable until
  * the next ckpt_begin, so pages[] (one slot per CDA page) cannot overflow; if it somehow did, the
  * record is marked lost so that COMMIT refuses it rather than the backup silently missing a page.
- * When the mprotect fails with ENOMEM (vm.max_map_count), the rest of the cycle tracks the whole
- * CDA instead (ckpt_mapcount.h); Emul's logged words are dropped then, since every page, copied at
- * ckpt_end, already holds them and the backup applies words after pages.
  */
 static int track_page(ckpt_uptr page)
 {
@@ -160,19 +156,42 @@ static int track_page(ckpt_uptr page)
         r->pages[r->npages++] = page;
     else
         r->lost = 1;
-    long e = ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
-    if (e == -CKPT_ENOMEM && (e = ckpt_track_whole_cda(s.cda, s.len, r->pages, r->page_cap, &r->npages)) == 0) {
-        r->nwords = 0;
-        s.whole_cda_writable = 1;
-    }
-    return (int)e;
+    return ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
+}
+
+/*
+ * track_page's mprotect failed with error: at vm.max_map_count (ENOMEM) the rest of the cycle
+ * tracks the whole CDA (ckpt_mapcount.h): every page listed, all writable, no further fault. Emul's
+ * logged words are dropped then: the pages, copied at ckpt_end, hold them, and the backup applies
+ * words after pages. Emul's next begin re-protects the listed pages, i.e. all of them. Only on the
+ * failure path, so a tracked page costs what it did. 0 when recovered.
+ */
+static int track_whole_cda(int error)
+{
+    if (error != -CKPT_ENOMEM)
+        return error;
+    long r = ckpt_track_whole_cda(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages);
+    if (r == 0)
+        s.rec->nwords = 0;
+    return (int)r;
+}
+
+/*
+ * pt's failure paths, out of line so that the handler's tracked-page path runs the instructions it
+ * always did: page 0 is not a CDA write fault; otherwise track_page's mprotect failed, and asking
+ * again gives its error (at the limit a split is refused again) for track_whole_cda.
+ */
+static __attribute__((noinline)) void pt_untracked(ckpt_uptr page)
+{
+    if (page == 0 || track_whole_cda((int)ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE)) != 0)
+        give_up();
 }
 
 static void pt_handler(int sig, void *info, void *uc)
 {
     ckpt_uptr page = cda_fault_page(info);
     if (!page || track_page(page) != 0)
-        give_up();
+        pt_untracked(page);
 }
 
 static void emul_handler(int sig, void *info, void *uc)
@@ -183,7 +202,8 @@ static void emul_handler(int sig, void *info, void *uc)
         return; /* the engine advanced RIP past the store */
     if (r == CANNOT_EMULATE) {
         ckpt_uptr page = cda_fault_page(info);
-        if (page && track_page(page) == 0) {
+        int e;
+        if (page && ((e = track_page(page)) == 0 || track_whole_cda(e) == 0)) {
             s.rec->fallbacks++;
             return;
         }
@@ -349,15 +369,11 @@ int ckpt_begin(void)
     case T_PT:
         zero_counts();
         r = ckpt_mprotect((void *)s.cda, s.len, CKPT_PROT_READ);
-        s.whole_cda_writable = 0;
         break;
     case T_EMUL:
         /* Only last cycle's fallback pages became writable: protect just those again. */
-        if (s.whole_cda_writable)
-            r = ckpt_mprotect((void *)s.cda, s.len, CKPT_PROT_READ);
-        for (ckpt_u64 i = 0; i < s.rec->npages && r == 0 && !s.whole_cda_writable; i++)
+        for (ckpt_u64 i = 0; i < s.rec->npages && r == 0; i++)
             r = ckpt_mprotect((void *)s.rec->pages[i], PAGE, CKPT_PROT_READ);
-        s.whole_cda_writable = 0;
         zero_counts();
         break;
     default:

@@ -17,8 +17,10 @@
  *   - every CDA page is listed as dirty, so the commit copies the whole CDA: pages written before
  *     the failure, the faulting one, and any written after it, whatever their number.
  * The cost is one full copy of the CDA for that cycle (the audit counts the unwritten pages as
- * extra, never as missed). The next ckpt_begin write-protects the whole CDA again, which merges
- * it back to one VMA, so the next cycle starts with page tracking as usual.
+ * extra, never as missed). pt's next ckpt_begin write-protects the whole CDA again, which merges
+ * it back to one VMA (emul's re-protects the listed pages, all of them, in order: two VMAs at most
+ * at any time), so the next cycle starts with page tracking as usual. The check sits on the
+ * failure path only (ckpt.c track_whole_cda): a tracked page costs the instructions it did.
  *
  * Async-signal-safe: raw system calls and the library's own record only.
  */

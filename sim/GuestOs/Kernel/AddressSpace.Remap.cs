@@ -28,11 +28,17 @@ public sealed partial class AddressSpace
     /// </list>
     /// An <paramref name="oldLength"/> of 0 on a shared mapping moves nothing and unmaps nothing:
     /// a second mapping of the same pages (the DOS-emu duplicate). The caller has checked the
-    /// arguments and that the map count leaves room (prep_move_vma), so this cannot fail.
+    /// arguments and that the map count leaves room (prep_move_vma); the only failure left is no
+    /// frame for a page table at the new place, found before anything changes (false: ENOMEM, as
+    /// move_page_tables' failure is in Linux, which moves back what it moved).
     /// </summary>
-    public void Move(ulong oldStart, ulong oldLength, ulong newStart, ulong newLength, bool keepSource)
+    public bool Move(ulong oldStart, ulong oldLength, ulong newStart, ulong newLength, bool keepSource)
     {
         Vma source = Find(oldStart) ?? throw new InvalidOperationException($"mremap: no VMA at 0x{oldStart:x}");
+        if (!PrepareTargetTables(oldStart, newStart, oldLength))
+        {
+            return false;
+        }
         Vma moved = source with
         {
             Start = newStart,
@@ -48,6 +54,34 @@ public sealed partial class AddressSpace
             throw new InvalidOperationException("mremap: the source's unmap passed vm.max_map_count (prep_move_vma leaves room)");
         }
         MergeAround(newStart, newStart + newLength);
+        return true;
+    }
+
+    /// <summary>
+    /// pte_alloc for every slot a PTE will move to: the tables exist before the first PTE moves
+    /// (tables made for nothing stay, empty, as Linux's do until free_pgtables). False when no
+    /// frame is left for one.
+    /// </summary>
+    private bool PrepareTargetTables(ulong oldStart, ulong newStart, ulong length)
+    {
+        List<ulong> targets = _changedPages; // collected first: no table is made while the walk runs
+        targets.Clear();
+        foreach ((ulong page, GuestPhysical at) in _tables.LeafSlots(Cr3, oldStart, oldStart + length))
+        {
+            ulong target = newStart + (page - oldStart);
+            if (_memory.ReadU64(at) != 0 && (targets.Count == 0 || targets[^1] >> 21 != target >> 21))
+            {
+                targets.Add(target); // one per 2 MiB stretch: a leaf table each
+            }
+        }
+        foreach (ulong target in targets)
+        {
+            if (_tables.LeafEntryAddress(Cr3, target, create: true) is null)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The VMA containing <paramref name="address"/>, else the first one after it, else null.</summary>
@@ -86,10 +120,8 @@ public sealed partial class AddressSpace
         foreach ((ulong page, ulong entry) in moving)
         {
             ulong target = newStart + (page - oldStart);
-            // The page table for the new slot was allocated by pte_alloc in Linux; here a
-            // failure means no frame is left for a table, which a simulated run treats as fatal.
-            GuestPhysical at = _tables.LeafEntryAddress(Cr3, target, create: true)
-                ?? throw new InvalidOperationException("mremap: no frame for a page table");
+            GuestPhysical at = _tables.LeafEntryAddress(Cr3, target, create: false)
+                ?? throw new InvalidOperationException("mremap: a target table PrepareTargetTables made is gone");
             bool present = PteFormat.Has(entry, Pte.P) || (entry & ProtNoneBit) != 0;
             _paging.WritePte(at, present ? entry | SoftDirtyBit : entry, target);
         }

@@ -225,7 +225,6 @@ internal sealed partial class SyscallDispatcher
         {
             return Error(Errno.ENOMEM);
         }
-        space.Move(oldAddress, oldLength, target, newLength, keepSource);
-        return (long)target;
+        return space.Move(oldAddress, oldLength, target, newLength, keepSource) ? (long)target : Error(Errno.ENOMEM);
     }
 }

@@ -41,7 +41,7 @@ public sealed class MremapTests : IClassFixture<OsCallDifferentialTests.Workspac
         ulong frame = PteFormat.Address(rig.Pte(start + Page));
         Vma source = rig.Space.Find(start)! with { };
 
-        rig.Space.Move(start + Page, 2 * Page, target, 2 * Page, keepSource: false);
+        Assert.True(rig.Space.Move(start + Page, 2 * Page, target, 2 * Page, keepSource: false));
 
         Vma moved = rig.Space.Find(target)!;
         Assert.Equal((target, target + 2 * Page), (moved.Start, moved.End));
@@ -75,7 +75,7 @@ public sealed class MremapTests : IClassFixture<OsCallDifferentialTests.Workspac
         const ulong start = 0x1000_0000, target = 0x2000_0000;
         Assert.True(rig.Space.Map(start, Page, SpaceRig.RW, shared: false, "anon"));
         Assert.Equal(FaultOutcome.Fixed, rig.Touch(start, AccessKind.Write, 9));
-        rig.Space.Move(start, Page, target, Page, keepSource: true);
+        Assert.True(rig.Space.Move(start, Page, target, Page, keepSource: true));
         Assert.NotNull(rig.Space.Find(start));
         Assert.Equal(0UL, rig.Pte(start));
         Assert.Equal(9, rig.Read(target));
