@@ -47,7 +47,11 @@ internal sealed partial class SyscallDispatcher
         UserRange.TryPageAlign(oldSize, out ulong oldLength);
         if (newLength > UserRange.TaskSize)
         {
-            return Error(Errno.EINVAL); // "is the new length silly?" (mremap_to; on the same-address paths too, as before 6.16)
+            return Error(Errno.EINVAL); // "is the new length silly?"
+        }
+        if (impliesNewAddress && (!UserRange.Fits(newAddress, newLength) || (oldAddress + oldLength > newAddress && newAddress + newLength > oldAddress)))
+        {
+            return Error(Errno.EINVAL); // "is the new address silly?", and vrm_overlaps: the whole ranges, before any part moves
         }
         if (space.Find(oldAddress) is null)
         {
@@ -73,26 +77,34 @@ internal sealed partial class SyscallDispatcher
     private long RemapMove(Process process, ulong oldAddress, ulong length, ulong newAddress, bool dontUnmap)
     {
         ulong end = oldAddress + length;
-        long result = Error(Errno.EFAULT);
-        bool seen = false;
-        for (ulong at = oldAddress; process.Space.FindAtOrAfter(at) is Vma vma && vma.Start < end;)
+        // The parts, taken before any moves: the target does not overlap the source (checked), so
+        // nothing moved lands among them; a list also bounds the loop whatever a move does.
+        var parts = new List<(ulong Start, ulong Length)>();
+        for (ulong at = oldAddress; process.Space.FindAtOrAfter(at) is Vma vma && vma.Start < end; at = vma.End)
         {
-            if (!seen && vma.Start > oldAddress)
+            if (parts.Count == 0 && vma.Start > oldAddress)
             {
-                return Error(Errno.EFAULT);
+                return Error(Errno.EFAULT); // no gap permitted at the start
             }
-            ulong part = Math.Max(vma.Start, oldAddress), partLength = Math.Min(end, vma.End) - part;
+            ulong part = Math.Max(vma.Start, oldAddress);
+            parts.Add((part, Math.Min(end, vma.End) - part));
+        }
+        if (parts.Count == 0)
+        {
+            return Error(Errno.EFAULT);
+        }
+        long result = 0;
+        foreach ((ulong part, ulong partLength) in parts)
+        {
             long moved = MremapTo(process, part, partLength, partLength, newAddress + (part - oldAddress), fixedTarget: true, dontUnmap);
             if (moved < 0)
             {
                 return moved;
             }
-            if (!seen)
+            if (part == oldAddress)
             {
                 result = moved;
-                seen = true;
             }
-            at = part + partLength;
         }
         return result;
     }
