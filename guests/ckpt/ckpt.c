@@ -31,6 +31,7 @@
 #include "ckpt_softdirty.h"
 #include "ckpt_uffdwp.h"
 #include "ckpt_hvm.h"
+#include "ckpt_mapcount.h"
 
 #define PAGE 4096ul
 #define WORD_CAP 65536ul        /* words[] capacity: Emul falls back to pages when it is full */
@@ -160,11 +161,39 @@ static int track_page(ckpt_uptr page)
     return ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE);
 }
 
+/*
+ * track_page's mprotect failed with error: at vm.max_map_count (ENOMEM) the rest of the cycle
+ * tracks the whole CDA (ckpt_mapcount.h): every page listed, all writable, no further fault. Emul's
+ * logged words are dropped then: the pages, copied at ckpt_end, hold them, and the backup applies
+ * words after pages. Emul's next begin re-protects the listed pages, i.e. all of them. Only on the
+ * failure path, so a tracked page costs what it did. 0 when recovered.
+ */
+static int track_whole_cda(int error)
+{
+    if (error != -CKPT_ENOMEM)
+        return error;
+    long r = ckpt_track_whole_cda(s.cda, s.len, s.rec->pages, s.rec->page_cap, &s.rec->npages);
+    if (r == 0)
+        s.rec->nwords = 0;
+    return (int)r;
+}
+
+/*
+ * pt's failure paths, out of line so that the handler's tracked-page path runs the instructions it
+ * always did: page 0 is not a CDA write fault; otherwise track_page's mprotect failed, and asking
+ * again gives its error (at the limit a split is refused again) for track_whole_cda.
+ */
+static __attribute__((noinline)) void pt_untracked(ckpt_uptr page)
+{
+    if (page == 0 || track_whole_cda((int)ckpt_mprotect((void *)page, PAGE, CKPT_PROT_READ | CKPT_PROT_WRITE)) != 0)
+        give_up();
+}
+
 static void pt_handler(int sig, void *info, void *uc)
 {
     ckpt_uptr page = cda_fault_page(info);
     if (!page || track_page(page) != 0)
-        give_up();
+        pt_untracked(page);
 }
 
 static void emul_handler(int sig, void *info, void *uc)
@@ -175,7 +204,8 @@ static void emul_handler(int sig, void *info, void *uc)
         return; /* the engine advanced RIP past the store */
     if (r == CANNOT_EMULATE) {
         ckpt_uptr page = cda_fault_page(info);
-        if (page && track_page(page) == 0) {
+        int e;
+        if (page && ((e = track_page(page)) == 0 || track_whole_cda(e) == 0)) {
             s.rec->fallbacks++;
             return;
         }

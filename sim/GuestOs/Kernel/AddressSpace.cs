@@ -62,8 +62,8 @@ public sealed partial class AddressSpace
     /// <summary>Top of the area where mmap places mappings without a hint (below the stack).</summary>
     public const ulong MmapBase = 0x7FFF_F000_0000;
 
-    /// <summary>vm.max_map_count's default (DEFAULT_MAX_MAP_COUNT, USHRT_MAX - 5): more VMAs than this is ENOMEM, as in Linux.</summary>
-    public const int MaxMapCount = 65530;
+    /// <summary>vm.max_map_count's default (DEFAULT_MAX_MAP_COUNT, USHRT_MAX - 5, include/linux/mm.h): more VMAs than this is ENOMEM, as in Linux.</summary>
+    public const int DefaultMaxMapCount = 65530;
 
     private readonly List<Vma> _vmas = new();
     private readonly List<ulong> _changedPages = new();
@@ -78,8 +78,10 @@ public sealed partial class AddressSpace
     private readonly ZeroPage _zero;
 
     public AddressSpace(PhysicalMemory memory, FrameAllocator frames, IPagingOps paging, EventLedger ledger,
-        RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling, ZeroPage? zero = null)
+        RangeFlush rangeFlush = RangeFlush.PerPageUpToCeiling, ZeroPage? zero = null, int maxMapCount = DefaultMaxMapCount)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMapCount, 1);
+        MaxMapCount = maxMapCount;
         _rangeFlush = rangeFlush;
         _zero = zero ?? new ZeroPage(frames);
         _memory = memory;
@@ -97,6 +99,12 @@ public sealed partial class AddressSpace
     public ulong Cr3 { get; }
 
     public IReadOnlyList<Vma> Vmas => _vmas;
+
+    /// <summary>This process's vm.max_map_count (<see cref="KernelOptions.MaxMapCount"/>).</summary>
+    public int MaxMapCount { get; }
+
+    /// <summary>The number of VMAs, Linux's mm->map_count: every limit check reads it, in O(1).</summary>
+    public int MapCount => _vmas.Count;
 
     /// <summary>
     /// The index of the first VMA that ends after <paramref name="address"/> (Count when none): the
@@ -175,25 +183,6 @@ public sealed partial class AddressSpace
     public bool Map(ulong start, ulong length, MemoryProtection protection, bool shared, string name) =>
         Insert(new Vma(start, start + length, protection, shared, name) { Backing = shared ? new SharedMemoryObject() : null });
 
-    /// <summary>
-    /// Maps the pages of the shared VMA containing <paramref name="source"/> a second time at
-    /// [start, start + length): mremap with old_size 0. False when the source is not a shared mapping.
-    /// </summary>
-    public bool MapAlias(ulong source, ulong start, ulong length)
-    {
-        Vma? original = Find(source);
-        if (original?.Backing is null)
-        {
-            return false;
-        }
-        ulong sourcePage = PageGeometry.PageBase(source);
-        return Insert(new Vma(start, start + length, original.Protection, Shared: true, original.Name)
-        {
-            Backing = original.Backing,
-            BackingOffset = original.BackingOffset + (sourcePage - original.Start),
-        });
-    }
-
     /// <summary>Extends a VMA in place to <paramref name="end"/> (the range after it must be free).</summary>
     public void Grow(Vma vma, ulong end)
     {
@@ -205,7 +194,7 @@ public sealed partial class AddressSpace
 
     private bool Insert(Vma vma)
     {
-        if (_vmas.Count > MaxMapCount || !Unmap(vma.Start, vma.Length))
+        if (MapCount > MaxMapCount || !Unmap(vma.Start, vma.Length))
         {
             return false;
         }
@@ -639,7 +628,7 @@ public sealed partial class AddressSpace
             {
                 continue;
             }
-            if (_vmas.Count >= MaxMapCount)
+            if (MapCount >= MaxMapCount)
             {
                 return false;
             }
@@ -656,7 +645,7 @@ public sealed partial class AddressSpace
     /// </summary>
     private bool SplitForUnmap(ulong start, ulong end)
     {
-        if (Find(start) is Vma vma && start > vma.Start && end < vma.End && _vmas.Count >= MaxMapCount)
+        if (Find(start) is Vma vma && start > vma.Start && end < vma.End && MapCount >= MaxMapCount)
         {
             return false;
         }

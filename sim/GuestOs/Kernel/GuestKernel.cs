@@ -83,7 +83,7 @@ public sealed partial class GuestKernel : IGuestKernelEntry
     public Process CreateProcess(byte[] elf, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
         ElfImage image = ElfImage.Parse(elf);
-        var space = new AddressSpace(Memory, Frames, Paging, Ledger, RangeFlushRule.For(_options.Platform), ZeroPage);
+        var space = new AddressSpace(Memory, Frames, Paging, Ledger, RangeFlushRule.For(_options.Platform), ZeroPage, _options.MaxMapCount);
         var process = new Process(1000, space, path);
         Span<byte> random = stackalloc byte[16];
         Random.Fill(random);

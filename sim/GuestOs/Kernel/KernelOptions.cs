@@ -54,6 +54,13 @@ public sealed record KernelOptions
     /// path is ENOENT. See <see cref="HvSim.GuestOs.Files.MountTable"/> for the confinement rules.
     /// </summary>
     public IReadOnlyList<HvSim.GuestOs.Files.MountPoint> Mounts { get; init; } = [];
+
+    /// <summary>
+    /// vm.max_map_count: the most VMAs a process may have (mm/mmap.c, mm/vma.c: mmap, mprotect,
+    /// munmap and mremap that would pass it fail with ENOMEM). Linux's default, 65,530, unless a
+    /// test lowers it to reach the limit with fewer pages.
+    /// </summary>
+    public int MaxMapCount { get; init; } = AddressSpace.DefaultMaxMapCount;
 }
 
 /// <summary>How a run ended.</summary>

@@ -75,4 +75,29 @@ public sealed class UffdVmaTests
         Assert.True(rig.Space.Unmap(Base, 4 * Page));
         Assert.Equal(0UL, rig.Pte(Base + (2 * Page)));
     }
+
+    [Fact]
+    public void Mremap_leaves_the_registration_behind_without_event_remap()
+    {
+        // mremap_userfaultfd_prep: no UFFD_FEATURE_EVENT_REMAP, so the moved VMA is unregistered,
+        // its PTEs lose the uffd-wp bit (write permission stays off) and its markers are dropped.
+        (SpaceRig rig, _) = Registered(4, 0, 4);
+        ulong page = Base + Page;
+        Assert.Equal(FaultOutcome.Fixed, rig.Space.HandleFault(page, AccessKind.Write));
+        Assert.Null(rig.Space.WriteProtectUffd(Base, Base + (4 * Page), protect: true));
+        ulong target = Base + (64 * Page);
+        Assert.True(rig.Space.Move(Base, 4 * Page, target, 4 * Page, keepSource: false));
+
+        Assert.Equal("64-68", Layout(rig.Space));
+        ulong moved = rig.Pte(target + Page);
+        Assert.Equal(0UL, moved & AddressSpace.UffdWpBit);
+        Assert.Equal(0UL, moved & (ulong)Pte.RW);
+        Assert.NotEqual(0UL, moved & AddressSpace.SoftDirtyBit); // move_soft_dirty_pte
+        Assert.Equal(0UL, rig.Pte(target + (2 * Page))); // the marker did not move
+
+        // The next write is an ordinary write fault on a writable VMA, not a uffd-wp resolve.
+        Assert.Equal(FaultOutcome.Fixed, rig.Space.HandleFault(target + Page, AccessKind.Write, out FaultFix fix));
+        Assert.NotEqual(FaultFix.UffdWpResolved, fix);
+        Assert.NotEqual(0UL, rig.Pte(target + Page) & (ulong)Pte.RW);
+    }
 }

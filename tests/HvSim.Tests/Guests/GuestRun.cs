@@ -16,11 +16,11 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
 
     /// <summary>Runs the program under the simulator, in process.</summary>
     public static GuestRun Simulated(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, byte[]? stdin = null, long maxInstructions = 2_000_000_000,
-        IReadOnlyList<HvSim.GuestOs.Files.MountPoint>? mounts = null, HvSim.Cpu.CpuIdentity? cpu = null)
+        IReadOnlyList<HvSim.GuestOs.Files.MountPoint>? mounts = null, HvSim.Cpu.CpuIdentity? cpu = null, HvSim.Hypervisor.PlatformOptions? platform = null)
     {
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var options = new KernelOptions { MaxInstructions = maxInstructions, Mounts = mounts ?? [], Cpu = cpu ?? HvSim.Cpu.CpuIdentity.Baseline };
+        var options = new KernelOptions { MaxInstructions = maxInstructions, Mounts = mounts ?? [], Cpu = cpu ?? HvSim.Cpu.CpuIdentity.Baseline, Platform = platform ?? new() };
         var kernel = new GuestKernel(options, new MemoryStream(stdin ?? []), stdout, stderr);
         var argv = new List<string> { path };
         argv.AddRange(args);

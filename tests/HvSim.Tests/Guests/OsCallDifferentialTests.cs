@@ -5,7 +5,7 @@ namespace HvSim.Tests.Guests;
 /// <summary>
 /// Issue 14: small C programs using the OS calls real programs make (kill/tkill/tgkill and
 /// abort, sigaltstack with SA_ONSTACK, a nested-function trampoline on an executable stack,
-/// prctl, getrandom's flags, mov r/m, Sreg), compiled with gcc -static at test time from
+/// prctl, getrandom's flags, mov r/m, Sreg, mremap), compiled with gcc -static at test time from
 /// tests/HvSim.Tests/Guests/OsCalls/, must print the same and end with the same status under the
 /// simulator as on the host. Skipped where gcc is missing or the host cannot run x86-64 Linux ELFs.
 /// </summary>
@@ -30,6 +30,7 @@ public sealed class OsCallDifferentialTests : IClassFixture<OsCallDifferentialTe
         { "altstack", "", 0, "back from the SIGSEGV handler" },
         { "execstack", "", 0, "nested function through a trampoline: 42" },
         { "prctl", "", 0, "cs 0x33 ss 0x2b ds 0 es 0 fs 0 gs 0" },
+        { "mremap", "", 0, "private dontunmap: ok moved, old mapped 1" },
     };
 
     [OsCallTheory]
