@@ -113,7 +113,7 @@ public sealed unsafe partial class Cpu
 
     private void Compile(Block block)
     {
-        block.Compiled = BlockCompiler.TryCompile(block);
+        block.Compiled = TranslationCache.GetOrCompile(block);
         if (block.Compiled is null)
         {
             block.Heat = int.MinValue;
