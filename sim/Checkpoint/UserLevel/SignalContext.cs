@@ -26,15 +26,14 @@ internal static class SignalContext
         Reg.Rdi, Reg.Rsi, Reg.Rbp, Reg.Rbx, Reg.Rdx, Reg.Rax, Reg.Rcx, Reg.Rsp,
     ];
 
-    /// <summary>Reads the saved state; false when the ucontext or its FXSAVE image is not readable.</summary>
-    public static bool TryRead(GuestReader read, ulong ucontext, CpuState state, out ulong fpstate)
+    /// <summary>
+    /// Takes the saved state from <paramref name="gregs"/> (the <see cref="GregsLength"/> bytes at
+    /// ucontext + <see cref="GregsOffset"/>, which the caller has read) and the FXSAVE image they
+    /// point to; false when that image is not readable.
+    /// </summary>
+    public static bool TryRead(GuestReader read, ReadOnlySpan<byte> gregs, CpuState state, out ulong fpstate)
     {
-        Span<byte> gregs = stackalloc byte[GregsBytes];
         fpstate = 0;
-        if (!read(ucontext + MContext, gregs))
-        {
-            return false;
-        }
         for (int i = 0; i < s_order.Length; i++)
         {
             state.Gpr[s_order[i]] = BinaryPrimitives.ReadUInt64LittleEndian(gregs[(i * 8)..]);

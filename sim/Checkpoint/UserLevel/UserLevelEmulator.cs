@@ -59,7 +59,7 @@ public sealed class UserLevelEmulator
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
         GuestReader read = _read;
         if (!Read(ucontext + SignalContext.GregsOffset, gregs)
-            || !SignalContext.TryRead(read, ucontext, state, out ulong fpstate)
+            || !SignalContext.TryRead(read, gregs, state, out ulong fpstate)
             || (fpstate != 0 && !SignalContext.TryReadYmmHigh(read, fpstate, state, out ymmInFrame))
             || !Read(record, header))
         {
