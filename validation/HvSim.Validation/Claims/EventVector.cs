@@ -28,6 +28,13 @@ public sealed class EventVector
 
     private readonly record struct PricedTerm(EventKind Kind, Layer Layer, string? Subkind, double Count);
 
+    // The last pricing, with the profile and the terms it was made from (a change of a count drops
+    // the terms, and so this); replaced whole, so threads pricing under different profiles at once
+    // only miss.
+    private PricedUnder? _lastPriced;
+
+    private sealed record PricedUnder(CostProfile Profile, PricedTerm[] Terms, double Ns);
+
     public EventVector(string platform) : this(platform, new double[s_size], new(s_order))
     {
     }
@@ -152,8 +159,22 @@ public sealed class EventVector
     /// <summary>Σ count × price under <paramref name="profile"/>, named parts at their own prices; an event without a price throws (never a silent zero).</summary>
     public double Ns(CostProfile profile)
     {
+        // The claims price the same vector several times under one profile (C12 and C13 the same
+        // speedups, for instance); profiles never change, so the last price is kept with its profile.
+        if (_lastPriced is { } last && ReferenceEquals(last.Profile, profile) && ReferenceEquals(last.Terms, _terms))
+        {
+            return last.Ns;
+        }
+        PricedTerm[] terms = Terms();
+        double total = Sum(terms, profile);
+        _lastPriced = new PricedUnder(profile, terms, total);
+        return total;
+    }
+
+    private double Sum(PricedTerm[] terms, CostProfile profile)
+    {
         double total = 0;
-        foreach ((EventKind kind, Layer layer, string? subkind, double count) in Terms())
+        foreach ((EventKind kind, Layer layer, string? subkind, double count) in terms)
         {
             Price price = profile.Find(kind, layer, Platform, subkind)
                 ?? throw new InvalidOperationException($"profile '{profile.Name}' has no price for {new PriceKey(kind, layer, Platform, subkind)}");
