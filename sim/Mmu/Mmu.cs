@@ -259,6 +259,10 @@ public sealed unsafe partial class Mmu : IMemoryBus
         // At most a few pages in practice; check them all first, then copy. Writes under sub-page
         // permissions are checked per 128-byte sub-page (every byte of a page no longer shares them).
         int granule = access == AccessKind.Write ? AccessGranule : PageGeometry.PageSize;
+        if ((int)(va & (ulong)(granule - 1)) + buffer.Length <= granule)
+        {
+            return TryAccessOneChunk(va, buffer, access, user, out fault);
+        }
         int offset = 0;
         while (offset < buffer.Length)
         {
@@ -296,6 +300,38 @@ public sealed unsafe partial class Mmu : IMemoryBus
             offset += chunk;
         }
         fault = default;
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryAccess"/> for an access inside one page and one check granule (almost every
+    /// one: a field, a frame, a record entry): the check and the copy need the same one
+    /// translation, so it is made once. The TLB ends as it would after the two (the same entry is
+    /// the most recent either way) and nothing else is observed.
+    /// </summary>
+    private bool TryAccessOneChunk(ulong va, Span<byte> buffer, AccessKind access, bool user, out MemoryFault fault)
+    {
+        if (buffer.IsEmpty)
+        {
+            fault = default;
+            return true;
+        }
+        PhysicalFrame? frame = TranslateToFrame(va, access, user, out fault);
+        if (frame is null)
+        {
+            return false;
+        }
+        int inPage = (int)(va & PageGeometry.PageMask);
+        var span = new Span<byte>(frame.Pointer + inPage, buffer.Length);
+        if (access == AccessKind.Write)
+        {
+            buffer.CopyTo(span);
+            frame.WriteWatch?.Written(frame, inPage, buffer.Length, user);
+        }
+        else
+        {
+            span.CopyTo(buffer);
+        }
         return true;
     }
 

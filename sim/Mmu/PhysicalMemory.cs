@@ -68,14 +68,16 @@ public sealed class PhysicalMemory
     }
 
     /// <summary>Reads a little-endian 64-bit value (page-table entries are read this way).</summary>
-    public ulong ReadU64(GuestPhysical address)
+    public unsafe ulong ReadU64(GuestPhysical address)
     {
         if ((address.Value & 7) != 0)
         {
             throw new ArgumentException($"unaligned 64-bit physical read at {address}", nameof(address));
         }
+        // Every page walk reads its entries here (the MMU's, and the hypervisor's inspections): an
+        // aligned load from the pinned frame, without a span's bounds checks.
         PhysicalFrame? frame = TryGet(address.Frame);
-        return frame is null ? 0 : BitConverter.ToUInt64(frame.Bytes.Slice(address.PageOffset, 8));
+        return frame is null ? 0 : *(ulong*)(frame.Pointer + address.PageOffset);
     }
 
     /// <summary>Writes a little-endian 64-bit value.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using HvSim.Cpu;
 using HvSim.Cpu.Emulation;
 using HvSim.Cpu.State;
+using HvSim.Cpu.X87;
 using HvSim.GuestOs.Linux.Structs;
 
 namespace HvSim.Checkpoint.UserLevel;
@@ -26,15 +27,14 @@ internal static class SignalContext
         Reg.Rdi, Reg.Rsi, Reg.Rbp, Reg.Rbx, Reg.Rdx, Reg.Rax, Reg.Rcx, Reg.Rsp,
     ];
 
-    /// <summary>Reads the saved state; false when the ucontext or its FXSAVE image is not readable.</summary>
-    public static bool TryRead(GuestReader read, ulong ucontext, CpuState state, out ulong fpstate)
+    /// <summary>
+    /// Takes the saved state from <paramref name="gregs"/> (the <see cref="GregsLength"/> bytes at
+    /// ucontext + <see cref="GregsOffset"/>, which the caller has read) and the FXSAVE image they
+    /// point to; false when that image is not readable.
+    /// </summary>
+    public static bool TryRead(GuestReader read, ReadOnlySpan<byte> gregs, CpuState state, out ulong fpstate)
     {
-        Span<byte> gregs = stackalloc byte[GregsBytes];
         fpstate = 0;
-        if (!read(ucontext + MContext, gregs))
-        {
-            return false;
-        }
         for (int i = 0; i < s_order.Length; i++)
         {
             state.Gpr[s_order[i]] = BinaryPrimitives.ReadUInt64LittleEndian(gregs[(i * 8)..]);
@@ -56,12 +56,11 @@ internal static class SignalContext
     }
 
     /// <summary>
-    /// The images to write back: the GPR block (at ucontext+40) into <paramref name="gregs"/>
-    /// (<see cref="GregsLength"/> bytes, starting as a copy of <paramref name="originalGregs"/>) and
-    /// the FXSAVE legacy image (at fpstate) into <paramref name="fpu"/> (<see cref="FpuLength"/> bytes).
-    /// The caller's buffers: one emulation per simulated Emul fault allocates nothing.
+    /// The GPR block to write back at ucontext+40: <paramref name="gregs"/> (<see cref="GregsLength"/>
+    /// bytes) starts as a copy of <paramref name="originalGregs"/> and takes the state's GPRs, RIP and
+    /// RFLAGS. The caller's buffer: one emulation per simulated Emul fault allocates nothing.
     /// </summary>
-    public static void Images(ReadOnlySpan<byte> originalGregs, CpuState state, Span<byte> gregs, Span<byte> fpu)
+    public static void GregsImage(ReadOnlySpan<byte> originalGregs, CpuState state, Span<byte> gregs)
     {
         originalGregs.CopyTo(gregs);
         for (int i = 0; i < s_order.Length; i++)
@@ -70,8 +69,13 @@ internal static class SignalContext
         }
         BinaryPrimitives.WriteUInt64LittleEndian(gregs[Rip..], state.Rip);
         BinaryPrimitives.WriteUInt64LittleEndian(gregs[Eflags..], state.Rflags);
+    }
+
+    /// <summary>The FXSAVE legacy image to write back at fpstate (<see cref="FpuLength"/> bytes) of an x87 state, MXCSR and XMM registers.</summary>
+    public static void FpuImage(X87State x87, uint mxcsr, ReadOnlySpan<Vector128<byte>> xmm, Span<byte> fpu)
+    {
         fpu[..FxsaveImage.WrittenLength].Clear();
-        FxsaveImage.Save(state.X87, state.Mxcsr, state.Xmm, fpu[..FxsaveImage.WrittenLength]);
+        FxsaveImage.Save(x87, mxcsr, xmm, fpu[..FxsaveImage.WrittenLength]);
     }
 
     // The XSAVE-format fpstate (Linux with XSAVE, arch/x86/kernel/fpu/signal.c): _fpx_sw_bytes with

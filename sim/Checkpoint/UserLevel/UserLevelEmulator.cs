@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using HvSim.Core;
 using HvSim.Cpu.Emulation;
+using HvSim.Cpu.X87;
 using HvSim.Cpu.State;
 using HvSim.Hypervisor;
 using HvSim.Hypervisor.Techniques;
@@ -28,6 +30,7 @@ public sealed class UserLevelEmulator
     private readonly CpuState _state = new();
     private readonly GuestReader _read; // made once: a method group would allocate a delegate per emulation
     private readonly AliasView _view;
+    private readonly X87State _x87Before = new(); // the FPU state before an emulation, reused
 
     public UserLevelEmulator(Machine machine, IPlatform platform)
     {
@@ -59,7 +62,7 @@ public sealed class UserLevelEmulator
         Span<byte> header = stackalloc byte[RecordLayout.HeaderBytes];
         GuestReader read = _read;
         if (!Read(ucontext + SignalContext.GregsOffset, gregs)
-            || !SignalContext.TryRead(read, ucontext, state, out ulong fpstate)
+            || !SignalContext.TryRead(read, gregs, state, out ulong fpstate)
             || (fpstate != 0 && !SignalContext.TryReadYmmHigh(read, fpstate, state, out ymmInFrame))
             || !Read(record, header))
         {
@@ -81,24 +84,35 @@ public sealed class UserLevelEmulator
         AliasView view = _view;
         view.Reset(cda, length, aliasDelta, record, pageCap, wordCap, nwords);
         Span<byte> newGregs = stackalloc byte[SignalContext.GregsLength];
-        Span<byte> fpuBefore = stackalloc byte[SignalContext.FpuLength];
-        Span<byte> fpu = stackalloc byte[SignalContext.FpuLength];
-        SignalContext.Images(gregs, state, newGregs, fpuBefore);
-        Span<System.Runtime.Intrinsics.Vector128<byte>> ymmHighBefore = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
+        // The FPU state before, as registers (its image is made only if they change).
+        X87State x87Before = _x87Before;
+        state.X87.CopyTo(x87Before);
+        uint mxcsrBefore = state.Mxcsr;
+        Span<Vector128<byte>> xmmBefore = stackalloc Vector128<byte>[16];
+        state.Xmm.CopyTo(xmmBefore);
+        Span<Vector128<byte>> ymmHighBefore = stackalloc Vector128<byte>[16];
         state.YmmHigh.CopyTo(ymmHighBefore);
         EmulationResult result = _engine.Emulate(state, view);
         if (result.Status != EmulationStatus.Emulated)
         {
             return Fallback(result.Disassembly);
         }
-        SignalContext.Images(gregs, state, newGregs, fpu);
+        SignalContext.GregsImage(gregs, state, newGregs);
         _access.Write(ucontext + SignalContext.GregsOffset, newGregs, out _);
         // The FPU image goes back only when the instruction changed the x87 or SSE state (an x87
-        // store pops, a movq to a register...); most emulated stores leave it (the frame was
-        // checked writable above).
-        if (fpstate != 0 && !fpuBefore.SequenceEqual(fpu))
+        // store pops, a movq to a register...) so that its image differs; most emulated stores
+        // leave the registers as they were, and then the image is the same without making it
+        // (the frame was checked writable above).
+        if (fpstate != 0 && (state.Mxcsr != mxcsrBefore || !xmmBefore.SequenceEqual(state.Xmm) || !x87Before.SameAs(state.X87)))
         {
-            _access.Write(fpstate, fpu, out _);
+            Span<byte> fpuBefore = stackalloc byte[SignalContext.FpuLength];
+            Span<byte> fpu = stackalloc byte[SignalContext.FpuLength];
+            SignalContext.FpuImage(x87Before, mxcsrBefore, xmmBefore, fpuBefore);
+            SignalContext.FpuImage(state.X87, state.Mxcsr, state.Xmm, fpu);
+            if (!fpuBefore.SequenceEqual(fpu))
+            {
+                _access.Write(fpstate, fpu, out _);
+            }
         }
         // Likewise bits 255:128 (a VEX load of a listed mnemonic); XSTATE_BV then marks the AVX
         // component saved, or rt_sigreturn would put it back to its initial state.

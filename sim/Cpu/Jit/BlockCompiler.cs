@@ -157,16 +157,23 @@ internal sealed unsafe partial class BlockCompiler
             return null;
         }
         Block[] region = Region.Select(cpu, entry, Math.Max(1, cpu.JitThreshold / 4));
+        DynamicMethod method = TranslationCache.GetOrEmit(region, Emit);
+        // Closed over this machine's region: the blocks' ops for handler calls, and what each edge enters.
+        return new CompiledRegion(region, (CompiledBlock)method.CreateDelegate(typeof(CompiledBlock), region));
+    }
+
+    /// <summary>The IL of <paramref name="region"/>, a pure function of its blocks' bounds and ops (<see cref="TranslationCache"/> shares it between machines).</summary>
+    private static DynamicMethod Emit(Block[] region)
+    {
         var shapes = new OpShape[region.Length][];
         for (int k = 0; k < region.Length; k++)
         {
             shapes[k] = ShapesOf(region[k]);
         }
-        var method = new DynamicMethod($"block_{entry.StartIp:x}", typeof(int),
+        var method = new DynamicMethod($"block_{region[0].StartIp:x}", typeof(int),
             [typeof(Block[]), typeof(Cpu), typeof(int), typeof(long), typeof(int).MakeByRefType()], typeof(Cpu), skipVisibility: true);
         new BlockCompiler(region, shapes, method.GetILGenerator()).EmitRegion();
-        // Closed over the region: the blocks' ops for handler calls, and what each edge enters.
-        return new CompiledRegion(region, (CompiledBlock)method.CreateDelegate(typeof(CompiledBlock), region));
+        return method;
     }
 
     internal static bool HasCompiledOps(Block block)

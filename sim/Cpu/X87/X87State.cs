@@ -101,6 +101,13 @@ public sealed class X87State
         DataSelector = 0;
     }
 
+    /// <summary>Whether <paramref name="other"/> holds the same state, field for field (what <see cref="CopyTo"/> copies).</summary>
+    public bool SameAs(X87State other) =>
+        Control == other.Control && Status == other.Status && Valid == other.Valid && Opcode == other.Opcode
+        && InstructionPointer == other.InstructionPointer && DataPointer == other.DataPointer
+        && CodeSelector == other.CodeSelector && DataSelector == other.DataSelector
+        && Registers.AsSpan().SequenceEqual(other.Registers);
+
     /// <summary>Copies the whole state into <paramref name="other"/> (the write emulator's scratch CPU and its callers).</summary>
     public void CopyTo(X87State other)
     {

@@ -21,6 +21,20 @@ public sealed class EventVector
     private readonly double[] _counts;
     private readonly SortedDictionary<(EventKind Kind, Layer Layer, string Subkind), double> _parts;
 
+    // The priced terms, listed once: a reproduction prices each vector under a thousand refitted
+    // profiles (the prediction bands), and the terms do not depend on the profile. Dropped by any
+    // change of a count.
+    private PricedTerm[]? _terms;
+
+    private readonly record struct PricedTerm(EventKind Kind, Layer Layer, string? Subkind, double Count);
+
+    // The last pricing, with the profile and the terms it was made from (a change of a count drops
+    // the terms, and so this); replaced whole, so threads pricing under different profiles at once
+    // only miss.
+    private PricedUnder? _lastPriced;
+
+    private sealed record PricedUnder(CostProfile Profile, PricedTerm[] Terms, double Ns);
+
     public EventVector(string platform) : this(platform, new double[s_size], new(s_order))
     {
     }
@@ -39,14 +53,22 @@ public sealed class EventVector
     public double this[EventKind kind, Layer layer]
     {
         get => _counts[Index(kind, layer)];
-        set => _counts[Index(kind, layer)] = value;
+        set
+        {
+            _counts[Index(kind, layer)] = value;
+            _terms = null;
+        }
     }
 
     /// <summary>The part of a kind's count that has a name (e.g. Hypercall, kernel, "mmu_update"); setting it does not change the whole count.</summary>
     public double this[EventKind kind, Layer layer, string subkind]
     {
         get => _parts.GetValueOrDefault((kind, layer, subkind));
-        set => _parts[(kind, layer, subkind)] = value;
+        set
+        {
+            _parts[(kind, layer, subkind)] = value;
+            _terms = null;
+        }
     }
 
     /// <summary>A snapshot of a ledger's counts (every kind and layer, and the named parts).</summary>
@@ -90,7 +112,12 @@ public sealed class EventVector
     /// The counts as they are priced: each named part under its subkind, and what the parts leave of
     /// a kind's count under the kind (subkind null); terms within 1e-9 of zero (rounding of differences) left out.
     /// </summary>
-    public IEnumerable<(EventKind Kind, Layer Layer, string? Subkind, double Count)> PricedTerms()
+    public IEnumerable<(EventKind Kind, Layer Layer, string? Subkind, double Count)> PricedTerms() =>
+        Terms().Select(t => (t.Kind, t.Layer, t.Subkind, t.Count));
+
+    private PricedTerm[] Terms() => _terms ??= [.. ListTerms()];
+
+    private IEnumerable<PricedTerm> ListTerms()
     {
         foreach ((EventKind kind, Layer layer, double count) in NonZero())
         {
@@ -100,12 +127,12 @@ public sealed class EventVector
                 if (k == kind && l == layer && Math.Abs(part) > 1e-9)
                 {
                     named += part;
-                    yield return (kind, layer, subkind, part);
+                    yield return new PricedTerm(kind, layer, subkind, part);
                 }
             }
             if (Math.Abs(count - named) > 1e-9)
             {
-                yield return (kind, layer, null, count - named);
+                yield return new PricedTerm(kind, layer, null, count - named);
             }
         }
     }
@@ -132,8 +159,22 @@ public sealed class EventVector
     /// <summary>Σ count × price under <paramref name="profile"/>, named parts at their own prices; an event without a price throws (never a silent zero).</summary>
     public double Ns(CostProfile profile)
     {
+        // The claims price the same vector several times under one profile (C12 and C13 the same
+        // speedups, for instance); profiles never change, so the last price is kept with its profile.
+        if (_lastPriced is { } last && ReferenceEquals(last.Profile, profile) && ReferenceEquals(last.Terms, _terms))
+        {
+            return last.Ns;
+        }
+        PricedTerm[] terms = Terms();
+        double total = Sum(terms, profile);
+        _lastPriced = new PricedUnder(profile, terms, total);
+        return total;
+    }
+
+    private double Sum(PricedTerm[] terms, CostProfile profile)
+    {
         double total = 0;
-        foreach ((EventKind kind, Layer layer, string? subkind, double count) in PricedTerms())
+        foreach ((EventKind kind, Layer layer, string? subkind, double count) in terms)
         {
             Price price = profile.Find(kind, layer, Platform, subkind)
                 ?? throw new InvalidOperationException($"profile '{profile.Name}' has no price for {new PriceKey(kind, layer, Platform, subkind)}");

@@ -26,7 +26,7 @@ public sealed record ReproduceResult(ReproduceSettings Settings, CostProfile Pro
 /// </summary>
 public static class ReproduceRun
 {
-    /// <summary>The distinct points the run makes, in the order it starts them (the contrast suite's Table 2 runs among the workloads).</summary>
+    /// <summary>The distinct points the run makes, in the order it lists them (the contrast suite's Table 2 runs among the workloads; ClaimMeasurements.StartOrder says which start first).</summary>
     public static IReadOnlyList<object> Jobs(ReproduceSettings s)
     {
         IReadOnlyList<FigureDefinition> figures = FigureCatalog.For(s);
