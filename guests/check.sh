@@ -187,7 +187,8 @@ bmi_re='^(popcnt|lzcnt|andn|blsi|blsr|blsmsk|bextr)( |$)'
 for f in bin/*; do
     case ${f#bin/} in glibc-*) continue ;; esac
     dis "$f" >"$tmp/d.s"
-    grep -Eq "$avx_re" "$tmp/d.s" && fail "$f contains AVX instructions"
+    # vmcall (the checkpoint library's call to the hvm hypervisor, ckpt_hvm.h) is VMX, not AVX.
+    grep -Ev '^vmcall( |$)' "$tmp/d.s" | grep -Eq "$avx_re" && fail "$f contains AVX instructions"
     grep -Eq "$bmi2_re" "$tmp/d.s" && fail "$f contains BMI2 instructions"
     if [ "$f" != bin/bits-bmi-O2 ]; then
         grep -Eq "$bmi_re" "$tmp/d.s" && fail "$f contains popcnt/lzcnt/BMI1 instructions"
