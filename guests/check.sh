@@ -30,8 +30,13 @@ has_cpu_flags() {
 }
 
 # ---- programs.tsv and bin/ agree ----
+# Not listed, each run by tests of its own: the audit's scenario guests take a scenario as their
+# argument (tests/HvSim.Tests/Checkpoint/Audit), and the soft-dirty and uffd-wp probes print what
+# the host kernel answers, which their tests compare line by line with documented differences
+# (this host's soft-dirty does not work; see docs/guest-kernel.md).
+unlisted='ckptscenario ckptvma glibc-softdirty glibc-uffdwp'
 cut -f1 programs.tsv | sort > "$tmp/listed"
-(cd bin && ls) | sort > "$tmp/built"
+(cd bin && ls) | grep -vxF -f <(tr ' ' '\n' <<<"$unlisted") | sort > "$tmp/built"
 if ! cmp -s "$tmp/listed" "$tmp/built"; then
     fail "programs.tsv and bin/ differ:"
     diff "$tmp/listed" "$tmp/built"
@@ -163,10 +168,13 @@ if [ -d build/fake ]; then
             done
         done
     done < <(tr '\t' '\037' <programs.tsv)
-    # A push onto a read-only CDA stack leaves the kernel nowhere to put the SIGSEGV frame.
+    # A stack inside the CDA: the library's SIGSEGV handler runs on an alternate signal stack of
+    # its own (SA_ONSTACK), so a push onto a protected stack page is tracked like any CDA write.
+    ./bin/txprog sample stack >"$tmp/native.out" 2>/dev/null
     for t in pt emul; do
         fake_run "$t" txprog "sample stack"
-        [ "$(cat "$tmp/fake.rc")" = 139 ] || fail "txprog sample stack under fake $t: status $(cat "$tmp/fake.rc"), expected 139"
+        [ "$(cat "$tmp/fake.rc")" = 0 ] || fail "txprog sample stack under fake $t: status $(cat "$tmp/fake.rc"), expected 0"
+        cmp -s "$tmp/native.out" "$tmp/fake.out" || fail "txprog sample stack under fake $t: stdout differs from the native run"
     done
     echo "fake pt/emul: $fakes runs of the checkpointing programs compared with their native runs"
 else
