@@ -32,7 +32,7 @@ public sealed class SoftDirtyTests
     public void Clear_refs_and_pagemap_answer_as_Linux_does(Platform platform)
     {
         string path = RepositoryPaths.Guest("glibc-softdirty");
-        string[] simulated = Run(path, platform);
+        string[] simulated = GuestRun.ProbeLines(path, platform);
         Assert.Equal("softdirty=functional", simulated[0]);
         string[] softDirty = simulated.Where(l => l.Contains(" sd=", StringComparison.Ordinal))
             .Select(l => $"{l.Split(' ')[0]} {l.Split(' ')[1]} {l.Split(" sd=")[1][0]}").ToArray();
@@ -55,15 +55,4 @@ public sealed class SoftDirtyTests
     }
 
     private static string WithoutSoftDirty(string line) => System.Text.RegularExpressions.Regex.Replace(line, " sd=[01]", "");
-
-    private static string[] Run(string path, Platform platform)
-    {
-        var stdout = new MemoryStream();
-        var kernel = new GuestKernel(new KernelOptions { Platform = new PlatformOptions { Platform = platform }, MaxInstructions = 200_000_000 },
-            new MemoryStream(), stdout, new MemoryStream());
-        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, [path], []);
-        Assert.Equal(RunOutcome.Exited, kernel.Run(process));
-        Assert.Equal(0, process.ExitStatus);
-        return System.Text.Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
 }

@@ -49,7 +49,7 @@ public sealed class UffdWpTests
     public void Userfaultfd_and_pagemap_scan_answer_as_Linux_does(Platform platform)
     {
         string path = RepositoryPaths.Guest("glibc-uffdwp");
-        string[] simulated = Run(path, platform);
+        string[] simulated = GuestRun.ProbeLines(path, platform);
         foreach (string line in s_criuLines)
         {
             Assert.Contains(line, simulated);
@@ -68,15 +68,4 @@ public sealed class UffdWpTests
     }
 
     private static bool Compared(string line) => !s_emptyPteLines.ContainsKey(line.Split(' ')[0]);
-
-    private static string[] Run(string path, Platform platform)
-    {
-        var stdout = new MemoryStream();
-        var kernel = new GuestKernel(new KernelOptions { Platform = new PlatformOptions { Platform = platform }, MaxInstructions = 200_000_000 },
-            new MemoryStream(), stdout, new MemoryStream());
-        HvSim.GuestOs.Kernel.Process process = kernel.CreateProcess(File.ReadAllBytes(path), path, [path], []);
-        Assert.Equal(RunOutcome.Exited, kernel.Run(process));
-        Assert.Equal(0, process.ExitStatus);
-        return System.Text.Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
 }

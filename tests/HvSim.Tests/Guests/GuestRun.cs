@@ -9,6 +9,20 @@ public sealed record GuestRun(byte[] Stdout, byte[] Stderr, int ExitStatus, stri
 {
     public string StdoutText => System.Text.Encoding.UTF8.GetString(Stdout);
 
+    /// <summary>The output's non-empty lines.</summary>
+    public string[] StdoutLines => StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// A probe guest's output under <paramref name="platform"/>: it must exit 0 (a probe prints what
+    /// the kernel answered, errors included, and fails only when it cannot go on).
+    /// </summary>
+    public static string[] ProbeLines(string path, HvSim.Hypervisor.Platform platform)
+    {
+        GuestRun run = Simulated(path, [], [], maxInstructions: 200_000_000, platform: new HvSim.Hypervisor.PlatformOptions { Platform = platform });
+        Assert.True(run.ExitStatus == 0, $"{Path.GetFileName(path)} on {platform}: status {run.ExitStatus} {run.FatalReport}\n{run.StdoutText}");
+        return run.StdoutLines;
+    }
+
     public string StderrText => System.Text.Encoding.UTF8.GetString(Stderr);
 
     /// <summary>True when the host can run the committed x86-64 Linux ELFs itself (the reference).</summary>
