@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace HvSim.Checkpoint;
@@ -29,9 +30,11 @@ public sealed class BackupCda
     /// </summary>
     public void Apply(HelperBuffer staged)
     {
-        foreach ((ulong page, byte[] contents) in staged.Pages)
+        // The staged copies become the backup's pages (the arrays they replace go back to the
+        // buffer as spares): nothing reads a staged page after it is applied.
+        foreach (ref (ulong Page, byte[] Contents) entry in CollectionsMarshal.AsSpan(staged.Pages))
         {
-            Image.SetPage((int)((page - Start) >> 12), contents);
+            Image.ExchangePage((int)((entry.Page - Start) >> 12), ref entry.Contents);
         }
         Span<byte> data = stackalloc byte[16];
         foreach (LoggedWord word in staged.Words)
@@ -54,6 +57,7 @@ public sealed class HelperBuffer
     // from one commit to the next allocates nothing once it has held its largest record).
     private readonly List<byte[]> _spare = [];
 
+    /// <summary>The dirty pages' copies; once <see cref="BackupCda.Apply"/> has run, the arrays are the backup's replaced pages (garbage until the next commit rents them).</summary>
     public List<(ulong Page, byte[] Contents)> Pages { get; } = [];
 
     public List<LoggedWord> Words { get; } = [];

@@ -76,6 +76,25 @@ public sealed class CdaImage
         contents.CopyTo(page);
     }
 
+    /// <summary>
+    /// Takes <paramref name="contents"/> (a whole 4096-byte page) as page <paramref name="index"/>
+    /// and hands back the array it replaces, whose bytes the caller must treat as garbage: the
+    /// backup applies each dirty page of a commit this way, so the helper's copy is the last one
+    /// (a 16 MiB CDA dirtied whole was copied twice per page). A page not stored yet, or the
+    /// partial last page, is copied as <see cref="SetPage"/> does and the caller keeps its array.
+    /// </summary>
+    public void ExchangePage(int index, ref byte[] contents)
+    {
+        byte[]? page = _pages[index];
+        if (page is null || contents.Length != PageSize || PageLength(index) != PageSize)
+        {
+            SetPage(index, contents);
+            return;
+        }
+        _pages[index] = contents;
+        contents = page;
+    }
+
     /// <summary>Writes <paramref name="bytes"/> at CDA offset <paramref name="offset"/>, inside one page.</summary>
     public void Write(ulong offset, ReadOnlySpan<byte> bytes)
     {

@@ -12,7 +12,15 @@ public sealed class EventLedger
     private static readonly int s_layers = Enum.GetValues<Layer>().Length;
 
     private readonly long[] _counts = new long[s_kinds * s_layers];
-    private readonly Dictionary<(EventKind, Layer, string), long> _subkindsByLayer = new();
+    // Subkind counts live in an array in first-counted order (the order reports list them in);
+    // the dictionary finds a key's slot the first time, a small direct-mapped cache every later
+    // time: a hypercall is counted several times per simulated fault, and hashing the tuple's
+    // string (randomized, over every character) on each was a visible share of the cycle.
+    private readonly List<(EventKind Kind, Layer Layer, string Subkind)> _subkindKeys = new();
+    private long[] _subkindCounts = new long[16];
+    private readonly Dictionary<(EventKind, Layer, string), int> _subkindSlots = new();
+    private readonly SubkindCacheLine[] _subkindCache = new SubkindCacheLine[SubkindCacheLines];
+    private const int SubkindCacheLines = 32;
     private List<TraceStep>? _trace;
     private int _tracePaused;
 
@@ -58,9 +66,50 @@ public sealed class EventLedger
     {
         // One hypercall or more per simulated fault: one dictionary update and no formatting. The
         // layer is part of the key because the cost model prices a subkind (a hypercall by name) per layer.
-        CollectionsMarshal.GetValueRefOrAddDefault(_subkindsByLayer, (kind, layer, subkind), out _)++;
+        _subkindCounts[SubkindSlot(kind, layer, subkind)]++;
         Add(kind, layer);
         Record(kind, layer, step, subkind);
+    }
+
+    private int SubkindSlot(EventKind kind, Layer layer, string subkind)
+    {
+        // The line is a cheap function of the key's value (not its identity), so equal strings
+        // share a line; a hit still compares the whole key (string equality tries the reference first).
+        int line = ((subkind.Length * 7) + (subkind.Length == 0 ? 0 : subkind[^1]) + ((int)kind * 5) + (int)layer) & (SubkindCacheLines - 1);
+        ref SubkindCacheLine cached = ref _subkindCache[line];
+        if (cached.Kind == kind && cached.Layer == layer && cached.Subkind is not null && string.Equals(cached.Subkind, subkind))
+        {
+            return cached.Slot;
+        }
+        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_subkindSlots, (kind, layer, subkind), out bool exists);
+        if (!exists)
+        {
+            slot = _subkindKeys.Count;
+            _subkindKeys.Add((kind, layer, subkind));
+            if (slot == _subkindCounts.Length)
+            {
+                Array.Resize(ref _subkindCounts, slot * 2);
+            }
+        }
+        cached = new SubkindCacheLine { Kind = kind, Layer = layer, Subkind = subkind, Slot = slot };
+        return slot;
+    }
+
+    /// <summary>Every counted (kind, layer, subkind) with its count, in the order first counted.</summary>
+    private IEnumerable<((EventKind Kind, Layer Layer, string Subkind) Key, long Value)> SubkindEntries()
+    {
+        for (int i = 0; i < _subkindKeys.Count; i++)
+        {
+            yield return (_subkindKeys[i], _subkindCounts[i]);
+        }
+    }
+
+    private struct SubkindCacheLine
+    {
+        public EventKind Kind;
+        public Layer Layer;
+        public string? Subkind;
+        public int Slot;
     }
 
     private void Record(EventKind kind, Layer layer, TraceData? step, string? subkind)
@@ -72,13 +121,13 @@ public sealed class EventLedger
     }
 
     /// <summary>Counts per subkind over every layer, keyed "Kind.subkind" (e.g. "Hypercall.mmu_update"); composed when asked, for reports.</summary>
-    public IReadOnlyDictionary<string, long> Subkinds => _subkindsByLayer
-        .GroupBy(e => CountedKindName.Of(e.Key.Item1, e.Key.Item3), StringComparer.Ordinal)
+    public IReadOnlyDictionary<string, long> Subkinds => SubkindEntries()
+        .GroupBy(e => CountedKindName.Of(e.Key.Kind, e.Key.Subkind), StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
 
     /// <summary>Counts per (kind, layer, subkind), in a stable order (vocabulary, layer, then name): each is a part of <see cref="Count(EventKind, Layer)"/>.</summary>
-    public IEnumerable<(EventKind Kind, Layer Layer, string Subkind, long Count)> SubkindCounts() => _subkindsByLayer
-        .Select(e => (e.Key.Item1, e.Key.Item2, e.Key.Item3, e.Value))
+    public IEnumerable<(EventKind Kind, Layer Layer, string Subkind, long Count)> SubkindCounts() => SubkindEntries()
+        .Select(e => (e.Key.Kind, e.Key.Layer, e.Key.Subkind, e.Value))
         .OrderBy(e => e.Item1).ThenBy(e => e.Item2).ThenBy(e => e.Item3, StringComparer.Ordinal);
 
     /// <summary>Adds <paramref name="count"/> occurrences of an event.</summary>

@@ -47,7 +47,14 @@ public sealed class PhysicalMemory
         {
             throw new ArgumentOutOfRangeException(nameof(frame), $"{frame} lies outside guest physical memory");
         }
-        PhysicalFrame?[] chunk = _chunks[frame.Number >> ChunkShift] ??= new PhysicalFrame?[ChunkSize];
+        // A plain load, not `??=`: taking a reference into the array of chunks (whose element type,
+        // an array, is not sealed) costs a covariance check on every call, once per page walk.
+        PhysicalFrame?[]? chunk = _chunks[frame.Number >> ChunkShift];
+        if (chunk is null)
+        {
+            chunk = new PhysicalFrame?[ChunkSize];
+            _chunks[frame.Number >> ChunkShift] = chunk;
+        }
         ref PhysicalFrame? slot = ref chunk[frame.Number & (ChunkSize - 1)];
         if (slot is null)
         {
