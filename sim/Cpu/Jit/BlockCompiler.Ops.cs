@@ -23,6 +23,11 @@ internal sealed unsafe partial class BlockCompiler
         {
             return;
         }
+        if (shape == OpShape.XmmRR)
+        {
+            EmitXmmRegister(i);
+            return;
+        }
         EnsureLoaded();
         int size = op.Size;
         switch (shape)
@@ -334,6 +339,22 @@ internal sealed unsafe partial class BlockCompiler
             default:
                 throw new InvalidOperationException($"no compiled form for {shape}");
         }
+    }
+
+    /// <summary>
+    /// SseOps.RR/RRI called directly: it reads and writes XMM registers only, cannot fault and
+    /// returns Exec.Next (see <see cref="OpShapes"/>), so the guest registers stay where they are
+    /// (in locals, or in the CPU if stale) and the flags stay lazy.
+    /// </summary>
+    private void EmitXmmRegister(int i)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        EmitRegionBlock(_current);
+        _il.Emit(OpCodes.Call, s_blockOps);
+        _il.Emit(OpCodes.Ldc_I4, i);
+        _il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
+        _il.Emit(OpCodes.Call, OpShapes.XmmMethod(_ops[i]));
+        _il.Emit(OpCodes.Pop);
     }
 
     /// <summary>Computes the op's effective address into <c>_va</c>, its fast-path pointer into <c>_ptr</c>, and branches to the slow path when there is none.</summary>

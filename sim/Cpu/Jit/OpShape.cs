@@ -1,3 +1,4 @@
+using System.Reflection;
 using HvSim.Cpu.Ops;
 
 namespace HvSim.Cpu.Jit;
@@ -17,6 +18,7 @@ internal enum OpShape : byte
     Nop,
     ShlRI, ShrRI, SarRI,
     ImulRR, ImulRRI,
+    XmmRR,
 }
 
 /// <summary>
@@ -26,7 +28,19 @@ internal enum OpShape : byte
 /// </summary>
 internal static unsafe class OpShapes
 {
+    /// <summary>
+    /// The instantiations of <see cref="SseOps.RR{T}"/> and <see cref="SseOps.RRI{T}"/> by their
+    /// handler pointers: each is a pure function of two XMM registers (and the imm8) that reads
+    /// no general register, flag or memory and cannot fault, so the compiled code calls it
+    /// directly (the .NET JIT inlines it) without storing its locals or checking a status.
+    /// </summary>
+    private static readonly Dictionary<nint, MethodInfo> s_xmmRegister = BuildXmmRegister();
+
+    // After s_xmmRegister: Build reads it (static fields initialize in textual order).
     private static readonly Dictionary<nint, OpShape> s_byHandler = Build();
+
+    /// <summary>The method behind an op of shape <see cref="OpShape.XmmRR"/>.</summary>
+    public static MethodInfo XmmMethod(in DecodedOp op) => s_xmmRegister[(nint)op.Handler];
 
     public static OpShape Of(in DecodedOp op)
     {
@@ -100,6 +114,34 @@ internal static unsafe class OpShapes
         Add(&ShiftOps.SarRI, OpShape.SarRI);
         Add(&MulDivOps.ImulRR, OpShape.ImulRR);
         Add(&MulDivOps.ImulRRI, OpShape.ImulRRI);
+        foreach (nint handler in s_xmmRegister.Keys)
+        {
+            table[handler] = OpShape.XmmRR;
+        }
+        return table;
+    }
+
+    private static Dictionary<nint, MethodInfo> BuildXmmRegister()
+    {
+        var table = new Dictionary<nint, MethodInfo>();
+        MethodInfo rr = typeof(SseOps).GetMethod(nameof(SseOps.RR), BindingFlags.Static | BindingFlags.Public)!;
+        MethodInfo rri = typeof(SseOps).GetMethod(nameof(SseOps.RRI), BindingFlags.Static | BindingFlags.Public)!;
+        foreach (Type type in typeof(SseOps).Assembly.GetTypes())
+        {
+            if (!type.IsValueType || type.IsGenericTypeDefinition)
+            {
+                continue;
+            }
+            foreach (Type face in type.GetInterfaces())
+            {
+                MethodInfo? shape = face == typeof(IXmmOp) ? rr : face == typeof(IXmmImmOp) ? rri : null;
+                if (shape is not null)
+                {
+                    MethodInfo method = shape.MakeGenericMethod(type);
+                    table[method.MethodHandle.GetFunctionPointer()] = method;
+                }
+            }
+        }
         return table;
     }
 }
