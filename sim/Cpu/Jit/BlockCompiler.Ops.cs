@@ -336,6 +336,20 @@ internal sealed unsafe partial class BlockCompiler
                 _flags = FlagState.InCpu;
                 EmitWriteReg(op.Dst, size);
                 break;
+            case OpShape.XmmRM:
+            {
+                // SseOps.RM64/RM32: the read, then the operation on the destination (nothing else).
+                (System.Reflection.MethodInfo apply, int accessSize) = OpShapes.XmmMemory(op);
+                var fast = BeginAccess(op, accessSize, write: false);
+                EmitLoadPointer(accessSize);
+                _il.Emit(OpCodes.Stloc, _value);
+                _il.Emit(OpCodes.Ldarg_1);
+                _il.Emit(OpCodes.Ldc_I4, (int)op.Dst);
+                _il.Emit(OpCodes.Ldloc, _value);
+                _il.Emit(OpCodes.Call, apply);
+                EndFast(i, fast);
+                break;
+            }
             default:
                 throw new InvalidOperationException($"no compiled form for {shape}");
         }

@@ -18,7 +18,7 @@ internal enum OpShape : byte
     Nop,
     ShlRI, ShrRI, SarRI,
     ImulRR, ImulRRI,
-    XmmRR,
+    XmmRR, XmmRM,
 }
 
 /// <summary>
@@ -36,11 +36,22 @@ internal static unsafe class OpShapes
     /// </summary>
     private static readonly Dictionary<nint, MethodInfo> s_xmmRegister = BuildXmmRegister();
 
-    // After s_xmmRegister: Build reads it (static fields initialize in textual order).
+    /// <summary>
+    /// The instantiations of <see cref="SseOps.RM64{T}"/> and <see cref="SseOps.RM32{T}"/> by their
+    /// handler pointers, with the access size and the <see cref="XmmCalls.ApplyLow{T}"/> of the same
+    /// operation: the compiled code reads the operand on the TLB's fast path (the handler on the
+    /// slow one) and applies the operation as the handler does.
+    /// </summary>
+    private static readonly Dictionary<nint, (MethodInfo Apply, int Size)> s_xmmMemory = BuildXmmMemory();
+
+    // After s_xmmRegister and s_xmmMemory: Build reads it (static fields initialize in textual order).
     private static readonly Dictionary<nint, OpShape> s_byHandler = Build();
 
     /// <summary>The method behind an op of shape <see cref="OpShape.XmmRR"/>.</summary>
     public static MethodInfo XmmMethod(in DecodedOp op) => s_xmmRegister[(nint)op.Handler];
+
+    /// <summary>The access size and the applying method of an op of shape <see cref="OpShape.XmmRM"/>.</summary>
+    public static (MethodInfo Apply, int Size) XmmMemory(in DecodedOp op) => s_xmmMemory[(nint)op.Handler];
 
     public static OpShape Of(in DecodedOp op)
     {
@@ -118,6 +129,10 @@ internal static unsafe class OpShapes
         {
             table[handler] = OpShape.XmmRR;
         }
+        foreach (nint handler in s_xmmMemory.Keys)
+        {
+            table[handler] = OpShape.XmmRM;
+        }
         return table;
     }
 
@@ -126,12 +141,8 @@ internal static unsafe class OpShapes
         var table = new Dictionary<nint, MethodInfo>();
         MethodInfo rr = typeof(SseOps).GetMethod(nameof(SseOps.RR), BindingFlags.Static | BindingFlags.Public)!;
         MethodInfo rri = typeof(SseOps).GetMethod(nameof(SseOps.RRI), BindingFlags.Static | BindingFlags.Public)!;
-        foreach (Type type in typeof(SseOps).Assembly.GetTypes())
+        foreach (Type type in XmmOpTypes(typeof(IXmmOp)).Concat(XmmOpTypes(typeof(IXmmImmOp))))
         {
-            if (!type.IsValueType || type.IsGenericTypeDefinition)
-            {
-                continue;
-            }
             foreach (Type face in type.GetInterfaces())
             {
                 MethodInfo? shape = face == typeof(IXmmOp) ? rr : face == typeof(IXmmImmOp) ? rri : null;
@@ -144,4 +155,23 @@ internal static unsafe class OpShapes
         }
         return table;
     }
+
+    private static Dictionary<nint, (MethodInfo Apply, int Size)> BuildXmmMemory()
+    {
+        var table = new Dictionary<nint, (MethodInfo, int)>();
+        MethodInfo apply = typeof(XmmCalls).GetMethod(nameof(XmmCalls.ApplyLow), BindingFlags.Static | BindingFlags.Public)!;
+        foreach (Type type in XmmOpTypes(typeof(IXmmOp)))
+        {
+            foreach ((string name, int size) in new[] { (nameof(SseOps.RM64), 8), (nameof(SseOps.RM32), 4) })
+            {
+                MethodInfo handler = typeof(SseOps).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!.MakeGenericMethod(type);
+                table[handler.MethodHandle.GetFunctionPointer()] = (apply.MakeGenericMethod(type), size);
+            }
+        }
+        return table;
+    }
+
+    /// <summary>The operation structs implementing <paramref name="face"/>.</summary>
+    private static IEnumerable<Type> XmmOpTypes(Type face) =>
+        typeof(SseOps).Assembly.GetTypes().Where(t => t.IsValueType && !t.IsGenericTypeDefinition && t.GetInterfaces().Contains(face));
 }
