@@ -23,6 +23,11 @@ internal sealed unsafe partial class BlockCompiler
         {
             return;
         }
+        if (shape == OpShape.XmmRR)
+        {
+            EmitXmmRegister(i);
+            return;
+        }
         EnsureLoaded();
         int size = op.Size;
         switch (shape)
@@ -331,9 +336,39 @@ internal sealed unsafe partial class BlockCompiler
                 _flags = FlagState.InCpu;
                 EmitWriteReg(op.Dst, size);
                 break;
+            case OpShape.XmmRM:
+            {
+                // SseOps.RM64/RM32: the read, then the operation on the destination (nothing else).
+                (System.Reflection.MethodInfo apply, int accessSize) = OpShapes.XmmMemory(op);
+                var fast = BeginAccess(op, accessSize, write: false);
+                EmitLoadPointer(accessSize);
+                _il.Emit(OpCodes.Stloc, _value);
+                _il.Emit(OpCodes.Ldarg_1);
+                _il.Emit(OpCodes.Ldc_I4, (int)op.Dst);
+                _il.Emit(OpCodes.Ldloc, _value);
+                _il.Emit(OpCodes.Call, apply);
+                EndFast(i, fast);
+                break;
+            }
             default:
                 throw new InvalidOperationException($"no compiled form for {shape}");
         }
+    }
+
+    /// <summary>
+    /// SseOps.RR/RRI called directly: it reads and writes XMM registers only, cannot fault and
+    /// returns Exec.Next (see <see cref="OpShapes"/>), so the guest registers stay where they are
+    /// (in locals, or in the CPU if stale) and the flags stay lazy.
+    /// </summary>
+    private void EmitXmmRegister(int i)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        EmitRegionBlock(_current);
+        _il.Emit(OpCodes.Call, s_blockOps);
+        _il.Emit(OpCodes.Ldc_I4, i);
+        _il.Emit(OpCodes.Ldelema, typeof(DecodedOp));
+        _il.Emit(OpCodes.Call, OpShapes.XmmMethod(_ops[i]));
+        _il.Emit(OpCodes.Pop);
     }
 
     /// <summary>Computes the op's effective address into <c>_va</c>, its fast-path pointer into <c>_ptr</c>, and branches to the slow path when there is none.</summary>

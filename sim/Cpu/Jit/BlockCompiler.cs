@@ -286,7 +286,7 @@ internal sealed unsafe partial class BlockCompiler
         {
             switch (shape)
             {
-                case OpShape.MovRR or OpShape.MovRI or OpShape.Lea or OpShape.ExtendRR or OpShape.Nop:
+                case OpShape.MovRR or OpShape.MovRI or OpShape.Lea or OpShape.ExtendRR or OpShape.Nop or OpShape.XmmRR:
                     continue;
                 case OpShape.AluRR or OpShape.AluRI:
                     return true;
@@ -309,8 +309,14 @@ internal sealed unsafe partial class BlockCompiler
         int used = 1 << Reg.Rsp;
         for (int i = 0; i < ops.Length; i++)
         {
-            if (shapes[i] == OpShape.Handler)
+            // An XmmRR op's Dst and Src are XMM numbers; an XmmRM's Dst is one.
+            if (shapes[i] is OpShape.Handler or OpShape.XmmRR)
             {
+                continue;
+            }
+            if (shapes[i] == OpShape.XmmRM)
+            {
+                used |= Bit(ops[i].Base) | Bit(ops[i].Index);
                 continue;
             }
             used |= Bit(ops[i].Dst) | Bit(ops[i].Src) | Bit(ops[i].Base) | Bit(ops[i].Index);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using HvSim.Cpu.Ops;
 
 namespace HvSim.Cpu.Jit;
@@ -17,6 +18,7 @@ internal enum OpShape : byte
     Nop,
     ShlRI, ShrRI, SarRI,
     ImulRR, ImulRRI,
+    XmmRR, XmmRM,
 }
 
 /// <summary>
@@ -26,7 +28,30 @@ internal enum OpShape : byte
 /// </summary>
 internal static unsafe class OpShapes
 {
+    /// <summary>
+    /// The instantiations of <see cref="SseOps.RR{T}"/> and <see cref="SseOps.RRI{T}"/> by their
+    /// handler pointers: each is a pure function of two XMM registers (and the imm8) that reads
+    /// no general register, flag or memory and cannot fault, so the compiled code calls it
+    /// directly (the .NET JIT inlines it) without storing its locals or checking a status.
+    /// </summary>
+    private static readonly Dictionary<nint, MethodInfo> s_xmmRegister = BuildXmmRegister();
+
+    /// <summary>
+    /// The instantiations of <see cref="SseOps.RM64{T}"/> and <see cref="SseOps.RM32{T}"/> by their
+    /// handler pointers, with the access size and the <see cref="XmmCalls.ApplyLow{T}"/> of the same
+    /// operation: the compiled code reads the operand on the TLB's fast path (the handler on the
+    /// slow one) and applies the operation as the handler does.
+    /// </summary>
+    private static readonly Dictionary<nint, (MethodInfo Apply, int Size)> s_xmmMemory = BuildXmmMemory();
+
+    // After s_xmmRegister and s_xmmMemory: Build reads it (static fields initialize in textual order).
     private static readonly Dictionary<nint, OpShape> s_byHandler = Build();
+
+    /// <summary>The method behind an op of shape <see cref="OpShape.XmmRR"/>.</summary>
+    public static MethodInfo XmmMethod(in DecodedOp op) => s_xmmRegister[(nint)op.Handler];
+
+    /// <summary>The access size and the applying method of an op of shape <see cref="OpShape.XmmRM"/>.</summary>
+    public static (MethodInfo Apply, int Size) XmmMemory(in DecodedOp op) => s_xmmMemory[(nint)op.Handler];
 
     public static OpShape Of(in DecodedOp op)
     {
@@ -100,6 +125,53 @@ internal static unsafe class OpShapes
         Add(&ShiftOps.SarRI, OpShape.SarRI);
         Add(&MulDivOps.ImulRR, OpShape.ImulRR);
         Add(&MulDivOps.ImulRRI, OpShape.ImulRRI);
+        foreach (nint handler in s_xmmRegister.Keys)
+        {
+            table[handler] = OpShape.XmmRR;
+        }
+        foreach (nint handler in s_xmmMemory.Keys)
+        {
+            table[handler] = OpShape.XmmRM;
+        }
         return table;
     }
+
+    private static Dictionary<nint, MethodInfo> BuildXmmRegister()
+    {
+        var table = new Dictionary<nint, MethodInfo>();
+        MethodInfo rr = typeof(SseOps).GetMethod(nameof(SseOps.RR), BindingFlags.Static | BindingFlags.Public)!;
+        MethodInfo rri = typeof(SseOps).GetMethod(nameof(SseOps.RRI), BindingFlags.Static | BindingFlags.Public)!;
+        foreach (Type type in XmmOpTypes(typeof(IXmmOp)).Concat(XmmOpTypes(typeof(IXmmImmOp))))
+        {
+            foreach (Type face in type.GetInterfaces())
+            {
+                MethodInfo? shape = face == typeof(IXmmOp) ? rr : face == typeof(IXmmImmOp) ? rri : null;
+                if (shape is not null)
+                {
+                    MethodInfo method = shape.MakeGenericMethod(type);
+                    table[method.MethodHandle.GetFunctionPointer()] = method;
+                }
+            }
+        }
+        return table;
+    }
+
+    private static Dictionary<nint, (MethodInfo Apply, int Size)> BuildXmmMemory()
+    {
+        var table = new Dictionary<nint, (MethodInfo, int)>();
+        MethodInfo apply = typeof(XmmCalls).GetMethod(nameof(XmmCalls.ApplyLow), BindingFlags.Static | BindingFlags.Public)!;
+        foreach (Type type in XmmOpTypes(typeof(IXmmOp)))
+        {
+            foreach ((string name, int size) in new[] { (nameof(SseOps.RM64), 8), (nameof(SseOps.RM32), 4) })
+            {
+                MethodInfo handler = typeof(SseOps).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!.MakeGenericMethod(type);
+                table[handler.MethodHandle.GetFunctionPointer()] = (apply.MakeGenericMethod(type), size);
+            }
+        }
+        return table;
+    }
+
+    /// <summary>The operation structs implementing <paramref name="face"/>.</summary>
+    private static IEnumerable<Type> XmmOpTypes(Type face) =>
+        typeof(SseOps).Assembly.GetTypes().Where(t => t.IsValueType && !t.IsGenericTypeDefinition && t.GetInterfaces().Contains(face));
 }
