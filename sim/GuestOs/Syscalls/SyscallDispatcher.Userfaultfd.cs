@@ -104,12 +104,10 @@ internal sealed partial class SyscallDispatcher
     private long UffdRegister(UserfaultfdContext context, ulong argument)
     {
         Span<byte> register = stackalloc byte[24];
-        if (!User.CopyFrom(context.Space, argument, register))
+        if (!ReadRangeStruct(context, argument, register, out ulong start, out ulong length))
         {
             return Error(Errno.EFAULT);
         }
-        ulong start = BinaryPrimitives.ReadUInt64LittleEndian(register);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(register[8..]);
         ulong mode = BinaryPrimitives.ReadUInt64LittleEndian(register[16..]);
         if (mode == 0 || (mode & ~Userfaultfd.RegisterModes) != 0)
         {
@@ -134,12 +132,10 @@ internal sealed partial class SyscallDispatcher
     private long UffdUnregister(UserfaultfdContext context, ulong argument)
     {
         Span<byte> range = stackalloc byte[16];
-        if (!User.CopyFrom(context.Space, argument, range))
+        if (!ReadRangeStruct(context, argument, range, out ulong start, out ulong length))
         {
             return Error(Errno.EFAULT);
         }
-        ulong start = BinaryPrimitives.ReadUInt64LittleEndian(range);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(range[8..]);
         if (UffdRangeError(start, length) is Errno invalid)
         {
             return Error(invalid);
@@ -155,12 +151,10 @@ internal sealed partial class SyscallDispatcher
     private long UffdWriteProtect(UserfaultfdContext context, ulong argument)
     {
         Span<byte> writeProtect = stackalloc byte[24];
-        if (!User.CopyFrom(context.Space, argument, writeProtect))
+        if (!ReadRangeStruct(context, argument, writeProtect, out ulong start, out ulong length))
         {
             return Error(Errno.EFAULT);
         }
-        ulong start = BinaryPrimitives.ReadUInt64LittleEndian(writeProtect);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(writeProtect[8..]);
         ulong mode = BinaryPrimitives.ReadUInt64LittleEndian(writeProtect[16..]);
         if (UffdRangeError(start, length) is Errno invalid)
         {
@@ -173,6 +167,22 @@ internal sealed partial class SyscallDispatcher
         }
         bool protect = (mode & Userfaultfd.WriteProtectModeWp) != 0;
         return context.Space.WriteProtectUffd(start, start + length, protect) is Errno refused ? Error(refused) : 0;
+    }
+
+    /// <summary>
+    /// Copies in a uffdio struct that begins with a struct uffdio_range (start, len), as
+    /// UFFDIO_REGISTER, UFFDIO_UNREGISTER and UFFDIO_WRITEPROTECT take it; false when it cannot be read (EFAULT).
+    /// </summary>
+    private bool ReadRangeStruct(UserfaultfdContext context, ulong argument, Span<byte> buffer, out ulong start, out ulong length)
+    {
+        start = length = 0;
+        if (!User.CopyFrom(context.Space, argument, buffer))
+        {
+            return false;
+        }
+        start = BinaryPrimitives.ReadUInt64LittleEndian(buffer);
+        length = BinaryPrimitives.ReadUInt64LittleEndian(buffer[8..]);
+        return true;
     }
 
     /// <summary>validate_range (fs/userfaultfd.c): page-aligned start and length, non-empty, inside [mmap_min_addr, TASK_SIZE), no wrap.</summary>
