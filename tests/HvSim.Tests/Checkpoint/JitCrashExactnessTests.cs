@@ -14,18 +14,8 @@ namespace HvSim.Tests.Checkpoint;
 /// </summary>
 public sealed class JitCrashExactnessTests
 {
-    public static TheoryData<Technique, Platform> Pairs()
-    {
-        var data = new TheoryData<Technique, Platform>();
-        foreach (TechniquePair pair in TxRun.AllPairs.Where(p => p.Technique != Technique.None))
-        {
-            data.Add(pair.Technique, pair.Platform);
-        }
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Pairs))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void CrashAndRecoveryAreTheSameWithTranslation(Technique technique, Platform platform)
     {
         string interpreted = Observe(technique, platform, jit: false);

@@ -23,6 +23,17 @@ internal static class TxRun
             .SelectMany(p => Enum.GetValues<Technique>().Where(t => Techniques.SupportedOn(t, p)).Select(t => new TechniquePair(t, p)))
             .ToArray();
 
+    /// <summary>Every technique that tracks writes (all but none) on every platform of <see cref="AllPairs"/>, as theory data.</summary>
+    public static TheoryData<Technique, Platform> TrackingPairs()
+    {
+        var data = new TheoryData<Technique, Platform>();
+        foreach (TechniquePair pair in AllPairs.Where(p => p.Technique != Technique.None))
+        {
+            data.Add(pair.Technique, pair.Platform);
+        }
+        return data;
+    }
+
     /// <summary>The pairs where no signal handler runs for a CDA write (the CDA-stack forms are fine there).</summary>
     public static readonly TechniquePair[] HandlerFreePairs =
         AllPairs.Where(p => p.Technique is Technique.None or Technique.PtXen or Technique.EmulXen or Technique.ScanXen or Technique.SoftDirty or Technique.UffdWp).ToArray();

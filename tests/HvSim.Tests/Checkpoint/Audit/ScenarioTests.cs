@@ -12,16 +12,6 @@ namespace HvSim.Tests.Checkpoint.Audit;
 /// </summary>
 public sealed class ScenarioTests
 {
-    public static TheoryData<Technique, Platform> EveryPair()
-    {
-        var data = new TheoryData<Technique, Platform>();
-        foreach (TechniquePair pair in TxRun.AllPairs.Where(p => p.Technique != Technique.None))
-        {
-            data.Add(pair.Technique, pair.Platform);
-        }
-        return data;
-    }
-
     /// <summary>
     /// Page 1 written, mprotected read-only and back, written again in another block. Page
     /// tracking (pt) listed the page at its first write, so nothing is lost. Emul logs words and
@@ -31,7 +21,7 @@ public sealed class ScenarioTests
     /// application's mprotect (hypervisor, kernel) sees every write.
     /// </summary>
     [Theory]
-    [MemberData(nameof(EveryPair))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Protect_after_write(Technique technique, Platform platform)
     {
         AuditTotals audit = Run("protect-after-write", technique, platform, out CheckpointedResult r);
@@ -52,7 +42,7 @@ public sealed class ScenarioTests
     /// (mm/mprotect.c can_change_pte_writable), so the write still faults and sets the bit.
     /// </summary>
     [Theory]
-    [MemberData(nameof(EveryPair))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Protect_before_write(Technique technique, Platform platform)
     {
         AuditTotals audit = Run("protect-before-write", technique, platform, out CheckpointedResult r);
@@ -71,7 +61,7 @@ public sealed class ScenarioTests
 
     /// <summary>CDA pages never touched before the first cycle, populated by their first write inside one: no technique misses them.</summary>
     [Theory]
-    [MemberData(nameof(EveryPair))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Unpopulated_pages(Technique technique, Platform platform)
     {
         AuditTotals audit = Run("unpopulated", technique, platform, out CheckpointedResult r);

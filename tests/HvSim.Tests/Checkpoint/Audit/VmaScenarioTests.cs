@@ -23,7 +23,7 @@ public sealed class VmaScenarioTests
     /// Linux's move_ptes marks every moved PTE soft-dirty (one extra page a cycle).
     /// </summary>
     [Theory]
-    [MemberData(nameof(ScenarioTests.EveryPair), MemberType = typeof(ScenarioTests))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Mremap_out_and_back(Technique technique, Platform platform)
     {
         CheckpointedResult r = Run(["mremap-back"], technique, platform);
@@ -59,7 +59,7 @@ public sealed class VmaScenarioTests
     /// backup and primary is what catches the lost write.
     /// </summary>
     [Theory]
-    [MemberData(nameof(ScenarioTests.EveryPair), MemberType = typeof(ScenarioTests))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Mremap_written_away(Technique technique, Platform platform)
     {
         CheckpointedResult r = Run(["mremap-away"], technique, platform);
@@ -112,7 +112,7 @@ public sealed class VmaScenarioTests
     /// ends the process (force_sigsegv).
     /// </summary>
     [Theory]
-    [MemberData(nameof(ScenarioTests.EveryPair), MemberType = typeof(ScenarioTests))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Stack_in_the_cda(Technique technique, Platform platform)
     {
         var stdout = new MemoryStream();

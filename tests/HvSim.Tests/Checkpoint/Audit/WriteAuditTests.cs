@@ -18,18 +18,8 @@ public sealed class WriteAuditTests
     /// <summary>micro with a 64 KiB CDA, 3 words on each of 4 pages per transaction.</summary>
     private static readonly string[] s_microArgs = ["64", "3", "4", Transactions.ToString(System.Globalization.CultureInfo.InvariantCulture), "5"];
 
-    public static TheoryData<Technique, Platform> EveryPair()
-    {
-        var data = new TheoryData<Technique, Platform>();
-        foreach (TechniquePair pair in TxRun.AllPairs.Where(p => p.Technique != Technique.None))
-        {
-            data.Add(pair.Technique, pair.Platform);
-        }
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(EveryPair))]
+    [MemberData(nameof(TxRun.TrackingPairs), MemberType = typeof(TxRun))]
     public void Micro_under_every_technique_misses_nothing(Technique technique, Platform platform)
     {
         CheckpointedResult r = Micro(technique, platform, audit: true);
